@@ -1,0 +1,71 @@
+"""Input validation for the order pages."""
+
+from django import forms
+
+from orders.models import Channel, Order, PurchaseType
+from orders.selectors import OrderGridFilters
+from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
+
+
+class OrderGridFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=40, label="Number")
+    status = forms.ModelChoiceField(
+        queryset=OrderStatus.objects.none(), required=False, empty_label="All statuses"
+    )
+    payment = forms.ModelChoiceField(
+        queryset=PaymentStatus.objects.none(), required=False, empty_label="All payment statuses"
+    )
+    purchase_type = forms.ChoiceField(
+        required=False,
+        choices=[("any", "All purchase types")]
+        + [(value or "none", label) for value, label in PurchaseType.choices],
+    )
+    channel = forms.ChoiceField(required=False, choices=[("", "All channels"), *Channel.choices])
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].queryset = OrderStatus.objects.filter(shop=shop)
+        self.fields["payment"].queryset = PaymentStatus.objects.filter(shop=shop)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> OrderGridFilters:
+        """The filters to apply; call only after is_valid()."""
+        data = self.cleaned_data
+        purchase_type = data.get("purchase_type") or "any"
+        return OrderGridFilters(
+            main_status=data.get("status"),
+            payment_status=data.get("payment"),
+            purchase_type=None if purchase_type == "any" else purchase_type.replace("none", ""),
+            channel=data.get("channel") or None,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            search=data.get("q") or "",
+        )
+
+
+class RowChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"#{obj.position} {obj.title or obj.sku or obj.ean} (× {obj.quantity})"
+
+
+class CreditRowForm(forms.Form):
+    row = RowChoiceField(queryset=None, empty_label=None)
+    quantity = forms.IntegerField(min_value=1)
+    reason = forms.ModelChoiceField(queryset=CreditReason.objects.none())
+
+    def __init__(self, *args, order: Order, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["row"].queryset = order.rows.all()
+        self.fields["reason"].queryset = CreditReason.objects.filter(shop_id=order.shop_id)
+
+
+class OrderParameterForm(forms.Form):
+    key = forms.CharField(max_length=64)
+    value = forms.CharField(max_length=500, required=False)

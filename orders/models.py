@@ -1,0 +1,171 @@
+"""The channel-neutral order book: orders, rows, credit rows and free-form parameters.
+
+Customer name and address are stored in the shape the shop's contact-info settings ask for:
+single fields (`customer_name`, `address_line`) or split ones; the other set stays blank.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from shops.models import CreditReason, OrderStatus, PaymentStatus, PaymentType, Shop, VatTariff
+
+
+class Channel(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    AMAZON_1P = "amazon_1p", "Amazon 1P"
+
+
+class PurchaseType(models.TextChoices):
+    NONE = "", "Not applicable"
+    BULK_BUY = "bulk_buy", "Bulk buy"
+    WEEKLY = "weekly", "Weekly"
+    UNDEFINED = "undefined", "Undefined"
+
+
+class Order(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
+    number = models.CharField(max_length=40)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.MANUAL)
+    external_reference = models.CharField(max_length=64, blank=True)
+    main_status = models.ForeignKey(OrderStatus, on_delete=models.PROTECT, related_name="+")
+    payment_status = models.ForeignKey(PaymentStatus, on_delete=models.PROTECT, related_name="+")
+    payment_type = models.ForeignKey(
+        PaymentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    purchase_type = models.CharField(
+        max_length=16, choices=PurchaseType.choices, default=PurchaseType.NONE, blank=True
+    )
+    currency = models.CharField(max_length=3)
+    ordered_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_first_name = models.CharField(max_length=100, blank=True)
+    customer_last_name = models.CharField(max_length=100, blank=True)
+    address_line = models.CharField(max_length=250, blank=True)
+    street = models.CharField(max_length=200, blank=True)
+    house_number = models.CharField(max_length=20, blank=True)
+    house_number_ext = models.CharField(max_length=20, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+
+    class Meta:
+        ordering = ["-ordered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "number"], name="uniq_order_number"),
+        ]
+        # The grid pages by (ordered_at, id) with a keyset; each common filter gets an index
+        # that serves both the filter and the sort, so no page needs a sort or a COUNT(*).
+        indexes = [
+            models.Index(fields=["shop", "-ordered_at", "-id"], name="order_grid_idx"),
+            models.Index(
+                fields=["shop", "main_status", "-ordered_at", "-id"], name="order_grid_status_idx"
+            ),
+            models.Index(
+                fields=["shop", "payment_status", "-ordered_at", "-id"],
+                name="order_grid_payment_idx",
+            ),
+            models.Index(
+                fields=["shop", "purchase_type", "-ordered_at", "-id"],
+                name="order_grid_purchase_idx",
+            ),
+            models.Index(
+                fields=["shop", "channel", "-ordered_at", "-id"], name="order_grid_channel_idx"
+            ),
+            models.Index(fields=["shop", "external_reference"], name="order_extref_idx"),
+            # Prefix search on the number (LIKE 'PO12%') under any collation (PostgreSQL;
+            # other databases ignore opclasses).
+            models.Index(
+                fields=["shop", "number"],
+                name="order_number_prefix_idx",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def customer_display_name(self) -> str:
+        return self.customer_name or " ".join(
+            part for part in (self.customer_first_name, self.customer_last_name) if part
+        )
+
+    @property
+    def address_display(self) -> str:
+        street = self.address_line or " ".join(
+            part for part in (self.street, self.house_number, self.house_number_ext) if part
+        )
+        place = " ".join(part for part in (self.postal_code, self.city) if part)
+        return ", ".join(part for part in (street, place, self.country) if part)
+
+
+class OrderRow(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveIntegerField()
+    sku = models.CharField(max_length=64, blank=True)
+    ean = models.CharField(max_length=14, blank=True)
+    asin = models.CharField(max_length=10, blank=True)
+    title = models.CharField(max_length=250, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=4)
+    vat_tariff = models.ForeignKey(
+        VatTariff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="uniq_order_row_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.position} {self.title or self.sku or self.ean}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
+
+class CreditRow(models.Model):
+    """Part of a row the customer will not get (reduced, rejected or cancelled)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="credit_rows")
+    row = models.ForeignKey(OrderRow, on_delete=models.CASCADE, related_name="credit_rows")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    reason = models.ForeignKey(CreditReason, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="credit_row_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"-{self.quantity} × row {self.row_id} ({self.reason})"
+
+
+class OrderParameter(models.Model):
+    """Free-form key/value on an order, e.g. ShipToPartyRef from the FC mapping."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="parameters")
+    key = models.CharField(max_length=64)
+    value = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "key"], name="uniq_order_parameter_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

@@ -1,0 +1,116 @@
+"""Order pages: the grid and the order detail with its credit rows and parameters."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from orders import selectors, services
+from orders.access import order_for_user
+from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm
+from orders.selectors import Cursor, OrderGridFilters
+from shopctrl.errors import ShopCtrlError
+from shopctrl.views_support import form_error_from
+from shops.access import shop_for_user
+from shops.models import Alert
+from shops.permissions import Perm
+from shops.views import LAST_SHOP_SESSION_KEY
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """The orders grid: filters in the query string, keyset pages, no total count."""
+    shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
+    request.session[LAST_SHOP_SESSION_KEY] = shop.pk
+    form = OrderGridFilterForm(request.GET or None, shop=shop)
+    filters = form.filters() if form.is_bound and form.is_valid() else OrderGridFilters()
+    page = selectors.order_grid_page(
+        shop=shop,
+        filters=filters,
+        after=Cursor.decode(request.GET.get("after", "")),
+        before=Cursor.decode(request.GET.get("before", "")),
+        page_size=settings.ORDERS_PAGE_SIZE,
+    )
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    context = {
+        "shop": shop,
+        "form": form,
+        "page": page,
+        "filter_query": query.urlencode(),
+        "unread_alerts": Alert.objects.filter(shop=shop, is_read=False)[:5],
+    }
+    template = "orders/_order_grid.html" if request.htmx else "orders/order_list.html"
+    return render(request, template, context)
+
+
+def _detail_context(request: HttpRequest, order, **forms) -> dict:
+    order = selectors.order_detail(shop=order.shop, pk=order.pk)
+    rows = list(order.rows.all())
+    for row in rows:
+        row.credited = sum(credit.quantity for credit in row.credit_rows.all())
+        row.remaining = row.quantity - row.credited
+    return {
+        "shop": order.shop,
+        "order": order,
+        "rows": rows,
+        "total": sum((row.unit_price * row.remaining for row in rows), 0),
+        "alerts": selectors.order_alerts(order=order),
+        "history": selectors.order_history(order=order)[:100],
+        "credit_form": forms.get("credit_form") or CreditRowForm(order=order),
+        "parameter_form": forms.get("parameter_form") or OrderParameterForm(),
+        "can_edit": Perm.ORDERS_EDIT in request.shop_permissions,
+    }
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.SHOP_VIEW)
+    return render(request, "orders/order_detail.html", _detail_context(request, order))
+
+
+@login_required
+@require_POST
+def order_credit_row_add(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.ORDERS_EDIT)
+    form = CreditRowForm(request.POST, order=order)
+    if form.is_valid():
+        try:
+            services.order_credit_row_add(actor=request.user, order=order, **form.cleaned_data)
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, "Credit row added.")
+            return redirect("orders:order-detail", shop_id=shop_id, pk=pk)
+    return render(
+        request,
+        "orders/order_detail.html",
+        _detail_context(request, order, credit_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def order_parameter_set(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.ORDERS_EDIT)
+    form = OrderParameterForm(request.POST)
+    if form.is_valid():
+        try:
+            services.order_parameter_set(actor=request.user, order=order, **form.cleaned_data)
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Parameter {form.cleaned_data['key']} saved.")
+            return redirect("orders:order-detail", shop_id=shop_id, pk=pk)
+    return render(
+        request,
+        "orders/order_detail.html",
+        _detail_context(request, order, parameter_form=form),
+        status=400,
+    )

@@ -1,0 +1,22 @@
+"""Celery application and the beat schedule.
+
+Every scheduled task is safe to overlap with itself (see STYLE.md, "Idempotent jobs").
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopctrl.settings")
+
+app = Celery("shopctrl")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "alerts-purge-read": {
+        "task": "shops.tasks.alert_purge_read",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}

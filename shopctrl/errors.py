@@ -1,0 +1,13 @@
+"""Domain errors: services raise these for expected failures; views show them to people."""
+
+
+class ShopCtrlError(Exception):
+    """An expected failure with a message a person can act on.
+
+    `field` names the form field the message belongs to, when there is one.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from shops import views as shop_views
+
+admin.site.site_header = "ShopCtrl administration"
+
+urlpatterns = [
+    path("", shop_views.home, name="home"),
+    path("healthz", shop_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("shops/", include("shops.urls")),
+    path("shops/<int:shop_id>/orders/", include("orders.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,64 @@
+"""Access helpers: the only way views load shop-owned objects.
+
+Each helper returns the object only when the user is a member of its shop and holds the
+named permission there. Another shop's object (or a shop the user is not in) is a 404, so
+its existence does not leak; a member without the permission gets a 403.
+"""
+
+from typing import TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from shops.models import Alert, Membership, Role, Shop
+from shops.permissions import Perm
+
+M = TypeVar("M", bound=models.Model)
+
+
+def permissions_for(request: HttpRequest, shop: Shop) -> frozenset[str]:
+    """The union of the user's role permissions in `shop`, cached on the request."""
+    cache: dict[int, frozenset[str]] = request.__dict__.setdefault("_shop_permissions", {})
+    if shop.pk not in cache:
+        roles = Role.objects.filter(memberships__shop=shop, memberships__user=request.user)
+        cache[shop.pk] = frozenset(code for role in roles for code in role.permissions)
+    return cache[shop.pk]
+
+
+def shop_for_user(request: HttpRequest, shop_id: int, perm: Perm) -> Shop:
+    """The shop, if the user is a member holding `perm`; 404 for non-members, 403 otherwise.
+
+    Also records the shop on the request so the layout shows its navigation.
+    """
+    if not request.user.is_authenticated:
+        raise Http404
+    shop = get_object_or_404(Shop, pk=shop_id, memberships__user=request.user)
+    request.shop = shop  # type: ignore[attr-defined]
+    request.shop_permissions = permissions_for(request, shop)  # type: ignore[attr-defined]
+    if perm not in request.shop_permissions:  # type: ignore[attr-defined]
+        raise PermissionDenied(f"You need the “{perm.label}” permission in {shop.name}.")
+    return shop
+
+
+def shop_object_for_user(
+    request: HttpRequest, model: type[M], *, shop_id: int, pk: int, perm: Perm
+) -> M:
+    """A row of `model` that belongs to the shop in the URL, under `shop_for_user` rules."""
+    shop = shop_for_user(request, shop_id, perm)
+    return get_object_or_404(model, pk=pk, shop=shop)
+
+
+def membership_for_user(request: HttpRequest, *, shop_id: int, pk: int) -> Membership:
+    return shop_object_for_user(
+        request, Membership, shop_id=shop_id, pk=pk, perm=Perm.MEMBERS_MANAGE
+    )
+
+
+def role_for_user(request: HttpRequest, *, shop_id: int, pk: int) -> Role:
+    return shop_object_for_user(request, Role, shop_id=shop_id, pk=pk, perm=Perm.MEMBERS_MANAGE)
+
+
+def alert_for_user(request: HttpRequest, *, shop_id: int, pk: int) -> Alert:
+    return shop_object_for_user(request, Alert, shop_id=shop_id, pk=pk, perm=Perm.SHOP_VIEW)

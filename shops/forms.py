@@ -1,0 +1,101 @@
+"""Input validation for the shop pages. Saving happens in shops.services."""
+
+from django import forms
+
+from shops.models import (
+    CreditReason,
+    OrderStatus,
+    PaymentStatus,
+    PaymentType,
+    Role,
+    Shop,
+    VatTariff,
+)
+from shops.permissions import Perm
+
+
+class ShopForm(forms.ModelForm):
+    class Meta:
+        model = Shop
+        fields = ["name", "currency", "country"]
+        help_texts = {
+            "currency": "ISO 4217, e.g. EUR. Amazon POs in another currency raise an alert.",
+            "country": "ISO 3166 two-letter code; sets the default VAT rates of a new shop.",
+        }
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].upper()
+
+    def clean_country(self) -> str:
+        return self.cleaned_data["country"].upper()
+
+
+class ContactInfoForm(forms.ModelForm):
+    class Meta:
+        model = Shop
+        fields = ["address_format", "name_format"]
+        widgets = {"address_format": forms.RadioSelect, "name_format": forms.RadioSelect}
+        labels = {"address_format": "Address details", "name_format": "Name details"}
+
+
+class VatTariffForm(forms.ModelForm):
+    class Meta:
+        model = VatTariff
+        fields = ["name", "rate", "is_default"]
+
+
+class PaymentTypeForm(forms.ModelForm):
+    class Meta:
+        model = PaymentType
+        fields = ["name", "code"]
+
+
+class OrderStatusForm(forms.ModelForm):
+    class Meta:
+        model = OrderStatus
+        fields = ["name", "base_status", "position", "is_default"]
+
+
+class PaymentStatusForm(forms.ModelForm):
+    class Meta:
+        model = PaymentStatus
+        fields = ["name", "base_status", "position", "is_default"]
+
+
+class CreditReasonForm(forms.ModelForm):
+    class Meta:
+        model = CreditReason
+        fields = ["name"]
+
+
+class RoleChoiceMixin:
+    def limit_roles(self, shop: Shop) -> None:
+        self.fields["roles"].queryset = Role.objects.filter(shop=shop)  # type: ignore[attr-defined]
+
+
+class MemberAddForm(RoleChoiceMixin, forms.Form):
+    username = forms.CharField(max_length=150, help_text="The person's ShopCtrl user name.")
+    roles = forms.ModelMultipleChoiceField(
+        queryset=Role.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_roles(shop)
+
+
+class MemberRolesForm(RoleChoiceMixin, forms.Form):
+    roles = forms.ModelMultipleChoiceField(
+        queryset=Role.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit_roles(shop)
+
+
+class RoleForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    permissions = forms.MultipleChoiceField(
+        choices=Perm.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )

@@ -1,0 +1,371 @@
+"""Writes and workflows for shops, their settings lists, members and roles, and alerts.
+
+Every function here that changes data writes an audit entry in the same transaction.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from shopctrl.errors import ShopCtrlError
+from shops import defaults
+from shops.audit import audit_record, diff, snapshot
+from shops.models import (
+    Alert,
+    AlertSeverity,
+    CreditReason,
+    Membership,
+    OrderStatus,
+    PaymentStatus,
+    PaymentType,
+    Role,
+    Shop,
+    VatTariff,
+)
+from shops.permissions import SEED_ROLES, SHOP_OWNER_ADMIN, Perm
+
+GENERAL_FIELDS = ("name", "currency", "country")
+CONTACT_INFO_FIELDS = ("address_format", "name_format")
+
+
+def _validation_to_error(exc: ValidationError) -> ShopCtrlError:
+    if hasattr(exc, "error_dict"):
+        field, errors = next(iter(exc.error_dict.items()))
+        return ShopCtrlError(errors[0].messages[0], field=None if field == "__all__" else field)
+    return ShopCtrlError(exc.messages[0])
+
+
+def _save_validated(instance: models.Model) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        raise _validation_to_error(exc) from exc
+    instance.save()
+
+
+@transaction.atomic
+def shop_create(*, actor: AbstractBaseUser, name: str, currency: str, country: str) -> Shop:
+    """Create a shop with default settings; `actor` becomes its Shop Owner Admin."""
+    shop = Shop(name=name, currency=currency.upper(), country=country.upper())
+    _save_validated(shop)
+    shop_seed_defaults(shop=shop)
+    owner_role = Role.objects.get(shop=shop, name=SHOP_OWNER_ADMIN)
+    membership = Membership.objects.create(shop=shop, user=actor)
+    membership.roles.add(owner_role)
+    audit_record(
+        actor=actor,
+        shop=shop,
+        action="shop.create",
+        target=shop,
+        changes=snapshot(shop, GENERAL_FIELDS),
+    )
+    return shop
+
+
+def shop_seed_defaults(*, shop: Shop) -> None:
+    """Give a new shop VAT tariffs, payment types, statuses, credit reasons and roles."""
+    standard, reduced = defaults.VAT_RATES_BY_COUNTRY.get(shop.country, (Decimal(0), Decimal(0)))
+    VatTariff.objects.bulk_create(
+        [
+            VatTariff(shop=shop, name="Standard", rate=standard, is_default=True),
+            VatTariff(shop=shop, name="Reduced", rate=reduced),
+            VatTariff(shop=shop, name="Zero", rate=Decimal(0)),
+        ]
+    )
+    PaymentType.objects.bulk_create(
+        [PaymentType(shop=shop, name=name, code=code) for name, code in defaults.PAYMENT_TYPES]
+    )
+    OrderStatus.objects.bulk_create(
+        [
+            OrderStatus(shop=shop, name=name, base_status=base, position=i, is_default=i == 0)
+            for i, (name, base) in enumerate(defaults.ORDER_STATUSES)
+        ]
+    )
+    PaymentStatus.objects.bulk_create(
+        [
+            PaymentStatus(shop=shop, name=name, base_status=base, position=i, is_default=i == 0)
+            for i, (name, base) in enumerate(defaults.PAYMENT_STATUSES)
+        ]
+    )
+    CreditReason.objects.bulk_create(
+        [CreditReason(shop=shop, name=name) for name in defaults.CREDIT_REASONS]
+    )
+    Role.objects.bulk_create(
+        [
+            Role(
+                shop=shop,
+                name=name,
+                permissions=[str(p) for p in perms],
+                is_locked=name == SHOP_OWNER_ADMIN,
+            )
+            for name, perms in SEED_ROLES.items()
+        ]
+    )
+
+
+@transaction.atomic
+def shop_update(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any]) -> Shop:
+    """Change a shop's own fields (general or contact-info settings)."""
+    fields = [name for name in values if name in GENERAL_FIELDS + CONTACT_INFO_FIELDS]
+    before = snapshot(Shop.objects.get(pk=shop.pk), fields)
+    for name in fields:
+        setattr(shop, name, values[name])
+    _save_validated(shop)
+    changes = diff(before, snapshot(shop, fields))
+    if changes:
+        audit_record(actor=actor, shop=shop, action="shop.update", target=shop, changes=changes)
+    return shop
+
+
+# --- Per-shop settings lists (VAT tariffs, payment types, statuses, credit reasons) --------
+
+
+def _setting_fields(instance: models.Model) -> list[str]:
+    return [f.name for f in instance._meta.concrete_fields if f.name not in ("id", "shop")]
+
+
+@transaction.atomic
+def shop_setting_save(
+    *, actor: AbstractBaseUser, instance: models.Model, values: dict[str, Any]
+) -> models.Model:
+    """Create or update one settings row; making it the default clears the old default.
+
+    Idempotent on (shop, name): saving the same values twice changes nothing.
+    """
+    fields = _setting_fields(instance)
+    creating = instance.pk is None
+    before = {} if creating else snapshot(type(instance).objects.get(pk=instance.pk), fields)
+    for name, value in values.items():
+        setattr(instance, name, value)
+    was_default = not creating and getattr(
+        type(instance).objects.get(pk=instance.pk), "is_default", False
+    )
+    if was_default and not getattr(instance, "is_default", True):
+        raise ShopCtrlError(
+            "This is the default; make another entry the default instead.", field="is_default"
+        )
+    try:
+        with transaction.atomic():
+            _save_validated(instance)
+    except IntegrityError as exc:
+        raise ShopCtrlError("An entry with this name already exists.", field="name") from exc
+    if getattr(instance, "is_default", False):
+        type(instance).objects.filter(shop=instance.shop, is_default=True).exclude(
+            pk=instance.pk
+        ).update(is_default=False)
+    model_name = instance._meta.model_name
+    audit_record(
+        actor=actor,
+        shop=instance.shop,
+        action=f"{model_name}.{'create' if creating else 'update'}",
+        target=instance,
+        changes=diff(before, snapshot(instance, fields)),
+    )
+    return instance
+
+
+@transaction.atomic
+def shop_setting_delete(*, actor: AbstractBaseUser, instance: models.Model) -> None:
+    """Delete a settings row unless it is the default or still used by orders."""
+    if getattr(instance, "is_default", False):
+        raise ShopCtrlError("The default entry cannot be deleted; make another one default first.")
+    shop = instance.shop
+    label = str(instance)
+    target_id = instance.pk
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as exc:
+        raise ShopCtrlError(
+            f"“{label}” is still used by {len(exc.protected_objects)} record(s) and cannot be "
+            "deleted."
+        ) from exc
+    instance.pk = target_id
+    audit_record(
+        actor=actor,
+        shop=shop,
+        action=f"{instance._meta.model_name}.delete",
+        target=instance,
+        changes={"name": [label, None]},
+    )
+
+
+# --- Members and roles ---------------------------------------------------------------------
+
+
+def _owner_admin_member_ids(shop: Shop) -> set[int]:
+    return set(
+        Membership.objects.filter(
+            shop=shop, roles__is_locked=True, roles__name=SHOP_OWNER_ADMIN
+        ).values_list("pk", flat=True)
+    )
+
+
+def _refuse_losing_last_owner(membership: Membership, new_roles: list[Role] | None) -> None:
+    # Lock the shop row so two admins demoting each other at once cannot both succeed.
+    Shop.objects.select_for_update().get(pk=membership.shop_id)
+    owners = _owner_admin_member_ids(membership.shop)
+    keeps_owner = new_roles is not None and any(role.is_owner_admin for role in new_roles)
+    if owners == {membership.pk} and not keeps_owner:
+        raise ShopCtrlError(
+            "A shop needs at least one Shop Owner Admin; give the role to someone else first.",
+            field="roles",
+        )
+
+
+@transaction.atomic
+def membership_add(
+    *, actor: AbstractBaseUser, shop: Shop, username: str, roles: list[Role]
+) -> Membership:
+    """Give an existing user access to the shop with the given roles."""
+    user_model = get_user_model()
+    try:
+        user = user_model.objects.get(username__iexact=username.strip())
+    except user_model.DoesNotExist as exc:
+        raise ShopCtrlError(f"No user named “{username}”.", field="username") from exc
+    if not roles:
+        raise ShopCtrlError("Choose at least one role.", field="roles")
+    if Membership.objects.filter(shop=shop, user=user).exists():
+        raise ShopCtrlError(f"{user.username} is already a member of this shop.", field="username")
+    membership = Membership.objects.create(shop=shop, user=user)
+    membership.roles.set(roles)
+    audit_record(
+        actor=actor,
+        shop=shop,
+        action="membership.create",
+        target=membership,
+        changes={"roles": [None, sorted(r.name for r in roles)]},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_set_roles(
+    *, actor: AbstractBaseUser, membership: Membership, roles: list[Role]
+) -> Membership:
+    """Replace a member's roles; the last Shop Owner Admin cannot lose that role."""
+    if not roles:
+        raise ShopCtrlError("Choose at least one role, or remove the member.", field="roles")
+    _refuse_losing_last_owner(membership, roles)
+    before = sorted(r.name for r in membership.roles.all())
+    membership.roles.set(roles)
+    after = sorted(r.name for r in roles)
+    if before != after:
+        audit_record(
+            actor=actor,
+            shop=membership.shop,
+            action="membership.update",
+            target=membership,
+            changes={"roles": [before, after]},
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: AbstractBaseUser, membership: Membership) -> None:
+    """Take a user's access to the shop away; the last Shop Owner Admin stays."""
+    _refuse_losing_last_owner(membership, None)
+    audit_record(
+        actor=actor,
+        shop=membership.shop,
+        action="membership.delete",
+        target=membership,
+        changes={"roles": [sorted(r.name for r in membership.roles.all()), None]},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def role_save(*, actor: AbstractBaseUser, role: Role, name: str, permissions: list[str]) -> Role:
+    """Create or change a role. The locked Shop Owner Admin role cannot be changed."""
+    if role.pk and role.is_locked:
+        raise ShopCtrlError("The Shop Owner Admin role always holds every permission.")
+    unknown = set(permissions) - set(Perm.values)
+    if unknown:
+        raise ShopCtrlError(
+            f"Unknown permission(s): {', '.join(sorted(unknown))}.", field="permissions"
+        )
+    creating = role.pk is None
+    before = {} if creating else snapshot(Role.objects.get(pk=role.pk), ["name", "permissions"])
+    role.name = name
+    role.permissions = sorted(set(permissions))
+    try:
+        with transaction.atomic():
+            _save_validated(role)
+    except IntegrityError as exc:
+        raise ShopCtrlError("A role with this name already exists.", field="name") from exc
+    audit_record(
+        actor=actor,
+        shop=role.shop,
+        action=f"role.{'create' if creating else 'update'}",
+        target=role,
+        changes=diff(before, snapshot(role, ["name", "permissions"])),
+    )
+    return role
+
+
+@transaction.atomic
+def role_delete(*, actor: AbstractBaseUser, role: Role) -> None:
+    """Delete a role that is neither locked nor held by anyone."""
+    if role.is_locked:
+        raise ShopCtrlError("The Shop Owner Admin role cannot be deleted.")
+    holders = role.memberships.count()
+    if holders:
+        raise ShopCtrlError(f"“{role.name}” is held by {holders} member(s); take it away first.")
+    audit_record(
+        actor=actor,
+        shop=role.shop,
+        action="role.delete",
+        target=role,
+        changes={"name": [role.name, None]},
+    )
+    role.delete()
+
+
+# --- Alerts --------------------------------------------------------------------------------
+
+
+def alert_raise(
+    *, shop: Shop, severity: AlertSeverity, message: str, target: models.Model | None = None
+) -> Alert:
+    """Raise an alert on the shop, optionally hung on one object (order, offer, ...)."""
+    return Alert.objects.create(
+        shop=shop,
+        severity=severity,
+        message=message,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=str(target.pk) if target is not None else "",
+    )
+
+
+def alert_mark_read(*, actor: AbstractBaseUser, alert: Alert) -> Alert:
+    """Mark an alert read. Compare-and-set, so a double click writes one audit entry."""
+    with transaction.atomic():
+        updated = Alert.objects.filter(pk=alert.pk, is_read=False).update(
+            is_read=True, read_at=timezone.now()
+        )
+        if updated:
+            audit_record(
+                actor=actor,
+                shop=alert.shop,
+                action="alert.read",
+                target=alert,
+                changes={"is_read": [False, True]},
+            )
+    alert.refresh_from_db()
+    return alert
+
+
+def alert_purge_read(*, older_than_days: int) -> int:
+    """Delete alerts read more than `older_than_days` ago. Safe to run any number of times."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = Alert.objects.filter(is_read=True, read_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,12 @@
+"""Shop housekeeping tasks."""
+
+from celery import shared_task
+from django.conf import settings
+
+from shops.services import alert_purge_read
+
+
+@shared_task(name="shops.tasks.alert_purge_read")
+def alert_purge_read_task() -> int:
+    """Beat job: drop alerts read long ago. Overlapping runs delete the same rows once."""
+    return alert_purge_read(older_than_days=settings.ALERT_READ_RETENTION_DAYS)

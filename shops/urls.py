@@ -1,0 +1,50 @@
+from django.urls import path
+
+from shops import views
+from shops.settings_collections import COLLECTIONS
+
+app_name = "shops"
+
+urlpatterns = [
+    path("", views.shop_list, name="shop-list"),
+    path("<int:shop_id>/settings/", views.settings_general, name="settings-general"),
+    path(
+        "<int:shop_id>/settings/contact-info/",
+        views.settings_contact_info,
+        name="settings-contact-info",
+    ),
+    path("<int:shop_id>/settings/members/", views.member_list, name="member-list"),
+    path("<int:shop_id>/settings/members/<int:pk>/", views.member_edit, name="member-edit"),
+    path(
+        "<int:shop_id>/settings/members/<int:pk>/remove/", views.member_remove, name="member-remove"
+    ),
+    path("<int:shop_id>/settings/roles/", views.role_list, name="role-list"),
+    path("<int:shop_id>/settings/roles/<int:pk>/", views.role_edit, name="role-edit"),
+    path("<int:shop_id>/settings/roles/<int:pk>/delete/", views.role_delete, name="role-delete"),
+    path("<int:shop_id>/settings/audit-log/", views.audit_log, name="audit-log"),
+    path("<int:shop_id>/alerts/", views.alert_list, name="alert-list"),
+    path("<int:shop_id>/alerts/<int:pk>/read/", views.alert_read, name="alert-read"),
+]
+
+for spec in COLLECTIONS.values():
+    kwargs = {"collection": spec.key}
+    urlpatterns += [
+        path(
+            f"<int:shop_id>/settings/{spec.path}/",
+            views.setting_list,
+            kwargs,
+            name=f"{spec.key}-list",
+        ),
+        path(
+            f"<int:shop_id>/settings/{spec.path}/<int:pk>/",
+            views.setting_edit,
+            kwargs,
+            name=f"{spec.key}-edit",
+        ),
+        path(
+            f"<int:shop_id>/settings/{spec.path}/<int:pk>/delete/",
+            views.setting_delete,
+            kwargs,
+            name=f"{spec.key}-delete",
+        ),
+    ]

@@ -1,0 +1,386 @@
+"""Shop pages: list, create, settings (general, lists, contact info, members, roles),
+alerts and the audit log. Views check access, validate, call one service, then redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from shopctrl.errors import ShopCtrlError
+from shopctrl.views_support import form_error_from, safe_next_url
+from shops import services
+from shops.access import (
+    alert_for_user,
+    membership_for_user,
+    role_for_user,
+    shop_for_user,
+)
+from shops.forms import ContactInfoForm, MemberAddForm, MemberRolesForm, RoleForm, ShopForm
+from shops.models import Alert, AuditEntry, Membership, Role, Shop
+from shops.permissions import Perm
+from shops.settings_collections import COLLECTIONS
+
+LAST_SHOP_SESSION_KEY = "last_shop_id"
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and ops: is the database reachable, and the cache?"""
+    from django.core.cache import cache
+
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        cache.set("healthz", "ok", 5)
+        checks["cache"] = "ok" if cache.get("healthz") == "ok" else "error: no round trip"
+    except Exception as exc:
+        checks["cache"] = f"error: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Open the shop used last, else the first one, else the shop list."""
+    shops = Shop.objects.filter(memberships__user=request.user)
+    last = shops.filter(pk=request.session.get(LAST_SHOP_SESSION_KEY)).first() or shops.first()
+    if last is None:
+        return redirect("shops:shop-list")
+    return redirect("orders:order-list", shop_id=last.pk)
+
+
+@login_required
+def shop_list(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("shop")
+        .prefetch_related("roles")
+        .order_by("shop__name")
+    )
+    form = ShopForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shop = services.shop_create(actor=request.user, **form.cleaned_data)
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Shop “{shop.name}” created. You are its Shop Owner Admin.")
+            return redirect("shops:settings-general", shop_id=shop.pk)
+    return render(
+        request,
+        "shops/shop_list.html",
+        {"memberships": memberships, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _settings_page(request: HttpRequest, template: str, context: dict, form=None) -> HttpResponse:
+    context = {"collections": COLLECTIONS.values(), **context}
+    status = 400 if form is not None and form.errors else 200
+    return render(request, template, context, status=status)
+
+
+@login_required
+def settings_general(request: HttpRequest, shop_id: int) -> HttpResponse:
+    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+    return _shop_fields_form(
+        request,
+        shop,
+        ShopForm,
+        "General settings saved.",
+        "shops/settings_general.html",
+        "settings-general",
+    )
+
+
+@login_required
+def settings_contact_info(request: HttpRequest, shop_id: int) -> HttpResponse:
+    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+    return _shop_fields_form(
+        request,
+        shop,
+        ContactInfoForm,
+        "Contact info settings saved.",
+        "shops/settings_contact_info.html",
+        "settings-contact-info",
+    )
+
+
+def _shop_fields_form(request, shop, form_class, done, template, url_name) -> HttpResponse:
+    form = form_class(request.POST or None, instance=Shop.objects.get(pk=shop.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shop_update(actor=request.user, shop=shop, values=form.cleaned_data)
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(f"shops:{url_name}", shop_id=shop.pk)
+    return _settings_page(request, template, {"shop": shop, "form": form, "active": url_name}, form)
+
+
+@login_required
+def setting_list(request: HttpRequest, shop_id: int, collection: str) -> HttpResponse:
+    """A settings list with its add form; POST adds an entry."""
+    spec = COLLECTIONS[collection]
+    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+    form = spec.form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shop_setting_save(
+                actor=request.user, instance=spec.model(shop=shop), values=form.cleaned_data
+            )
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"{spec.singular.capitalize()} added.")
+            return redirect(f"shops:{spec.key}-list", shop_id=shop.pk)
+    items = spec.model.objects.filter(shop=shop)
+    rows = [(item, [_cell(item, attr) for attr, _ in spec.columns]) for item in items]
+    return _settings_page(
+        request,
+        "shops/setting_list.html",
+        {"shop": shop, "spec": spec, "rows": rows, "form": form, "active": spec.key},
+        form,
+    )
+
+
+def _cell(item, attr: str):
+    value = getattr(item, attr)
+    return value() if callable(value) else value
+
+
+@login_required
+def setting_edit(request: HttpRequest, shop_id: int, pk: int, collection: str) -> HttpResponse:
+    spec = COLLECTIONS[collection]
+    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+    item = get_object_or_404(spec.model, pk=pk, shop=shop)
+    form = spec.form(request.POST or None, instance=spec.model.objects.get(pk=item.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.shop_setting_save(actor=request.user, instance=item, values=form.cleaned_data)
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"{spec.singular.capitalize()} saved.")
+            return redirect(f"shops:{spec.key}-list", shop_id=shop.pk)
+    return _settings_page(
+        request,
+        "shops/setting_edit.html",
+        {"shop": shop, "spec": spec, "item": item, "form": form, "active": spec.key},
+        form,
+    )
+
+
+@login_required
+@require_POST
+def setting_delete(request: HttpRequest, shop_id: int, pk: int, collection: str) -> HttpResponse:
+    spec = COLLECTIONS[collection]
+    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+    item = get_object_or_404(spec.model, pk=pk, shop=shop)
+    try:
+        services.shop_setting_delete(actor=request.user, instance=item)
+    except ShopCtrlError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{spec.singular.capitalize()} “{item}” deleted.")
+    return redirect(f"shops:{spec.key}-list", shop_id=shop.pk)
+
+
+@login_required
+def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """Members with their roles; POST adds a member."""
+    shop = shop_for_user(request, shop_id, Perm.MEMBERS_MANAGE)
+    form = MemberAddForm(request.POST or None, shop=shop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.membership_add(
+                actor=request.user,
+                shop=shop,
+                username=form.cleaned_data["username"],
+                roles=list(form.cleaned_data["roles"]),
+            )
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"{membership.user.username} added to {shop.name}.")
+            return redirect("shops:member-list", shop_id=shop.pk)
+    memberships = (
+        Membership.objects.filter(shop=shop).select_related("user").prefetch_related("roles")
+    )
+    return _settings_page(
+        request,
+        "shops/member_list.html",
+        {
+            "shop": shop,
+            "memberships": memberships,
+            "form": form,
+            "active": "members",
+        },
+        form,
+    )
+
+
+@login_required
+def member_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    membership = membership_for_user(request, shop_id=shop_id, pk=pk)
+    form = MemberRolesForm(
+        request.POST or None,
+        shop=membership.shop,
+        initial={"roles": list(membership.roles.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_set_roles(
+                actor=request.user, membership=membership, roles=list(form.cleaned_data["roles"])
+            )
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Roles of {membership.user.username} saved.")
+            return redirect("shops:member-list", shop_id=shop_id)
+    return _settings_page(
+        request,
+        "shops/member_edit.html",
+        {
+            "shop": membership.shop,
+            "membership": membership,
+            "form": form,
+            "active": "members",
+        },
+        form,
+    )
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    membership = membership_for_user(request, shop_id=shop_id, pk=pk)
+    try:
+        services.membership_remove(actor=request.user, membership=membership)
+    except ShopCtrlError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{membership.user.username} no longer has access.")
+    if (
+        membership.user_id == request.user.pk
+        and not Membership.objects.filter(pk=membership.pk).exists()
+    ):
+        return redirect("home")
+    return redirect("shops:member-list", shop_id=shop_id)
+
+
+@login_required
+def role_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """Roles and what they allow; POST creates a role."""
+    shop = shop_for_user(request, shop_id, Perm.MEMBERS_MANAGE)
+    form = RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            role = services.role_save(actor=request.user, role=Role(shop=shop), **form.cleaned_data)
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Role “{role.name}” created.")
+            return redirect("shops:role-list", shop_id=shop.pk)
+    roles = Role.objects.filter(shop=shop).prefetch_related("memberships__user")
+    return _settings_page(
+        request,
+        "shops/role_list.html",
+        {
+            "shop": shop,
+            "roles": roles,
+            "form": form,
+            "active": "roles",
+        },
+        form,
+    )
+
+
+@login_required
+def role_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    role = role_for_user(request, shop_id=shop_id, pk=pk)
+    form = RoleForm(
+        request.POST or None, initial={"name": role.name, "permissions": role.permissions}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.role_save(actor=request.user, role=role, **form.cleaned_data)
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Role “{role.name}” saved.")
+            return redirect("shops:role-list", shop_id=shop_id)
+    return _settings_page(
+        request,
+        "shops/role_edit.html",
+        {
+            "shop": role.shop,
+            "role": role,
+            "form": form,
+            "active": "roles",
+        },
+        form,
+    )
+
+
+@login_required
+@require_POST
+def role_delete(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    role = role_for_user(request, shop_id=shop_id, pk=pk)
+    try:
+        services.role_delete(actor=request.user, role=role)
+    except ShopCtrlError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Role “{role.name}” deleted.")
+    return redirect("shops:role-list", shop_id=shop_id)
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest, shop_id: int) -> HttpResponse:
+    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+    entries = AuditEntry.objects.filter(shop=shop).select_related("actor")
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return _settings_page(
+        request, "shops/audit_log.html", {"shop": shop, "page": page, "active": "audit"}
+    )
+
+
+@login_required
+@require_GET
+def alert_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+    shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
+    show_all = request.GET.get("show") == "all"
+    alerts = Alert.objects.filter(shop=shop).select_related("target_type")
+    if not show_all:
+        alerts = alerts.filter(is_read=False)
+    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "shops/alert_list.html", {"shop": shop, "page": page, "show_all": show_all}
+    )
+
+
+@login_required
+@require_POST
+def alert_read(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """Mark an alert read; with htmx only the alert's own markup is swapped."""
+    alert = services.alert_mark_read(
+        actor=request.user, alert=alert_for_user(request, shop_id=shop_id, pk=pk)
+    )
+    if request.htmx:
+        return render(request, "shops/_alert.html", {"alert": alert, "shop": alert.shop})
+    return redirect(safe_next_url(request, reverse("shops:alert-list", args=[shop_id])))
