@@ -20,3 +20,8 @@ def safe_next_url(request: HttpRequest, fallback: str) -> str:
     ):
         return candidate
     return fallback
+
+
+def post_data(request: HttpRequest):
+    """Form data to bind: the POST body on POST (even when empty), else None (unbound)."""
+    return request.POST if request.method == "POST" else None

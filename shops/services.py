@@ -37,9 +37,21 @@ CONTACT_INFO_FIELDS = ("address_format", "name_format")
 
 
 def _validation_to_error(exc: ValidationError) -> ShopCtrlError:
+    """The first model validation error as a domain error on the field it concerns.
+
+    Per-shop uniqueness (a constraint over shop + field) is reported on that field, which is
+    where a person typed the clashing value.
+    """
     if hasattr(exc, "error_dict"):
         field, errors = next(iter(exc.error_dict.items()))
-        return ShopCtrlError(errors[0].messages[0], field=None if field == "__all__" else field)
+        error = errors[0]
+        if field == "__all__" and error.code == "unique_together":
+            clashing = [name for name in error.params["unique_check"] if name != "shop"]
+            if clashing:
+                return ShopCtrlError(
+                    f"This {clashing[0]} is already used in this shop.", field=clashing[0]
+                )
+        return ShopCtrlError(error.messages[0], field=None if field == "__all__" else field)
     return ShopCtrlError(exc.messages[0])
 
 
@@ -157,6 +169,7 @@ def shop_setting_save(
             _save_validated(instance)
     except IntegrityError as exc:
         raise ShopCtrlError("An entry with this name already exists.", field="name") from exc
+    instance.refresh_from_db()  # audit what was stored (e.g. 19 → "19.00"), not what was typed
     if getattr(instance, "is_default", False):
         type(instance).objects.filter(shop=instance.shop, is_default=True).exclude(
             pk=instance.pk

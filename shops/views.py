@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from, safe_next_url
+from shopctrl.views_support import form_error_from, post_data, safe_next_url
 from shops import services
 from shops.access import (
     alert_for_user,
@@ -69,7 +69,7 @@ def shop_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("roles")
         .order_by("shop__name")
     )
-    form = ShopForm(request.POST or None)
+    form = ShopForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             shop = services.shop_create(actor=request.user, **form.cleaned_data)
@@ -119,7 +119,7 @@ def settings_contact_info(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 def _shop_fields_form(request, shop, form_class, done, template, url_name) -> HttpResponse:
-    form = form_class(request.POST or None, instance=Shop.objects.get(pk=shop.pk))
+    form = form_class(post_data(request), instance=Shop.objects.get(pk=shop.pk))
     if request.method == "POST" and form.is_valid():
         try:
             services.shop_update(actor=request.user, shop=shop, values=form.cleaned_data)
@@ -136,7 +136,7 @@ def setting_list(request: HttpRequest, shop_id: int, collection: str) -> HttpRes
     """A settings list with its add form; POST adds an entry."""
     spec = COLLECTIONS[collection]
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
-    form = spec.form(request.POST or None)
+    form = spec.form(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.shop_setting_save(
@@ -167,7 +167,7 @@ def setting_edit(request: HttpRequest, shop_id: int, pk: int, collection: str) -
     spec = COLLECTIONS[collection]
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
     item = get_object_or_404(spec.model, pk=pk, shop=shop)
-    form = spec.form(request.POST or None, instance=spec.model.objects.get(pk=item.pk))
+    form = spec.form(post_data(request), instance=spec.model.objects.get(pk=item.pk))
     if request.method == "POST" and form.is_valid():
         try:
             services.shop_setting_save(actor=request.user, instance=item, values=form.cleaned_data)
@@ -203,7 +203,7 @@ def setting_delete(request: HttpRequest, shop_id: int, pk: int, collection: str)
 def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
     """Members with their roles; POST adds a member."""
     shop = shop_for_user(request, shop_id, Perm.MEMBERS_MANAGE)
-    form = MemberAddForm(request.POST or None, shop=shop)
+    form = MemberAddForm(post_data(request), shop=shop)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.membership_add(
@@ -237,7 +237,7 @@ def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 def member_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     membership = membership_for_user(request, shop_id=shop_id, pk=pk)
     form = MemberRolesForm(
-        request.POST or None,
+        post_data(request),
         shop=membership.shop,
         initial={"roles": list(membership.roles.all())},
     )
@@ -286,7 +286,7 @@ def member_remove(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 def role_list(request: HttpRequest, shop_id: int) -> HttpResponse:
     """Roles and what they allow; POST creates a role."""
     shop = shop_for_user(request, shop_id, Perm.MEMBERS_MANAGE)
-    form = RoleForm(request.POST or None)
+    form = RoleForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             role = services.role_save(actor=request.user, role=Role(shop=shop), **form.cleaned_data)
@@ -313,7 +313,7 @@ def role_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 def role_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     role = role_for_user(request, shop_id=shop_id, pk=pk)
     form = RoleForm(
-        request.POST or None, initial={"name": role.name, "permissions": role.permissions}
+        post_data(request), initial={"name": role.name, "permissions": role.permissions}
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,0 +1,81 @@
+"""Shared fixtures: two shops and the personas the permission tests use."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.factories import ShopFactory, UserFactory, add_member, make_order
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _require_postgresql(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        assert connection.vendor == "postgresql", (
+            "Tests run on PostgreSQL: set DATABASE_URL (see README, or run `bash .ci/run`)."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="owner")
+
+
+@pytest.fixture
+def shop(admin_user):
+    return ShopFactory(owner=admin_user, name="Acme Kitchen")
+
+
+@pytest.fixture
+def viewer_user(shop):
+    user = UserFactory(username="viewer")
+    add_member(shop, user, "Viewer")
+    return user
+
+
+@pytest.fixture
+def other_admin(db):
+    return UserFactory(username="other-owner")
+
+
+@pytest.fixture
+def other_shop(other_admin):
+    return ShopFactory(owner=other_admin, name="Other Shop")
+
+
+@pytest.fixture
+def order(shop):
+    return make_order(shop, "PO1000")
+
+
+@pytest.fixture
+def other_order(other_shop):
+    return make_order(other_shop, "PO9000")
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def viewer_client(viewer_user):
+    return client_for(viewer_user)
+
+
+@pytest.fixture
+def other_client(other_admin, other_shop):
+    return client_for(other_admin)
+
+

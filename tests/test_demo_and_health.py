@@ -1,0 +1,29 @@
+"""The demo command and the ops health endpoint."""
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from orders.models import Channel, Order
+from shops.demo import DEMO_SHOP_NAME
+from shops.models import Membership, Shop
+
+
+def test_demo_builds_a_usable_shop_and_can_run_twice(db, client):
+    call_command("demo", orders=30)
+    call_command("demo", orders=30)
+
+    shop = Shop.objects.get(name=DEMO_SHOP_NAME)
+    assert Order.objects.filter(shop=shop).count() == 30
+    assert Order.objects.filter(shop=shop, channel=Channel.AMAZON_1P).exists()
+    assert shop.has_single_field_contact_info
+    assert Membership.objects.filter(shop=shop).count() == 2
+    assert client.login(username="admin", password="admin")
+    response = client.get(reverse("orders:order-list", args=[shop.pk]))
+    assert response.status_code == 200
+    assert len(response.context["page"].orders) == 30
+
+
+def test_healthz_reports_database_and_cache(db, client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}

@@ -1,0 +1,133 @@
+"""Every route × {anonymous, viewer, admin of this shop, admin of another shop}.
+
+A route missing from MATRIX fails `test_matrix_covers_every_route`, so a new page cannot
+ship without saying who may open it.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from shops.models import Alert, AlertSeverity, Membership, Role
+from shops.services import alert_raise
+from shops.settings_collections import COLLECTIONS
+from tests.conftest import client_for
+
+ANON, VIEWER, ADMIN, OTHER = "anonymous", "viewer", "admin", "other_admin"
+PERSONAS = (ANON, VIEWER, ADMIN, OTHER)
+
+
+def codes(anon: int, viewer: int, admin: int, other: int) -> dict[str, int]:
+    return {ANON: anon, VIEWER: viewer, ADMIN: admin, OTHER: other}
+
+
+# Shop-scoped pages: outsiders get 404 (existence does not leak), members lacking the
+# permission 403, anonymous users go to the login page.
+VIEW = codes(302, 200, 200, 404)
+CONFIGURE = codes(302, 403, 200, 404)
+CONFIGURE_POST_EMPTY = codes(302, 403, 400, 404)  # empty form: field errors, nothing saved
+MUTATE = codes(302, 403, 302, 404)  # POST-only action that redirects back
+
+MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
+    "home": [("get", codes(302, 302, 302, 302))],
+    "healthz": [("get", codes(200, 200, 200, 200))],
+    "login": [("get", codes(200, 302, 302, 302))],
+    "logout": [("post", codes(302, 302, 302, 302))],
+    "shops:shop-list": [("get", codes(302, 200, 200, 200)), ("post", codes(302, 400, 400, 400))],
+    "shops:settings-general": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "shops:settings-contact-info": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "shops:member-list": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "shops:member-edit": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "shops:member-remove": [("post", MUTATE)],
+    "shops:role-list": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "shops:role-edit": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "shops:role-delete": [("post", MUTATE)],
+    "shops:audit-log": [("get", CONFIGURE)],
+    "shops:alert-list": [("get", VIEW)],
+    "shops:alert-read": [("post", codes(302, 302, 302, 404))],
+    "orders:order-list": [("get", VIEW)],
+    "orders:order-detail": [("get", VIEW)],
+    "orders:credit-row-add": [("post", codes(302, 403, 400, 404))],
+    "orders:parameter-set": [("post", codes(302, 403, 400, 404))],
+}
+for _key in COLLECTIONS:
+    MATRIX[f"shops:{_key}-list"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]
+    MATRIX[f"shops:{_key}-edit"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]
+    MATRIX[f"shops:{_key}-delete"] = [("post", MUTATE)]
+
+
+def _named_routes(
+    resolver: URLResolver, prefix: str = "", params: frozenset[str] = frozenset()
+) -> dict[str, frozenset[str]]:
+    """{route name: the URL parameters it takes, including those of enclosing includes}."""
+    routes: dict[str, frozenset[str]] = {}
+    for entry in resolver.url_patterns:
+        entry_params = params | set(entry.pattern.converters)
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":  # Django's own admin; see test_admin_needs_staff
+                continue
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            routes.update(_named_routes(entry, namespace, entry_params))
+        elif isinstance(entry, URLPattern) and entry.name:
+            routes[f"{prefix}{entry.name}"] = entry_params
+    return routes
+
+
+def test_matrix_covers_every_route():
+    routes = set(_named_routes(get_resolver()))
+    assert routes - set(MATRIX) == set(), "routes without a permission-matrix entry"
+    assert set(MATRIX) - routes == set(), "matrix entries for routes that no longer exist"
+
+
+def _url_for(name: str, shop, order, viewer_membership) -> str:
+    params = _named_routes(get_resolver())[name]
+    kwargs = {}
+    if "shop_id" in params:
+        kwargs["shop_id"] = shop.pk
+    if "pk" in params:
+        kwargs["pk"] = _pk_for(name, shop, order, viewer_membership)
+    return reverse(name, kwargs=kwargs)
+
+
+def _pk_for(name: str, shop, order, viewer_membership) -> int:
+    noun = name.split(":")[1].rsplit("-", 1)[0]
+    if noun == "member":
+        return viewer_membership.pk
+    if noun == "role":
+        return Role.objects.get(shop=shop, name="Commerce").pk
+    if noun == "alert":
+        return Alert.objects.filter(shop=shop).first().pk
+    if name.startswith("orders:"):
+        return order.pk
+    model = COLLECTIONS[noun].model
+    fields = {f.name for f in model._meta.fields}
+    items = model.objects.filter(shop=shop)
+    return (items.filter(is_default=False) if "is_default" in fields else items).last().pk
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("name", "method", "expected"),
+    [(name, method, expected) for name, checks in MATRIX.items() for method, expected in checks],
+)
+def test_route_answers_each_persona(
+    name, method, expected, persona, shop, order, viewer_user, admin_user, other_admin,
+    other_shop,
+):
+    alert_raise(shop=shop, severity=AlertSeverity.INFO, message="Check me", target=order)
+    viewer_membership = Membership.objects.get(shop=shop, user=viewer_user)
+    user = {ANON: None, VIEWER: viewer_user, ADMIN: admin_user, OTHER: other_admin}[persona]
+    url = _url_for(name, shop, order, viewer_membership)
+
+    response = getattr(client_for(user), method)(url)
+
+    assert response.status_code == expected[persona], (
+        f"{method.upper()} {url} as {persona}: {response.status_code}"
+    )
+    if persona == ANON and expected[persona] == 302 and name not in ("logout", "home"):
+        assert response.url.startswith(reverse("login"))
+
+
+def test_admin_needs_staff(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
