@@ -12,7 +12,7 @@ from orders.access import order_for_user
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm
 from orders.selectors import Cursor, OrderGridFilters
 from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from, post_data
+from shopctrl.views_support import form_error_from
 from shops.access import shop_for_user
 from shops.models import Alert
 from shops.permissions import Perm

@@ -77,5 +77,3 @@ def viewer_client(viewer_user):
 @pytest.fixture
 def other_client(other_admin, other_shop):
     return client_for(other_admin)
-
-

@@ -27,8 +27,9 @@ def test_tests_use_the_redis_broker():
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_runs_the_purge_task_twice_safely(shop):
     stale = alert_raise(shop=shop, severity=AlertSeverity.INFO, message="stale")
-    Alert.objects.filter(pk=stale.pk).update(is_read=True,
-                                             read_at=timezone.now() - timedelta(days=400))
+    Alert.objects.filter(pk=stale.pk).update(
+        is_read=True, read_at=timezone.now() - timedelta(days=400)
+    )
     kept = alert_raise(shop=shop, severity=AlertSeverity.INFO, message="kept")
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):

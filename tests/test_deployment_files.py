@@ -31,8 +31,7 @@ def test_compose_defines_the_stack_with_working_commands():
 
 
 def test_env_example_lists_every_setting_the_code_reads():
-    read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', (ROOT / "shopctrl/settings.py")
-                          .read_text()))
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', (ROOT / "shopctrl/settings.py").read_text()))
     listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "no settings found; did settings.py change how it reads the environment?"
     assert read - listed == set(), "add these to .env.example"

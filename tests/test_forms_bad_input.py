@@ -21,55 +21,89 @@ def _state(shop) -> tuple:
     """A fingerprint of everything the forms could change."""
     shop = Shop.objects.get(pk=shop.pk)
     return (
-        shop.name, shop.currency, shop.country, shop.address_format, shop.name_format,
+        shop.name,
+        shop.currency,
+        shop.country,
+        shop.address_format,
+        shop.name_format,
         list(VatTariff.objects.filter(shop=shop).values_list("name", "rate", "is_default")),
         list(PaymentType.objects.filter(shop=shop).values_list("name", "code")),
-        list(OrderStatus.objects.filter(shop=shop).values_list("name", "base_status", "is_default")),
+        list(
+            OrderStatus.objects.filter(shop=shop).values_list("name", "base_status", "is_default")
+        ),
         list(PaymentStatus.objects.filter(shop=shop).values_list("name", "is_default")),
         list(CreditReason.objects.filter(shop=shop).values_list("name", flat=True)),
         list(Role.objects.filter(shop=shop).values_list("name", "permissions")),
         list(Membership.objects.filter(shop=shop).values_list("user__username", "roles__name")),
-        CreditRow.objects.count(), OrderParameter.objects.count(), Shop.objects.count(),
+        CreditRow.objects.count(),
+        OrderParameter.objects.count(),
+        Shop.objects.count(),
         AuditEntry.objects.count(),
     )
 
 
 def _edit(name, model, lookup):
-    return (name, lambda s, o, v: reverse(name, args=[s.pk, model.objects.get(shop=s, **lookup).pk]))
+    return (
+        name,
+        lambda s, o, v: reverse(name, args=[s.pk, model.objects.get(shop=s, **lookup).pk]),
+    )
 
 
 CASES = [
     # (url name, url builder, bad data, field that must carry the error)
-    ("shops:shop-list", lambda s, o, v: reverse("shops:shop-list"),
-     {"name": "X", "currency": "euro", "country": "DE"}, "currency"),
+    (
+        "shops:shop-list",
+        lambda s, o, v: reverse("shops:shop-list"),
+        {"name": "X", "currency": "euro", "country": "DE"},
+        "currency",
+    ),
     ("shops:settings-general", None, {"name": "", "currency": "EUR", "country": "DE"}, "name"),
-    ("shops:settings-general", None, {"name": "A", "currency": "EUR", "country": "DEU"},
-     "country"),
-    ("shops:settings-contact-info", None, {"address_format": "both", "name_format": "single"},
-     "address_format"),
+    ("shops:settings-general", None, {"name": "A", "currency": "EUR", "country": "DEU"}, "country"),
+    (
+        "shops:settings-contact-info",
+        None,
+        {"address_format": "both", "name_format": "single"},
+        "address_format",
+    ),
     ("shops:vat-tariff-list", None, {"name": "Luxury", "rate": "120"}, "rate"),
     ("shops:vat-tariff-list", None, {"name": "Standard", "rate": "5"}, "name"),  # duplicate
     ("shops:payment-type-list", None, {"name": "Cash", "code": "not a slug!"}, "code"),
-    ("shops:order-status-list", None, {"name": "Odd", "base_status": "weird", "position": 1},
-     "base_status"),
-    ("shops:payment-status-list", None, {"name": "", "base_status": "paid", "position": 1},
-     "name"),
+    (
+        "shops:order-status-list",
+        None,
+        {"name": "Odd", "base_status": "weird", "position": 1},
+        "base_status",
+    ),
+    ("shops:payment-status-list", None, {"name": "", "base_status": "paid", "position": 1}, "name"),
     ("shops:credit-reason-list", None, {"name": "Damaged"}, "name"),  # duplicate
-    (*_edit("shops:vat-tariff-edit", VatTariff, {"name": "Standard"}),
-     {"name": "Standard", "rate": "19", "is_default": ""}, "is_default"),  # unsetting default
-    (*_edit("shops:order-status-edit", OrderStatus, {"name": "Shipped"}),
-     {"name": "New", "base_status": "finished", "position": 3}, "name"),  # duplicate
+    (
+        *_edit("shops:vat-tariff-edit", VatTariff, {"name": "Standard"}),
+        {"name": "Standard", "rate": "19", "is_default": ""},
+        "is_default",
+    ),  # unsetting default
+    (
+        *_edit("shops:order-status-edit", OrderStatus, {"name": "Shipped"}),
+        {"name": "New", "base_status": "finished", "position": 3},
+        "name",
+    ),  # duplicate
     ("shops:member-list", None, {"username": "nobody-here", "roles": []}, "roles"),
     ("shops:member-list", "roles", {"username": "nobody-here"}, "username"),
     ("shops:member-edit", "viewer", {"roles": []}, "roles"),
     ("shops:member-edit", "owner", {"roles": ["commerce"]}, "roles"),  # last owner admin
     ("shops:role-list", None, {"name": "Viewer", "permissions": ["shop.view"]}, "name"),
-    ("shops:role-list", None, {"name": "Custom", "permissions": ["launch.rockets"]},
-     "permissions"),
-    ("orders:credit-row-add", "order", {"row": "first", "quantity": "13", "reason": "any"},
-     "quantity"),
-    ("orders:credit-row-add", "order", {"row": "first", "quantity": "0", "reason": "any"},
-     "quantity"),
+    ("shops:role-list", None, {"name": "Custom", "permissions": ["launch.rockets"]}, "permissions"),
+    (
+        "orders:credit-row-add",
+        "order",
+        {"row": "first", "quantity": "13", "reason": "any"},
+        "quantity",
+    ),
+    (
+        "orders:credit-row-add",
+        "order",
+        {"row": "first", "quantity": "0", "reason": "any"},
+        "quantity",
+    ),
     ("orders:parameter-set", "order", {"key": "", "value": "x"}, "key"),
 ]
 
@@ -113,7 +147,8 @@ def test_bad_input_shows_field_error_and_changes_nothing(
 
     assert response.status_code == 400
     form = next(
-        f for key in ("form", "credit_form", "parameter_form")
+        f
+        for key in ("form", "credit_form", "parameter_form")
         if (f := response.context.get(key)) is not None and f.errors
     )
     assert field in form.errors, form.errors
@@ -126,17 +161,28 @@ def test_posting_to_another_shops_object_is_404(admin_client, shop, other_shop, 
 
     for url, data in [
         # Another shop's id in the URL ...
-        (reverse("shops:vat-tariff-edit", args=[other_shop.pk, foreign_tariff.pk]),
-         {"name": "Hacked", "rate": "1"}),
+        (
+            reverse("shops:vat-tariff-edit", args=[other_shop.pk, foreign_tariff.pk]),
+            {"name": "Hacked", "rate": "1"},
+        ),
         (reverse("shops:vat-tariff-delete", args=[other_shop.pk, foreign_tariff.pk]), {}),
-        (reverse("orders:parameter-set", args=[other_shop.pk, other_order.pk]),
-         {"key": "k", "value": "v"}),
+        (
+            reverse("orders:parameter-set", args=[other_shop.pk, other_order.pk]),
+            {"key": "k", "value": "v"},
+        ),
         # ... or our own shop's id with the other shop's object.
-        (reverse("shops:vat-tariff-edit", args=[shop.pk, foreign_tariff.pk]),
-         {"name": "Hacked", "rate": "1"}),
-        (reverse("orders:credit-row-add", args=[shop.pk, other_order.pk]),
-         {"row": other_order.rows.first().pk, "quantity": 1,
-          "reason": CreditReason.objects.filter(shop=other_shop).first().pk}),
+        (
+            reverse("shops:vat-tariff-edit", args=[shop.pk, foreign_tariff.pk]),
+            {"name": "Hacked", "rate": "1"},
+        ),
+        (
+            reverse("orders:credit-row-add", args=[shop.pk, other_order.pk]),
+            {
+                "row": other_order.rows.first().pk,
+                "quantity": 1,
+                "reason": CreditReason.objects.filter(shop=other_shop).first().pk,
+            },
+        ),
     ]:
         assert admin_client.post(url, data).status_code == 404, url
     assert _state(other_shop) == before

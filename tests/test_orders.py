@@ -26,15 +26,25 @@ def test_order_number_is_unique_per_shop(shop, other_shop):
 @pytest.mark.parametrize(
     ("address_format", "name_format", "expected"),
     [
-        (AddressFormat.SINGLE, NameFormat.SINGLE,
-         {"customer_name": "Amazon EU SARL", "address_line": "Amazonstraße 1", "street": ""}),
-        (AddressFormat.SEPARATE, NameFormat.FIRST_LAST,
-         {"customer_name": "", "customer_last_name": "SARL", "street": "Amazonstraße",
-          "house_number": "1", "address_line": ""}),
+        (
+            AddressFormat.SINGLE,
+            NameFormat.SINGLE,
+            {"customer_name": "Amazon EU SARL", "address_line": "Amazonstraße 1", "street": ""},
+        ),
+        (
+            AddressFormat.SEPARATE,
+            NameFormat.FIRST_LAST,
+            {
+                "customer_name": "",
+                "customer_last_name": "SARL",
+                "street": "Amazonstraße",
+                "house_number": "1",
+                "address_line": "",
+            },
+        ),
     ],
 )
-def test_customer_is_stored_per_contact_info_settings(shop, address_format, name_format,
-                                                      expected):
+def test_customer_is_stored_per_contact_info_settings(shop, address_format, name_format, expected):
     shop.address_format, shop.name_format = address_format, name_format
     shop.save()
     order = make_order(shop, "PO2")
@@ -63,15 +73,18 @@ def test_credit_row_and_parameter_via_the_page(admin_client, shop, order):
         {"row": order.rows.first().pk, "quantity": 4, "reason": reason.pk},
     )
     assert response.status_code == 302
-    admin_client.post(reverse("orders:parameter-set", args=[shop.pk, order.pk]),
-                      {"key": "ShipToPartyRef", "value": "LEJ9"})
+    admin_client.post(
+        reverse("orders:parameter-set", args=[shop.pk, order.pk]),
+        {"key": "ShipToPartyRef", "value": "LEJ9"},
+    )
 
     page = admin_client.get(url).content.decode()
     assert "Out of stock" in page and "LEJ9" in page
     # 12 x 18.40 + 6 x 22.10 = 353.40; minus 4 x 18.40 = 279.80
     assert "279.80 EUR" in page
-    actions = set(AuditEntry.objects.filter(target_id=str(order.pk)).values_list("action",
-                                                                                 flat=True))
+    actions = set(
+        AuditEntry.objects.filter(target_id=str(order.pk)).values_list("action", flat=True)
+    )
     assert {"order.create", "order.credit_row.create", "order.parameter.set"} <= actions
 
 
@@ -98,8 +111,9 @@ def test_grid_pages_forward_and_back_without_gaps_or_duplicates(shop):
     assert seen == [o.number for o in created]  # newest first, each once
     assert len(pages) == 5 and pages[0].newer is None
 
-    back = order_grid_page(shop=shop, filters=OrderGridFilters(), before=pages[2].newer,
-                           page_size=5)
+    back = order_grid_page(
+        shop=shop, filters=OrderGridFilters(), before=pages[2].newer, page_size=5
+    )
     assert [o.number for o in back.orders] == [o.number for o in pages[1].orders]
 
 
@@ -107,8 +121,7 @@ def test_grid_keeps_orders_with_the_same_timestamp_apart(shop):
     for n in range(7):
         make_order(shop, f"SAME{n}", hours_ago=0)
     first = order_grid_page(shop=shop, filters=OrderGridFilters(), page_size=4)
-    second = order_grid_page(shop=shop, filters=OrderGridFilters(), after=first.older,
-                             page_size=4)
+    second = order_grid_page(shop=shop, filters=OrderGridFilters(), after=first.older, page_size=4)
     numbers = [o.number for o in first.orders + second.orders]
     assert sorted(numbers) == sorted(f"SAME{n}" for n in range(7))
 
@@ -162,9 +175,17 @@ def test_grid_never_counts_and_stays_within_a_query_budget(shop, admin_client):
 
 
 def test_grid_total_is_the_sum_of_its_rows(shop):
-    order_create(shop=shop, data=OrderInput(
-        number="T1", ordered_at=make_order(shop, "X").ordered_at, customer=CustomerInput(),
-        rows=[RowInput(quantity=3, unit_price=Decimal("1.50")),
-              RowInput(quantity=2, unit_price=Decimal("10"))]))
+    order_create(
+        shop=shop,
+        data=OrderInput(
+            number="T1",
+            ordered_at=make_order(shop, "X").ordered_at,
+            customer=CustomerInput(),
+            rows=[
+                RowInput(quantity=3, unit_price=Decimal("1.50")),
+                RowInput(quantity=2, unit_price=Decimal("10")),
+            ],
+        ),
+    )
     page = order_grid_page(shop=shop, filters=OrderGridFilters(search="T1"))
     assert page.orders[0].grid_total == Decimal("24.50")

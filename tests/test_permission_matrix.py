@@ -110,7 +110,15 @@ def _pk_for(name: str, shop, order, viewer_membership) -> int:
     [(name, method, expected) for name, checks in MATRIX.items() for method, expected in checks],
 )
 def test_route_answers_each_persona(
-    name, method, expected, persona, shop, order, viewer_user, admin_user, other_admin,
+    name,
+    method,
+    expected,
+    persona,
+    shop,
+    order,
+    viewer_user,
+    admin_user,
+    other_admin,
     other_shop,
 ):
     alert_raise(shop=shop, severity=AlertSeverity.INFO, message="Check me", target=order)

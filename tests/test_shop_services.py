@@ -32,11 +32,19 @@ def test_new_shop_gets_defaults_and_owner(admin_user):
     assert PaymentType.objects.filter(shop=shop).count() == 3
     assert OrderStatus.objects.get(shop=shop, is_default=True).base_status == BaseStatus.ACTIVE
     assert {s.base_status for s in OrderStatus.objects.filter(shop=shop)} >= {
-        BaseStatus.ACTIVE, BaseStatus.FINISHED, BaseStatus.CANCELLED}
+        BaseStatus.ACTIVE,
+        BaseStatus.FINISHED,
+        BaseStatus.CANCELLED,
+    }
     assert PaymentStatus.objects.filter(shop=shop, is_default=True).count() == 1
     assert CreditReason.objects.filter(shop=shop).exists()
     assert set(Role.objects.filter(shop=shop).values_list("name", flat=True)) == {
-        SHOP_OWNER_ADMIN, "Commerce", "Manufacture", "Warehouse", "Viewer"}
+        SHOP_OWNER_ADMIN,
+        "Commerce",
+        "Manufacture",
+        "Warehouse",
+        "Viewer",
+    }
     membership = Membership.objects.get(shop=shop, user=admin_user)
     assert [r.name for r in membership.roles.all()] == [SHOP_OWNER_ADMIN]
     assert AuditEntry.objects.filter(shop=shop, action="shop.create", actor=admin_user).exists()
@@ -45,8 +53,9 @@ def test_new_shop_gets_defaults_and_owner(admin_user):
 def test_making_a_tariff_default_clears_the_old_default(shop, admin_user):
     zero = VatTariff.objects.get(shop=shop, name="Zero")
 
-    services.shop_setting_save(actor=admin_user, instance=zero,
-                               values={"name": "Zero", "rate": 0, "is_default": True})
+    services.shop_setting_save(
+        actor=admin_user, instance=zero, values={"name": "Zero", "rate": 0, "is_default": True}
+    )
 
     assert list(VatTariff.objects.filter(shop=shop, is_default=True)) == [zero]
     entry = AuditEntry.objects.filter(action="vattariff.update").get()
@@ -74,8 +83,9 @@ def test_unused_setting_is_deleted_and_audited(shop, admin_user):
     reason = CreditReason.objects.get(shop=shop, name="Damaged")
     services.shop_setting_delete(actor=admin_user, instance=reason)
     assert not CreditReason.objects.filter(pk=reason.pk).exists()
-    assert AuditEntry.objects.filter(action="creditreason.delete",
-                                     target_id=str(reason.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="creditreason.delete", target_id=str(reason.pk)
+    ).exists()
 
 
 def test_last_owner_admin_cannot_be_removed_or_demoted(shop, admin_user):
@@ -85,8 +95,7 @@ def test_last_owner_admin_cannot_be_removed_or_demoted(shop, admin_user):
     with pytest.raises(ShopCtrlError, match="at least one Shop Owner Admin"):
         services.membership_remove(actor=admin_user, membership=membership)
     with pytest.raises(ShopCtrlError, match="at least one Shop Owner Admin"):
-        services.membership_set_roles(actor=admin_user, membership=membership,
-                                      roles=[viewer_role])
+        services.membership_set_roles(actor=admin_user, membership=membership, roles=[viewer_role])
     assert membership.roles.get().name == SHOP_OWNER_ADMIN
 
 
@@ -117,8 +126,12 @@ def test_role_held_by_a_member_cannot_be_deleted(shop, admin_user, viewer_user):
 
 def test_custom_role_grants_its_permissions(shop, admin_user, client):
     packer = UserFactory(username="packer")
-    role = services.role_save(actor=admin_user, role=Role(shop=shop), name="Packer",
-                              permissions=[Perm.SHOP_VIEW, Perm.SHIPMENTS_MANAGE])
+    role = services.role_save(
+        actor=admin_user,
+        role=Role(shop=shop),
+        name="Packer",
+        permissions=[Perm.SHOP_VIEW, Perm.SHIPMENTS_MANAGE],
+    )
     services.membership_add(actor=admin_user, shop=shop, username="PACKER", roles=[role])
     client.force_login(packer)
 
@@ -127,10 +140,17 @@ def test_custom_role_grants_its_permissions(shop, admin_user, client):
 
 
 def test_audit_log_masks_secret_values(shop, admin_user):
-    entry = audit_record(actor=admin_user, shop=shop, action="sync.update", target=shop,
-                         changes={"refresh_token": ["Atzr|old-token", "Atzr|new-token"],
-                                  "lwa_client_secret": [None, "amzn1.oa2-cs.v1.secret"],
-                                  "vendor_code": ["A1", "B2"]})
+    entry = audit_record(
+        actor=admin_user,
+        shop=shop,
+        action="sync.update",
+        target=shop,
+        changes={
+            "refresh_token": ["Atzr|old-token", "Atzr|new-token"],
+            "lwa_client_secret": [None, "amzn1.oa2-cs.v1.secret"],
+            "vendor_code": ["A1", "B2"],
+        },
+    )
     entry.refresh_from_db()
     assert entry.changes["refresh_token"] == [SECRET_MASK, SECRET_MASK]
     assert entry.changes["lwa_client_secret"] == [None, SECRET_MASK]
@@ -151,7 +171,8 @@ def test_marking_an_alert_read_twice_audits_once(shop, admin_user):
 def test_alert_purge_removes_only_old_read_alerts_and_can_run_twice(shop):
     old_read = services.alert_raise(shop=shop, severity=AlertSeverity.INFO, message="old")
     Alert.objects.filter(pk=old_read.pk).update(
-        is_read=True, read_at=timezone.now() - timedelta(days=100))
+        is_read=True, read_at=timezone.now() - timedelta(days=100)
+    )
     recent_read = services.alert_raise(shop=shop, severity=AlertSeverity.INFO, message="new")
     Alert.objects.filter(pk=recent_read.pk).update(is_read=True, read_at=timezone.now())
     unread = services.alert_raise(shop=shop, severity=AlertSeverity.ERROR, message="open")
