@@ -561,12 +561,15 @@ def build_scenarios(client, shop) -> list[Scenario]:
         Scenario("date: one day", [url(date_from=day, date_to=day)]),
         Scenario("search: full number", [url(q=sample.number)]),
         Scenario("search: external ref", [url(q=sample.external_reference)]),
-        # Numbers are PO + 8 digits in time order: 'PO' + 6 digits matches 100 orders,
-        # 'PO' + 4 digits 10,000 (all from the same old weeks), 'PO0' nearly all of them.
-        Scenario("search: prefix ~100", [url(q=sample.number[:8])]),
-        Scenario("search: prefix ~10k", [url(q=sample.number[:6])]),
-        Scenario("search: prefix PO0", [url(q="PO0")]),
+        # Numbers are PO + 8 digits in time order, so a prefix picks a block of orders from
+        # the same weeks: 'PO' + 6 digits matches 100 orders, 'PO' + 4 digits 10,000 (from
+        # 1.5 years ago), 'PO000' the oldest 100,000 and 'PO0' all of them (at 1M orders).
+        Scenario("search: prefix, 100 matches", [url(q=sample.number[:8])]),
+        Scenario("search: prefix, 10k old matches", [url(q=sample.number[:6])]),
+        Scenario("search: prefix PO000 (oldest)", [url(q="PO000")]),
+        Scenario("search: prefix PO0 (all)", [url(q="PO0")]),
         Scenario("search: no match", [url(q="PX")]),
+        Scenario("search + status", [url(q=sample.number[:6], status=statuses["Completed"])]),
         Scenario(
             "status+channel+month",
             [
@@ -581,6 +584,11 @@ def build_scenarios(client, shop) -> list[Scenario]:
         Scenario(
             "status+payment+purchase",
             [url(status=statuses["Shipped"], payment=payments["Unpaid"], purchase_type="weekly")],
+        ),
+        # Staff looking for anomalies: a combination that matches nothing.
+        Scenario(
+            "status+payment, no match",
+            [url(status=statuses["Cancelled"], payment=payments["Paid"])],
         ),
         Scenario("htmx partial: first page", [base]),  # the request a filter change sends
     ]
