@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from orders import models
+from shops.admin_audit import AuditedAdmin
 
 
 class OrderRowInline(admin.TabularInline):
@@ -19,7 +20,7 @@ class OrderParameterInline(admin.TabularInline):
 
 
 @admin.register(models.Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(AuditedAdmin):
     list_display = ["number", "shop", "channel", "main_status", "payment_status", "ordered_at"]
     list_filter = ["shop", "channel", "purchase_type"]
     search_fields = ["number", "external_reference"]

@@ -62,3 +62,23 @@ def role_for_user(request: HttpRequest, *, shop_id: int, pk: int) -> Role:
 
 def alert_for_user(request: HttpRequest, *, shop_id: int, pk: int) -> Alert:
     return shop_object_for_user(request, Alert, shop_id=shop_id, pk=pk, perm=Perm.SHOP_VIEW)
+
+
+# How a request reaches each model of our apps. tests/test_access_coverage.py fails when a
+# model is missing here, so no new model can bypass the access rules unnoticed.
+ACCESS_RULES: dict[str, str] = {
+    "shops.shop": "shop_for_user",
+    "shops.vattariff": "shop_object_for_user (settings lists)",
+    "shops.paymenttype": "shop_object_for_user (settings lists)",
+    "shops.orderstatus": "shop_object_for_user (settings lists)",
+    "shops.paymentstatus": "shop_object_for_user (settings lists)",
+    "shops.creditreason": "shop_object_for_user (settings lists)",
+    "shops.role": "role_for_user",
+    "shops.membership": "membership_for_user",
+    "shops.alert": "alert_for_user",
+    "shops.auditentry": "shop_for_user (audit log page, shop.configure)",
+    "orders.order": "orders.access.order_for_user",
+    "orders.orderrow": "through its order (order_for_user)",
+    "orders.creditrow": "through its order (order_for_user)",
+    "orders.orderparameter": "through its order (order_for_user)",
+}

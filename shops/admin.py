@@ -1,15 +1,16 @@
 from django.contrib import admin
 
 from shops import models
+from shops.admin_audit import AuditedAdmin
 
 
-class ShopOwnedAdmin(admin.ModelAdmin):
+class ShopOwnedAdmin(AuditedAdmin):
     list_filter = ["shop"]
     search_fields = ["name"]
 
 
 @admin.register(models.Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(AuditedAdmin):
     list_display = ["name", "currency", "country", "address_format", "name_format", "created_at"]
     search_fields = ["name"]
 
@@ -26,7 +27,7 @@ for model in (
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "shop", "created_at"]
     list_filter = ["shop"]
     filter_horizontal = ["roles"]
@@ -48,6 +49,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(AuditedAdmin):
     list_display = ["created_at", "shop", "severity", "message", "is_read"]
     list_filter = ["shop", "severity", "is_read"]

@@ -180,3 +180,29 @@ def test_alert_purge_removes_only_old_read_alerts_and_can_run_twice(shop):
     assert services.alert_purge_read(older_than_days=90) == 1
     assert services.alert_purge_read(older_than_days=90) == 0
     assert set(Alert.objects.values_list("pk", flat=True)) == {recent_read.pk, unread.pk}
+
+
+def test_django_admin_changes_reach_the_audit_log(admin_user, shop):
+    from django.test import Client
+
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client = Client()
+    client.force_login(admin_user)
+    tariff = VatTariff.objects.get(shop=shop, name="Zero")
+
+    response = client.post(
+        f"/admin/shops/vattariff/{tariff.pk}/change/",
+        {"shop": shop.pk, "name": "Zero rate", "rate": "0"},
+    )
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="admin.update")
+    assert entry.shop == shop and entry.actor == admin_user and "Zero rate" in entry.target_repr
+
+
+def test_wrong_password_is_refused_with_a_message(client, admin_user):
+    response = client.post("/login/", {"username": admin_user.username, "password": "nope"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session

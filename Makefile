@@ -1,0 +1,14 @@
+# Shortcuts for developers; CI runs `bash .ci/run`.
+.PHONY: demo test lint check
+
+demo:          ## the demo on embedded defaults
+	bash bin/demo
+
+test:          ## everything CI runs (services, lint, checks, tests)
+	bash .ci/run
+
+lint:          ## ruff lint and format check
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+check:         ## migrations in step with models
+	DJANGO_DEBUG=true .venv/bin/python manage.py makemigrations --check --dry-run
