@@ -162,5 +162,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # python-amazon-sp-api logs request headers (the LWA access token) at DEBUG.
+        "sp_api": {"level": "WARNING", "propagate": True},
+        "httpx": {"level": "WARNING"},
+    },
 }
