@@ -152,6 +152,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TIMEZONE = "UTC"
 
+# --- Amazon SP-API
+# Share of Amazon's documented rate we leave unused, against network jitter (0.05 = 5 %).
+SPAPI_RATE_HEADROOM = env.float("SPAPI_RATE_HEADROOM", default=0.05)
+if not 0 <= SPAPI_RATE_HEADROOM < 0.9:
+    raise ImproperlyConfigured("SPAPI_RATE_HEADROOM must be between 0 and 0.9.")
+SPAPI_TIMEOUT_SECONDS = env.float("SPAPI_TIMEOUT_SECONDS", default=30.0)
+SPAPI_MAX_ATTEMPTS = env.int("SPAPI_MAX_ATTEMPTS", default=6)
+
 # --- Housekeeping
 ALERT_READ_RETENTION_DAYS = env.int("ALERT_READ_RETENTION_DAYS", default=90)
 ORDERS_PAGE_SIZE = env.int("ORDERS_PAGE_SIZE", default=50)

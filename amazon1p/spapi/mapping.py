@@ -1,0 +1,542 @@
+"""Pure functions between Amazon's JSON and our dataclasses: no ORM, clock or settings.
+
+Reading is lenient where Amazon's own examples are sloppy (e.g. `"CASES"` in a sandbox case,
+dates without a zone) and strict where a wrong value would corrupt an order (a missing PO
+number or quantity, a non-numeric amount): those raise `AmazonMappingError` naming the PO and
+the field. Enum values Amazon does not document are kept and listed in `warnings`, so an
+importer can raise an alert instead of dropping the PO.
+"""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from amazon1p.spapi.errors import AmazonMappingError, ApiError
+from amazon1p.spapi.types import (
+    CASES,
+    EACHES,
+    AcknowledgementItem,
+    Address,
+    Carton,
+    ContainerIdentifier,
+    ContainerItem,
+    Dimensions,
+    ImportDetails,
+    ItemStatus,
+    Measure,
+    Money,
+    OrderAcknowledgement,
+    OrderedQuantityDetail,
+    OrderItem,
+    Pallet,
+    Party,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+    Quantity,
+    ShipmentConfirmation,
+    TransactionStatus,
+    Window,
+)
+
+PO_STATES = ("New", "Acknowledged", "Closed")
+PO_TYPES = ("RegularOrder", "ConsignedOrder", "NewProductIntroduction", "RushOrder")
+PAYMENT_METHODS = ("Invoice", "Consignment", "CreditCard", "Prepaid")
+
+Json = Mapping[str, Any]
+
+
+class _Reader:
+    """Field access that names the PO and the field in every error."""
+
+    def __init__(self, po_number: str | None) -> None:
+        self.po = po_number
+        self.warnings: list[str] = []
+
+    def fail(self, field: str, message: str) -> AmazonMappingError:
+        return AmazonMappingError(message, po_number=self.po, field=field)
+
+    def obj(self, data: Any, field: str) -> Json:
+        if not isinstance(data, Mapping):
+            raise self.fail(field, f"expected an object, got {type(data).__name__}")
+        return data
+
+    def text(self, data: Json, key: str, field: str, *, required: bool = False) -> str:
+        value = data.get(key)
+        if value is None or value == "":
+            if required:
+                raise self.fail(f"{field}.{key}" if field else key, "is missing")
+            return ""
+        if not isinstance(value, str | int):
+            raise self.fail(f"{field}.{key}" if field else key, "must be a string")
+        return str(value)
+
+    def enum(self, data: Json, key: str, field: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(data, key, field)
+        if value and value not in allowed:
+            self.warnings.append(f"{field or key}: “{value}” is not a value Amazon documents")
+        return value
+
+    def when(self, data: Json, key: str, field: str, *, required: bool = False) -> datetime | None:
+        raw = self.text(data, key, field, required=required)
+        return parse_datetime(raw, lambda msg: self.fail(f"{field}.{key}", msg)) if raw else None
+
+
+def parse_datetime(raw: str, fail=None) -> datetime:
+    """ISO-8601 → aware UTC datetime; a missing zone (as in sandbox cases) means UTC."""
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        if fail is None:
+            raise
+        raise fail(f"“{raw}” is not an ISO-8601 date-time") from exc
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def format_datetime(value: datetime) -> str:
+    """The form every request uses: UTC, seconds, `Z` (the library would send str(dt))."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware one")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _money(r: _Reader, data: Any, field: str) -> Money | None:
+    if data is None:
+        return None
+    data = r.obj(data, field)
+    raw = r.text(data, "amount", field, required=True)
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation as exc:
+        raise r.fail(f"{field}.amount", f"“{raw}” is not a number") from exc
+    if not amount.is_finite():
+        raise r.fail(f"{field}.amount", f"“{raw}” is not a number")
+    return Money(
+        amount=amount,
+        currency=r.text(data, "currencyCode", field),
+        unit_of_measure=r.text(data, "unitOfMeasure", field) or None,
+    )
+
+
+def _quantity(r: _Reader, data: Any, field: str, *, required: bool = True) -> Quantity | None:
+    if data is None:
+        if required:
+            raise r.fail(field, "is missing")
+        return None
+    data = r.obj(data, field)
+    amount = data.get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        if isinstance(amount, str) and amount.isdigit():
+            amount = int(amount)
+        else:
+            raise r.fail(f"{field}.amount", f"{amount!r} is not a whole number")
+    # Amazon's sandbox writes "CASES"; the model says "Cases".
+    unit = {"cases": CASES, "eaches": EACHES}.get(str(data.get("unitOfMeasure", EACHES)).lower())
+    if unit is None:
+        raise r.fail(f"{field}.unitOfMeasure", f"{data.get('unitOfMeasure')!r} is unknown")
+    size = data.get("unitSize")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        raise r.fail(f"{field}.unitSize", f"{size!r} is not a positive whole number")
+    return Quantity(amount=amount, unit=unit, unit_size=size)
+
+
+def _address(r: _Reader, data: Any, field: str) -> Address | None:
+    if data is None:
+        return None
+    data = r.obj(data, field)
+    return Address(
+        name=r.text(data, "name", field),
+        address_line1=r.text(data, "addressLine1", field),
+        address_line2=r.text(data, "addressLine2", field),
+        address_line3=r.text(data, "addressLine3", field),
+        city=r.text(data, "city", field),
+        county=r.text(data, "county", field),
+        district=r.text(data, "district", field),
+        state_or_region=r.text(data, "stateOrRegion", field),
+        postal_code=r.text(data, "postalCode", field),
+        country_code=r.text(data, "countryCode", field),
+        phone=r.text(data, "phone", field),
+    )
+
+
+def _party(r: _Reader, data: Any, field: str) -> Party | None:
+    if data is None:
+        return None
+    data = r.obj(data, field)
+    tax = data.get("taxInfo") or {}
+    return Party(
+        party_id=r.text(data, "partyId", field, required=True),
+        address=_address(r, data.get("address"), f"{field}.address"),
+        tax_registration_type=r.text(tax, "taxRegistrationType", f"{field}.taxInfo"),
+        tax_registration_number=r.text(tax, "taxRegistrationNumber", f"{field}.taxInfo"),
+    )
+
+
+def _window(r: _Reader, data: Json, key: str) -> Window | None:
+    raw = r.text(data, key, "orderDetails")
+    if not raw:
+        return None
+    start, sep, end = raw.partition("--")
+    if not sep:
+        raise r.fail(f"orderDetails.{key}", f"“{raw}” is not a start--end interval")
+
+    def fail(msg: str) -> AmazonMappingError:
+        return r.fail(f"orderDetails.{key}", msg)
+
+    return Window(parse_datetime(start, fail), parse_datetime(end, fail))
+
+
+def _item(r: _Reader, data: Any, index: int) -> OrderItem:
+    field = f"items[{index}]"
+    data = r.obj(data, field)
+    backorder = data.get("isBackOrderAllowed")
+    if not isinstance(backorder, bool):
+        raise r.fail(f"{field}.isBackOrderAllowed", f"{backorder!r} is not true or false")
+    return OrderItem(
+        sequence_number=r.text(data, "itemSequenceNumber", field, required=True),
+        ordered_quantity=_quantity(r, data.get("orderedQuantity"), f"{field}.orderedQuantity"),
+        is_back_order_allowed=backorder,
+        asin=r.text(data, "amazonProductIdentifier", field),
+        vendor_product_id=r.text(data, "vendorProductIdentifier", field),
+        net_cost=_money(r, data.get("netCost"), f"{field}.netCost"),
+        list_price=_money(r, data.get("listPrice"), f"{field}.listPrice"),
+    )
+
+
+def parse_purchase_order(data: Any) -> PurchaseOrder:
+    """One `Order` of getPurchaseOrders/getPurchaseOrder → PurchaseOrder."""
+    if not isinstance(data, Mapping):
+        raise AmazonMappingError(f"expected an object, got {type(data).__name__}")
+    number = data.get("purchaseOrderNumber")
+    r = _Reader(number if isinstance(number, str) else None)
+    number = r.text(data, "purchaseOrderNumber", "", required=True)
+    state = r.enum(data, "purchaseOrderState", "purchaseOrderState", PO_STATES)
+    if not state:
+        # Required by the model, yet Amazon's own catch-all sandbox example omits it.
+        r.warnings.append("purchaseOrderState: missing")
+    details = data.get("orderDetails")
+    if details is None:
+        return PurchaseOrder(number=number, state=state, warnings=tuple(r.warnings), raw=data)
+    d = r.obj(details, "orderDetails")
+    items = d.get("items")
+    if not isinstance(items, list):
+        raise r.fail("orderDetails.items", "is missing")
+    imp = d.get("importDetails")
+    import_details = None
+    if imp is not None:
+        imp = r.obj(imp, "orderDetails.importDetails")
+        f = "orderDetails.importDetails"
+        import_details = ImportDetails(
+            method_of_payment=r.text(imp, "methodOfPayment", f),
+            international_commercial_terms=r.text(imp, "internationalCommercialTerms", f),
+            port_of_delivery=r.text(imp, "portOfDelivery", f),
+            import_containers=r.text(imp, "importContainers", f),
+            shipping_instructions=r.text(imp, "shippingInstructions", f),
+        )
+    order = PurchaseOrder(
+        number=number,
+        state=state,
+        purchase_order_date=r.when(d, "purchaseOrderDate", "orderDetails", required=True),
+        changed_date=r.when(d, "purchaseOrderChangedDate", "orderDetails"),
+        state_changed_date=r.when(d, "purchaseOrderStateChangedDate", "orderDetails"),
+        purchase_order_type=r.enum(d, "purchaseOrderType", "purchaseOrderType", PO_TYPES),
+        payment_method=r.enum(d, "paymentMethod", "paymentMethod", PAYMENT_METHODS),
+        deal_code=r.text(d, "dealCode", "orderDetails"),
+        import_details=import_details,
+        buying_party=_party(r, d.get("buyingParty"), "buyingParty"),
+        selling_party=_party(r, d.get("sellingParty"), "sellingParty"),
+        ship_to_party=_party(r, d.get("shipToParty"), "shipToParty"),
+        bill_to_party=_party(r, d.get("billToParty"), "billToParty"),
+        ship_window=_window(r, d, "shipWindow"),
+        delivery_window=_window(r, d, "deliveryWindow"),
+        items=tuple(_item(r, item, i) for i, item in enumerate(items)),
+    )
+    return PurchaseOrder(**{**order.__dict__, "warnings": tuple(r.warnings), "raw": data})
+
+
+def _item_status(r: _Reader, data: Any, index: int) -> ItemStatus:
+    field = f"itemStatus[{index}]"
+    data = r.obj(data, field)
+    ordered = data.get("orderedQuantity") or {}
+    ack = data.get("acknowledgementStatus") or {}
+    receiving = data.get("receivingStatus") or {}
+    details = tuple(
+        OrderedQuantityDetail(
+            updated_date=r.when(detail, "updatedDate", f"{field}.orderedQuantityDetails"),
+            ordered=_quantity(r, detail.get("orderedQuantity"), f"{field}.ordered", required=False),
+            cancelled=_quantity(
+                r, detail.get("cancelledQuantity"), f"{field}.cancelled", required=False
+            ),
+        )
+        for detail in ordered.get("orderedQuantityDetails") or ()
+    )
+    return ItemStatus(
+        sequence_number=r.text(data, "itemSequenceNumber", field, required=True),
+        asin=r.text(data, "buyerProductIdentifier", field),
+        vendor_product_id=r.text(data, "vendorProductIdentifier", field),
+        net_cost=_money(r, data.get("netCost"), f"{field}.netCost"),
+        list_price=_money(r, data.get("listPrice"), f"{field}.listPrice"),
+        ordered_quantity=_quantity(
+            r, ordered.get("orderedQuantity"), f"{field}.ordered", required=False
+        ),
+        ordered_quantity_details=details,
+        confirmation_status=r.text(ack, "confirmationStatus", field),
+        accepted_quantity=_quantity(
+            r, ack.get("acceptedQuantity"), f"{field}.accepted", required=False
+        ),
+        rejected_quantity=_quantity(
+            r, ack.get("rejectedQuantity"), f"{field}.rejected", required=False
+        ),
+        receive_status=r.text(receiving, "receiveStatus", field),
+        received_quantity=_quantity(
+            r, receiving.get("receivedQuantity"), f"{field}.received", required=False
+        ),
+        last_receive_date=r.when(receiving, "lastReceiveDate", field),
+    )
+
+
+def parse_order_status(data: Any) -> PurchaseOrderStatus:
+    """One `OrderStatus` of getPurchaseOrdersStatus → PurchaseOrderStatus."""
+    if not isinstance(data, Mapping):
+        raise AmazonMappingError("expected an object")
+    r = _Reader(data.get("purchaseOrderNumber"))
+    return PurchaseOrderStatus(
+        number=r.text(data, "purchaseOrderNumber", "", required=True),
+        status=r.text(data, "purchaseOrderStatus", "", required=True),
+        purchase_order_date=r.when(data, "purchaseOrderDate", "", required=True),
+        last_updated_date=r.when(data, "lastUpdatedDate", ""),
+        selling_party_id=r.text(
+            r.obj(data.get("sellingParty") or {}, "sellingParty"), "partyId", "sellingParty"
+        ),
+        ship_to_party_id=r.text(
+            r.obj(data.get("shipToParty") or {}, "shipToParty"), "partyId", "shipToParty"
+        ),
+        items=tuple(
+            _item_status(r, item, i) for i, item in enumerate(data.get("itemStatus") or ())
+        ),
+    )
+
+
+def parse_api_errors(data: Any) -> tuple[ApiError, ...]:
+    if not isinstance(data, list):
+        return ()
+    return tuple(
+        ApiError(
+            code=str(e.get("code", "")),
+            message=str(e.get("message", "")),
+            details=str(e.get("details") or ""),
+        )
+        for e in data
+        if isinstance(e, Mapping)
+    )
+
+
+def parse_transaction(payload: Any) -> TransactionStatus:
+    """getTransaction's payload (`{"transactionStatus": {...}}`) → TransactionStatus."""
+    r = _Reader(None)
+    status = r.obj(r.obj(payload, "payload").get("transactionStatus"), "transactionStatus")
+    return TransactionStatus(
+        transaction_id=r.text(status, "transactionId", "transactionStatus", required=True),
+        status=r.text(status, "status", "transactionStatus", required=True),
+        errors=parse_api_errors(status.get("errors")),
+    )
+
+
+# --- Building request bodies ---------------------------------------------------------------
+
+
+def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v not in (None, "", [], {})}
+
+
+def money_json(money: Money | None) -> dict[str, Any] | None:
+    if money is None:
+        return None
+    return _drop_empty(
+        {
+            "currencyCode": money.currency,
+            "amount": format(money.amount, "f"),
+            "unitOfMeasure": money.unit_of_measure,
+        }
+    )
+
+
+def quantity_json(quantity: Quantity) -> dict[str, Any]:
+    return _drop_empty(
+        {"amount": quantity.amount, "unitOfMeasure": quantity.unit, "unitSize": quantity.unit_size}
+    )
+
+
+def party_json(party: Party) -> dict[str, Any]:
+    data: dict[str, Any] = {"partyId": party.party_id}
+    if party.address is not None:
+        a = party.address
+        data["address"] = _drop_empty(
+            {
+                "name": a.name,
+                "addressLine1": a.address_line1,
+                "addressLine2": a.address_line2,
+                "addressLine3": a.address_line3,
+                "city": a.city,
+                "county": a.county,
+                "district": a.district,
+                "stateOrRegion": a.state_or_region,
+                "postalCode": a.postal_code,
+                "countryCode": a.country_code,
+                "phone": a.phone,
+            }
+        )
+    return data
+
+
+def acknowledgement_json(ack: OrderAcknowledgement) -> dict[str, Any]:
+    """An OrderAcknowledgement of submitAcknowledgement's body."""
+
+    def item(line: AcknowledgementItem) -> dict[str, Any]:
+        return _drop_empty(
+            {
+                "itemSequenceNumber": line.sequence_number,
+                "amazonProductIdentifier": line.asin,
+                "vendorProductIdentifier": line.vendor_product_id,
+                "orderedQuantity": quantity_json(line.ordered_quantity),
+                "netCost": money_json(line.net_cost),
+                "listPrice": money_json(line.list_price),
+                "discountMultiplier": line.discount_multiplier,
+                "itemAcknowledgements": [
+                    _drop_empty(
+                        {
+                            "acknowledgementCode": part.code,
+                            "acknowledgedQuantity": quantity_json(part.quantity),
+                            "scheduledShipDate": part.scheduled_ship_date
+                            and format_datetime(part.scheduled_ship_date),
+                            "scheduledDeliveryDate": part.scheduled_delivery_date
+                            and format_datetime(part.scheduled_delivery_date),
+                            "rejectionReason": part.rejection_reason,
+                        }
+                    )
+                    for part in line.acknowledgements
+                ],
+            }
+        )
+
+    return {
+        "purchaseOrderNumber": ack.purchase_order_number,
+        "sellingParty": party_json(ack.selling_party),
+        "acknowledgementDate": format_datetime(ack.acknowledgement_date),
+        "items": [item(line) for line in ack.items],
+    }
+
+
+def _measure(m: Measure | None) -> dict[str, Any] | None:
+    return None if m is None else {"unitOfMeasure": m.unit, "value": format(m.value, "f")}
+
+
+def _dimensions(d: Dimensions | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {
+        "length": format(d.length, "f"),
+        "width": format(d.width, "f"),
+        "height": format(d.height, "f"),
+        "unitOfMeasure": d.unit,
+    }
+
+
+def _container_items(items: tuple[ContainerItem, ...]) -> list[dict[str, Any]]:
+    return [
+        {"itemReference": i.item_reference, "shippedQuantity": quantity_json(i.shipped_quantity)}
+        for i in items
+    ]
+
+
+def _identifiers(ids: tuple[ContainerIdentifier, ...]) -> list[dict[str, str]]:
+    return [
+        {"containerIdentificationType": i.type, "containerIdentificationNumber": i.number}
+        for i in ids
+    ]
+
+
+def _carton(c: Carton) -> dict[str, Any]:
+    return _drop_empty(
+        {
+            "cartonIdentifiers": _identifiers(c.identifiers),
+            "cartonSequenceNumber": c.sequence_number,
+            "dimensions": _dimensions(c.dimensions),
+            "weight": _measure(c.weight),
+            "trackingNumber": c.tracking_number,
+            "items": _container_items(c.items),
+        }
+    )
+
+
+def _pallet(p: Pallet) -> dict[str, Any]:
+    refs = None
+    if p.carton_sequence_numbers:
+        refs = {
+            "cartonCount": len(p.carton_sequence_numbers),
+            "cartonReferenceNumbers": list(p.carton_sequence_numbers),
+        }
+    return _drop_empty(
+        {
+            "palletIdentifiers": _identifiers(p.identifiers),
+            "tier": p.tier,
+            "block": p.block,
+            "dimensions": _dimensions(p.dimensions),
+            "weight": _measure(p.weight),
+            "cartonReferenceDetails": refs,
+            "items": _container_items(p.items),
+        }
+    )
+
+
+def shipment_confirmation_json(asn: ShipmentConfirmation) -> dict[str, Any]:
+    """A ShipmentConfirmation of SubmitShipmentConfirmations' body (the ASN)."""
+    transport = _drop_empty(
+        {
+            "carrierScac": asn.carrier_scac,
+            "carrierShipmentReferenceNumber": asn.carrier_shipment_reference,
+            "transportationMode": asn.transportation_mode,
+            "billOfLadingNumber": asn.bill_of_lading_number,
+        }
+    )
+    measurements = _drop_empty(
+        {
+            "grossShipmentWeight": _measure(asn.gross_weight),
+            "cartonCount": asn.carton_count,
+            "palletCount": asn.pallet_count,
+        }
+    )
+    return _drop_empty(
+        {
+            "shipmentIdentifier": asn.shipment_identifier,
+            "shipmentConfirmationType": asn.confirmation_type,
+            "shipmentType": asn.shipment_type,
+            "shipmentStructure": asn.shipment_structure,
+            "transportationDetails": transport,
+            "amazonReferenceNumber": asn.amazon_reference_number,
+            "shipmentConfirmationDate": format_datetime(asn.confirmation_date),
+            "shippedDate": asn.shipped_date and format_datetime(asn.shipped_date),
+            "estimatedDeliveryDate": asn.estimated_delivery_date
+            and format_datetime(asn.estimated_delivery_date),
+            "sellingParty": party_json(asn.selling_party),
+            "shipFromParty": party_json(asn.ship_from_party),
+            "shipToParty": party_json(asn.ship_to_party),
+            "shipmentMeasurements": measurements,
+            "shippedItems": [
+                _drop_empty(
+                    {
+                        "itemSequenceNumber": item.sequence_number,
+                        "amazonProductIdentifier": item.asin,
+                        "vendorProductIdentifier": item.vendor_product_id,
+                        "shippedQuantity": quantity_json(item.shipped_quantity),
+                        "itemDetails": _drop_empty(
+                            {"purchaseOrderNumber": item.purchase_order_number}
+                        ),
+                    }
+                )
+                for item in asn.shipped_items
+            ],
+            "cartons": [_carton(c) for c in asn.cartons],
+            "pallets": [_pallet(p) for p in asn.pallets],
+        }
+    )

@@ -1,0 +1,315 @@
+"""Our own words for what Amazon's vendor APIs send and take: frozen dataclasses.
+
+Nothing past amazon1p.spapi sees a raw payload, except `PurchaseOrder.raw`, kept on purpose so
+importers can store exactly what Amazon sent.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from amazon1p.spapi.errors import ApiError
+
+EACHES = "Eaches"
+CASES = "Cases"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """LWA credentials of one vendor account. `repr` never shows the secrets."""
+
+    lwa_client_id: str
+    lwa_client_secret: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+    unit_of_measure: str | None = None  # only for items priced by weight
+
+
+@dataclass(frozen=True)
+class Quantity:
+    amount: int
+    unit: str = EACHES  # Cases or Eaches
+    unit_size: int | None = None  # eaches per case
+
+    @property
+    def eaches(self) -> int:
+        """The quantity in eaches: cases × case size."""
+        if self.unit == CASES:
+            return self.amount * (self.unit_size or 1)
+        return self.amount
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    address_line1: str
+    country_code: str
+    address_line2: str = ""
+    address_line3: str = ""
+    city: str = ""
+    county: str = ""
+    district: str = ""
+    state_or_region: str = ""
+    postal_code: str = ""
+    phone: str = ""
+
+    @property
+    def street(self) -> str:
+        """The address lines as the single field Amazon-connected shops store."""
+        return ", ".join(
+            p for p in (self.address_line1, self.address_line2, self.address_line3) if p
+        )
+
+
+@dataclass(frozen=True)
+class Party:
+    party_id: str
+    address: Address | None = None
+    tax_registration_type: str = ""
+    tax_registration_number: str = ""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Amazon's DateTimeInterval (`start--end`)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class ImportDetails:
+    method_of_payment: str = ""
+    international_commercial_terms: str = ""
+    port_of_delivery: str = ""
+    import_containers: str = ""
+    shipping_instructions: str = ""
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    sequence_number: str
+    ordered_quantity: Quantity
+    is_back_order_allowed: bool
+    asin: str = ""
+    vendor_product_id: str = ""
+    net_cost: Money | None = None
+    list_price: Money | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    number: str
+    state: str  # New, Acknowledged, Closed
+    # Details are absent when listed with includeDetails=false.
+    purchase_order_date: datetime | None = None
+    changed_date: datetime | None = None
+    state_changed_date: datetime | None = None
+    purchase_order_type: str = ""
+    payment_method: str = ""
+    deal_code: str = ""
+    import_details: ImportDetails | None = None
+    buying_party: Party | None = None
+    selling_party: Party | None = None
+    ship_to_party: Party | None = None
+    bill_to_party: Party | None = None
+    ship_window: Window | None = None
+    delivery_window: Window | None = None
+    items: tuple[OrderItem, ...] = ()
+    # Values Amazon does not document (an importer raises an alert, keeps the PO).
+    warnings: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class MalformedPurchaseOrder:
+    """A PO that could not be read; kept raw so nothing is lost and it can be reported."""
+
+    number: str | None
+    error: str
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PurchaseOrderPage:
+    window_start: datetime | None
+    window_end: datetime | None
+    orders: tuple[PurchaseOrder, ...]
+    malformed: tuple[MalformedPurchaseOrder, ...] = ()
+    next_token: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderedQuantityDetail:
+    updated_date: datetime | None
+    ordered: Quantity | None
+    cancelled: Quantity | None
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    sequence_number: str
+    asin: str = ""
+    vendor_product_id: str = ""
+    net_cost: Money | None = None
+    list_price: Money | None = None
+    ordered_quantity: Quantity | None = None
+    ordered_quantity_details: tuple[OrderedQuantityDetail, ...] = ()
+    confirmation_status: str = ""  # ACCEPTED, PARTIALLY_ACCEPTED, REJECTED, UNCONFIRMED
+    accepted_quantity: Quantity | None = None
+    rejected_quantity: Quantity | None = None
+    receive_status: str = ""  # NOT_RECEIVED, PARTIALLY_RECEIVED, RECEIVED
+    received_quantity: Quantity | None = None
+    last_receive_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseOrderStatus:
+    number: str
+    status: str  # OPEN, CLOSED
+    purchase_order_date: datetime
+    last_updated_date: datetime | None
+    selling_party_id: str
+    ship_to_party_id: str
+    items: tuple[ItemStatus, ...]
+
+
+@dataclass(frozen=True)
+class PurchaseOrderStatusPage:
+    statuses: tuple[PurchaseOrderStatus, ...]
+    next_token: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionStatus:
+    transaction_id: str
+    status: str  # Processing, Success, Failure
+    errors: tuple[ApiError, ...] = ()
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in ("Success", "Failure")
+
+
+# --- What we send --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemAcknowledgement:
+    """One part of a line's answer, e.g. 10 Accepted plus 2 Rejected."""
+
+    code: str  # Accepted, Backordered, Rejected
+    quantity: Quantity
+    scheduled_ship_date: datetime | None = None
+    scheduled_delivery_date: datetime | None = None
+    rejection_reason: str = ""  # TemporarilyUnavailable, InvalidProductIdentifier, ObsoleteProduct
+
+
+@dataclass(frozen=True)
+class AcknowledgementItem:
+    ordered_quantity: Quantity
+    acknowledgements: tuple[ItemAcknowledgement, ...]
+    sequence_number: str = ""
+    asin: str = ""
+    vendor_product_id: str = ""
+    net_cost: Money | None = None
+    list_price: Money | None = None
+    discount_multiplier: str = ""
+
+
+@dataclass(frozen=True)
+class OrderAcknowledgement:
+    purchase_order_number: str
+    selling_party: Party
+    acknowledgement_date: datetime
+    items: tuple[AcknowledgementItem, ...]
+
+
+@dataclass(frozen=True)
+class ContainerIdentifier:
+    type: str  # SSCC, AMZNCC, GTIN, BPS, CID
+    number: str
+
+
+@dataclass(frozen=True)
+class ContainerItem:
+    item_reference: str  # an itemSequenceNumber of the shipped items
+    shipped_quantity: Quantity
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A weight (G/Kg/Oz/Lb) or a length unit for dimensions (In/Ft/Meter/Yard)."""
+
+    value: Decimal
+    unit: str
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    length: Decimal
+    width: Decimal
+    height: Decimal
+    unit: str  # In, Ft, Meter, Yard
+
+
+@dataclass(frozen=True)
+class Carton:
+    sequence_number: str
+    items: tuple[ContainerItem, ...]
+    identifiers: tuple[ContainerIdentifier, ...] = ()
+    weight: Measure | None = None
+    dimensions: Dimensions | None = None
+    tracking_number: str = ""
+
+
+@dataclass(frozen=True)
+class Pallet:
+    identifiers: tuple[ContainerIdentifier, ...]
+    carton_sequence_numbers: tuple[str, ...] = ()
+    items: tuple[ContainerItem, ...] = ()
+    weight: Measure | None = None
+    dimensions: Dimensions | None = None
+    tier: int | None = None
+    block: int | None = None
+
+
+@dataclass(frozen=True)
+class ShippedItem:
+    sequence_number: str
+    shipped_quantity: Quantity
+    purchase_order_number: str = ""
+    asin: str = ""
+    vendor_product_id: str = ""
+
+
+@dataclass(frozen=True)
+class ShipmentConfirmation:
+    shipment_identifier: str
+    confirmation_type: str  # Original, Replace
+    confirmation_date: datetime
+    selling_party: Party
+    ship_from_party: Party
+    ship_to_party: Party
+    shipped_items: tuple[ShippedItem, ...]
+    shipped_date: datetime | None = None
+    estimated_delivery_date: datetime | None = None
+    shipment_type: str = ""  # TruckLoad, LessThanTruckLoad, SmallParcel
+    shipment_structure: str = ""
+    carrier_scac: str = ""
+    carrier_shipment_reference: str = ""
+    transportation_mode: str = ""  # Road, Air, Ocean
+    bill_of_lading_number: str = ""
+    amazon_reference_number: str = ""
+    gross_weight: Measure | None = None
+    carton_count: int | None = None
+    pallet_count: int | None = None
+    cartons: tuple[Carton, ...] = ()
+    pallets: tuple[Pallet, ...] = ()

@@ -1,0 +1,92 @@
+"""The shared SP-API rate limit on real Redis."""
+
+import threading
+from itertools import pairwise
+
+import pytest
+import redis
+from django.conf import settings
+
+from amazon1p.spapi.ratelimit import (
+    OPERATION_LIMITS,
+    LocalRateLimiter,
+    Pacing,
+    RedisRateLimiter,
+)
+
+
+@pytest.fixture
+def redis_client():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter("spapi:rate:test-*"):
+        client.delete(key)
+    yield client
+    for key in client.scan_iter("spapi:rate:test-*"):
+        client.delete(key)
+
+
+def _waits(limiter, account, operation, n):
+    return [limiter.acquire(account, operation) for _ in range(n)]
+
+
+def test_redis_bucket_allows_the_burst_then_paces_at_the_rate(redis_client):
+    pacing = Pacing(headroom=0.05, burst_margin=1)
+    limiter = RedisRateLimiter(redis_client, pacing=pacing, sleep=lambda s: None)
+    interval = pacing.interval(OPERATION_LIMITS["getPurchaseOrders"])
+
+    waits = _waits(limiter, "test-a", "getPurchaseOrders", 30)
+
+    assert all(w < 0.02 for w in waits[:9])  # burst 10, one token kept back
+    # Reservations: the n-th call beyond the burst waits (n - 8) intervals.
+    assert waits[29] == pytest.approx((29 - 8) * interval, abs=0.05)
+    assert all(b >= a for a, b in pairwise(waits[9:]))
+
+
+def test_get_transaction_has_the_larger_burst(redis_client):
+    limiter = RedisRateLimiter(redis_client, sleep=lambda s: None)
+    waits = _waits(limiter, "test-b", "getTransaction", 19)
+    assert all(w < 0.02 for w in waits)
+
+
+def test_accounts_and_operations_have_separate_buckets(redis_client):
+    limiter = RedisRateLimiter(redis_client, sleep=lambda s: None)
+    _waits(limiter, "test-c", "getPurchaseOrders", 20)
+    assert limiter.acquire("test-d", "getPurchaseOrders") < 0.02
+    assert limiter.acquire("test-c", "getPurchaseOrder") < 0.02
+
+
+def test_many_workers_share_one_bucket(redis_client):
+    """Four 'workers' (own Redis connections) book slots from one bucket: the total pace
+    is the account's, not four times it."""
+    pacing = Pacing()
+    interval = pacing.interval(OPERATION_LIMITS["getPurchaseOrders"])
+    results: list[float] = []
+    lock = threading.Lock()
+
+    def worker():
+        limiter = RedisRateLimiter(
+            redis.Redis.from_url(settings.REDIS_URL), pacing=pacing, sleep=lambda s: None
+        )
+        waits = _waits(limiter, "test-shared", "getPurchaseOrders", 10)
+        with lock:
+            results.extend(waits)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert len(results) == 40
+    assert max(results) == pytest.approx((40 - 9) * interval, abs=0.1)
+    slots = sorted(results)
+    assert all(b - a >= interval * 0.9 for a, b in pairwise(slots[9:]))
+
+
+def test_local_limiter_paces_in_process():
+    now = [0.0]
+    slept: list[float] = []
+    limiter = LocalRateLimiter(clock=lambda: now[0], sleep=slept.append)
+    waits = _waits(limiter, "acct", "getPurchaseOrders", 12)
+    assert waits[:9] == [0.0] * 9
+    assert waits[11] == pytest.approx(3 / 9.5)
