@@ -1,0 +1,52 @@
+"""Vendor Central simulator: Amazon's LWA token endpoint and the Vendor Retail APIs over HTTP.
+
+People try the product with it before they have Amazon credentials, and the demo, the
+end-to-end tests and the benchmarks point the real python-amazon-sp-api client at it. It
+speaks Amazon's wire format (the models in `amazon1p/spapi/models/`), generates purchase
+orders deterministically from a seed, keeps acknowledgements in memory, enforces Amazon's rate
+limits and injects faults on demand.
+
+Usage::
+
+    from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
+
+    with start_simulator(SimulatorConfig(seed=7, port=0)) as sim:
+        sim.base_url                # "http://127.0.0.1:PORT": LWA and SP-API endpoint
+        ...                         # POST {base_url}/auth/o2/token, GET /vendor/orders/v1/...
+        sim.simulator.log.since(0)  # what the server received (also GET /_simulator/requests)
+
+From a shell: `python manage.py vendor_simulator --port 8100 --seed 7` (see `--help`).
+
+Credentials: any refresh token starting `Atzr|` and client id starting
+`amzn1.application-oa2-client.` with a non-empty secret work. A refresh token containing
+`revoked`/`expired` gets `invalid_grant`, a secret starting `wrong` gets `invalid_client`.
+
+Endpoints (paths, parameters and envelopes as in Amazon's models):
+    POST /auth/o2/token                                   LWA refresh-token grant
+    GET  /vendor/orders/v1/purchaseOrders                 getPurchaseOrders
+    GET  /vendor/orders/v1/purchaseOrders/{number}        getPurchaseOrder
+    GET  /vendor/orders/v1/purchaseOrdersStatus           getPurchaseOrdersStatus
+    POST /vendor/orders/v1/acknowledgements               submitAcknowledgement (202)
+    POST /vendor/shipping/v1/shipmentConfirmations        SubmitShipmentConfirmations (202)
+    GET  /vendor/transactions/v1/transactions/{id}        getTransaction
+    (SubmitShipments, GetShipmentDetails, GetShipmentLabels: --sandbox mode only)
+
+Control API (not Amazon's): see `control.py` — `/_simulator/` (HTML), `/_simulator/requests`,
+`/_simulator/config`, `/_simulator/faults`, `/_simulator/reset`.
+"""
+
+from amazon1p.spapi.simulator.config import RUNTIME_FIELDS, SimulatorConfig
+from amazon1p.spapi.simulator.runner import RunningSimulator, start_simulator
+from amazon1p.spapi.simulator.server import Simulator
+from amazon1p.spapi.simulator.validation import MODELS_DIR, load_models, schema_errors
+
+__all__ = [
+    "MODELS_DIR",
+    "RUNTIME_FIELDS",
+    "RunningSimulator",
+    "Simulator",
+    "SimulatorConfig",
+    "load_models",
+    "schema_errors",
+    "start_simulator",
+]

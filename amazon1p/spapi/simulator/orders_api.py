@@ -1,0 +1,280 @@
+"""getPurchaseOrders, getPurchaseOrder and getPurchaseOrdersStatus over the generated POs.
+
+Listing walks the schedule's index range for the window (plus acknowledged POs, for
+updated-date filters), tests each PO against the filters and stops one match past the page,
+so a page costs O(page) for created windows. The nextToken carries the filters and the last
+index served; it stays valid as time passes.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from amazon1p.spapi.simulator.catalogue import po_index
+from amazon1p.spapi.simulator.faults import malform, malformation
+from amazon1p.spapi.simulator.generator import (
+    MAX_CHANGE_LAG,
+    MAX_EVENT_LAG,
+    header,
+    purchase_order,
+)
+from amazon1p.spapi.simulator.lifecycle import Snapshot, Timeline, header_timeline, snapshot
+from amazon1p.spapi.simulator.render import order_json, status_json
+from amazon1p.spapi.simulator.validation import (
+    MAX_WINDOW,
+    bool_param,
+    enum_param,
+    history_floor,
+    limit_param,
+    window_param,
+)
+from amazon1p.spapi.simulator.wire import Context, Request, Response, error_response, json_response
+
+PO_STATES = ("New", "Acknowledged", "Closed")
+SORT_ORDERS = ("ASC", "DESC")
+DEFAULT_LIMIT = 100
+
+
+def _snapshot(ctx: Context, index: int, now: int) -> Snapshot:
+    return snapshot(purchase_order(ctx.world, index), now, ctx.state.vendor_ack(index, now))
+
+
+def _timeline(ctx: Context, index: int, now: int) -> Timeline:
+    """PO-level state; cheap (header only) unless the PO was acknowledged here."""
+    if ctx.state.vendor_ack(index, now) is not None:
+        return _snapshot(ctx, index, now).timeline
+    return header_timeline(header(ctx.world, index), now)
+
+
+def _window_list(query: Mapping[str, str], prefix: str, now: float) -> list[float] | None:
+    window = window_param(query, prefix, now)
+    return window.as_list() if window else None
+
+
+def _candidates(
+    ctx: Context, bounds: tuple[int, int], extra: list[int], descending: bool, after: int | None
+) -> Iterator[int]:
+    """Indices in `bounds` plus `extra`, in creation order, after the cursor `after`."""
+    lo, hi = bounds
+    pool = sorted({*extra} - set(range(lo, hi)))
+    if descending:
+        start = hi if after is None else min(hi, after)
+        yield from (i for i in reversed(pool) if i >= hi and (after is None or i < after))
+        yield from range(start - 1, lo - 1, -1)
+        yield from (i for i in reversed(pool) if i < lo and (after is None or i < after))
+    else:
+        start = lo if after is None else max(lo, after + 1)
+        yield from (i for i in pool if i < lo and (after is None or i > after))
+        yield from range(start, hi)
+        yield from (i for i in pool if i >= hi and (after is None or i > after))
+
+
+def _bounds(
+    ctx: Context, windows: list[tuple[list[float] | None, int]], now: int
+) -> tuple[int, int]:
+    """Index range covering every window (each widened back by its lag), capped at now."""
+    lo, hi = ctx.world.first_after(history_floor(now)), ctx.world.first_after(now)
+    for window, lag in windows:
+        if window is not None:
+            lo = max(lo, ctx.world.first_after(window[0] - lag))
+            hi = min(hi, ctx.world.first_after(window[1]))
+    return lo, max(lo, hi)
+
+
+def _in(window: list[float] | None, moment: int | None) -> bool:
+    return window is None or (moment is not None and window[0] < moment <= window[1])
+
+
+def _page(
+    ctx: Context,
+    request: Request,
+    operation: str,
+    filters: dict[str, Any],
+    candidates: Callable[[int | None], Iterator[int]],
+    matches: Callable[[int], bool],
+    render: Callable[[int], dict[str, Any]],
+    key: str,
+) -> Response:
+    """One page of matches plus, if more exist, a nextToken for the rest."""
+    query = request.query
+    limit = limit_param(query)
+    cursor: int | None = None
+    if "nextToken" in query:
+        state = ctx.codec.decode(operation, query["nextToken"])
+        filters, cursor = state["f"], state["c"]
+        limit = limit or state["l"]
+    limit = limit or DEFAULT_LIMIT
+    size = max(1, int(limit * ctx.faults.short_page))
+    served: list[int] = []
+    more = False
+    for index in candidates(cursor):
+        if not matches(index):
+            continue
+        if len(served) == size:
+            more = True
+            break
+        served.append(index)
+    payload: dict[str, Any] = {}
+    if more:
+        token = ctx.codec.encode(operation, {"f": filters, "c": served[-1], "l": limit})
+        payload["pagination"] = {"nextToken": token}
+    payload[key] = [render(index) for index in served]
+    return json_response(200, {"payload": payload})
+
+
+def _served_order(ctx: Context, index: int, now: int, details: bool) -> dict[str, Any]:
+    snap = _snapshot(ctx, index, now)
+    order = order_json(snap, ctx.world, details=details)
+    kind = malformation(ctx.config, snap.header.number)
+    return malform(order, kind) if kind else order
+
+
+def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Response:
+    """GET /vendor/orders/v1/purchaseOrders."""
+    now, query = int(request.now), request.query
+    filters: dict[str, Any] = {}
+    if "nextToken" not in query:
+        filters = {
+            "created": _window_list(query, "created", now),
+            "changed": _window_list(query, "changed", now),
+            "sort": enum_param(query, "sortOrder", SORT_ORDERS) or "ASC",
+            "details": bool_param(query, "includeDetails") is not False,
+            "cancelled": enum_param(query, "poItemState", ("Cancelled",)) is not None,
+            "changedOnly": bool(bool_param(query, "isPOChanged")),
+            "state": enum_param(query, "purchaseOrderState", PO_STATES),
+            "vendor": query.get("orderingVendorCode"),
+        }
+        limit_param(query)
+        if filters["created"] is None and filters["changed"] is None:
+            filters["created"] = [now - MAX_WINDOW, now]  # Amazon's default: the last 7 days
+    else:
+        filters = ctx.codec.decode("getPurchaseOrders", query["nextToken"])["f"]
+
+    def matches(index: int) -> bool:
+        head = header(ctx.world, index)
+        if filters["vendor"] and head.vendor_code != filters["vendor"]:
+            return False
+        if not _in(filters["created"], head.created):
+            return False
+        changed_at = head.changed_at if head.changed_at and head.changed_at <= now else None
+        if filters["changed"] is not None and not _in(filters["changed"], changed_at):
+            return False
+        if (filters["changedOnly"] or filters["cancelled"]) and changed_at is None:
+            return False
+        if filters["cancelled"] and not any(
+            line.changed_quantity == 0 for line in purchase_order(ctx.world, index).lines
+        ):
+            return False
+        return not filters["state"] or _timeline(ctx, index, now).state == filters["state"]
+
+    bounds = _bounds(ctx, [(filters["created"], 0), (filters["changed"], MAX_CHANGE_LAG)], now)
+    return _page(
+        ctx,
+        request,
+        "getPurchaseOrders",
+        filters,
+        lambda after: _candidates(ctx, bounds, [], filters["sort"] == "DESC", after),
+        matches,
+        lambda index: _served_order(ctx, index, now, filters["details"]),
+        "orders",
+    )
+
+
+def known_index(ctx: Context, number: str, now: int) -> int | None:
+    """The index of a PO number that exists now (created, and within the 6-month history)."""
+    index = po_index(ctx.world.seed, number)
+    if index is None:
+        return None
+    created = header(ctx.world, index).created
+    return index if history_floor(now) <= created <= now else None
+
+
+def get_purchase_order(ctx: Context, request: Request, params: dict[str, str]) -> Response:
+    """GET /vendor/orders/v1/purchaseOrders/{purchaseOrderNumber}."""
+    now, number = int(request.now), params["purchaseOrderNumber"]
+    index = known_index(ctx, number, now)
+    if index is None:
+        return error_response(
+            404,
+            "ResourceNotFound",
+            "The requested purchase order was not found.",
+            f"No purchase order {number} exists for this vendor group.",
+        )
+    return json_response(200, {"payload": _served_order(ctx, index, now, True)})
+
+
+def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]) -> Response:
+    """GET /vendor/orders/v1/purchaseOrdersStatus."""
+    now, query = int(request.now), request.query
+    if "nextToken" not in query:
+        filters: dict[str, Any] = {
+            "created": _window_list(query, "created", now),
+            "updated": _window_list(query, "updated", now),
+            "sort": enum_param(query, "sortOrder", SORT_ORDERS) or "ASC",
+            "po": query.get("purchaseOrderNumber"),
+            "status": enum_param(query, "purchaseOrderStatus", ("OPEN", "CLOSED")),
+            "confirmation": enum_param(
+                query,
+                "itemConfirmationStatus",
+                ("ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "UNCONFIRMED"),
+            ),
+            "receive": enum_param(
+                query, "itemReceiveStatus", ("NOT_RECEIVED", "PARTIALLY_RECEIVED", "RECEIVED")
+            ),
+            "vendor": query.get("orderingVendorCode"),
+            "shipTo": query.get("shipToPartyId"),
+        }
+        limit_param(query)
+        if not (filters["created"] or filters["updated"] or filters["po"]):
+            filters["created"] = [now - MAX_WINDOW, now]
+    else:
+        filters = ctx.codec.decode("getPurchaseOrdersStatus", query["nextToken"])["f"]
+
+    def matches(index: int) -> bool:
+        head = header(ctx.world, index)
+        if filters["vendor"] and head.vendor_code != filters["vendor"]:
+            return False
+        if not _in(filters["created"], head.created):
+            return False
+        if filters["updated"] is not None and not _in(
+            filters["updated"], _timeline(ctx, index, now).last_updated
+        ):
+            return False
+        if filters["shipTo"] and _ship_to(ctx, index, now) != filters["shipTo"]:
+            return False
+        if not (filters["status"] or filters["confirmation"] or filters["receive"]):
+            return True
+        snap = _snapshot(ctx, index, now)
+        closed = snap.timeline.state == "Closed"
+        if filters["status"] and filters["status"] != ("CLOSED" if closed else "OPEN"):
+            return False
+        if filters["confirmation"] and all(
+            line.confirmation != filters["confirmation"] for line in snap.lines
+        ):
+            return False
+        return not filters["receive"] or any(
+            line.receive_status == filters["receive"] for line in snap.lines
+        )
+
+    if filters["po"]:
+        index = known_index(ctx, filters["po"], now)
+        bounds, extra = (0, 0), [] if index is None else [index]
+    else:
+        windows = [(filters["created"], 0), (filters["updated"], MAX_EVENT_LAG)]
+        bounds = _bounds(ctx, windows, now)
+        extra = ctx.state.acknowledged_indices() if filters["updated"] else []
+        extra = [i for i in extra if known_index(ctx, header(ctx.world, i).number, now)]
+    return _page(
+        ctx,
+        request,
+        "getPurchaseOrdersStatus",
+        filters,
+        lambda after: _candidates(ctx, bounds, extra, filters["sort"] == "DESC", after),
+        matches,
+        lambda index: status_json(_snapshot(ctx, index, now), ctx.world),
+        "ordersStatus",
+    )
+
+
+def _ship_to(ctx: Context, index: int, now: int) -> str:
+    head = header(ctx.world, index)
+    return head.destination(head.changed_at is not None and head.changed_at <= now).party_id

@@ -1,0 +1,127 @@
+"""Serving the simulator over HTTP in a background thread: `start_simulator`."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Self
+
+from amazon1p.spapi.simulator.config import SimulatorConfig
+from amazon1p.spapi.simulator.server import MAX_BODY, Simulator
+from amazon1p.spapi.simulator.wire import Response, error_response
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128  # benchmarks open many connections at once
+
+    def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
+        self.simulator = simulator
+        super().__init__(address, _RequestHandler)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients pool connections
+    server_version = "Server"  # Amazon's edge answers with a bare "Server" header
+    sys_version = ""
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            response = error_response(413, "RequestEntityTooLarge", "The request is too large.")
+        else:
+            body = self.rfile.read(length) if length else b""
+            headers = {key: value for key, value in self.headers.items()}
+            response = self.server.simulator.handle(method, self.path, headers, body)
+        self._send(response)
+
+    def _send(self, response: Response) -> None:
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (timeouts in tests)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: every request is in the simulator's own log (/_simulator/requests)."""
+
+
+class RunningSimulator:
+    """A simulator serving HTTP in a background thread. Use as a context manager or `stop()`.
+
+    Attributes:
+        simulator: the application (options, state, request log) for in-process inspection.
+        base_url: e.g. `http://127.0.0.1:8123`, for both the LWA and the SP-API endpoint.
+    """
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        self.simulator = Simulator(config)
+        self._server = _HTTPServer((config.host, config.port), self.simulator)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="vendor-simulator", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        host = self.simulator.config.host
+        if host in ("", "0.0.0.0"):  # listening everywhere: this machine answers locally
+            host = "127.0.0.1"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def config(self) -> SimulatorConfig:
+        """The current options (fault options may have changed at runtime)."""
+        return self.simulator.config
+
+    def stop(self) -> None:
+        """Stop serving and release the port (idempotent)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_simulator(config: SimulatorConfig | None = None) -> RunningSimulator:
+    """Start a Vendor Central simulator in a background thread and return it, serving.
+
+    `SimulatorConfig(port=0)` (the default) binds a free port; read it from `base_url`.
+    """
+    return RunningSimulator(config or SimulatorConfig())

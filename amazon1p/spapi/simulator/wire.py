@@ -1,0 +1,81 @@
+"""Request, response and context types shared by the operation handlers, plus Amazon's
+JSON error envelope.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from amazon1p.spapi.simulator.config import SimulatorConfig
+from amazon1p.spapi.simulator.faults import FaultPlan
+from amazon1p.spapi.simulator.generator import World
+from amazon1p.spapi.simulator.state import SimulatorState
+from amazon1p.spapi.simulator.validation import InputError, TokenCodec
+
+# Query parameters and body keys python-amazon-sp-api adds to every call; Amazon ignores
+# them on the vendor APIs (they stay in the request log).
+INJECTED_QUERY = frozenset({"MarketplaceId", "MarketplaceIds", "marketplace_ids", "marketplaceIds"})
+INJECTED_BODY = frozenset({"marketplaceIds", "MarketplaceIds"})
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request as the handlers see it."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]  # first value of each parameter
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    now: float
+
+    def json_body(self) -> Any:
+        """The JSON body, without the keys the client library injects; InputError if bad."""
+        if "json" not in self.headers.get("content-type", "application/json"):
+            raise InputError(
+                "The request content type must be application/json.",
+                code="UnsupportedMediaType",
+                status=415,
+            )
+        try:
+            data = json.loads(self.body or b"null")
+        except ValueError:
+            raise InputError("The request body is not valid JSON.") from None
+        if isinstance(data, dict):
+            data = {key: value for key, value in data.items() if key not in INJECTED_BODY}
+        return data
+
+
+@dataclass
+class Response:
+    """What the server sends back."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything an operation handler may use."""
+
+    config: SimulatorConfig
+    world: World
+    state: SimulatorState
+    codec: TokenCodec
+    faults: FaultPlan
+
+
+def json_response(status: int, data: Any) -> Response:
+    return Response(status, json.dumps(data, separators=(",", ":")).encode())
+
+
+def error_response(status: int, code: str, message: str, details: str = "") -> Response:
+    """Amazon's error envelope: `{"errors": [{"code", "message", "details"}]}`."""
+    return json_response(status, {"errors": [error(code, message, details)]})
+
+
+def error(code: str, message: str, details: str = "") -> dict[str, str]:
+    return {"code": code, "message": message, "details": details}
