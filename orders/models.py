@@ -68,6 +68,12 @@ class Order(models.Model):
                 fields=["shop", "payment_status", "-ordered_at", "-id"],
                 name="order_grid_payment_idx",
             ),
+            # "Shipped but unpaid": without it a pair that matches little scans every row
+            # of the status.
+            models.Index(
+                fields=["shop", "main_status", "payment_status", "-ordered_at", "-id"],
+                name="order_grid_status_pay_idx",
+            ),
             models.Index(
                 fields=["shop", "purchase_type", "-ordered_at", "-id"],
                 name="order_grid_purchase_idx",

@@ -4,12 +4,12 @@ The grid pages with a keyset on (ordered_at, id) instead of OFFSET and never cou
 whole result: on a shop with a million orders both would scan most of the table.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from orders.models import Order, OrderRow
@@ -72,9 +72,19 @@ def order_grid_queryset(*, shop: Shop, filters: OrderGridFilters) -> QuerySet[Or
     if filters.date_to:
         orders = orders.filter(ordered_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.search:
-        term = filters.search.strip()
-        orders = orders.filter(Q(number__startswith=term) | Q(external_reference=term))
+        orders = orders.filter(search_condition(filters.search))
     return orders
+
+
+def search_condition(term: str) -> Q:
+    """Number prefix, or the exact external reference (Amazon's PO number on other channels)."""
+    term = term.strip()
+    return Q(number__startswith=term) | Q(external_reference=term)
+
+
+GRID_RELATED = ("main_status", "payment_status")
+# How many of the newest grid rows a search looks through before it changes strategy.
+SEARCH_PROBE_ROWS = 20_000
 
 
 def order_grid_page(
@@ -90,27 +100,29 @@ def order_grid_page(
     The redundant `ordered_at <= t` bound lets PostgreSQL range-scan the grid index instead
     of evaluating the OR for every row.
     """
-    orders = order_grid_queryset(shop=shop, filters=filters).select_related(
-        "main_status", "payment_status"
-    )
+    orders = order_grid_queryset(shop=shop, filters=replace(filters, search=""))
+    ascending = before is not None
     if before is not None:
-        rows = list(
-            orders.filter(ordered_at__gte=before.ordered_at)
-            .filter(Q(ordered_at__gt=before.ordered_at) | Q(pk__gt=before.pk))
-            .order_by("ordered_at", "pk")[: page_size + 1]
+        orders = orders.filter(ordered_at__gte=before.ordered_at).filter(
+            Q(ordered_at__gt=before.ordered_at) | Q(pk__gt=before.pk)
         )
-        has_newer = len(rows) > page_size
-        rows = rows[:page_size][::-1]
-        has_older = True
+    elif after is not None:
+        orders = orders.filter(ordered_at__lte=after.ordered_at).filter(
+            Q(ordered_at__lt=after.ordered_at) | Q(pk__lt=after.pk)
+        )
+    order = ("ordered_at", "pk") if ascending else ("-ordered_at", "-pk")
+    limit = page_size + 1
+    if filters.search:
+        rows = _search_rows(orders, search_condition(filters.search), order, limit, ascending)
     else:
-        if after is not None:
-            orders = orders.filter(ordered_at__lte=after.ordered_at).filter(
-                Q(ordered_at__lt=after.ordered_at) | Q(pk__lt=after.pk)
-            )
-        rows = list(orders.order_by("-ordered_at", "-pk")[: page_size + 1])
-        has_older = len(rows) > page_size
-        rows = rows[:page_size]
-        has_newer = after is not None
+        rows = list(orders.select_related(*GRID_RELATED).order_by(*order)[:limit])
+    has_more = len(rows) > page_size
+    rows = rows[:page_size]
+    if ascending:
+        rows.reverse()
+        has_newer, has_older = has_more, True
+    else:
+        has_newer, has_older = after is not None, has_more
     if not rows:
         return OrderGridPage(orders=[], newer=None, older=None)
     _attach_totals(rows)
@@ -119,6 +131,45 @@ def order_grid_page(
         newer=Cursor(rows[0].ordered_at, rows[0].pk) if has_newer else None,
         older=Cursor(rows[-1].ordered_at, rows[-1].pk) if has_older else None,
     )
+
+
+def _search_rows(
+    orders: QuerySet[Order], condition: Q, order: tuple[str, str], limit: int, ascending: bool
+) -> list[Order]:
+    """The first `limit` rows of `orders` matching a number search, in grid order.
+
+    Order numbers grow with time, so a prefix often matches only old orders; walking the grid
+    index from the newest row would then read most of the shop. So: look for the matches
+    among the newest SEARCH_PROBE_ROWS rows first (cheap, index-bounded); if they do not fill
+    the page, the matches are sparse, and we let PostgreSQL gather them through the number
+    and reference indexes and sort just those (the expression hides the grid index from the
+    planner, which would otherwise walk it again).
+    """
+    boundary = list(
+        orders.order_by(*order).values_list("ordered_at", flat=True)[
+            SEARCH_PROBE_ROWS - 1 : SEARCH_PROBE_ROWS
+        ]
+    )
+    matches = orders.filter(condition)
+    if not boundary:  # a small result: the plain query is cheap
+        return list(matches.select_related(*GRID_RELATED).order_by(*order)[:limit])
+    within = "ordered_at__lte" if ascending else "ordered_at__gte"
+    rows = list(
+        matches.filter(**{within: boundary[0]})
+        .select_related(*GRID_RELATED)
+        .order_by(*order)[:limit]
+    )
+    if len(rows) == limit:
+        return rows
+    unindexed = ExpressionWrapper(
+        F("ordered_at") + Value(timedelta(0)), output_field=DateTimeField()
+    )
+    ids = list(
+        matches.order_by(unindexed.asc() if ascending else unindexed.desc(), order[1]).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
+    return list(Order.objects.filter(pk__in=ids).select_related(*GRID_RELATED).order_by(*order))
 
 
 def _attach_totals(orders: list[Order]) -> None:

@@ -24,7 +24,8 @@ from shops.views import LAST_SHOP_SESSION_KEY
 def order_list(request: HttpRequest, shop_id: int) -> HttpResponse:
     """The orders grid: filters in the query string, keyset pages, no total count."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
-    request.session[LAST_SHOP_SESSION_KEY] = shop.pk
+    if request.session.get(LAST_SHOP_SESSION_KEY) != shop.pk:  # no session write per page
+        request.session[LAST_SHOP_SESSION_KEY] = shop.pk
     form = OrderGridFilterForm(request.GET or None, shop=shop)
     filters = form.filters() if form.is_bound and form.is_valid() else OrderGridFilters()
     page = selectors.order_grid_page(

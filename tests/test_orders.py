@@ -189,3 +189,24 @@ def test_grid_total_is_the_sum_of_its_rows(shop):
     )
     page = order_grid_page(shop=shop, filters=OrderGridFilters(search="T1"))
     assert page.orders[0].grid_total == Decimal("24.50")
+
+
+@pytest.mark.parametrize("probe_rows", [5, 1000])
+def test_search_pages_are_right_when_matches_are_old_and_sparse(shop, monkeypatch, probe_rows):
+    """With few rows per probe the search takes its sparse-match path; the result must be
+    the same pages, in the same order, as with a probe that sees everything."""
+    from orders import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_PROBE_ROWS", probe_rows)
+    for n in range(30):  # OLD* are the oldest orders, NEW* the newest
+        make_order(shop, f"{'OLD' if n >= 20 else 'NEW'}{n:03d}", hours_ago=n)
+    filters = OrderGridFilters(search="OLD")
+
+    first = order_grid_page(shop=shop, filters=filters, page_size=4)
+    second = order_grid_page(shop=shop, filters=filters, after=first.older, page_size=4)
+    back = order_grid_page(shop=shop, filters=filters, before=second.newer, page_size=4)
+
+    assert [o.number for o in first.orders] == ["OLD020", "OLD021", "OLD022", "OLD023"]
+    assert [o.number for o in second.orders] == ["OLD024", "OLD025", "OLD026", "OLD027"]
+    assert [o.number for o in back.orders] == [o.number for o in first.orders]
+    assert back.newer is None  # the first page has nothing newer
