@@ -90,7 +90,7 @@ class Snapshot:
         return self.order.header
 
 
-def timeline(head: PoHeader, now: int, ack_time: int | None, accepted_any: bool) -> Timeline:
+def timeline(head: PoHeader, now: float, ack_time: int | None, accepted_any: bool) -> Timeline:
     """The PO's state at `now`, given when (if ever) it was acknowledged."""
     changed = head.changed_at is not None and head.changed_at <= now
     events = [head.created] + ([head.changed_at] if changed and head.changed_at else [])
@@ -113,7 +113,7 @@ def timeline(head: PoHeader, now: int, ack_time: int | None, accepted_any: bool)
     return Timeline(state, since, changed, ack_time, stage, last, max(events))
 
 
-def header_timeline(head: PoHeader, now: int) -> Timeline:
+def header_timeline(head: PoHeader, now: float) -> Timeline:
     """`timeline` for a PO nobody acknowledged through the simulator."""
     return timeline(head, now, head.ack_at, not head.rejected_all)
 
@@ -133,7 +133,7 @@ def historical_answer(line: Line, quantity: int, rejected_all: bool) -> LineAck:
     return LineAck(accepted, quantity - accepted)
 
 
-def snapshot(order: PurchaseOrder, now: int, vendor_ack: VendorAck | None) -> Snapshot:
+def snapshot(order: PurchaseOrder, now: float, vendor_ack: VendorAck | None) -> Snapshot:
     """The PO at `now`; `vendor_ack` is the latest acknowledgement submitted to the simulator."""
     head = order.header
     changed = head.changed_at is not None and head.changed_at <= now

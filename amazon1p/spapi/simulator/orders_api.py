@@ -34,11 +34,11 @@ SORT_ORDERS = ("ASC", "DESC")
 DEFAULT_LIMIT = 100
 
 
-def _snapshot(ctx: Context, index: int, now: int) -> Snapshot:
+def _snapshot(ctx: Context, index: int, now: float) -> Snapshot:
     return snapshot(purchase_order(ctx.world, index), now, ctx.state.vendor_ack(index, now))
 
 
-def _timeline(ctx: Context, index: int, now: int) -> Timeline:
+def _timeline(ctx: Context, index: int, now: float) -> Timeline:
     """PO-level state; cheap (header only) unless the PO was acknowledged here."""
     if ctx.state.vendor_ack(index, now) is not None:
         return _snapshot(ctx, index, now).timeline
@@ -69,7 +69,7 @@ def _candidates(
 
 
 def _bounds(
-    ctx: Context, windows: list[tuple[list[float] | None, int]], now: int
+    ctx: Context, windows: list[tuple[list[float] | None, int]], now: float
 ) -> tuple[int, int]:
     """Index range covering every window (each widened back by its lag), capped at now."""
     lo, hi = ctx.world.first_after(history_floor(now)), ctx.world.first_after(now)
@@ -121,7 +121,7 @@ def _page(
     return json_response(200, {"payload": payload})
 
 
-def _served_order(ctx: Context, index: int, now: int, details: bool) -> dict[str, Any]:
+def _served_order(ctx: Context, index: int, now: float, details: bool) -> dict[str, Any]:
     snap = _snapshot(ctx, index, now)
     order = order_json(snap, ctx.world, details=details)
     kind = malformation(ctx.config, snap.header.number)
@@ -130,7 +130,7 @@ def _served_order(ctx: Context, index: int, now: int, details: bool) -> dict[str
 
 def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Response:
     """GET /vendor/orders/v1/purchaseOrders."""
-    now, query = int(request.now), request.query
+    now, query = request.now, request.query
     filters: dict[str, Any] = {}
     if "nextToken" not in query:
         filters = {
@@ -179,7 +179,7 @@ def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Re
     )
 
 
-def known_index(ctx: Context, number: str, now: int) -> int | None:
+def known_index(ctx: Context, number: str, now: float) -> int | None:
     """The index of a PO number that exists now (created, and within the 6-month history)."""
     index = po_index(ctx.world.seed, number)
     if index is None:
@@ -190,7 +190,7 @@ def known_index(ctx: Context, number: str, now: int) -> int | None:
 
 def get_purchase_order(ctx: Context, request: Request, params: dict[str, str]) -> Response:
     """GET /vendor/orders/v1/purchaseOrders/{purchaseOrderNumber}."""
-    now, number = int(request.now), params["purchaseOrderNumber"]
+    now, number = request.now, params["purchaseOrderNumber"]
     index = known_index(ctx, number, now)
     if index is None:
         return error_response(
@@ -204,7 +204,7 @@ def get_purchase_order(ctx: Context, request: Request, params: dict[str, str]) -
 
 def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]) -> Response:
     """GET /vendor/orders/v1/purchaseOrdersStatus."""
-    now, query = int(request.now), request.query
+    now, query = request.now, request.query
     if "nextToken" not in query:
         filters: dict[str, Any] = {
             "created": _window_list(query, "created", now),
@@ -275,6 +275,6 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
     )
 
 
-def _ship_to(ctx: Context, index: int, now: int) -> str:
+def _ship_to(ctx: Context, index: int, now: float) -> str:
     head = header(ctx.world, index)
     return head.destination(head.changed_at is not None and head.changed_at <= now).party_id

@@ -80,7 +80,7 @@ def _check_item(
 
 
 def _acknowledgement(
-    ctx: Context, ack: dict[str, Any], now: int
+    ctx: Context, ack: dict[str, Any], now: float
 ) -> tuple[list[dict[str, str]], tuple[int, VendorAck] | None]:
     """Business checks of one OrderAcknowledgement: (errors, (PO index, ack) if valid)."""
     number = ack["purchaseOrderNumber"]
@@ -131,7 +131,7 @@ def submit_acknowledgement(ctx: Context, request: Request, _: dict[str, str]) ->
         problems = ["acknowledgements: at least one acknowledgement is required"]
     if problems:
         return _invalid_body(problems)
-    now = int(request.now)
+    now = request.now
     errors: list[dict[str, str]] = []
     acks: dict[int, VendorAck] = {}
     for ack in body["acknowledgements"]:
@@ -169,7 +169,7 @@ def submit_shipment_confirmations(ctx: Context, request: Request, _: dict[str, s
         problems = ["shipmentConfirmations: at least one shipment confirmation is required"]
     if problems:
         return _invalid_body(problems)
-    now = int(request.now)
+    now = request.now
     errors: list[dict[str, str]] = []
     for confirmation in body["shipmentConfirmations"]:
         shipment = confirmation["shipmentIdentifier"]
