@@ -2,6 +2,10 @@
 
 import json
 
+import httpx
+import pytest
+
+from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from tests.simulator.conftest import (
     ACKS,
     CLIENT_SECRET,
@@ -82,3 +86,31 @@ def test_unknown_paths_get_amazons_404_envelope(api: Api) -> None:
         assert response.headers["x-amzn-RequestId"]
         assert response.json()["errors"][0]["code"] == "ResourceNotFound"
     assert api.http.get("/_simulator/nothing").status_code == 404
+
+
+def test_chunked_request_bodies_are_read(api: Api) -> None:
+    chunks = iter([b'{"acknowledgements":', b" []}"])
+
+    response = api.http.post(
+        ACKS,
+        content=chunks,
+        headers={"x-amz-access-token": api.token, "content-type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert "acknowledgements" in response.json()["errors"][0]["message"]
+
+
+def test_python_api_of_a_running_simulator() -> None:
+    with start_simulator(SimulatorConfig(seed=2, rate_limits=False)) as running:
+        api = Api(running.base_url)
+        config = running.update_config(error_rate=1.0)
+        assert config.error_rate == 1.0 and running.config.error_rate == 1.0
+        assert api.get(ORDERS).status_code in (500, 503)
+        assert [entry["status"] for entry in running.requests(since=1)] == [
+            api.control("GET", "requests")[-1]["status"]
+        ]
+        running.reset()
+        http = api.http
+    with pytest.raises(httpx.TransportError):  # stop() also ends keep-alive connections
+        http.get("/_simulator/config")

@@ -37,7 +37,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         defaults = SimulatorConfig()
         parser.add_argument("--host", default=defaults.host)
-        parser.add_argument("--port", type=int, default=8100, help="0 picks a free port")
+        parser.add_argument(
+            "--port", type=int, default=8100, help="default 8100; 0 picks a free port"
+        )
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument("--no-rate-limits", action="store_true")
         parser.add_argument("--orders-per-day", type=int, default=defaults.orders_per_day)

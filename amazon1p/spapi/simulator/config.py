@@ -72,7 +72,7 @@ class SimulatorConfig:
     transaction_delay: float = 3.0
     token_ttl: int = 3600
     sandbox: bool = False
-    request_log_size: int = 5000
+    request_log_size: int = 10_000
 
     def __post_init__(self) -> None:
         for name in _RATE_FIELDS:

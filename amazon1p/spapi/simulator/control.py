@@ -10,9 +10,10 @@ POST   /_simulator/reset             forget acknowledgements, transactions, rate
 
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from amazon1p.spapi.simulator.config import config_to_json
+from amazon1p.spapi.simulator.requestlog import LoggedRequest
 from amazon1p.spapi.simulator.wire import Response, json_response
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}
 </body></html>"""
 
 
-def _row(entry: Any) -> str:
+def _row(entry: LoggedRequest) -> str:
     query = "&".join(f"{key}={value}" for key, value in entry.query.items())
     target = entry.path + (f"?{query}" if query else "")
     css = ' class="e"' if entry.status and entry.status >= 400 else ""

@@ -51,7 +51,7 @@ def _window_list(query: Mapping[str, str], prefix: str, now: float) -> list[floa
 
 
 def _candidates(
-    ctx: Context, bounds: tuple[int, int], extra: list[int], descending: bool, after: int | None
+    bounds: tuple[int, int], extra: list[int], descending: bool, after: int | None
 ) -> Iterator[int]:
     """Indices in `bounds` plus `extra`, in creation order, after the cursor `after`."""
     lo, hi = bounds
@@ -172,7 +172,7 @@ def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Re
         request,
         "getPurchaseOrders",
         filters,
-        lambda after: _candidates(ctx, bounds, [], filters["sort"] == "DESC", after),
+        lambda after: _candidates(bounds, [], filters["sort"] == "DESC", after),
         matches,
         lambda index: _served_order(ctx, index, now, filters["details"]),
         "orders",
@@ -268,7 +268,7 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
         request,
         "getPurchaseOrdersStatus",
         filters,
-        lambda after: _candidates(ctx, bounds, extra, filters["sort"] == "DESC", after),
+        lambda after: _candidates(bounds, extra, filters["sort"] == "DESC", after),
         matches,
         lambda index: status_json(_snapshot(ctx, index, now), ctx.world),
         "ordersStatus",

@@ -1,9 +1,12 @@
 """Serving the simulator over HTTP in a background thread: `start_simulator`."""
 
+import contextlib
+import socket
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from amazon1p.spapi.simulator.config import SimulatorConfig
 from amazon1p.spapi.simulator.server import MAX_BODY, Simulator
@@ -17,7 +20,27 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
         self.simulator = simulator
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
         super().__init__(address, _RequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End open keep-alive connections, so a stopped simulator answers nobody."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -45,15 +68,34 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._serve("DELETE")
 
     def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        try:
+            body = self._body()
+        except ValueError as exc:
             self.close_connection = True
-            response = error_response(413, "RequestEntityTooLarge", "The request is too large.")
+            status, code = (413, "RequestEntityTooLarge") if "large" in str(exc) else (400, "")
+            response = error_response(status, code or "InvalidInput", str(exc))
+            response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
         else:
-            body = self.rfile.read(length) if length else b""
             headers = {key: value for key, value in self.headers.items()}
             response = self.server.simulator.handle(method, self.path, headers, body)
         self._send(response)
+
+    def _body(self) -> bytes:
+        """The request body (Content-Length or chunked); ValueError when unreadable."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+                if sum(map(len, chunks)) > MAX_BODY:
+                    raise ValueError("The request is too large.")
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)  # ValueError if not a number
+        if length > MAX_BODY:
+            raise ValueError("The request is too large.")
+        return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, response: Response) -> None:
         try:
@@ -106,11 +148,24 @@ class RunningSimulator:
         """The current options (fault options may have changed at runtime)."""
         return self.simulator.config
 
+    def requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """The request log (as `GET /_simulator/requests?since=N`), secrets masked."""
+        return self.simulator.log.since(since)
+
+    def update_config(self, **changes: Any) -> SimulatorConfig:
+        """Change fault / rate-limit options at runtime (as `POST /_simulator/faults`)."""
+        return self.simulator.update_config(changes)
+
+    def reset(self) -> None:
+        """Forget acknowledgements, transactions and rate buckets (`POST /_simulator/reset`)."""
+        self.simulator.reset()
+
     def stop(self) -> None:
-        """Stop serving and release the port (idempotent)."""
+        """Stop serving, end open connections and release the port (idempotent)."""
         if self._thread.is_alive():
             self._server.shutdown()
             self._thread.join(timeout=5)
+        self._server.close_connections()
         self._server.server_close()
 
     def __enter__(self) -> Self:
