@@ -31,6 +31,8 @@ from amazon1p.spapi.simulator.wire import Context, Request, Response, error_resp
 
 PO_STATES = ("New", "Acknowledged", "Closed")
 SORT_ORDERS = ("ASC", "DESC")
+CONFIRMATIONS = ("ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "UNCONFIRMED")
+RECEIVE_STATUSES = ("NOT_RECEIVED", "PARTIALLY_RECEIVED", "RECEIVED")
 DEFAULT_LIMIT = 100
 
 
@@ -55,7 +57,7 @@ def _candidates(
 ) -> Iterator[int]:
     """Indices in `bounds` plus `extra`, in creation order, after the cursor `after`."""
     lo, hi = bounds
-    pool = sorted({*extra} - set(range(lo, hi)))
+    pool = sorted({i for i in extra if i < lo or i >= hi})
     if descending:
         start = hi if after is None else min(hi, after)
         yield from (i for i in reversed(pool) if i >= hi and (after is None or i < after))
@@ -84,29 +86,36 @@ def _in(window: list[float] | None, moment: int | None) -> bool:
     return window is None or (moment is not None and window[0] < moment <= window[1])
 
 
+def _resume(
+    ctx: Context, operation: str, query: Mapping[str, str], build: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], int | None, int]:
+    """(filters, cursor, limit): from the nextToken if there is one, else from the query.
+
+    With a nextToken Amazon uses the filters the token carries; the query's other filter
+    parameters (which clients often repeat) do not matter.
+    """
+    limit = limit_param(query)
+    if "nextToken" in query:
+        state = ctx.codec.decode(operation, query["nextToken"])
+        return state["f"], state["c"], limit or state["l"]
+    return build(), None, limit or DEFAULT_LIMIT
+
+
 def _page(
     ctx: Context,
-    request: Request,
     operation: str,
-    filters: dict[str, Any],
-    candidates: Callable[[int | None], Iterator[int]],
+    state: tuple[dict[str, Any], int | None, int],
+    candidates: Iterator[int],
     matches: Callable[[int], bool],
     render: Callable[[int], dict[str, Any]],
     key: str,
 ) -> Response:
     """One page of matches plus, if more exist, a nextToken for the rest."""
-    query = request.query
-    limit = limit_param(query)
-    cursor: int | None = None
-    if "nextToken" in query:
-        state = ctx.codec.decode(operation, query["nextToken"])
-        filters, cursor = state["f"], state["c"]
-        limit = limit or state["l"]
-    limit = limit or DEFAULT_LIMIT
-    size = max(1, int(limit * ctx.faults.short_page))
+    filters, _, limit = state
+    size = max(1, int(limit * ctx.faults.short_page))  # --short-pages serves less than limit
     served: list[int] = []
     more = False
-    for index in candidates(cursor):
+    for index in candidates:
         if not matches(index):
             continue
         if len(served) == size:
@@ -131,8 +140,8 @@ def _served_order(ctx: Context, index: int, now: float, details: bool) -> dict[s
 def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Response:
     """GET /vendor/orders/v1/purchaseOrders."""
     now, query = request.now, request.query
-    filters: dict[str, Any] = {}
-    if "nextToken" not in query:
+
+    def build() -> dict[str, Any]:
         filters = {
             "created": _window_list(query, "created", now),
             "changed": _window_list(query, "changed", now),
@@ -143,11 +152,12 @@ def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Re
             "state": enum_param(query, "purchaseOrderState", PO_STATES),
             "vendor": query.get("orderingVendorCode"),
         }
-        limit_param(query)
         if filters["created"] is None and filters["changed"] is None:
             filters["created"] = [now - MAX_WINDOW, now]  # Amazon's default: the last 7 days
-    else:
-        filters = ctx.codec.decode("getPurchaseOrders", query["nextToken"])["f"]
+        return filters
+
+    state = _resume(ctx, "getPurchaseOrders", query, build)
+    filters, cursor, _ = state
 
     def matches(index: int) -> bool:
         head = header(ctx.world, index)
@@ -169,23 +179,24 @@ def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Re
     bounds = _bounds(ctx, [(filters["created"], 0), (filters["changed"], MAX_CHANGE_LAG)], now)
     return _page(
         ctx,
-        request,
         "getPurchaseOrders",
-        filters,
-        lambda after: _candidates(bounds, [], filters["sort"] == "DESC", after),
+        state,
+        _candidates(bounds, [], filters["sort"] == "DESC", cursor),
         matches,
         lambda index: _served_order(ctx, index, now, filters["details"]),
         "orders",
     )
 
 
+def _exists(ctx: Context, index: int, now: float) -> bool:
+    """Whether PO `index` is visible now: created, and within the 6-month history."""
+    return history_floor(now) <= header(ctx.world, index).created <= now
+
+
 def known_index(ctx: Context, number: str, now: float) -> int | None:
-    """The index of a PO number that exists now (created, and within the 6-month history)."""
+    """The schedule index of PO `number` if that PO is visible now, else None."""
     index = po_index(ctx.world.seed, number)
-    if index is None:
-        return None
-    created = header(ctx.world, index).created
-    return index if history_floor(now) <= created <= now else None
+    return index if index is not None and _exists(ctx, index, now) else None
 
 
 def get_purchase_order(ctx: Context, request: Request, params: dict[str, str]) -> Response:
@@ -205,29 +216,25 @@ def get_purchase_order(ctx: Context, request: Request, params: dict[str, str]) -
 def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]) -> Response:
     """GET /vendor/orders/v1/purchaseOrdersStatus."""
     now, query = request.now, request.query
-    if "nextToken" not in query:
-        filters: dict[str, Any] = {
+
+    def build() -> dict[str, Any]:
+        filters = {
             "created": _window_list(query, "created", now),
             "updated": _window_list(query, "updated", now),
             "sort": enum_param(query, "sortOrder", SORT_ORDERS) or "ASC",
             "po": query.get("purchaseOrderNumber"),
             "status": enum_param(query, "purchaseOrderStatus", ("OPEN", "CLOSED")),
-            "confirmation": enum_param(
-                query,
-                "itemConfirmationStatus",
-                ("ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "UNCONFIRMED"),
-            ),
-            "receive": enum_param(
-                query, "itemReceiveStatus", ("NOT_RECEIVED", "PARTIALLY_RECEIVED", "RECEIVED")
-            ),
+            "confirmation": enum_param(query, "itemConfirmationStatus", CONFIRMATIONS),
+            "receive": enum_param(query, "itemReceiveStatus", RECEIVE_STATUSES),
             "vendor": query.get("orderingVendorCode"),
             "shipTo": query.get("shipToPartyId"),
         }
-        limit_param(query)
         if not (filters["created"] or filters["updated"] or filters["po"]):
             filters["created"] = [now - MAX_WINDOW, now]
-    else:
-        filters = ctx.codec.decode("getPurchaseOrdersStatus", query["nextToken"])["f"]
+        return filters
+
+    state = _resume(ctx, "getPurchaseOrdersStatus", query, build)
+    filters, cursor, _ = state
 
     def matches(index: int) -> bool:
         head = header(ctx.world, index)
@@ -261,14 +268,14 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
     else:
         windows = [(filters["created"], 0), (filters["updated"], MAX_EVENT_LAG)]
         bounds = _bounds(ctx, windows, now)
-        extra = ctx.state.acknowledged_indices() if filters["updated"] else []
-        extra = [i for i in extra if known_index(ctx, header(ctx.world, i).number, now)]
+        # POs acknowledged here were updated just now, however old they are.
+        acknowledged = ctx.state.acknowledged_indices() if filters["updated"] else []
+        extra = [i for i in acknowledged if _exists(ctx, i, now)]
     return _page(
         ctx,
-        request,
         "getPurchaseOrdersStatus",
-        filters,
-        lambda after: _candidates(bounds, extra, filters["sort"] == "DESC", after),
+        state,
+        _candidates(bounds, extra, filters["sort"] == "DESC", cursor),
         matches,
         lambda index: status_json(_snapshot(ctx, index, now), ctx.world),
         "ordersStatus",
