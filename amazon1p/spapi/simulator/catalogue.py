@@ -7,6 +7,7 @@ without sharing state.
 
 import hashlib
 import random
+import struct
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -159,14 +160,17 @@ _VENDOR_SITES = (
 )
 
 
-def digest(*parts: object) -> bytes:
-    """A 32-byte hash of the parts: the root of every deterministic choice."""
-    return hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=32).digest()
+def digest(*parts: object, size: int = 32) -> bytes:
+    """A hash of the parts (32 bytes by default): the root of every deterministic choice."""
+    return hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=size).digest()
 
 
 def unit_fractions(raw: bytes) -> list[float]:
-    """Eight uniform fractions in [0, 1) from a 32-byte digest."""
-    return [int.from_bytes(raw[i : i + 4], "big") / 2**32 for i in range(0, 32, 4)]
+    """Uniform fractions in [0, 1) from a digest, one per 4 bytes (8 from 32 bytes)."""
+    return [value * _INV_2_32 for value in struct.unpack(f">{len(raw) // 4}I", raw)]
+
+
+_INV_2_32 = 1 / 2**32
 
 
 def buyer_for(fc: Site) -> Site:
@@ -250,6 +254,7 @@ def _round(seed: int, step: int, value: int) -> int:
     return int.from_bytes(digest(seed, "po", step, value)[:3], "big") & _HALF_MASK
 
 
+@lru_cache(maxsize=16_384)
 def po_number(seed: int, index: int) -> str:
     """The purchase-order number of schedule index `index` (0 <= index < 2**40)."""
     left, right = index >> _HALF_BITS, index & _HALF_MASK

@@ -30,10 +30,9 @@ from amazon1p.spapi.simulator.catalogue import (
 
 DAY = 86_400
 HOUR = 3_600
-# Upper bounds on how long after creation a PO can still change or be updated; listing by
-# changed/updated date scans back this far.
+# How long after creation Amazon may still change a PO; listing by changed date scans back
+# this far (by updated date: MAX_LAG_BY_KIND, below).
 MAX_CHANGE_LAG = 5 * DAY
-MAX_EVENT_LAG = 100 * DAY
 
 _FC_CODES = tuple(FULFILMENT_CENTRES)
 _KINDS = (  # (kind, cumulative probability)
@@ -74,6 +73,17 @@ _PORTS = ("CNSHA - Shanghai", "CNNGB - Ningbo", "CNYTN - Yantian", "VNSGN - Ho C
 _CONTAINERS = ("1-40'HC", "2-20',1-40'HC", "1-20'", "2-40'HC", "1-45'HC")
 
 
+_MASK64 = (1 << 64) - 1
+
+
+def _mix64(value: int) -> int:
+    """splitmix64's finaliser: a fast integer hash (no hashlib) for per-index choices."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return value ^ (value >> 31)
+
+
 @dataclass(frozen=True)
 class World:
     """The options that define the generated POs (not the faults)."""
@@ -89,7 +99,7 @@ class World:
 
     def created_at(self, index: int) -> int:
         """Creation time of PO `index` (epoch seconds)."""
-        jitter = unit_fractions(digest(self.seed, "t", index))[0] * 0.9
+        jitter = _mix64(_mix64(self.seed) ^ ~index & _MASK64) / 2**64 * 0.9
         return math.floor((index + jitter) * self.interval)
 
     def first_after(self, moment: float) -> int:
@@ -110,7 +120,7 @@ class PoHeader:
     """The cheap part of a PO: dates and destination (no lines)."""
 
     index: int
-    number: str
+    seed: int
     vendor_code: str
     kind: str
     created: int
@@ -124,6 +134,11 @@ class PoHeader:
     rejected_all: bool  # that acknowledgement rejects every line (PO closes at once)
     first_receipt: int  # first goods receipt at the FC
     close_at: int  # fully received and closed
+
+    @property
+    def number(self) -> str:
+        """The 8-character PO number (computed on demand: scans need only the dates)."""
+        return po_number(self.seed, self.index)
 
     def windows(self, changed: bool) -> tuple[tuple[int, int], tuple[int, int]]:
         """(ship window, delivery window), moved two days later once a window change is live."""
@@ -172,13 +187,32 @@ def _day_start(moment: int) -> int:
     return moment - moment % DAY
 
 
+def kind_of(world: World, index: int) -> str:
+    """The PO's kind, cheaply: listing by updated date tests it on many POs to skip them."""
+    share = _mix64(_mix64(world.seed) ^ index) / 2**64
+    return next(name for name, bound in _KINDS if share < bound)
+
+
+def _max_lag(kind: str) -> int:
+    """Latest possible event (final receipt, close) after creation for a PO of `kind`."""
+    lead, ship_days, transit, delivery_days, _ = _SHAPE[kind]
+    del ship_days
+    # window start (lead + 1 day + 7 h) + transit + delivery window + a 2-day window change
+    # + up to 5 days to close; an acknowledgement after 5 days closes within 6.25 days.
+    return (1 + lead[1] + transit[1] + delivery_days + 2 + 5 + 1) * DAY
+
+
+MAX_LAG_BY_KIND = {kind: _max_lag(kind) for kind, _ in _KINDS}
+MAX_EVENT_LAG = max(MAX_LAG_BY_KIND.values())
+
+
 @lru_cache(maxsize=16_384)
 def header(world: World, index: int) -> PoHeader:
     """The header of PO `index`: one hash, no randomness beyond it."""
-    u = unit_fractions(digest(world.seed, "h", index))
-    v = unit_fractions(digest(world.seed, "h2", index))
+    fractions = unit_fractions(digest(world.seed, "h", index, size=64))
+    u, v = fractions[:8], fractions[8:]
     created = world.created_at(index)
-    kind = next(name for name, bound in _KINDS if u[0] < bound)
+    kind = kind_of(world, index)
     lead, ship_days, transit, delivery_days, _ = _SHAPE[kind]
     # Windows start at 07:00 UTC, the day after creation at the earliest.
     lead_days = 1 + round(lead[0] + u[1] * (lead[1] - lead[0]))
@@ -201,7 +235,7 @@ def header(world: World, index: int) -> PoHeader:
     first_receipt = delivery[0] + shift + 6 * HOUR + int(v[4] * delivery_days * DAY / 2)
     return PoHeader(
         index=index,
-        number=po_number(world.seed, index),
+        seed=world.seed,
         vendor_code=world.vendor_codes[int(u[6] * len(world.vendor_codes))],
         kind=kind,
         created=created,

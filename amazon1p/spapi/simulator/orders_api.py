@@ -2,8 +2,10 @@
 
 Listing walks the schedule's index range for the window (plus acknowledged POs, for
 updated-date filters), tests each PO against the filters and stops one match past the page,
-so a page costs O(page) for created windows. The nextToken carries the filters and the last
-index served; it stays valid as time passes.
+so a page costs O(page) for created windows. Changed and updated windows scan back as far as
+a PO can still change or be updated after creation (5 days; up to 96 days for imports), and a
+request examines at most SCAN_BUDGET POs before it answers a short page with a nextToken. The
+nextToken carries the filters and where to resume; it stays valid as time passes.
 """
 
 from collections.abc import Callable, Iterator, Mapping
@@ -14,7 +16,9 @@ from amazon1p.spapi.simulator.faults import malform, malformation
 from amazon1p.spapi.simulator.generator import (
     MAX_CHANGE_LAG,
     MAX_EVENT_LAG,
+    MAX_LAG_BY_KIND,
     header,
+    kind_of,
     purchase_order,
 )
 from amazon1p.spapi.simulator.lifecycle import Snapshot, Timeline, header_timeline, snapshot
@@ -34,6 +38,7 @@ SORT_ORDERS = ("ASC", "DESC")
 CONFIRMATIONS = ("ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "UNCONFIRMED")
 RECEIVE_STATUSES = ("NOT_RECEIVED", "PARTIALLY_RECEIVED", "RECEIVED")
 DEFAULT_LIMIT = 100
+SCAN_BUDGET = 50_000  # candidate POs one request may examine (sparse filters, dense schedules)
 
 
 def _snapshot(ctx: Context, index: int, now: float) -> Snapshot:
@@ -114,17 +119,24 @@ def _page(
     filters, _, limit = state
     size = max(1, int(limit * ctx.faults.short_page))  # --short-pages serves less than limit
     served: list[int] = []
-    more = False
-    for index in candidates:
+    resume_at: int | None = None
+    last: int | None = None
+    for examined, index in enumerate(candidates, start=1):
+        if examined > SCAN_BUDGET and last is not None:
+            # Like Amazon, answer a short (even empty) page with a nextToken rather than
+            # keep the caller waiting: the next call resumes the scan after `last`.
+            resume_at = last
+            break
+        last = index
         if not matches(index):
             continue
         if len(served) == size:
-            more = True
+            resume_at = served[-1]
             break
         served.append(index)
     payload: dict[str, Any] = {}
-    if more:
-        token = ctx.codec.encode(operation, {"f": filters, "c": served[-1], "l": limit})
+    if resume_at is not None:
+        token = ctx.codec.encode(operation, {"f": filters, "c": resume_at, "l": limit})
         payload["pagination"] = {"nextToken": token}
     payload[key] = [render(index) for index in served]
     return json_response(200, {"payload": payload})
@@ -237,6 +249,12 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
     filters, cursor, _ = state
 
     def matches(index: int) -> bool:
+        if filters["updated"] is not None and index not in acknowledged:
+            # Skip, without building its header, a PO whose last possible event came before
+            # the window: most candidates of a wide scan back MAX_EVENT_LAG days.
+            latest = (index + 1) * ctx.world.interval + MAX_LAG_BY_KIND[kind_of(ctx.world, index)]
+            if latest <= filters["updated"][0]:
+                return False
         head = header(ctx.world, index)
         if filters["vendor"] and head.vendor_code != filters["vendor"]:
             return False
@@ -262,14 +280,14 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
             line.receive_status == filters["receive"] for line in snap.lines
         )
 
+    # POs acknowledged here may have been updated just now, however old they are.
+    acknowledged = set(ctx.state.acknowledged_indices()) if filters["updated"] else set()
     if filters["po"]:
         index = known_index(ctx, filters["po"], now)
         bounds, extra = (0, 0), [] if index is None else [index]
     else:
         windows = [(filters["created"], 0), (filters["updated"], MAX_EVENT_LAG)]
         bounds = _bounds(ctx, windows, now)
-        # POs acknowledged here were updated just now, however old they are.
-        acknowledged = ctx.state.acknowledged_indices() if filters["updated"] else []
         extra = [i for i in acknowledged if _exists(ctx, i, now)]
     return _page(
         ctx,
