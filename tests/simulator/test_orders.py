@@ -264,3 +264,21 @@ def test_same_seed_same_pos_other_seed_other_pos() -> None:
     assert {o["purchaseOrderNumber"] for o in runs[0]}.isdisjoint(
         o["purchaseOrderNumber"] for o in runs[2]
     )
+
+
+def test_updated_window_on_a_dense_schedule_pages_to_the_end() -> None:
+    for api in make_api(seed=4, orders_per_day=1200):
+        window = {"updatedAfter": days_ago(1 / 24), "updatedBefore": days_ago(0), "limit": 100}
+        seen, token, pages = [], None, 0
+        while pages < 100:
+            page = api.get(STATUS, **window, **({"nextToken": token} if token else {}))
+            payload = page.json()["payload"]
+            seen += payload["ordersStatus"]
+            pages += 1
+            token = payload.get("pagination", {}).get("nextToken")
+            if not token:
+                break
+
+        assert not token and len(seen) > 100
+        assert len({s["purchaseOrderNumber"] for s in seen}) == len(seen)
+        assert all(window["updatedAfter"] < s["lastUpdatedDate"] for s in seen)
