@@ -27,7 +27,7 @@ def _answer(status: int, data: Mapping[str, object]) -> Response:
     )
 
 
-def _oauth_error(status: int, code: str, description: str) -> Response:
+def oauth_error(status: int, code: str, description: str) -> Response:
     return _answer(status, {"error_description": description, "error": code})
 
 
@@ -44,20 +44,20 @@ def _form(body: bytes, content_type: str) -> dict[str, str]:
 
 def token_grant(
     state: SimulatorState, *, body: bytes, content_type: str, ttl: int, now: float
-) -> tuple[Response, str | None]:
-    """Answer a token request; returns the response and the account (refresh token) served."""
+) -> Response:
+    """Answer a token request; a new access token belongs to the account of its refresh token."""
     form = _form(body, content_type)
     for field in ("grant_type", "client_id", "client_secret"):
         if field not in form:
-            return _missing(field), None
+            return _missing(field)
     if form["grant_type"] != "refresh_token":
         description = "The authorization grant type is not supported by the authorization server"
-        return _oauth_error(400, "unsupported_grant_type", description), None
+        return oauth_error(400, "unsupported_grant_type", description)
     if "refresh_token" not in form:
-        return _missing("refresh_token"), None
+        return _missing("refresh_token")
     client_id, secret = form["client_id"], form["client_secret"]
     if not client_id.startswith(CLIENT_ID_PREFIX) or not secret or secret.startswith("wrong"):
-        return _oauth_error(401, "invalid_client", "Client authentication failed"), None
+        return oauth_error(401, "invalid_client", "Client authentication failed")
     refresh_token = form["refresh_token"]
     if (
         not refresh_token.startswith(REFRESH_TOKEN_PREFIX)
@@ -68,7 +68,7 @@ def token_grant(
             "The request has an invalid grant parameter : refresh_token. "
             "User may have revoked or didn't grant the permission."
         )
-        return _oauth_error(400, "invalid_grant", description), None
+        return oauth_error(400, "invalid_grant", description)
     access_token = state.issue_token(refresh_token, ttl, now)
     payload = {
         "access_token": access_token,
@@ -76,10 +76,10 @@ def token_grant(
         "token_type": "bearer",
         "expires_in": ttl,
     }
-    return _answer(200, payload), refresh_token
+    return _answer(200, payload)
 
 
 def _missing(field: str) -> Response:
-    return _oauth_error(
+    return oauth_error(
         400, "invalid_request", f"The request is missing a required parameter : {field}"
     )

@@ -137,15 +137,14 @@ class Simulator:
         if request.path == LWA_PATH:
             entry.operation = "lwaToken"
             if request.method != "POST":
-                return json_response(405, {"error": "invalid_request"})
-            response, _ = lwa.token_grant(
+                return lwa.oauth_error(405, "invalid_request", "The token endpoint takes POST.")
+            return lwa.token_grant(
                 self.state,
                 body=request.body,
                 content_type=request.headers.get("content-type", ""),
                 ttl=config.token_ttl,
                 now=request.now,
             )
-            return response
         routed = self._route(request.method, request.path)
         if routed is None:
             return error_response(404, "ResourceNotFound", "Cannot find resource by the given URI")
