@@ -57,8 +57,8 @@ def test_staff_logs_in_and_browses_orders(live_server, shop, admin_user, browser
     grid = page.get_by_test_id("orders-grid")
     expect(grid).to_be_visible()
     expect(grid.get_by_role("link", name="PO770")).to_be_visible()
-    # htmx comes from our own static files, not a CDN.
-    assert page.evaluate("typeof window.htmx") == "object"
+    # htmx (a deferred script) comes from our own static files, not a CDN.
+    page.wait_for_function("() => typeof window.htmx === 'object'", timeout=10_000)
 
     page.select_option("#id_channel", "manual")  # htmx swaps the grid in place
     expect(page.get_by_text("No orders match.")).to_be_visible()
