@@ -88,6 +88,8 @@ def configure_environment(database_url: str) -> None:
     # DEBUG off selects the manifest storage; finders serve static files without a
     # collectstatic run.
     os.environ["WHITENOISE_USE_FINDERS"] = "true"
+    # Bench-only key: the grid touches no secret, but settings insist on one off DEBUG.
+    os.environ.setdefault("SECRETS_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1yZWFsLXVzZSE=")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 

@@ -152,6 +152,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TIMEZONE = "UTC"
 
+# --- Encryption of stored secrets (LWA client secret, refresh token): Fernet keys, newest
+# first. DEBUG (the demo) has a fixed development key; everything else must set its own.
+_DEV_SECRETS_KEY = "ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE="
+SECRETS_ENCRYPTION_KEYS = env.list(
+    "SECRETS_ENCRYPTION_KEYS", default=[_DEV_SECRETS_KEY] if DEBUG else []
+)
+if not SECRETS_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("SECRETS_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off.")
+
 # --- Amazon SP-API
 # Share of Amazon's documented rate we leave unused, against network jitter (0.05 = 5 %).
 SPAPI_RATE_HEADROOM = env.float("SPAPI_RATE_HEADROOM", default=0.05)

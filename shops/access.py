@@ -81,4 +81,12 @@ ACCESS_RULES: dict[str, str] = {
     "orders.orderrow": "through its order (order_for_user)",
     "orders.creditrow": "through its order (order_for_user)",
     "orders.orderparameter": "through its order (order_for_user)",
+    "amazon1p.amazonconnection": "shop_for_user(sync.configure): the Amazon 1P settings page",
+    "amazon1p.statusmapping": "through the shop's connection (settings page)",
+    "amazon1p.fulfillmentcenter": "through the shop's connection (settings page)",
+    "amazon1p.syncrun": "shop_for_user: the sync runs page",
+    "amazon1p.syncrunerror": "through its run (sync runs page)",
+    "amazon1p.synccursor": "internal to the sync; no page shows it",
+    "amazon1p.amazonpurchaseorder": "through its order (order_for_user)",
+    "amazon1p.amazonpurchaseorderversion": "through its order (order_for_user)",
 }

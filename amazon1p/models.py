@@ -1,0 +1,307 @@
+"""Amazon 1P: a shop's connection and sync settings, and what the sync imports and records.
+
+Secrets are stored encrypted (amazon1p.crypto); the models hold ciphertext only.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from amazon1p.spapi.endpoints import EndpointKind, Region
+from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
+
+
+class AmazonStatus(models.TextChoices):
+    """Incoming PO states (purchaseOrderState), refined by the status API."""
+
+    NEW = "new", "New"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    PARTIALLY_ACCEPTED = "partially_accepted", "Acknowledged – partially accepted"
+    REJECTED = "rejected", "Closed – rejected"
+    CANCELLED = "cancelled", "Closed – cancelled"
+    CLOSED = "closed", "Closed"
+    RECEIVED = "received", "Closed – received"
+
+
+class AmazonConnection(models.Model):
+    """Everything on the shop's "Amazon 1P Synchronization" page."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="amazon_connection")
+    enabled = models.BooleanField(default=False, help_text="Master switch: nothing runs while off")
+
+    # Connection
+    region = models.CharField(
+        max_length=2, choices=[(r.value, r.value) for r in Region], default=Region.EU
+    )
+    marketplace_id = models.CharField(max_length=20, blank=True)
+    endpoint_kind = models.CharField(
+        max_length=12,
+        choices=[(k.value, k.value.title()) for k in EndpointKind],
+        default=EndpointKind.PRODUCTION,
+    )
+    custom_base_url = models.URLField(blank=True, help_text="For the Vendor Central simulator")
+    vendor_code = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-Z0-9]{3,10}$", "Vendor codes are 3–10 capital letters or digits.")
+        ],
+    )
+    lwa_client_id = models.CharField(max_length=200, blank=True)
+    lwa_client_secret_encrypted = models.TextField(blank=True)
+    lwa_client_secret_hint = models.CharField(max_length=8, blank=True)
+    lwa_client_secret_changed_at = models.DateTimeField(null=True, blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    refresh_token_hint = models.CharField(max_length=8, blank=True)
+    last_test_at = models.DateTimeField(null=True, blank=True)
+    last_test_ok = models.BooleanField(null=True)
+    last_test_message = models.CharField(max_length=500, blank=True)
+
+    # Synchronization customization
+    orders_integration = models.BooleanField(default=True)
+    import_new_orders = models.BooleanField(default=True)
+    import_missing_orders = models.BooleanField(default=True)
+    acknowledge_orders = models.BooleanField(default=False)
+    export_shipments = models.BooleanField(default=False)
+
+    # Order sync settings
+    credit_reason_rejected = models.ForeignKey(
+        CreditReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    credit_reason_cancelled = models.ForeignKey(
+        CreditReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ignore_orders_before = models.DateTimeField(null=True, blank=True)
+    history_from = models.DateField(null=True, blank=True)
+    history_to = models.DateField(null=True, blank=True)
+    acknowledgeable_statuses = models.ManyToManyField(OrderStatus, blank=True, related_name="+")
+    auto_acknowledge_bulk_buy = models.BooleanField(default=False)
+
+    # BulkBuy settings
+    offer_expiry_alert_days = models.PositiveSmallIntegerField(
+        default=2, validators=[MaxValueValidator(7)]
+    )
+    offer_link_min_days_ahead = models.PositiveSmallIntegerField(
+        default=30, validators=[MaxValueValidator(365)]
+    )
+
+    # ASN sync settings
+    label_per_pallet = models.BooleanField(default=False)
+    pallet_weight_kg = models.DecimalField(
+        max_digits=6, decimal_places=2, default=25, validators=[MinValueValidator(0)]
+    )
+    carton_weight_kg = models.DecimalField(
+        max_digits=6, decimal_places=2, default=0.5, validators=[MinValueValidator(0)]
+    )
+    gs1_company_prefix = models.CharField(
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6,12}$", "A GS1 company prefix is 6–12 digits.")],
+    )
+    bol_as_asn_number = models.BooleanField(default=True)
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Amazon 1P of {self.shop}"
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(
+            self.lwa_client_id and self.lwa_client_secret_encrypted and self.refresh_token_encrypted
+        )
+
+
+class StatusMapping(models.Model):
+    """Incoming Amazon status → the shop's main status and payment status."""
+
+    connection = models.ForeignKey(
+        AmazonConnection, on_delete=models.CASCADE, related_name="status_mappings"
+    )
+    amazon_status = models.CharField(max_length=24, choices=AmazonStatus.choices)
+    main_status = models.ForeignKey(
+        OrderStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payment_status = models.ForeignKey(
+        PaymentStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "amazon_status"], name="uniq_status_mapping"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_amazon_status_display()} → {self.main_status} / {self.payment_status}"
+
+
+class FulfillmentCenter(models.Model):
+    """An Amazon FC (Ship To Party) and the shop's internal reference for it."""
+
+    connection = models.ForeignKey(
+        AmazonConnection, on_delete=models.CASCADE, related_name="fulfillment_centers"
+    )
+    code = models.CharField(
+        max_length=10,
+        validators=[
+            RegexValidator(r"^[A-Z0-9]{3,10}$", "FC codes are capital letters and digits.")
+        ],
+    )
+    name = models.CharField(max_length=120, blank=True)
+    address_line = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    ship_to_party_ref = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["connection", "code"], name="uniq_fc_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class SyncKind(models.TextChoices):
+    NEW = "new", "New orders"
+    CHANGED = "changed", "Changed orders"
+    MISSING = "missing", "Missing orders"
+    HISTORICAL = "historical", "Historical import"
+
+
+class SyncStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Succeeded with errors"
+    FAILED = "failed", "Failed"
+    INTERRUPTED = "interrupted", "Interrupted"
+
+
+ACTIVE_SYNC_STATUSES = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+
+
+class SyncRun(models.Model):
+    """One synchronization run: what it did, live while it runs."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=12, choices=SyncKind.choices)
+    status = models.CharField(max_length=12, choices=SyncStatus.choices, default=SyncStatus.QUEUED)
+    range_from = models.DateTimeField(null=True, blank=True)
+    range_to = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Progress: where the run is, so a resumed run starts there.
+    resume_from = models.DateTimeField(null=True, blank=True)
+    windows_total = models.PositiveIntegerField(default=0)
+    windows_done = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    new_count = models.PositiveIntegerField(default=0)
+    changed_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    api_calls = models.PositiveIntegerField(default=0)
+    throttled = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One active run per shop, whichever worker or button asks (two "Sync now" → one).
+            models.UniqueConstraint(
+                fields=["shop"],
+                condition=Q(status__in=ACTIVE_SYNC_STATUSES),
+                name="one_active_sync_run_per_shop",
+            ),
+        ]
+        indexes = [models.Index(fields=["shop", "-created_at"], name="syncrun_shop_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+
+class SyncRunError(models.Model):
+    """A PO the run could not take in, with what was wrong; the run went on."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="errors")
+    po_number = models.CharField(max_length=40, blank=True)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.po_number or 'run'}: {self.message[:60]}"
+
+
+class SyncCursor(models.Model):
+    """A committed watermark per (shop, kind): advanced only after its window is stored."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_cursors")
+    kind = models.CharField(max_length=12, choices=SyncKind.choices)
+    position = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "kind"], name="uniq_sync_cursor")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.position:%Y-%m-%d %H:%M}"
+
+
+class AmazonPurchaseOrder(models.Model):
+    """A PO as Amazon sent it (latest version), linked to the order made from it."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="amazon_pos")
+    po_number = models.CharField(max_length=40)
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="amazon_po"
+    )
+    state = models.CharField(max_length=16, blank=True)
+    purchase_order_date = models.DateTimeField(null=True, blank=True)
+    amazon_changed_at = models.DateTimeField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64)
+    raw = models.JSONField()
+    is_malformed = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "po_number"], name="uniq_amazon_po_number")
+        ]
+        indexes = [models.Index(fields=["shop", "is_malformed"], name="amazon_po_malformed_idx")]
+
+    def __str__(self) -> str:
+        return self.po_number
+
+
+class AmazonPurchaseOrderVersion(models.Model):
+    """Every distinct version of a PO, with what changed since the one before."""
+
+    purchase_order = models.ForeignKey(
+        AmazonPurchaseOrder, on_delete=models.CASCADE, related_name="versions"
+    )
+    version = models.PositiveIntegerField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    content_hash = models.CharField(max_length=64)
+    raw = models.JSONField()
+    diff = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["purchase_order", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "version"], name="uniq_po_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order_id} v{self.version}"
