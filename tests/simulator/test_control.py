@@ -75,6 +75,7 @@ def test_config_lists_every_option(api: Api) -> None:
     config = api.control("GET", "config")
 
     assert config["seed"] == 7 and config["vendor_codes"] == ["VNDR1"]
+    assert api.base_url.endswith(f":{config['port']}")  # the port bound, not the 0 asked for
     assert {"throttle_rate", "malformed_rate", "token_ttl", "sandbox"} <= set(config)
 
 

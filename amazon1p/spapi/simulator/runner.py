@@ -124,6 +124,7 @@ class RunningSimulator:
     def __init__(self, config: SimulatorConfig) -> None:
         self.simulator = Simulator(config)
         self._server = _HTTPServer((config.host, config.port), self.simulator)
+        self.simulator.bound(self.port)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},  # stop() returns within 50 ms

@@ -9,6 +9,7 @@ Order of checks for a vendor call, as at Amazon: route → access token (403) �
 operation (400/404/2xx) → optional truncation of the body.
 """
 
+import dataclasses
 import logging
 import threading
 import time
@@ -84,6 +85,11 @@ class Simulator:
         with self._config_lock:
             self._config = config_update(self._config, changes)
             return self._config
+
+    def bound(self, port: int) -> None:
+        """Record the port actually bound (the config asked for 0: any free port)."""
+        with self._config_lock:
+            self._config = dataclasses.replace(self._config, port=port)
 
     def reset(self) -> None:
         """Forget acknowledgements, transactions, shipment confirmations and rate buckets."""
