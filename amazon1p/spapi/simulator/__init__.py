@@ -11,9 +11,11 @@ Usage::
     from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 
     with start_simulator(SimulatorConfig(seed=7, port=0)) as sim:
-        sim.base_url                # "http://127.0.0.1:PORT": LWA and SP-API endpoint
-        ...                         # POST {base_url}/auth/o2/token, GET /vendor/orders/v1/...
-        sim.simulator.log.since(0)  # what the server received (also GET /_simulator/requests)
+        sim.base_url                  # "http://127.0.0.1:PORT": LWA and SP-API endpoint
+        ...                           # POST {base_url}/auth/o2/token, GET /vendor/orders/v1/...
+        sim.requests(since=0)         # what the server received (GET /_simulator/requests)
+        sim.update_config(error_rate=0.2)  # faults at runtime (POST /_simulator/faults)
+        sim.reset()                   # forget acknowledgements (POST /_simulator/reset)
 
 From a shell: `python manage.py vendor_simulator --port 8100 --seed 7` (see `--help`).
 
