@@ -19,4 +19,19 @@ app.conf.beat_schedule = {
         "task": "shops.tasks.alert_purge_read",
         "schedule": crontab(hour=3, minute=17),
     },
+    "amazon1p-sync-new": {
+        "task": "amazon1p.tasks.amazon1p_sync_due",
+        "schedule": crontab(minute="*/5"),
+        "args": ("new",),
+    },
+    "amazon1p-sync-changed": {
+        "task": "amazon1p.tasks.amazon1p_sync_due",
+        "schedule": crontab(minute=23),
+        "args": ("changed",),
+    },
+    "amazon1p-sync-missing": {
+        "task": "amazon1p.tasks.amazon1p_sync_due",
+        "schedule": crontab(hour=4, minute=41),
+        "args": ("missing",),
+    },
 }

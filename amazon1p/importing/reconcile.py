@@ -1,0 +1,62 @@
+"""Reconciliation: which POs Amazon has that the shop lacks (missing), or that Amazon updated
+(acknowledgement, receipt) since the last look (changed)."""
+
+from datetime import datetime
+
+from amazon1p.models import AmazonPurchaseOrder, SyncRun
+from amazon1p.spapi.client import VendorClient
+from shops.models import Shop
+
+
+def updated_numbers(client: VendorClient, shop: Shop, start: datetime, end: datetime) -> list[str]:
+    """POs the shop has whose status Amazon updated in [start, end) (status API)."""
+    numbers = {
+        status.number
+        for page in client.list_purchase_order_statuses(updated_after=start, updated_before=end)
+        for status in page.statuses
+    }
+    known = AmazonPurchaseOrder.objects.filter(shop=shop, po_number__in=numbers).values_list(
+        "po_number", flat=True
+    )
+    return sorted(known)
+
+
+def missing_numbers(client: VendorClient, shop: Shop, start: datetime, end: datetime) -> list[str]:
+    """POs created in [start, end) that Amazon lists (status API and order list) and the shop
+    has not stored. Reads only; two listings per window."""
+    numbers = {
+        status.number
+        for page in client.list_purchase_order_statuses(created_after=start, created_before=end)
+        for status in page.statuses
+    }
+    numbers.update(
+        po.number
+        for page in client.list_purchase_orders(
+            created_after=start, created_before=end, include_details=False
+        )
+        for po in (*page.orders, *page.malformed)
+        if po.number
+    )
+    known = set(
+        AmazonPurchaseOrder.objects.filter(
+            shop=shop, po_number__in=numbers, order__isnull=False
+        ).values_list("po_number", flat=True)
+    )
+    return sorted(numbers - known)
+
+
+def missing_window(
+    client: VendorClient,
+    start: datetime,
+    end: datetime,
+    *,
+    run: SyncRun,
+    ctx,
+    recorder,
+    on_progress,
+) -> None:
+    """Import each PO of the window that the shop lacks, fetched one by one."""
+    from amazon1p.importing.sync import store_numbers
+
+    numbers = missing_numbers(client, run.shop, start, end)
+    store_numbers(client, numbers, run=run, ctx=ctx, recorder=recorder, on_progress=on_progress)

@@ -1,0 +1,408 @@
+"""Sync runs: request (one active run per shop), claim, windows, heartbeat, resume, finish.
+
+A run walks [resume_from, range_to) in windows of at most one day (Amazon allows seven). Each
+page is upserted and counted in one transaction; after a window's last page the run's
+`resume_from` and the shop's SyncCursor move to the window's end, in one transaction. A run
+killed halfway is left `running` with an old heartbeat; the next claim takes it over and goes
+on from `resume_from` — re-reading at most one window, which the upsert's content hash makes
+harmless. No Amazon call is made inside a transaction.
+"""
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from amazon1p.connection import spapi_connection
+from amazon1p.importing.order_mapping import FcInfo, MappingContext
+from amazon1p.importing.upsert import PageResult, purchase_orders_upsert
+from amazon1p.models import (
+    ACTIVE_SYNC_STATUSES,
+    AmazonConnection,
+    SyncCursor,
+    SyncKind,
+    SyncRun,
+    SyncRunError,
+    SyncStatus,
+)
+from amazon1p.spapi.client import VendorClient
+from amazon1p.spapi.errors import AmazonTransientError
+from amazon1p.spapi.factory import vendor_client_for
+from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderPage, PurchaseOrderStatus
+from shopctrl.errors import ShopCtrlError
+from shops.audit import audit_record
+from shops.models import AlertSeverity, OrderStatus, PaymentStatus, PaymentType, Shop, VatTariff
+from shops.services import alert_raise
+
+logger = logging.getLogger(__name__)
+
+WINDOW = timedelta(days=1)
+NEW_OVERLAP = timedelta(hours=1)
+FIRST_LOOKBACK = timedelta(days=7)
+MISSING_LOOKBACK = timedelta(days=14)
+HISTORY_LIMIT = timedelta(days=183)  # Amazon keeps six months of POs
+STALE_AFTER = timedelta(minutes=10)  # a running run without a heartbeat this long is dead
+
+Progress = Callable[[SyncRun], None]
+
+
+def mapping_context(connection: AmazonConnection) -> MappingContext:
+    """What the PO mapping needs to know about the shop (a few queries, once per run)."""
+    shop = connection.shop
+    return MappingContext(
+        shop_currency=shop.currency,
+        fcs={
+            fc.code: FcInfo(
+                fc.code,
+                fc.name,
+                fc.address_line,
+                fc.postal_code,
+                fc.city,
+                fc.country,
+                fc.ship_to_party_ref,
+            )
+            for fc in connection.fulfillment_centers.all()
+        },
+        payment_types=dict(PaymentType.objects.filter(shop=shop).values_list("code", "id")),
+        statuses={
+            m.amazon_status: (m.main_status_id, m.payment_status_id)
+            for m in connection.status_mappings.all()
+        },
+        default_main_status_id=OrderStatus.objects.get(shop=shop, is_default=True).pk,
+        default_payment_status_id=PaymentStatus.objects.get(shop=shop, is_default=True).pk,
+        default_vat_id=VatTariff.objects.filter(shop=shop, is_default=True)
+        .values_list("id", flat=True)
+        .first(),
+        credit_reason_rejected_id=connection.credit_reason_rejected_id,
+        credit_reason_cancelled_id=connection.credit_reason_cancelled_id,
+    )
+
+
+def windows(start: datetime, end: datetime, size: timedelta = WINDOW) -> Iterator[tuple]:
+    """[start, end) cut into consecutive windows of at most `size`."""
+    cursor = start
+    while cursor < end:
+        upper = min(cursor + size, end)
+        yield cursor, upper
+        cursor = upper
+
+
+def sync_run_request(
+    *,
+    shop: Shop,
+    kind: SyncKind,
+    range_from: datetime | None = None,
+    range_to: datetime | None = None,
+    actor: AbstractBaseUser | None = None,
+    enqueue: bool = True,
+) -> tuple[SyncRun, bool]:
+    """Queue a sync run for the shop, or return the run already active: (run, created).
+
+    Side effects: a queued SyncRun, an audit entry when a person asked, and (with `enqueue`)
+    the run's Celery task after commit. Idempotency: the partial unique constraint
+    `one_active_sync_run_per_shop` — two requests at once give one run.
+    """
+    if kind == SyncKind.HISTORICAL:
+        if range_from is None or range_to is None or range_from >= range_to:
+            raise ShopCtrlError("A historical import needs a date range (from before to).")
+        floor = timezone.now() - HISTORY_LIMIT
+        if range_to <= floor:
+            raise ShopCtrlError("Amazon keeps six months of purchase orders; choose a later range.")
+        range_from = max(range_from, floor)
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(
+                shop=shop, kind=kind, range_from=range_from, range_to=range_to, created_by=actor
+            )
+            if actor is not None:
+                audit_record(
+                    actor=actor,
+                    shop=shop,
+                    action="amazon1p.sync.request",
+                    target=run,
+                    changes={"kind": [None, str(kind)]},
+                )
+    except IntegrityError:
+        active = SyncRun.objects.filter(shop=shop, status__in=ACTIVE_SYNC_STATUSES).first()
+        if active is None:  # it finished in between: ask again
+            return sync_run_request(
+                shop=shop,
+                kind=kind,
+                range_from=range_from,
+                range_to=range_to,
+                actor=actor,
+                enqueue=enqueue,
+            )
+        if enqueue and sync_run_is_stale(active):
+            _enqueue(active.pk)
+        return active, False
+    if enqueue:
+        _enqueue(run.pk)
+    return run, True
+
+
+def _enqueue(run_id: int) -> None:
+    from amazon1p.tasks import amazon1p_sync_run_task
+
+    transaction.on_commit(lambda: amazon1p_sync_run_task.delay(run_id))
+
+
+def sync_run_is_stale(run: SyncRun) -> bool:
+    """A running run whose worker stopped beating (killed): the next claim takes it over."""
+    return (
+        run.status == SyncStatus.RUNNING
+        and run.heartbeat_at is not None
+        and run.heartbeat_at < timezone.now() - STALE_AFTER
+    )
+
+
+def _claim(run_id: int) -> SyncRun | None:
+    """Compare-and-set: queued → running, or take over a stale running run."""
+    now = timezone.now()
+    runs = SyncRun.objects.filter(pk=run_id)
+    claimed = runs.filter(status=SyncStatus.QUEUED).update(
+        status=SyncStatus.RUNNING, heartbeat_at=now, started_at=now
+    ) or runs.filter(status=SyncStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER).update(
+        heartbeat_at=now
+    )
+    return SyncRun.objects.select_related("shop").get(pk=run_id) if claimed else None
+
+
+def _plan(run: SyncRun, connection: AmazonConnection) -> None:
+    """Fix the run's range on its first claim (a resumed run keeps it)."""
+    if run.range_to is not None and run.resume_from is not None:
+        return
+    now = timezone.now().replace(microsecond=0)
+    start = run.range_from
+    if start is None:
+        if run.kind == SyncKind.MISSING:
+            start = now - MISSING_LOOKBACK
+        else:
+            cursor = SyncCursor.objects.filter(shop=run.shop, kind=run.kind).first()
+            start = cursor.position - NEW_OVERLAP if cursor else now - FIRST_LOOKBACK
+    if connection.ignore_orders_before and run.kind != SyncKind.HISTORICAL:
+        start = max(start, connection.ignore_orders_before)
+    end = min(run.range_to or now, now)
+    start = min(start, end)
+    total = sum(1 for _ in windows(start, end))
+    SyncRun.objects.filter(pk=run.pk).update(
+        range_from=start, range_to=end, resume_from=start, windows_total=total
+    )
+    run.range_from, run.range_to, run.resume_from, run.windows_total = start, end, start, total
+
+
+class _Recorder:
+    """Counts a run's pages, calls and errors into its row (one UPDATE per page)."""
+
+    def __init__(self, run: SyncRun, client: VendorClient) -> None:
+        self.run, self.client = run, client
+        self.calls, self.throttled = client.stats.calls, client.stats.throttled
+
+    def page(self, result: PageResult, *, pages: int = 1) -> None:
+        stats = self.client.stats
+        SyncRun.objects.filter(pk=self.run.pk).update(
+            pages=F("pages") + pages,
+            new_count=F("new_count") + result.new,
+            changed_count=F("changed_count") + result.changed,
+            unchanged_count=F("unchanged_count") + result.unchanged,
+            failed_count=F("failed_count") + result.failed,
+            api_calls=F("api_calls") + stats.calls - self.calls,
+            throttled=F("throttled") + stats.throttled - self.throttled,
+            heartbeat_at=timezone.now(),
+        )
+        self.calls, self.throttled = stats.calls, stats.throttled
+        if result.errors:
+            SyncRunError.objects.bulk_create(
+                [SyncRunError(run=self.run, po_number=n, message=m) for n, m in result.errors]
+            )
+
+    def window_done(self, end: datetime) -> None:
+        """Commit the window: the run resumes after it and the watermark moves past it."""
+        with transaction.atomic():
+            SyncRun.objects.filter(pk=self.run.pk).update(
+                resume_from=end, windows_done=F("windows_done") + 1, heartbeat_at=timezone.now()
+            )
+            if self.run.kind in (SyncKind.NEW, SyncKind.CHANGED):
+                cursor, created = SyncCursor.objects.select_for_update().get_or_create(
+                    shop=self.run.shop, kind=self.run.kind, defaults={"position": end}
+                )
+                if not created and cursor.position < end:
+                    cursor.position = end
+                    cursor.save(update_fields=["position"])
+        self.run.refresh_from_db()
+
+
+def store_pages(
+    pages: Iterator[PurchaseOrderPage],
+    *,
+    run: SyncRun,
+    ctx: MappingContext,
+    recorder: _Recorder,
+    ignore_before: datetime | None,
+    statuses: dict[str, PurchaseOrderStatus] | None = None,
+    on_progress: Progress | None = None,
+) -> set[str]:
+    """Upsert each page as it arrives (the fetch happens outside the transaction)."""
+    seen: set[str] = set()
+    for page in pages:
+        orders: list[PurchaseOrder] = [
+            po
+            for po in page.orders
+            if not ignore_before
+            or not po.purchase_order_date
+            or po.purchase_order_date >= ignore_before
+        ]
+        seen.update(po.number for po in page.orders)
+        with transaction.atomic():
+            result = purchase_orders_upsert(
+                shop=run.shop, ctx=ctx, orders=orders, malformed=page.malformed, statuses=statuses
+            )
+            recorder.page(result)
+        if on_progress:
+            run.refresh_from_db()
+            on_progress(run)
+    return seen
+
+
+def store_numbers(
+    client: VendorClient,
+    numbers: list[str],
+    *,
+    run: SyncRun,
+    ctx: MappingContext,
+    recorder: _Recorder,
+    on_progress: Progress | None = None,
+) -> None:
+    """Fetch POs one by one (getPurchaseOrder) and upsert them a hundred at a time."""
+    for i in range(0, len(numbers), 100):
+        orders, malformed = [], []
+        for number in numbers[i : i + 100]:
+            po = client.get_purchase_order(number)
+            (orders if isinstance(po, PurchaseOrder) else malformed).append(po)
+        page = PurchaseOrderPage(None, None, tuple(orders), tuple(malformed))
+        store_pages(
+            iter([page]),
+            run=run,
+            ctx=ctx,
+            recorder=recorder,
+            ignore_before=None,
+            on_progress=on_progress,
+        )
+
+
+def _run_windows(
+    run: SyncRun,
+    client: VendorClient,
+    ctx: MappingContext,
+    connection: AmazonConnection,
+    on_progress: Progress | None,
+) -> None:
+    from amazon1p.importing.reconcile import missing_window, updated_numbers
+
+    recorder = _Recorder(run, client)
+    ignore_before = connection.ignore_orders_before
+    if run.kind == SyncKind.HISTORICAL:
+        ignore_before = None
+    for start, end in windows(run.resume_from, run.range_to):
+        if run.kind == SyncKind.MISSING:
+            missing_window(
+                client, start, end, run=run, ctx=ctx, recorder=recorder, on_progress=on_progress
+            )
+        elif run.kind == SyncKind.CHANGED:
+            seen = store_pages(
+                client.list_purchase_orders(changed_after=start, changed_before=end),
+                run=run,
+                ctx=ctx,
+                recorder=recorder,
+                ignore_before=ignore_before,
+                on_progress=on_progress,
+            )
+            numbers = [n for n in updated_numbers(client, run.shop, start, end) if n not in seen]
+            store_numbers(
+                client, numbers, run=run, ctx=ctx, recorder=recorder, on_progress=on_progress
+            )
+        else:
+            statuses = None
+            if run.kind == SyncKind.HISTORICAL:
+                statuses = {
+                    s.number: s
+                    for page in client.list_purchase_order_statuses(
+                        created_after=start, created_before=end
+                    )
+                    for s in page.statuses
+                }
+            store_pages(
+                client.list_purchase_orders(created_after=start, created_before=end),
+                run=run,
+                ctx=ctx,
+                recorder=recorder,
+                ignore_before=ignore_before,
+                statuses=statuses,
+                on_progress=on_progress,
+            )
+        recorder.window_done(end)
+        if on_progress:
+            on_progress(run)
+
+
+def sync_run_execute(
+    *, run_id: int, client: VendorClient | None = None, on_progress: Progress | None = None
+) -> SyncRun | None:
+    """Claim and do one sync run; None when another worker has it or it is finished.
+
+    Side effects: orders and POs (see `purchase_orders_upsert`), the run's counters and
+    errors, the shop's SyncCursor, an alert on the shop when the run fails. Idempotency key:
+    the run id with a compare-and-set claim — a second call while the first is alive is a
+    no-op; after a kill it resumes from `resume_from`. Raises AmazonTransientError after
+    putting the run back in the queue, so the task retries it.
+    """
+    run = _claim(run_id)
+    if run is None:
+        return None
+    try:
+        connection = AmazonConnection.objects.select_related("shop").get(shop=run.shop)
+        _plan(run, connection)
+        ctx = mapping_context(connection)
+        own = client is None
+        active = client or vendor_client_for(spapi_connection(connection))
+        try:
+            _run_windows(run, active, ctx, connection, on_progress)
+        finally:
+            if own:
+                active.close()
+    except AmazonTransientError as exc:
+        SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
+            status=SyncStatus.QUEUED, error=f"Retrying: {exc.message}"
+        )
+        raise
+    except AmazonConnection.DoesNotExist:
+        return _fail(run, "The shop has no Amazon 1P connection.")
+    except Exception as exc:  # the run is marked failed and reported; the worker goes on
+        logger.exception("Sync run %s failed", run.pk)
+        return _fail(run, getattr(exc, "message", None) or str(exc) or type(exc).__name__)
+    run.refresh_from_db()
+    SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
+        status=SyncStatus.PARTIAL if run.failed_count else SyncStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+        error="",
+    )
+    run.refresh_from_db()
+    return run
+
+
+def _fail(run: SyncRun, message: str) -> SyncRun:
+    with transaction.atomic():
+        SyncRun.objects.filter(pk=run.pk).update(
+            status=SyncStatus.FAILED, finished_at=timezone.now(), error=message
+        )
+        alert_raise(
+            shop=run.shop,
+            severity=AlertSeverity.ERROR,
+            message=f"Amazon 1P {run.get_kind_display().lower()} run #{run.pk} failed: {message}",
+        )
+    run.refresh_from_db()
+    return run
