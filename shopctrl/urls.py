@@ -13,5 +13,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("shops/", include("shops.urls")),
     path("shops/<int:shop_id>/orders/", include("orders.urls")),
+    path("shops/<int:shop_id>/amazon-1p/", include("amazon1p.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -86,9 +86,12 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _settings_page(request: HttpRequest, template: str, context: dict, form=None) -> HttpResponse:
+def render_settings_page(
+    request: HttpRequest, template: str, context: dict, form=None, *, invalid: bool = False
+) -> HttpResponse:
+    """A page of the shop settings (its topic menu needs the collections); 400 if invalid."""
     context = {"collections": COLLECTIONS.values(), **context}
-    status = 400 if form is not None and form.errors else 200
+    status = 400 if invalid or (form is not None and form.errors) else 200
     return render(request, template, context, status=status)
 
 
@@ -128,7 +131,9 @@ def _shop_fields_form(request, shop, form_class, done, template, url_name) -> Ht
         else:
             messages.success(request, done)
             return redirect(f"shops:{url_name}", shop_id=shop.pk)
-    return _settings_page(request, template, {"shop": shop, "form": form, "active": url_name}, form)
+    return render_settings_page(
+        request, template, {"shop": shop, "form": form, "active": url_name}, form
+    )
 
 
 @login_required
@@ -149,7 +154,7 @@ def setting_list(request: HttpRequest, shop_id: int, collection: str) -> HttpRes
             return redirect(f"shops:{spec.key}-list", shop_id=shop.pk)
     items = spec.model.objects.filter(shop=shop)
     rows = [(item, [_cell(item, attr) for attr, _ in spec.columns]) for item in items]
-    return _settings_page(
+    return render_settings_page(
         request,
         "shops/setting_list.html",
         {"shop": shop, "spec": spec, "rows": rows, "form": form, "active": spec.key},
@@ -176,7 +181,7 @@ def setting_edit(request: HttpRequest, shop_id: int, pk: int, collection: str) -
         else:
             messages.success(request, f"{spec.singular.capitalize()} saved.")
             return redirect(f"shops:{spec.key}-list", shop_id=shop.pk)
-    return _settings_page(
+    return render_settings_page(
         request,
         "shops/setting_edit.html",
         {"shop": shop, "spec": spec, "item": item, "form": form, "active": spec.key},
@@ -220,7 +225,7 @@ def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
     memberships = (
         Membership.objects.filter(shop=shop).select_related("user").prefetch_related("roles")
     )
-    return _settings_page(
+    return render_settings_page(
         request,
         "shops/member_list.html",
         {
@@ -251,7 +256,7 @@ def member_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Roles of {membership.user.username} saved.")
             return redirect("shops:member-list", shop_id=shop_id)
-    return _settings_page(
+    return render_settings_page(
         request,
         "shops/member_edit.html",
         {
@@ -296,7 +301,7 @@ def role_list(request: HttpRequest, shop_id: int) -> HttpResponse:
             messages.success(request, f"Role “{role.name}” created.")
             return redirect("shops:role-list", shop_id=shop.pk)
     roles = Role.objects.filter(shop=shop).prefetch_related("memberships__user")
-    return _settings_page(
+    return render_settings_page(
         request,
         "shops/role_list.html",
         {
@@ -323,7 +328,7 @@ def role_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Role “{role.name}” saved.")
             return redirect("shops:role-list", shop_id=shop_id)
-    return _settings_page(
+    return render_settings_page(
         request,
         "shops/role_edit.html",
         {
@@ -361,7 +366,7 @@ def audit_log(request: HttpRequest, shop_id: int) -> HttpResponse:
     elif who == "system":
         entries = entries.filter(actor__isnull=True)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return _settings_page(
+    return render_settings_page(
         request, "shops/audit_log.html", {"shop": shop, "page": page, "active": "audit", "who": who}
     )
 

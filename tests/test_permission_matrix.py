@@ -48,6 +48,9 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "orders:order-detail": [("get", VIEW)],
     "orders:credit-row-add": [("post", codes(302, 403, 400, 404))],
     "orders:parameter-set": [("post", codes(302, 403, 400, 404))],
+    # Amazon 1P settings: Shop Owner Admin only (sync.configure).
+    "amazon1p:settings": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    # amazon1p sync routes
 }
 for _key in COLLECTIONS:
     MATRIX[f"shops:{_key}-list"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]

@@ -1,0 +1,15 @@
+"""Template filters to lay out a form's fields in panes, by name."""
+
+from django import forms, template
+
+register = template.Library()
+
+
+@register.filter
+def split_words(value: str) -> list[str]:
+    return value.split()
+
+
+@register.filter
+def field_named(form: forms.Form, name: str) -> forms.BoundField:
+    return form[name]

@@ -1,0 +1,3 @@
+"""Routes of the sync-runs pages (amazon1p.views_sync), included by amazon1p.urls."""
+
+urlpatterns: list = []
