@@ -53,8 +53,12 @@ def _user(username: str, password: str, **extra):
 
 
 @transaction.atomic
-def demo_build(*, orders: int = 240, seed: int = 7) -> DemoResult:
-    """Create (or find) the demo shop, its admin and viewer logins, and sample orders."""
+def demo_build(*, orders: int = 240, seed: int = 7, amazon_samples: bool = True) -> DemoResult:
+    """Create (or find) the demo shop, its admin and viewer logins, and sample orders.
+
+    Without `amazon_samples` the samples are manual orders only: the Amazon ones then come
+    from the Vendor Central simulator.
+    """
     admin = _user(
         *DEMO_ADMIN,
         first_name="Alex",
@@ -87,7 +91,7 @@ def demo_build(*, orders: int = 240, seed: int = 7) -> DemoResult:
     for i in range(existing, orders):
         fc_name, street, postal, city = rng.choice(FULFILLMENT_CENTERS)
         picks = rng.sample(PRODUCTS, rng.randint(1, 4))
-        amazon = i % 5 != 0
+        amazon = amazon_samples and i % 5 != 0
         order = order_create(
             shop=shop,
             data=OrderInput(

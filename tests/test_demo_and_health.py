@@ -27,3 +27,28 @@ def test_healthz_reports_database_and_cache(db, client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_demo_connected_to_the_simulator_imports_amazon_pos(db, django_capture_on_commit_callbacks):
+    from amazon1p.importing.sync import sync_run_execute
+    from amazon1p.models import AmazonConnection, SyncRun, SyncStatus
+    from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
+
+    with start_simulator(SimulatorConfig(seed=7, rate_limits=False)) as sim:
+        with django_capture_on_commit_callbacks(execute=False):
+            call_command("demo", orders=10, simulator_url=sim.base_url)
+            call_command("demo", orders=10, simulator_url=sim.base_url)  # idempotent
+        shop = Shop.objects.get(name=DEMO_SHOP_NAME)
+        connection = AmazonConnection.objects.get(shop=shop)
+        assert connection.enabled and connection.custom_base_url == sim.base_url
+        run = SyncRun.objects.get(shop=shop)
+        assert run.status == SyncStatus.QUEUED
+
+        sync_run_execute(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == SyncStatus.SUCCEEDED, run.error
+    assert Order.objects.filter(shop=shop, channel=Channel.AMAZON_1P).count() == run.new_count > 0
+    assert not Order.objects.filter(
+        shop=shop, channel=Channel.AMAZON_1P, number__startswith="PO8"
+    ).exists()  # no fake samples

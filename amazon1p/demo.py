@@ -1,0 +1,64 @@
+"""Demo: connect a shop to the Vendor Central simulator and ask for a first import."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from amazon1p import services
+from amazon1p.importing.sync import sync_run_request
+from amazon1p.models import AmazonConnection, SyncKind
+from shops.models import Shop
+
+DEMO_CLIENT_ID = "amzn1.application-oa2-client.shopctrl-demo"
+DEMO_CLIENT_SECRET = "demo-client-secret"  # the simulator accepts any non-empty secret
+DEMO_REFRESH_TOKEN = "Atzr|shopctrl-demo-refresh-token"
+DEMO_VENDOR_CODE = "VNDR1"  # the simulator's default vendor code
+
+
+@transaction.atomic
+def amazon_demo_connect(*, shop: Shop, actor: AbstractBaseUser, simulator_url: str) -> None:
+    """Point the shop's Amazon 1P settings at the simulator, enable sync and queue an import.
+
+    Idempotent: run again, it re-points the URL (the simulator's port may have changed) and
+    the queued run is the one already active, if any.
+    """
+    connection = services.amazon_connection_for(shop)
+    services.fulfillment_centers_add_defaults(actor=actor, connection=connection)
+    fcs = [
+        (fc, {"ship_to_party_ref": fc.ship_to_party_ref or f"WH-{fc.code}"})
+        for fc in connection.fulfillment_centers.all()
+    ]
+    mappings = [
+        {
+            "amazon_status": m.amazon_status,
+            "main_status": m.main_status,
+            "payment_status": m.payment_status,
+        }
+        for m in connection.status_mappings.select_related("main_status", "payment_status")
+    ]
+    values = {
+        "enabled": True,
+        "region": "EU",
+        "marketplace_id": "A1PA6795UKMFR9",
+        "endpoint_kind": "custom",
+        "custom_base_url": simulator_url.rstrip("/"),
+        "vendor_code": DEMO_VENDOR_CODE,
+        "lwa_client_id": DEMO_CLIENT_ID,
+        "orders_integration": True,
+        "import_new_orders": True,
+        "import_missing_orders": True,
+    }
+    stored = AmazonConnection.objects.get(pk=connection.pk)
+    secrets = (
+        {}
+        if stored.has_credentials
+        else {"lwa_client_secret": DEMO_CLIENT_SECRET, "refresh_token": DEMO_REFRESH_TOKEN}
+    )
+    services.amazon_settings_save(
+        actor=actor,
+        connection=connection,
+        values=values,
+        secrets=secrets,
+        mappings=mappings,
+        fulfillment_centers=fcs,
+    )
+    sync_run_request(shop=shop, kind=SyncKind.NEW, actor=actor)
