@@ -41,6 +41,7 @@ from amazon1p.spapi import mapping
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.errors import (
     AmazonAuthError,
+    AmazonError,
     AmazonMappingError,
     AmazonRejectedError,
     AmazonThrottledError,
@@ -205,6 +206,14 @@ def _envelope(response: httpx.Response) -> tuple[Any, bool]:
         return None, False
 
 
+# HTTP status (429, or its hundred) → the error a caller sees and how the message says it.
+_FAILURES: dict[int, tuple[type[AmazonError], str]] = {
+    429: (AmazonThrottledError, "throttled"),
+    400: (AmazonRejectedError, "refused"),
+    500: (AmazonTransientError, "failed on"),
+}
+
+
 class _VendorApiMixin:
     """Fixes shared by our subclasses of the library's three vendor API classes."""
 
@@ -236,25 +245,11 @@ class _VendorApiMixin:
         errors = mapping.parse_api_errors(body.get("errors")) if isinstance(body, dict) else ()
         where = f"{self.operation} (HTTP {status}{', request ' + request_id if request_id else ''})"
         detail = f": {errors[0]}" if errors else ("" if is_json else ": not a JSON answer")
-        if status == 429:
-            raise AmazonThrottledError(
-                f"Amazon throttled {where}{detail}",
-                operation=self.operation,
-                status=status,
-                errors=errors,
-                request_id=request_id,
-            )
-        if status >= 500:
-            raise AmazonTransientError(
-                f"Amazon failed on {where}{detail}",
-                operation=self.operation,
-                status=status,
-                errors=errors,
-                request_id=request_id,
-            )
-        if status >= 400:
-            raise AmazonRejectedError(
-                f"Amazon refused {where}{detail}",
+        failure = _FAILURES.get(status // 100 * 100 if status != 429 else 429)
+        if failure is not None:
+            error_class, verb = failure
+            raise error_class(
+                f"Amazon {verb} {where}{detail}",
                 operation=self.operation,
                 status=status,
                 errors=errors,
