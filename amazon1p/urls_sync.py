@@ -1,3 +1,17 @@
 """Routes of the sync-runs pages (amazon1p.views_sync), included by amazon1p.urls."""
 
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from amazon1p import views_sync
+
+urlpatterns = [
+    path("sync-runs/", views_sync.sync_run_list_view, name="sync-run-list"),
+    # `sync-runs/run/` is the latest run; `sync-runs/run/<id>/` one run.
+    re_path(
+        r"^sync-runs/run/(?:(?P<run_id>[0-9]+)/)?$",
+        views_sync.sync_run_detail_view,
+        name="sync-run-detail",
+    ),
+    path("sync-runs/sync-now/", views_sync.sync_now_view, name="sync-now"),
+    path("sync-runs/import-history/", views_sync.import_history_view, name="import-history"),
+]

@@ -51,6 +51,10 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     # Amazon 1P settings: Shop Owner Admin only (sync.configure).
     "amazon1p:settings": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     # amazon1p sync routes
+    "amazon1p:sync-run-list": [("get", VIEW)],
+    "amazon1p:sync-run-detail": [("get", VIEW)],
+    "amazon1p:sync-now": [("post", MUTATE)],
+    "amazon1p:import-history": [("post", MUTATE)],
 }
 for _key in COLLECTIONS:
     MATRIX[f"shops:{_key}-list"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]

@@ -20,7 +20,6 @@ PARAM_PO_TYPE = "PurchaseOrderType"
 PARAM_DEAL_CODE = "DealCode"
 PARAM_SHIP_WINDOW = "ShipWindow"
 PARAM_DELIVERY_WINDOW = "DeliveryWindow"
-PARAM_SHIP_TO_CODE = "ShipToParty"
 
 
 @dataclass(frozen=True)
@@ -107,10 +106,18 @@ class OrderValues:
         }
 
 
+def canonical_json(raw: Mapping[str, Any]) -> str:
+    """The PO as compact JSON with sorted keys: what is hashed and stored."""
+    return json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def content_hash(raw: Mapping[str, Any]) -> str:
     """A stable hash of the PO as Amazon sent it (key order does not matter)."""
-    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return text_hash(canonical_json(raw))
 
 
 def amazon_status(po: PurchaseOrder, status: PurchaseOrderStatus | None = None) -> str:
@@ -244,7 +251,7 @@ def map_purchase_order(
     ship_to = po.ship_to_party
     code = ship_to.party_id if ship_to else ""
     fc = ctx.fcs.get(code)
-    parameters = {PARAM_SHIP_TO_CODE: code}
+    parameters: dict[str, str] = {}
     if fc is not None:
         name, line, postal, city, country = (
             fc.name or code,
@@ -286,7 +293,8 @@ def map_purchase_order(
         city=city[:100],
         country=country[:2],
         rows=rows,
-        parameters={k: v[:500] for k, v in parameters.items()},
+        # Empty values are left out: a blank parameter says nothing and costs a row.
+        parameters={k: v[:500] for k, v in parameters.items() if v},
         credits=credits,
         alerts=tuple(alerts),
     )

@@ -1,0 +1,208 @@
+"""Benchmark: import purchase orders from the Vendor Central simulator into orders.
+
+    .venv/bin/python bench/amazon1p_import.py --no-rate-limits [--pos 20000] [--days 7]
+
+Needs PostgreSQL on 127.0.0.1:5432 (database `shopctrl_bench_import`, created if missing).
+The simulator runs as its own process (`manage.py vendor_simulator`) with `orders_per_day`
+chosen so the range holds about `--pos` POs; this process is the one worker.
+
+Checks, from the issue "Amazon 1P synchronization":
+1. End to end (list pages over HTTP, parse, map, upsert, run bookkeeping): ≥ 1,000 POs/s.
+2. Import core alone (parse, map, upsert a page of 100) on pages fetched beforehand:
+   ≥ 2,000 POs/s.
+3. Re-sync of the same range, nothing changed: ≥ 3× faster than the first import.
+4. Peak RSS of this process ≤ 150 MiB.
+Exit code 1 when a check fails. Results also go to bench/results/amazon1p_import-<time>.json.
+"""
+
+import argparse
+import json
+import math
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from orders_grid import configure_environment, ensure_database, migrate, setup_django  # noqa: E402
+from spapi_list import NoLimit, Simulator  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/shopctrl_bench_import"
+CORE_PAGES = 30  # pages of 100 POs for the core-only measurement
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pos", type=int, default=20_000, help="POs in the imported range")
+    parser.add_argument("--days", type=int, default=7, help="length of the range in days")
+    parser.add_argument("--no-rate-limits", action="store_true", help="limits off (both ends)")
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    return parser.parse_args()
+
+
+def make_shop(base_url: str):
+    """A fresh shop connected to the simulator, with the default FCs."""
+    from amazon1p import crypto
+    from amazon1p.fulfillment_centers import DEFAULT_FCS
+    from amazon1p.models import AmazonConnection, FulfillmentCenter
+    from shops.services import shop_create
+    from tests.factories import UserFactory
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+    owner = UserFactory(username=f"bench-{stamp}")
+    shop = shop_create(actor=owner, name=f"Import bench {stamp}", currency="EUR", country="DE")
+    connection = AmazonConnection.objects.create(
+        shop=shop,
+        enabled=True,
+        endpoint_kind="custom",
+        custom_base_url=base_url,
+        vendor_code="VNDR1",
+        lwa_client_id="amzn1.application-oa2-client.bench",
+        lwa_client_secret_encrypted=crypto.encrypt("bench-secret"),
+        refresh_token_encrypted=crypto.encrypt("Atzr|bench"),
+    )
+    FulfillmentCenter.objects.bulk_create(
+        FulfillmentCenter(
+            connection=connection,
+            code=fc.code,
+            name=fc.name,
+            address_line=fc.address_line,
+            postal_code=fc.postal_code,
+            city=fc.city,
+            country=fc.country,
+            ship_to_party_ref=f"REF-{fc.code}",
+        )
+        for fc in DEFAULT_FCS
+    )
+    return shop, connection
+
+
+def client(base_url: str, limits: bool):
+    from amazon1p.spapi.client import Connection, VendorClient
+    from amazon1p.spapi.endpoints import Endpoint
+    from amazon1p.spapi.ratelimit import LocalRateLimiter
+    from amazon1p.spapi.types import Credentials
+
+    connection = Connection(
+        account_key="bench",
+        endpoint=Endpoint.custom(base_url),
+        credentials=Credentials("amzn1.application-oa2-client.bench", "bench", "Atzr|bench"),
+    )
+    return VendorClient(connection, rate_limiter=LocalRateLimiter() if limits else NoLimit())
+
+
+def timed_run(shop, kind, start, end, base_url: str, limits: bool):
+    from amazon1p.importing.sync import sync_run_execute, sync_run_request
+
+    run, _ = sync_run_request(shop=shop, kind=kind, range_from=start, range_to=end, enqueue=False)
+    began = time.perf_counter()
+    with client(base_url, limits) as api:
+        done = sync_run_execute(run_id=run.pk, client=api)
+    return done, time.perf_counter() - began
+
+
+def core_only(base_url: str, limits: bool, start: datetime) -> dict:
+    """Parse, map and upsert pages fetched beforehand (raw payloads), into a fresh shop."""
+    from django.db import transaction
+
+    from amazon1p.importing.sync import mapping_context
+    from amazon1p.importing.upsert import purchase_orders_upsert
+    from amazon1p.spapi import mapping
+    from amazon1p.spapi.types import PurchaseOrder
+
+    shop, connection = make_shop(base_url)
+    pages: list[list[dict]] = []
+    with client(base_url, limits) as api:
+        for page in api.list_purchase_orders(
+            created_after=start, created_before=start + timedelta(days=7)
+        ):
+            pages.append([dict(po.raw) for po in page.orders])
+            if len(pages) >= CORE_PAGES:
+                break
+    ctx = mapping_context(connection)
+    count = 0
+    began = time.perf_counter()
+    for raws in pages:
+        parsed = [mapping.parse_purchase_order(raw) for raw in raws]
+        orders = [po for po in parsed if isinstance(po, PurchaseOrder)]
+        with transaction.atomic():
+            result = purchase_orders_upsert(shop=shop, ctx=ctx, orders=orders)
+        count += result.new + result.changed + result.unchanged
+    elapsed = time.perf_counter() - began
+    return {"pos": count, "seconds": round(elapsed, 3), "pos_per_s": round(count / elapsed)}
+
+
+def main() -> int:
+    args = parse_args()
+    configure_environment(args.database_url)
+    ensure_database(args.database_url)
+    setup_django()
+    migrate()
+    from amazon1p.models import SyncKind
+    from orders.models import OrderRow
+
+    limits = not args.no_rate_limits
+    per_day = math.ceil(args.pos / args.days)
+    sim = Simulator(orders_per_day=per_day, rate_limits=limits)
+    try:
+        end = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
+        start = end - timedelta(days=args.days)
+        shop, _ = make_shop(sim.base_url)
+        first, first_s = timed_run(shop, SyncKind.NEW, start, end, sim.base_url, limits)
+        rss_first = rss_mib()
+        second, second_s = timed_run(shop, SyncKind.NEW, start, end, sim.base_url, limits)
+        rows = OrderRow.objects.filter(order__shop=shop).count()
+        core = core_only(sim.base_url, limits, start)
+    finally:
+        sim.process.terminate()
+        sim.process.wait(10)
+    total = first.new_count + first.unchanged_count + first.changed_count + first.failed_count
+    report = {
+        "orders_per_day": per_day,
+        "range": [start.isoformat(), end.isoformat()],
+        "pos": total,
+        "items": rows,
+        "items_per_po": round(rows / max(first.new_count, 1), 2),
+        "first_import": {
+            "seconds": round(first_s, 2),
+            "pos_per_s": round(total / first_s),
+            "status": first.status,
+            "new": first.new_count,
+            "failed": first.failed_count,
+            "pages": first.pages,
+            "api_calls": first.api_calls,
+        },
+        "resync": {
+            "seconds": round(second_s, 2),
+            "pos_per_s": round(total / second_s),
+            "unchanged": second.unchanged_count,
+            "speedup": round(first_s / second_s, 2),
+        },
+        "core_only": core,
+        "peak_rss_mib": {"after_first_import": round(rss_first, 1), "overall": round(rss_mib(), 1)},
+    }
+    checks = {
+        "end_to_end >= 1000 POs/s": report["first_import"]["pos_per_s"] >= 1000,
+        "core >= 2000 POs/s": core["pos_per_s"] >= 2000,
+        "resync >= 3x faster": report["resync"]["speedup"] >= 3,
+        "peak RSS <= 150 MiB": report["peak_rss_mib"]["overall"] <= 150,
+        "no duplicates on re-sync": second.new_count == 0 and second.unchanged_count == total,
+    }
+    report["checks"] = checks
+    print(json.dumps(report, indent=2))
+    out = ROOT / "bench/results" / f"amazon1p_import-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
