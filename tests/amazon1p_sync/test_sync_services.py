@@ -10,7 +10,9 @@ from amazon1p.models import (
     SyncKind,
     SyncStatus,
 )
+from amazon1p.spapi.errors import AmazonTransientError
 from orders.models import CreditRow, Order, OrderParameter
+from shops.models import Alert
 from tests.amazon1p_sync.conftest import client_for, days_ago
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +81,75 @@ def test_missing_po_is_found_by_reconciliation(connected, shop, sim):
     assert run.status == SyncStatus.SUCCEEDED, run.error
     assert run.new_count == 1
     assert Order.objects.filter(shop=shop, number=number).exists()
+
+
+def test_malformed_pos_are_stored_raw_reported_and_the_run_goes_on(connected, shop, sim):
+    sim.simulator.update_config({"malformed_rate": 0.2})
+    start, end = days_ago(2), days_ago(0)
+    run = run_sync(shop, SyncKind.NEW, sim, range_from=start, range_to=end)
+    assert run.status == SyncStatus.PARTIAL
+    bad = AmazonPurchaseOrder.objects.filter(shop=shop, is_malformed=True)
+    assert run.failed_count == bad.count() + run.errors.filter(po_number="").count() > 0
+    assert all(po.raw and po.error and po.order_id is None for po in bad)
+    assert set(run.errors.exclude(po_number="").values_list("po_number", flat=True)) == set(
+        bad.values_list("po_number", flat=True)
+    )
+    assert run.new_count == Order.objects.filter(shop=shop).count() > 0
+
+    sim.simulator.update_config({"malformed_rate": 0})
+    healed = run_sync(shop, SyncKind.NEW, sim, range_from=start, range_to=end)
+    assert healed.status == SyncStatus.SUCCEEDED
+    assert not AmazonPurchaseOrder.objects.filter(shop=shop, is_malformed=True).exists()
+    assert set(Order.objects.filter(shop=shop).values_list("number", flat=True)) == (
+        simulator_numbers(sim, start, end)
+    )
+
+
+def test_transient_failure_requeues_the_run_and_the_retry_finishes_it(connected, shop, sim):
+    start, end = days_ago(2), days_ago(0)
+    run, _ = sync_run_request(
+        shop=shop, kind=SyncKind.NEW, range_from=start, range_to=end, enqueue=False
+    )
+    sim.simulator.update_config({"error_rate": 1.0})
+    with client_for(sim) as client, pytest.raises(AmazonTransientError):
+        sync_run_execute(run_id=run.pk, client=client)
+    run.refresh_from_db()
+    assert run.status == SyncStatus.QUEUED and run.error.startswith("Retrying")
+
+    sim.simulator.update_config({"error_rate": 0})
+    with client_for(sim) as client:
+        done = sync_run_execute(run_id=run.pk, client=client)
+    assert done.status == SyncStatus.SUCCEEDED and done.error == ""
+    assert done.new_count == len(simulator_numbers(sim, start, end))
+
+
+def test_executing_a_finished_run_again_does_nothing(connected, shop, sim):
+    run = run_sync(shop, SyncKind.NEW, sim, range_from=days_ago(1), range_to=days_ago(0))
+    with client_for(sim) as client:
+        assert sync_run_execute(run_id=run.pk, client=client) is None
+
+
+def test_second_request_while_active_returns_the_active_run(connected, shop):
+    first, created = sync_run_request(shop=shop, kind=SyncKind.NEW, enqueue=False)
+    second, again = sync_run_request(shop=shop, kind=SyncKind.MISSING, enqueue=False)
+    assert created and not again and second.pk == first.pk
+
+
+def test_po_to_an_unknown_fc_imports_with_an_alert(connected, shop, sim):
+    connected.fulfillment_centers.all().delete()
+    run_sync(shop, SyncKind.NEW, sim, range_from=days_ago(1), range_to=days_ago(0))
+    order = Order.objects.filter(shop=shop).first()
+    assert Alert.objects.filter(
+        shop=shop, target_id=str(order.pk), message__contains="unknown fulfillment center"
+    ).exists()
+    # Name and address come from the PO's shipToParty instead.
+    assert order.customer_display_name and order.address_display
+
+
+def test_failed_run_alerts_the_shop(connected, shop, sim):
+    connected.refresh_token_encrypted = ""
+    connected.save()
+    run, _ = sync_run_request(shop=shop, kind=SyncKind.NEW, enqueue=False)
+    done = sync_run_execute(run_id=run.pk)
+    assert done.status == SyncStatus.FAILED and "refresh token" in done.error
+    assert Alert.objects.filter(shop=shop, severity="error", message__contains="failed").exists()
