@@ -3,6 +3,7 @@
 
 from datetime import datetime
 
+from amazon1p.importing.pages import store_numbers
 from amazon1p.models import AmazonPurchaseOrder, SyncRun
 from amazon1p.spapi.client import VendorClient
 from shops.models import Shop
@@ -56,7 +57,5 @@ def missing_window(
     on_progress,
 ) -> None:
     """Import each PO of the window that the shop lacks, fetched one by one."""
-    from amazon1p.importing.sync import store_numbers
-
     numbers = missing_numbers(client, run.shop, start, end)
     store_numbers(client, numbers, run=run, ctx=ctx, recorder=recorder, on_progress=on_progress)

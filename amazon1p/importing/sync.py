@@ -9,30 +9,28 @@ harmless. No Amazon call is made inside a transaction.
 """
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from amazon1p.connection import spapi_connection
 from amazon1p.importing.order_mapping import FcInfo, MappingContext
-from amazon1p.importing.upsert import PageResult, purchase_orders_upsert
+from amazon1p.importing.pages import Progress, RunRecorder, store_numbers, store_pages
+from amazon1p.importing.reconcile import missing_window, updated_numbers
 from amazon1p.models import (
     ACTIVE_SYNC_STATUSES,
     AmazonConnection,
     SyncCursor,
     SyncKind,
     SyncRun,
-    SyncRunError,
     SyncStatus,
 )
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
-from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderPage, PurchaseOrderStatus
 from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import AlertSeverity, OrderStatus, PaymentStatus, PaymentType, Shop, VatTariff
@@ -46,8 +44,6 @@ FIRST_LOOKBACK = timedelta(days=7)
 MISSING_LOOKBACK = timedelta(days=14)
 HISTORY_LIMIT = timedelta(days=183)  # Amazon keeps six months of POs
 STALE_AFTER = timedelta(minutes=10)  # a running run without a heartbeat this long is dead
-
-Progress = Callable[[SyncRun], None]
 
 
 def mapping_context(connection: AmazonConnection) -> MappingContext:
@@ -195,105 +191,6 @@ def _plan(run: SyncRun, connection: AmazonConnection) -> None:
     run.range_from, run.range_to, run.resume_from, run.windows_total = start, end, start, total
 
 
-class _Recorder:
-    """Counts a run's pages, calls and errors into its row (one UPDATE per page)."""
-
-    def __init__(self, run: SyncRun, client: VendorClient) -> None:
-        self.run, self.client = run, client
-        self.calls, self.throttled = client.stats.calls, client.stats.throttled
-
-    def page(self, result: PageResult, *, pages: int = 1) -> None:
-        stats = self.client.stats
-        SyncRun.objects.filter(pk=self.run.pk).update(
-            pages=F("pages") + pages,
-            new_count=F("new_count") + result.new,
-            changed_count=F("changed_count") + result.changed,
-            unchanged_count=F("unchanged_count") + result.unchanged,
-            failed_count=F("failed_count") + result.failed,
-            api_calls=F("api_calls") + stats.calls - self.calls,
-            throttled=F("throttled") + stats.throttled - self.throttled,
-            heartbeat_at=timezone.now(),
-        )
-        self.calls, self.throttled = stats.calls, stats.throttled
-        if result.errors:
-            SyncRunError.objects.bulk_create(
-                [SyncRunError(run=self.run, po_number=n, message=m) for n, m in result.errors]
-            )
-
-    def window_done(self, end: datetime) -> None:
-        """Commit the window: the run resumes after it and the watermark moves past it."""
-        with transaction.atomic():
-            SyncRun.objects.filter(pk=self.run.pk).update(
-                resume_from=end, windows_done=F("windows_done") + 1, heartbeat_at=timezone.now()
-            )
-            if self.run.kind in (SyncKind.NEW, SyncKind.CHANGED):
-                cursor, created = SyncCursor.objects.select_for_update().get_or_create(
-                    shop=self.run.shop, kind=self.run.kind, defaults={"position": end}
-                )
-                if not created and cursor.position < end:
-                    cursor.position = end
-                    cursor.save(update_fields=["position"])
-        self.run.refresh_from_db()
-
-
-def store_pages(
-    pages: Iterator[PurchaseOrderPage],
-    *,
-    run: SyncRun,
-    ctx: MappingContext,
-    recorder: _Recorder,
-    ignore_before: datetime | None,
-    statuses: dict[str, PurchaseOrderStatus] | None = None,
-    on_progress: Progress | None = None,
-) -> set[str]:
-    """Upsert each page as it arrives (the fetch happens outside the transaction)."""
-    seen: set[str] = set()
-    for page in pages:
-        orders: list[PurchaseOrder] = [
-            po
-            for po in page.orders
-            if not ignore_before
-            or not po.purchase_order_date
-            or po.purchase_order_date >= ignore_before
-        ]
-        seen.update(po.number for po in page.orders)
-        with transaction.atomic():
-            result = purchase_orders_upsert(
-                shop=run.shop, ctx=ctx, orders=orders, malformed=page.malformed, statuses=statuses
-            )
-            recorder.page(result)
-        if on_progress:
-            run.refresh_from_db()
-            on_progress(run)
-    return seen
-
-
-def store_numbers(
-    client: VendorClient,
-    numbers: list[str],
-    *,
-    run: SyncRun,
-    ctx: MappingContext,
-    recorder: _Recorder,
-    on_progress: Progress | None = None,
-) -> None:
-    """Fetch POs one by one (getPurchaseOrder) and upsert them a hundred at a time."""
-    for i in range(0, len(numbers), 100):
-        orders, malformed = [], []
-        for number in numbers[i : i + 100]:
-            po = client.get_purchase_order(number)
-            (orders if isinstance(po, PurchaseOrder) else malformed).append(po)
-        page = PurchaseOrderPage(None, None, tuple(orders), tuple(malformed))
-        store_pages(
-            iter([page]),
-            run=run,
-            ctx=ctx,
-            recorder=recorder,
-            ignore_before=None,
-            on_progress=on_progress,
-        )
-
-
 def _run_windows(
     run: SyncRun,
     client: VendorClient,
@@ -301,9 +198,7 @@ def _run_windows(
     connection: AmazonConnection,
     on_progress: Progress | None,
 ) -> None:
-    from amazon1p.importing.reconcile import missing_window, updated_numbers
-
-    recorder = _Recorder(run, client)
+    recorder = RunRecorder(run, client)
     ignore_before = connection.ignore_orders_before
     if run.kind == SyncKind.HISTORICAL:
         ignore_before = None

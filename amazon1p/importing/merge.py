@@ -1,0 +1,108 @@
+"""Three-way merge of an Amazon change into an order staff may have edited.
+
+Base: what the previous PO version mapped to. A field staff left alone takes Amazon's new
+value; a field staff changed keeps the staff value, and if Amazon changed it too, that is a
+conflict the caller raises an alert for.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from amazon1p.importing.bulk import order_fields
+from amazon1p.importing.order_mapping import MappingContext, OrderValues, map_purchase_order
+from amazon1p.spapi import mapping as spapi_mapping
+from amazon1p.spapi.errors import AmazonMappingError
+from orders.models import Order, OrderParameter, OrderRow
+from shops.models import Shop
+
+ROW_FIELDS = ("quantity", "unit_price", "ean", "asin")
+
+
+def map_old(raw: Mapping[str, Any], ctx: MappingContext) -> OrderValues | None:
+    """What the previous version of a PO mapped to (the merge base), if it can be read."""
+    try:
+        return map_purchase_order(spapi_mapping.parse_purchase_order(raw), ctx)
+    except (AmazonMappingError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _merge(base: Any, current: Any, new: Any) -> tuple[Any, bool]:
+    """Three-way merge of one value: (value to keep, whether staff and Amazon conflict)."""
+    if current == base:
+        return new, False
+    return current, new != base
+
+
+def update_order(shop: Shop, order: Order, old: OrderValues | None, new: OrderValues) -> list[str]:
+    """Apply Amazon's change to an order; keep staff edits and describe conflicts."""
+    conflicts: list[str] = []
+    new_fields = order_fields(shop, new)
+    old_fields = order_fields(shop, old) if old else None
+    changed_fields = []
+    for name, value in new_fields.items():
+        current = getattr(order, name)
+        base = old_fields[name] if old_fields else current
+        kept, conflict = _merge(base, current, value)
+        if conflict:
+            conflicts.append(f"{name} (Amazon: {value}, kept: {current})")
+        if kept != current:
+            setattr(order, name, kept)
+            changed_fields.append(name)
+    if changed_fields:
+        order.save(update_fields=[*changed_fields, "updated_at"])
+
+    current_rows = {r.position: r for r in order.rows.all()}
+    old_rows = {r.position: r for r in old.rows} if old else {}
+    to_update, to_create = [], []
+    for row in new.rows:
+        db_row = current_rows.get(row.position)
+        if db_row is None:
+            to_create.append(
+                OrderRow(
+                    order=order,
+                    position=row.position,
+                    ean=row.ean,
+                    asin=row.asin,
+                    title=row.title,
+                    quantity=row.quantity,
+                    unit_price=row.unit_price,
+                )
+            )
+            continue
+        base_row = old_rows.get(row.position)
+        dirty = False
+        for name in ROW_FIELDS:
+            current, value = getattr(db_row, name), getattr(row, name)
+            base = getattr(base_row, name) if base_row else current
+            kept, conflict = _merge(base, current, value)
+            if conflict:
+                conflicts.append(f"row {row.position} {name} (Amazon: {value}, kept: {current})")
+            if kept != current:
+                setattr(db_row, name, kept)
+                dirty = True
+        if dirty:
+            to_update.append(db_row)
+    if to_update:
+        OrderRow.objects.bulk_update(to_update, list(ROW_FIELDS))
+    if to_create:
+        OrderRow.objects.bulk_create(to_create)
+
+    params = {p.key: p for p in order.parameters.all()}
+    old_params = old.parameters if old else {}
+    param_update, param_create = [], []
+    for key, value in new.parameters.items():
+        param = params.get(key)
+        if param is None:
+            param_create.append(OrderParameter(order=order, key=key, value=value))
+            continue
+        kept, conflict = _merge(old_params.get(key, param.value), param.value, value)
+        if conflict:
+            conflicts.append(f"{key} (Amazon: {value}, kept: {param.value})")
+        if kept != param.value:
+            param.value = kept
+            param_update.append(param)
+    if param_update:
+        OrderParameter.objects.bulk_update(param_update, ["value"])
+    if param_create:
+        OrderParameter.objects.bulk_create(param_create)
+    return conflicts
