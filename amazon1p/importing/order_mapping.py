@@ -20,6 +20,7 @@ PARAM_PO_TYPE = "PurchaseOrderType"
 PARAM_DEAL_CODE = "DealCode"
 PARAM_SHIP_WINDOW = "ShipWindow"
 PARAM_DELIVERY_WINDOW = "DeliveryWindow"
+PARAM_ROW_DETAILS = "RowDetails"
 
 
 @dataclass(frozen=True)
@@ -142,16 +143,33 @@ def _window(value: Any) -> str:
     return f"{value.start.isoformat()}--{value.end.isoformat()}" if value else ""
 
 
-def row_parameter(row: RowValues) -> str:
-    """Case size and list price of a row, kept as an order parameter `Row<n>`."""
+def _row_detail(row: RowValues) -> str:
     parts = []
     if row.cases is not None:
-        parts.append(f"cases={row.cases}")
-    if row.case_size is not None:
-        parts.append(f"case_size={row.case_size}")
+        parts.append(f"{row.cases} × {row.case_size or 1}")
+    elif row.case_size is not None:
+        parts.append(f"case {row.case_size}")
     if row.list_price is not None:
-        parts.append(f"list_price={row.list_price}")
-    return ";".join(parts)
+        parts.append(f"list {row.list_price}")
+    return f"{row.position}: {', '.join(parts)}" if parts else ""
+
+
+def row_details(rows: tuple[RowValues, ...]) -> dict[str, str]:
+    """Case size and list price per row, kept as order parameters `RowDetails`, `RowDetails2`…
+
+    Orders have no field for them; one parameter per 500 characters (the parameter's limit)
+    keeps them readable on the order page, e.g. "1: 2 × 6, list 12.50; 2: case 1, list 3.99".
+    """
+    chunks: list[str] = []
+    for detail in filter(None, (_row_detail(row) for row in rows)):
+        if chunks and len(chunks[-1]) + len(detail) + 2 <= 500:
+            chunks[-1] += f"; {detail}"
+        else:
+            chunks.append(detail[:500])
+    return {
+        PARAM_ROW_DETAILS + (str(i) if i > 1 else ""): text
+        for i, text in enumerate(chunks, start=1)
+    }
 
 
 def _rows(po: PurchaseOrder) -> tuple[RowValues, ...]:
@@ -274,8 +292,7 @@ def map_purchase_order(
     parameters[PARAM_DEAL_CODE] = po.deal_code
     parameters[PARAM_SHIP_WINDOW] = _window(po.ship_window)
     parameters[PARAM_DELIVERY_WINDOW] = _window(po.delivery_window)
-    for row in rows:
-        parameters[f"Row{row.position}"] = row_parameter(row)
+    parameters.update(row_details(rows))
 
     status_code = amazon_status(po, status)
     main_id, payment_id = ctx.statuses.get(status_code, (None, None))

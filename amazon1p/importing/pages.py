@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -125,6 +125,10 @@ def store_pages(
         ]
         seen.update(po.number for po in page.orders)
         with transaction.atomic():
+            # A page lost in a crash is read again (the window is not done), so the page need
+            # not wait for its WAL flush; `window_done` commits durably, and in order.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
             result = purchase_orders_upsert(
                 shop=run.shop, ctx=ctx, orders=orders, malformed=page.malformed, statuses=statuses
             )
