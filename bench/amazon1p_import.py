@@ -194,7 +194,10 @@ def main() -> int:
         "core >= 2000 POs/s": core["pos_per_s"] >= 2000,
         "resync >= 3x faster": report["resync"]["speedup"] >= 3,
         "peak RSS <= 150 MiB": report["peak_rss_mib"]["overall"] <= 150,
-        "no duplicates on re-sync": second.new_count == 0 and second.unchanged_count == total,
+        # The simulator's POs age in real time (New → Acknowledged…), so a few may change.
+        "no duplicates on re-sync": second.new_count == 0
+        and OrderRow.objects.filter(order__shop=shop).values("order").distinct().count()
+        == first.new_count,
     }
     report["checks"] = checks
     print(json.dumps(report, indent=2))
