@@ -133,7 +133,7 @@ def sync_run_request(
                 actor=actor,
                 enqueue=enqueue,
             )
-        if enqueue and sync_run_is_stale(active):
+        if enqueue and sync_run_needs_worker(active):
             _enqueue(active.pk)
         return active, False
     if enqueue:
@@ -153,6 +153,16 @@ def sync_run_is_stale(run: SyncRun) -> bool:
         run.status == SyncStatus.RUNNING
         and run.heartbeat_at is not None
         and run.heartbeat_at < timezone.now() - STALE_AFTER
+    )
+
+
+def sync_run_needs_worker(run: SyncRun) -> bool:
+    """Whether an active run should be handed to a worker again: its worker died (stale
+    heartbeat), or it has waited in the queue too long (the message was lost). A duplicate
+    hand-over is harmless: only one claim succeeds."""
+    waited_since = run.heartbeat_at or run.created_at
+    return sync_run_is_stale(run) or (
+        run.status == SyncStatus.QUEUED and waited_since < timezone.now() - STALE_AFTER
     )
 
 
