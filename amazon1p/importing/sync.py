@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 WINDOW = timedelta(days=1)
 NEW_OVERLAP = timedelta(hours=1)
-FIRST_LOOKBACK = timedelta(days=7)
+FIRST_LOOKBACK = {SyncKind.NEW: timedelta(days=7), SyncKind.CHANGED: timedelta(days=1)}
 MISSING_LOOKBACK = timedelta(days=14)
 HISTORY_LIMIT = timedelta(days=183)  # Amazon keeps six months of POs
 STALE_AFTER = timedelta(minutes=10)  # a running run without a heartbeat this long is dead
@@ -189,7 +189,7 @@ def _plan(run: SyncRun, connection: AmazonConnection) -> None:
             start = now - MISSING_LOOKBACK
         else:
             cursor = SyncCursor.objects.filter(shop=run.shop, kind=run.kind).first()
-            start = cursor.position - NEW_OVERLAP if cursor else now - FIRST_LOOKBACK
+            start = cursor.position - NEW_OVERLAP if cursor else now - FIRST_LOOKBACK[run.kind]
     if connection.ignore_orders_before and run.kind != SyncKind.HISTORICAL:
         start = max(start, connection.ignore_orders_before)
     end = min(run.range_to or now, now)
@@ -270,6 +270,8 @@ def sync_run_execute(
         return None
     try:
         connection = AmazonConnection.objects.select_related("shop").get(shop=run.shop)
+        if not connection.enabled:
+            return _fail(run, "The Amazon 1P connection is off.")
         _plan(run, connection)
         ctx = mapping_context(connection)
         own = client is None
