@@ -208,6 +208,7 @@ def _run_windows(
     connection: AmazonConnection,
     on_progress: Progress | None,
 ) -> None:
+    """Each window from `resume_from`: fetch (outside transactions), store, then commit it."""
     recorder = RunRecorder(run, client)
     ignore_before = connection.ignore_orders_before
     if run.kind == SyncKind.HISTORICAL:
