@@ -12,7 +12,8 @@ from amazon1p.importing.bulk import order_fields
 from amazon1p.importing.order_mapping import MappingContext, OrderValues, map_purchase_order
 from amazon1p.spapi import mapping as spapi_mapping
 from amazon1p.spapi.errors import AmazonMappingError
-from orders.models import Order, OrderParameter, OrderRow
+from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderStatus
+from orders.models import CreditRow, Order, OrderParameter, OrderRow
 from shops.models import Shop
 
 ROW_FIELDS = ("quantity", "unit_price", "ean", "asin")
@@ -30,7 +31,7 @@ def _merge(base: Any, current: Any, new: Any) -> tuple[Any, bool]:
     """Three-way merge of one value: (value to keep, whether staff and Amazon conflict)."""
     if current == base:
         return new, False
-    return current, new != base
+    return current, new not in (base, current)
 
 
 def update_order(shop: Shop, order: Order, old: OrderValues | None, new: OrderValues) -> list[str]:
@@ -105,4 +106,49 @@ def update_order(shop: Shop, order: Order, old: OrderValues | None, new: OrderVa
         OrderParameter.objects.bulk_update(param_update, ["value"])
     if param_create:
         OrderParameter.objects.bulk_create(param_create)
+    return conflicts
+
+
+def history_apply(
+    *,
+    shop: Shop,
+    ctx: MappingContext,
+    order_ids: Mapping[str, int],
+    pos: Mapping[str, PurchaseOrder],
+    statuses: Mapping[str, PurchaseOrderStatus],
+) -> list[tuple[int, str]]:
+    """Bring orders the regular sync made up to what a historical import makes of their POs:
+    original quantities, the refined status, credit rows for rejected and cancelled parts.
+
+    Staff edits win (three-way merge, base = the PO without status data). A credit row is
+    added once per (row, reason), so a second import of the same range adds nothing. Returns
+    the conflicts as (order id, description) for the caller to alert on.
+    """
+    orders = Order.objects.in_bulk(list(order_ids.values()))
+    credited = set(
+        CreditRow.objects.filter(order_id__in=order_ids.values()).values_list("row_id", "reason_id")
+    )
+    conflicts: list[tuple[int, str]] = []
+    new_credits: list[CreditRow] = []
+    for number, order_id in order_ids.items():
+        po, status = pos[number], statuses[number]
+        new = map_purchase_order(po, ctx, status)
+        found = update_order(shop, orders[order_id], map_purchase_order(po, ctx), new)
+        conflicts += [(order_id, text) for text in found]
+        if not new.credits:
+            continue
+        rows = {r.position: r for r in OrderRow.objects.filter(order_id=order_id)}
+        for credit in new.credits:
+            row = rows.get(credit.position)
+            if row is None or (row.pk, credit.reason_id) in credited:
+                continue
+            quantity = min(credit.quantity, row.quantity)
+            if quantity > 0:
+                new_credits.append(
+                    CreditRow(
+                        order_id=order_id, row=row, quantity=quantity, reason_id=credit.reason_id
+                    )
+                )
+                credited.add((row.pk, credit.reason_id))
+    CreditRow.objects.bulk_create(new_credits)
     return conflicts

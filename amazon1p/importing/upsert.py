@@ -4,13 +4,14 @@ version with its diff. Idempotency key: (shop, po_number)."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from amazon1p.importing.bulk import copy_rows, create_orders
-from amazon1p.importing.merge import map_old, update_order
+from amazon1p.importing.merge import history_apply, map_old, update_order
 from amazon1p.importing.order_mapping import (
     MappingContext,
     OrderValues,
@@ -94,6 +95,8 @@ def purchase_orders_upsert(
     if unchanged_ids:
         AmazonPurchaseOrder.objects.filter(pk__in=unchanged_ids).update(last_seen_at=timezone.now())
     skip = {n for n, row in existing.items() if row["id"] in set(unchanged_ids)}
+    if statuses:
+        _apply_history(shop, ctx, existing, skip, latest, statuses)
     mapped: dict[str, OrderValues] = {}
     for number, po in latest.items():
         if number in skip:
@@ -189,6 +192,29 @@ def purchase_orders_upsert(
     if to_change:
         _change_pos(shop, ctx, to_change, latest, hashes, mapped, {}, result, counts=True)
     return result
+
+
+def _apply_history(
+    shop: Shop,
+    ctx: MappingContext,
+    existing: Mapping[str, Mapping[str, Any]],
+    unchanged: set[str],
+    latest: Mapping[str, PurchaseOrder],
+    statuses: Mapping[str, PurchaseOrderStatus],
+) -> None:
+    """Historical import over POs already stored: credit rows and refined statuses."""
+    order_ids = {n: existing[n]["order_id"] for n in unchanged if n in statuses}
+    if not order_ids:
+        return
+    for order_id, text in history_apply(
+        shop=shop, ctx=ctx, order_ids=order_ids, pos=latest, statuses=statuses
+    ):
+        alert_raise(
+            shop=shop,
+            severity=AlertSeverity.WARNING,
+            message=f"Historical import kept a staff edit: {text}",
+            target=Order(pk=order_id),
+        )
 
 
 def _change_pos(

@@ -70,6 +70,25 @@ def test_historical_import_adds_credit_rows(connected, shop, sim):
     assert Order.objects.filter(shop=shop, main_status__name="Completed").exists()
 
 
+def test_historical_import_over_imported_orders_adds_credit_rows_once(connected, shop, sim):
+    start, end = days_ago(60), days_ago(55)
+    run_sync(shop, SyncKind.NEW, sim, range_from=start, range_to=end)
+    assert not CreditRow.objects.filter(order__shop=shop).exists()
+    orders = Order.objects.filter(shop=shop).count()
+
+    first = run_sync(shop, SyncKind.HISTORICAL, sim, range_from=start, range_to=end)
+    assert first.status == SyncStatus.SUCCEEDED, first.error
+    credits = CreditRow.objects.filter(order__shop=shop)
+    count = credits.count()
+    assert credits.filter(reason=connected.credit_reason_rejected).exists()
+    assert credits.filter(reason=connected.credit_reason_cancelled).exists()
+    assert Order.objects.filter(shop=shop).count() == orders
+
+    again = run_sync(shop, SyncKind.HISTORICAL, sim, range_from=start, range_to=end)
+    assert again.status == SyncStatus.SUCCEEDED and credits.count() == count
+    assert not Alert.objects.filter(shop=shop, message__contains="kept a staff edit").exists()
+
+
 def test_missing_po_is_found_by_reconciliation(connected, shop, sim):
     start, end = days_ago(2), days_ago(0)
     run_sync(shop, SyncKind.NEW, sim, range_from=start, range_to=end)
