@@ -19,10 +19,14 @@ VAT_RATES_BY_COUNTRY: dict[str, tuple[Decimal, Decimal]] = {
     "GB": (Decimal("20"), Decimal("5")),
 }
 
+# Codes "invoice", "consignment", "creditcard" and "prepaid" match Amazon's paymentMethod
+# values (lower-cased), so imported POs get their payment type without configuration.
 PAYMENT_TYPES = [
     ("Invoice", "invoice"),
     ("Bank transfer", "bank-transfer"),
-    ("Prepayment", "prepayment"),
+    ("Prepaid", "prepaid"),
+    ("Consignment", "consignment"),
+    ("Credit card", "creditcard"),
 ]
 
 # (name, base status); the first one is the default for new orders.

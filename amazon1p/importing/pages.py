@@ -127,8 +127,9 @@ def store_pages(
         with transaction.atomic():
             # A page lost in a crash is read again (the window is not done), so the page need
             # not wait for its WAL flush; `window_done` commits durably, and in order.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
             result = purchase_orders_upsert(
                 shop=run.shop, ctx=ctx, orders=orders, malformed=page.malformed, statuses=statuses
             )

@@ -166,13 +166,20 @@ def purchase_orders_upsert(
         # Version 1 copies the stored payload inside PostgreSQL: no second parse of the JSON.
         version = AmazonPurchaseOrderVersion._meta.db_table
         apo = AmazonPurchaseOrder._meta.db_table
+        numbers = ", ".join(["%s"] * len(fresh_pos))  # a page: at most a few hundred
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {version} "
                 "(purchase_order_id, version, received_at, content_hash, raw, diff) "
-                f"SELECT id, 1, %s, content_hash, raw, '[]'::jsonb FROM {apo} "
-                "WHERE shop_id = %s AND po_number = ANY(%s)",
-                [now, shop.pk, fresh_pos],
+                f"SELECT id, 1, %s, content_hash, raw, '[]' FROM {apo} "
+                f"WHERE shop_id = %s AND po_number IN ({numbers})",
+                [
+                    AmazonPurchaseOrderVersion._meta.get_field("received_at").get_db_prep_save(
+                        now, connection
+                    ),
+                    shop.pk,
+                    *fresh_pos,
+                ],
             )
     for v in fresh:
         if v.number not in linked:
