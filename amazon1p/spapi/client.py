@@ -278,15 +278,15 @@ class _VendorApiMixin:
 
 
 class _Orders(_VendorApiMixin, VendorOrders):
-    pass
+    """The library's VendorOrders with our endpoint, headers and answer handling."""
 
 
 class _Shipments(_VendorApiMixin, VendorShipments):
-    pass
+    """The library's VendorShipments with our endpoint, headers and answer handling."""
 
 
 class _Transactions(_VendorApiMixin, VendorTransactionStatus):
-    pass
+    """The library's VendorTransactionStatus with our endpoint, headers and answer handling."""
 
 
 def _bool(value: bool) -> str:
