@@ -59,3 +59,28 @@ DEFAULT_FCS: tuple[DefaultFC, ...] = tuple(
         ("NRT1", "1-1-1 Amazon", "272-0193", "Ichikawa", "JP", Region.FE),
     )
 )
+
+
+def default_fulfillment_centers(
+    connection, *, region: Region | None = None, ref_prefix: str = "", skip: set[str] = frozenset()
+) -> list:
+    """Unsaved FulfillmentCenter rows for the built-in FCs (of `region`, if given).
+
+    `ref_prefix` gives each a ShipToPartyRef of prefix + code (for demos and tests).
+    """
+    from amazon1p.models import FulfillmentCenter
+
+    return [
+        FulfillmentCenter(
+            connection=connection,
+            code=fc.code,
+            name=fc.name,
+            address_line=fc.address_line,
+            postal_code=fc.postal_code,
+            city=fc.city,
+            country=fc.country,
+            ship_to_party_ref=f"{ref_prefix}{fc.code}" if ref_prefix else "",
+        )
+        for fc in DEFAULT_FCS
+        if (region is None or fc.region == region) and fc.code not in skip
+    ]

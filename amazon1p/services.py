@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from amazon1p import crypto
 from amazon1p.connection import spapi_connection
-from amazon1p.fulfillment_centers import DEFAULT_FCS
+from amazon1p.fulfillment_centers import default_fulfillment_centers
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter, StatusMapping
 from amazon1p.spapi.endpoints import Region
 from amazon1p.spapi.errors import AmazonAuthError, AmazonRejectedError, AmazonTransientError
@@ -322,19 +322,7 @@ def fulfillment_centers_add_defaults(
 ) -> int:
     """Add the built-in FCs of the connection's region that the shop does not list yet."""
     existing = set(connection.fulfillment_centers.values_list("code", flat=True))
-    added = [
-        FulfillmentCenter(
-            connection=connection,
-            code=fc.code,
-            name=fc.name,
-            address_line=fc.address_line,
-            postal_code=fc.postal_code,
-            city=fc.city,
-            country=fc.country,
-        )
-        for fc in DEFAULT_FCS
-        if fc.region == Region(connection.region) and fc.code not in existing
-    ]
+    added = default_fulfillment_centers(connection, region=Region(connection.region), skip=existing)
     FulfillmentCenter.objects.bulk_create(added)
     if added:
         audit_record(

@@ -51,7 +51,7 @@ def parse_args() -> argparse.Namespace:
 def make_shop(base_url: str):
     """A fresh shop connected to the simulator, with the default FCs."""
     from amazon1p import crypto
-    from amazon1p.fulfillment_centers import DEFAULT_FCS
+    from amazon1p.fulfillment_centers import default_fulfillment_centers
     from amazon1p.models import AmazonConnection, FulfillmentCenter
     from shops.services import shop_create
     from tests.factories import UserFactory
@@ -70,17 +70,7 @@ def make_shop(base_url: str):
         refresh_token_encrypted=crypto.encrypt("Atzr|bench"),
     )
     FulfillmentCenter.objects.bulk_create(
-        FulfillmentCenter(
-            connection=connection,
-            code=fc.code,
-            name=fc.name,
-            address_line=fc.address_line,
-            postal_code=fc.postal_code,
-            city=fc.city,
-            country=fc.country,
-            ship_to_party_ref=f"REF-{fc.code}",
-        )
-        for fc in DEFAULT_FCS
+        default_fulfillment_centers(connection, ref_prefix="REF-")
     )
     return shop, connection
 

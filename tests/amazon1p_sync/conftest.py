@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from amazon1p import crypto
-from amazon1p.fulfillment_centers import DEFAULT_FCS
+from amazon1p.fulfillment_centers import default_fulfillment_centers
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter, StatusMapping
 from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
@@ -57,19 +57,7 @@ def connect(shop, sim) -> AmazonConnection:
         credit_reason_cancelled=CreditReason.objects.get(shop=shop, name="Cancelled by Amazon"),
     )
     FulfillmentCenter.objects.bulk_create(
-        [
-            FulfillmentCenter(
-                connection=connection,
-                code=fc.code,
-                name=fc.name,
-                address_line=fc.address_line,
-                postal_code=fc.postal_code,
-                city=fc.city,
-                country=fc.country,
-                ship_to_party_ref=f"REF-{fc.code}",
-            )
-            for fc in DEFAULT_FCS
-        ]
+        default_fulfillment_centers(connection, ref_prefix="REF-")
     )
     main = {s.name: s for s in OrderStatus.objects.filter(shop=shop)}
     pay = {s.name: s for s in PaymentStatus.objects.filter(shop=shop)}
