@@ -101,8 +101,7 @@ def timed_run(shop, kind, start, end, base_url: str, limits: bool):
 
 def core_only(base_url: str, limits: bool, start: datetime) -> dict:
     """Parse, map and upsert pages fetched beforehand (raw payloads), into a fresh shop."""
-    from django.db import transaction
-
+    from amazon1p.importing.pages import page_transaction
     from amazon1p.importing.sync import mapping_context
     from amazon1p.importing.upsert import purchase_orders_upsert
     from amazon1p.spapi import mapping
@@ -123,7 +122,7 @@ def core_only(base_url: str, limits: bool, start: datetime) -> dict:
     for raws in pages:
         parsed = [mapping.parse_purchase_order(raw) for raw in raws]
         orders = [po for po in parsed if isinstance(po, PurchaseOrder)]
-        with transaction.atomic():
+        with page_transaction():  # as the sync stores a page
             result = purchase_orders_upsert(shop=shop, ctx=ctx, orders=orders)
         count += result.new + result.changed + result.unchanged
     elapsed = time.perf_counter() - began

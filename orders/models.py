@@ -24,7 +24,9 @@ class PurchaseType(models.TextChoices):
 
 
 class Order(models.Model):
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
+    # db_index=False here and on the FKs below: a composite or unique index leading with the
+    # same column already serves every lookup, and each index costs every bulk import.
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders", db_index=False)
     number = models.CharField(max_length=40)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.MANUAL)
     external_reference = models.CharField(max_length=64, blank=True)
@@ -110,16 +112,23 @@ class Order(models.Model):
 
 
 class OrderRow(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="rows")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="rows", db_index=False)
     position = models.PositiveIntegerField()
     sku = models.CharField(max_length=64, blank=True)
     ean = models.CharField(max_length=14, blank=True)
     asin = models.CharField(max_length=10, blank=True)
     title = models.CharField(max_length=250, blank=True)
-    quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(help_text="In eaches (single units).")
     unit_price = models.DecimalField(max_digits=12, decimal_places=4)
     vat_tariff = models.ForeignKey(
         VatTariff, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # What the channel ordered, where it orders by the case (Amazon's orderedQuantity with
+    # unitOfMeasure "Cases"): `ordered_cases` × `case_size` eaches. Empty for orders in eaches.
+    ordered_cases = models.PositiveIntegerField(null=True, blank=True)
+    case_size = models.PositiveIntegerField(null=True, blank=True, help_text="Eaches per case.")
+    list_price = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True, help_text="Retail price per each."
     )
 
     class Meta:
@@ -163,7 +172,9 @@ class CreditRow(models.Model):
 class OrderParameter(models.Model):
     """Free-form key/value on an order, e.g. ShipToPartyRef from the FC mapping."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="parameters")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="parameters", db_index=False
+    )
     key = models.CharField(max_length=64)
     value = models.CharField(max_length=500, blank=True)
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from amazon1p.importing.selectors import order_purchase_order
 from orders import selectors, services
 from orders.access import order_for_user
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm
@@ -62,6 +63,7 @@ def _detail_context(request: HttpRequest, order, **forms) -> dict:
         "total": sum((row.unit_price * row.remaining for row in rows), 0),
         "alerts": selectors.order_alerts(order=order),
         "history": selectors.order_history(order=order)[:100],
+        "amazon": order_purchase_order(order),
         "credit_form": forms.get("credit_form") or CreditRowForm(order=order),
         "parameter_form": forms.get("parameter_form") or OrderParameterForm(),
         "can_edit": Perm.ORDERS_EDIT in request.shop_permissions,

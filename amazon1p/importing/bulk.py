@@ -142,6 +142,9 @@ def create_orders(shop: Shop, ctx: MappingContext, mapped: Sequence[OrderValues]
             "quantity",
             "unit_price",
             "vat_tariff_id",
+            "ordered_cases",
+            "case_size",
+            "list_price",
         ),
         (
             (
@@ -154,6 +157,9 @@ def create_orders(shop: Shop, ctx: MappingContext, mapped: Sequence[OrderValues]
                 r.quantity,
                 r.unit_price,
                 ctx.default_vat_id,
+                r.cases,
+                r.case_size,
+                r.list_price,
             )
             for v in mapped
             for r in v.rows

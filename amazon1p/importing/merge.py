@@ -16,7 +16,17 @@ from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderStatus
 from orders.models import CreditRow, Order, OrderParameter, OrderRow
 from shops.models import Shop
 
-ROW_FIELDS = ("quantity", "unit_price", "ean", "asin")
+# Row fields Amazon may change and staff may edit: merged three-way. (RowValues calls the
+# case count `cases`; OrderRow, `ordered_cases`.)
+ROW_FIELDS = {
+    "quantity": "quantity",
+    "unit_price": "unit_price",
+    "ean": "ean",
+    "asin": "asin",
+    "ordered_cases": "cases",
+    "case_size": "case_size",
+    "list_price": "list_price",
+}
 
 
 def map_old(raw: Mapping[str, Any], ctx: MappingContext) -> OrderValues | None:
@@ -67,14 +77,17 @@ def update_order(shop: Shop, order: Order, old: OrderValues | None, new: OrderVa
                     title=row.title,
                     quantity=row.quantity,
                     unit_price=row.unit_price,
+                    ordered_cases=row.cases,
+                    case_size=row.case_size,
+                    list_price=row.list_price,
                 )
             )
             continue
         base_row = old_rows.get(row.position)
         dirty = False
-        for name in ROW_FIELDS:
-            current, value = getattr(db_row, name), getattr(row, name)
-            base = getattr(base_row, name) if base_row else current
+        for name, source in ROW_FIELDS.items():
+            current, value = getattr(db_row, name), getattr(row, source)
+            base = getattr(base_row, source) if base_row else current
             kept, conflict = _merge(base, current, value)
             if conflict:
                 conflicts.append(f"row {row.position} {name} (Amazon: {value}, kept: {current})")

@@ -5,12 +5,13 @@ No ORM, clock or settings: everything the mapping needs about the shop comes in 
 """
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from amazon1p.models import AmazonStatus
 from amazon1p.spapi.types import CASES, PurchaseOrder, PurchaseOrderStatus
@@ -20,7 +21,6 @@ PARAM_PO_TYPE = "PurchaseOrderType"
 PARAM_DEAL_CODE = "DealCode"
 PARAM_SHIP_WINDOW = "ShipWindow"
 PARAM_DELIVERY_WINDOW = "DeliveryWindow"
-PARAM_ROW_DETAILS = "RowDetails"
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class RowValues:
     quantity: int  # in eaches
     unit_price: Decimal  # net cost per each
     title: str
-    cases: int | None
-    case_size: int | None
+    cases: int | None  # the quantity Amazon ordered in cases, if it ordered in cases
+    case_size: int | None  # eaches per case
     list_price: Decimal | None
 
 
@@ -108,8 +108,13 @@ class OrderValues:
 
 
 def canonical_json(raw: Mapping[str, Any]) -> str:
-    """The PO as compact JSON with sorted keys: what is hashed and stored."""
-    return json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+    """The PO as compact JSON with sorted keys: what is hashed and stored.
+
+    orjson, because this runs for every PO of every sync (about 6× faster than `json`).
+    """
+    if not isinstance(raw, dict):  # orjson would hand any other Mapping to `default`
+        raw = dict(raw)
+    return orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
 
 def text_hash(text: str) -> str:
@@ -141,35 +146,6 @@ def amazon_status(po: PurchaseOrder, status: PurchaseOrderStatus | None = None) 
 
 def _window(value: Any) -> str:
     return f"{value.start.isoformat()}--{value.end.isoformat()}" if value else ""
-
-
-def _row_detail(row: RowValues) -> str:
-    parts = []
-    if row.cases is not None:
-        parts.append(f"{row.cases} × {row.case_size or 1}")
-    elif row.case_size is not None:
-        parts.append(f"case {row.case_size}")
-    if row.list_price is not None:
-        parts.append(f"list {row.list_price}")
-    return f"{row.position}: {', '.join(parts)}" if parts else ""
-
-
-def row_details(rows: tuple[RowValues, ...]) -> dict[str, str]:
-    """Case size and list price per row, kept as order parameters `RowDetails`, `RowDetails2`…
-
-    Orders have no field for them; one parameter per 500 characters (the parameter's limit)
-    keeps them readable on the order page, e.g. "1: 2 × 6, list 12.50; 2: case 1, list 3.99".
-    """
-    chunks: list[str] = []
-    for detail in filter(None, (_row_detail(row) for row in rows)):
-        if chunks and len(chunks[-1]) + len(detail) + 2 <= 500:
-            chunks[-1] += f"; {detail}"
-        else:
-            chunks.append(detail[:500])
-    return {
-        PARAM_ROW_DETAILS + (str(i) if i > 1 else ""): text
-        for i, text in enumerate(chunks, start=1)
-    }
 
 
 def _rows(po: PurchaseOrder) -> tuple[RowValues, ...]:
@@ -292,7 +268,6 @@ def map_purchase_order(
     parameters[PARAM_DEAL_CODE] = po.deal_code
     parameters[PARAM_SHIP_WINDOW] = _window(po.ship_window)
     parameters[PARAM_DELIVERY_WINDOW] = _window(po.delivery_window)
-    parameters.update(row_details(rows))
 
     status_code = amazon_status(po, status)
     main_id, payment_id = ctx.statuses.get(status_code, (None, None))

@@ -4,6 +4,7 @@ thread, and the run's counters kept up to date (its heartbeat)."""
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -11,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from amazon1p.importing.order_mapping import MappingContext
-from amazon1p.importing.upsert import PageResult, purchase_orders_upsert
+from amazon1p.importing.upsert import Digest, PageResult, page_digests, purchase_orders_upsert
 from amazon1p.models import SyncCursor, SyncKind, SyncRun, SyncRunError
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderPage, PurchaseOrderStatus
@@ -60,15 +61,32 @@ class RunRecorder:
         self.run.refresh_from_db()
 
 
+@contextmanager
+def page_transaction() -> Iterator[None]:
+    """The transaction one page is stored in.
+
+    A page lost in a crash is read again (its window is not done), so the page need not wait
+    for its WAL flush; `RunRecorder.window_done` commits durably, and in order.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
 _DONE = object()
 
 
-def prefetched(pages: Iterator[PurchaseOrderPage], depth: int = 2) -> Iterator[PurchaseOrderPage]:
-    """Fetch the next pages in a thread while this one is stored.
+def prefetched(
+    pages: Iterator[PurchaseOrderPage], depth: int = 2
+) -> Iterator[tuple[PurchaseOrderPage, dict[str, Digest]]]:
+    """Fetch the next pages in a thread while this one is stored, with their POs' digests.
 
     The fetch waits on Amazon and the store on PostgreSQL; overlapping them roughly halves a
-    big import. The thread only talks to Amazon (no database), and stops when the consumer
-    does; its errors are raised here, in order.
+    big import. Digesting in the thread too leaves the main thread little more than the
+    database work when nothing changed. The thread only talks to Amazon (no database), and
+    stops when the consumer does; its errors are raised here, in order.
     """
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -76,9 +94,10 @@ def prefetched(pages: Iterator[PurchaseOrderPage], depth: int = 2) -> Iterator[P
     def produce() -> None:
         try:
             for page in pages:
+                item = (page, page_digests(page.orders))
                 while not stop.is_set():
                     try:
-                        buffer.put(page, timeout=0.1)
+                        buffer.put(item, timeout=0.1)
                         break
                     except queue.Full:
                         continue
@@ -115,7 +134,7 @@ def store_pages(
 ) -> set[str]:
     """Upsert each page as it arrives (the fetch happens outside the transaction)."""
     seen: set[str] = set()
-    for page in prefetched(pages):
+    for page, digests in prefetched(pages):
         orders: list[PurchaseOrder] = [
             po
             for po in page.orders
@@ -124,14 +143,14 @@ def store_pages(
             or po.purchase_order_date >= ignore_before
         ]
         seen.update(po.number for po in page.orders)
-        with transaction.atomic():
-            # A page lost in a crash is read again (the window is not done), so the page need
-            # not wait for its WAL flush; `window_done` commits durably, and in order.
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        with page_transaction():
             result = purchase_orders_upsert(
-                shop=run.shop, ctx=ctx, orders=orders, malformed=page.malformed, statuses=statuses
+                shop=run.shop,
+                ctx=ctx,
+                orders=orders,
+                malformed=page.malformed,
+                statuses=statuses,
+                digests=digests,
             )
             recorder.page(result)
         if on_progress:

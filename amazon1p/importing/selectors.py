@@ -1,12 +1,15 @@
-"""Reads for the sync-runs page and the shop-level health badge."""
+"""Reads for the sync-runs page, the shop-level health badge and the order page's PO panel."""
 
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from amazon1p.importing.sync import sync_run_is_stale
-from amazon1p.models import SyncRun, SyncStatus
+from amazon1p.models import AmazonPurchaseOrder, AmazonPurchaseOrderVersion, SyncRun, SyncStatus
+from orders.models import Order
 from shops.models import Shop
+
+VERSIONS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,30 @@ def sync_health(shop: Shop) -> SyncHealth:
     }
     label, css = labels[SyncStatus(run.status)]
     return SyncHealth(label, css, run)
+
+
+@dataclass(frozen=True)
+class OrderPurchaseOrder:
+    """The Amazon PO an order was made from: its latest payload and its versions, newest
+    first, each with what changed since the one before."""
+
+    purchase_order: AmazonPurchaseOrder
+    versions: list[AmazonPurchaseOrderVersion]
+    more_versions: int
+
+
+def order_purchase_order(order: Order) -> OrderPurchaseOrder | None:
+    """None for orders that did not come from Amazon (two queries otherwise)."""
+    po = AmazonPurchaseOrder.objects.filter(order=order).first()
+    if po is None:
+        return None
+    versions = list(
+        AmazonPurchaseOrderVersion.objects.filter(purchase_order=po)
+        .defer("raw")  # the latest payload is on the PO; the diffs tell the rest
+        .order_by("-version")[: VERSIONS_SHOWN + 1]
+    )
+    more = 0
+    if len(versions) > VERSIONS_SHOWN:
+        more = po.versions.count() - VERSIONS_SHOWN
+        versions = versions[:VERSIONS_SHOWN]
+    return OrderPurchaseOrder(po, versions, more)

@@ -28,6 +28,23 @@ from shops.models import AlertSeverity, Shop
 from shops.services import alert_raise
 
 
+@dataclass(frozen=True)
+class Digest:
+    """A PO's canonical JSON (what is stored) and its hash (what finds it unchanged)."""
+
+    text: str
+    hash: str
+
+
+def page_digests(orders: Iterable[PurchaseOrder]) -> dict[str, Digest]:
+    """Digests by PO number. Pure, so the prefetch thread computes them off the main path."""
+    digests = {}
+    for po in orders:
+        text = canonical_json(po.raw)
+        digests[po.number] = Digest(text, text_hash(text))
+    return digests
+
+
 @dataclass
 class PageResult:
     """Counts of one upsert and the POs it could not take in (number, message)."""
@@ -66,6 +83,7 @@ def purchase_orders_upsert(
     orders: Sequence[PurchaseOrder],
     malformed: Sequence[MalformedPurchaseOrder] = (),
     statuses: Mapping[str, PurchaseOrderStatus] | None = None,
+    digests: Mapping[str, Digest] | None = None,
 ) -> PageResult:
     """Store a page of POs and the orders made from them, in one transaction.
 
@@ -74,27 +92,27 @@ def purchase_orders_upsert(
     unknown FCs, undocumented values, currency or payment-type mismatches and staff-edit
     conflicts. Idempotency key: (shop, po_number) with the content hash — a page stored twice
     changes nothing the second time. `statuses` (historical import) adds credit rows.
+    `digests` (from `page_digests`) saves computing them here.
     """
     result = PageResult()
     _store_malformed(shop, malformed, result)
     latest = {po.number: po for po in orders}
-    texts = {n: canonical_json(po.raw) for n, po in latest.items()}
-    hashes = {n: text_hash(text) for n, text in texts.items()}
+    if digests is None or not digests.keys() >= latest.keys():
+        digests = page_digests(latest.values())
+    texts = {n: digests[n].text for n in latest}
+    hashes = {n: digests[n].hash for n in latest}
     existing = {
         row["po_number"]: row
         for row in AmazonPurchaseOrder.objects.filter(shop=shop, po_number__in=list(latest)).values(
             "id", "po_number", "content_hash", "order_id", "is_malformed"
         )
     }
-    unchanged_ids = [
-        row["id"]
+    skip = {  # unchanged: stored with this content, and an order made from it
+        n
         for n, row in existing.items()
         if row["content_hash"] == hashes[n] and row["order_id"] and not row["is_malformed"]
-    ]
-    result.unchanged = len(unchanged_ids)
-    if unchanged_ids:
-        AmazonPurchaseOrder.objects.filter(pk__in=unchanged_ids).update(last_seen_at=timezone.now())
-    skip = {n for n, row in existing.items() if row["id"] in set(unchanged_ids)}
+    }
+    result.unchanged = len(skip)
     if statuses:
         _apply_history(shop, ctx, existing, skip, latest, statuses)
     mapped: dict[str, OrderValues] = {}
@@ -142,7 +160,7 @@ def purchase_orders_upsert(
             "is_malformed",
             "error",
             "first_seen_at",
-            "last_seen_at",
+            "updated_at",
         ),
         (
             (
@@ -253,6 +271,12 @@ def _change_pos(
     for number in numbers:
         apo, po, values = apos[number], latest[number], mapped[number]
         old_raw = apo.raw
+        if counts and old_raw == po.raw and apo.order is not None and not apo.is_malformed:
+            # Same payload under another hash (stored before the canonical form changed):
+            # nothing to version; take the new hash so the next sync skips it cheaply.
+            AmazonPurchaseOrder.objects.filter(pk=apo.pk).update(content_hash=hashes[number])
+            result.unchanged += 1
+            continue
         if apo.order is None:
             apo.order_id = new_orders.get(number)
         else:

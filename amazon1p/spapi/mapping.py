@@ -57,12 +57,14 @@ class _Reader:
         return AmazonMappingError(message, po_number=self.po, field=field)
 
     def obj(self, data: Any, field: str) -> Json:
-        if not isinstance(data, Mapping):
+        if data.__class__ is not dict and not isinstance(data, Mapping):  # dict: the fast test
             raise self.fail(field, f"expected an object, got {type(data).__name__}")
         return data
 
     def text(self, data: Json, key: str, field: str, *, required: bool = False) -> str:
         value = data.get(key)
+        if value.__class__ is str and value:  # the usual case, checked first: parsing is hot
+            return value
         if value is None or value == "":
             if required:
                 raise self.fail(f"{field}.{key}" if field else key, "is missing")
@@ -104,18 +106,24 @@ def _money(r: _Reader, data: Any, field: str) -> Money | None:
     if data is None:
         return None
     data = r.obj(data, field)
-    raw = r.text(data, "amount", field, required=True)
+    raw = data.get("amount")
+    if raw.__class__ is not str or not raw:  # the slow path names the problem
+        raw = r.text(data, "amount", field, required=True)
     try:
         amount = Decimal(raw)
     except InvalidOperation as exc:
         raise r.fail(f"{field}.amount", f"“{raw}” is not a number") from exc
     if not amount.is_finite():
         raise r.fail(f"{field}.amount", f"“{raw}” is not a number")
+    unit = data.get("unitOfMeasure")
     return Money(
         amount=amount,
         currency=r.text(data, "currencyCode", field),
-        unit_of_measure=r.text(data, "unitOfMeasure", field) or None,
+        unit_of_measure=None if unit is None else (r.text(data, "unitOfMeasure", field) or None),
     )
+
+
+_UNITS = {"cases": CASES, "eaches": EACHES}
 
 
 def _quantity(r: _Reader, data: Any, field: str, *, required: bool = True) -> Quantity | None:
@@ -125,38 +133,44 @@ def _quantity(r: _Reader, data: Any, field: str, *, required: bool = True) -> Qu
         return None
     data = r.obj(data, field)
     amount = data.get("amount")
-    if isinstance(amount, bool) or not isinstance(amount, int):
+    if amount.__class__ is not int:  # bool is an int subclass, and not a quantity
         if isinstance(amount, str) and amount.isdigit():
             amount = int(amount)
         else:
             raise r.fail(f"{field}.amount", f"{amount!r} is not a whole number")
     # Amazon's sandbox writes "CASES"; the model says "Cases".
-    unit = {"cases": CASES, "eaches": EACHES}.get(str(data.get("unitOfMeasure", EACHES)).lower())
+    unit = _UNITS.get(str(data.get("unitOfMeasure", EACHES)).lower())
     if unit is None:
         raise r.fail(f"{field}.unitOfMeasure", f"{data.get('unitOfMeasure')!r} is unknown")
     size = data.get("unitSize")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+    if size is not None and (size.__class__ is not int or size < 1):
         raise r.fail(f"{field}.unitSize", f"{size!r} is not a positive whole number")
     return Quantity(amount=amount, unit=unit, unit_size=size)
+
+
+_ADDRESS_FIELDS = (
+    ("name", "name"),
+    ("address_line1", "addressLine1"),
+    ("address_line2", "addressLine2"),
+    ("address_line3", "addressLine3"),
+    ("city", "city"),
+    ("county", "county"),
+    ("district", "district"),
+    ("state_or_region", "stateOrRegion"),
+    ("postal_code", "postalCode"),
+    ("country_code", "countryCode"),
+    ("phone", "phone"),
+)
 
 
 def _address(r: _Reader, data: Any, field: str) -> Address | None:
     if data is None:
         return None
     data = r.obj(data, field)
-    return Address(
-        name=r.text(data, "name", field),
-        address_line1=r.text(data, "addressLine1", field),
-        address_line2=r.text(data, "addressLine2", field),
-        address_line3=r.text(data, "addressLine3", field),
-        city=r.text(data, "city", field),
-        county=r.text(data, "county", field),
-        district=r.text(data, "district", field),
-        state_or_region=r.text(data, "stateOrRegion", field),
-        postal_code=r.text(data, "postalCode", field),
-        country_code=r.text(data, "countryCode", field),
-        phone=r.text(data, "phone", field),
-    )
+    # Absent keys are the norm (a PO names 4 parties, each with 11 optional fields): look up
+    # only the keys present instead of asking for every field.
+    values = {attr: r.text(data, key, field) for attr, key in _ADDRESS_FIELDS if key in data}
+    return Address(**{"name": "", "address_line1": "", "country_code": "", **values})
 
 
 def _party(r: _Reader, data: Any, field: str) -> Party | None:

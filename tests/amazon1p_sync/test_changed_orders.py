@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
@@ -66,7 +67,9 @@ def _run(shop, sim, kind, start, end):
         return sync_run_execute(run_id=run.pk, client=client)
 
 
-def test_changed_po_adds_a_version_updates_the_order_and_keeps_staff_edits(connected, shop, sim):
+def test_changed_po_adds_a_version_updates_the_order_and_keeps_staff_edits(
+    connected, shop, sim, admin_client
+):
     start, end = days_ago(1), days_ago(0)
     first = _run(shop, sim, SyncKind.NEW, start, end)
     assert first.status == SyncStatus.SUCCEEDED, first.error
@@ -100,3 +103,13 @@ def test_changed_po_adds_a_version_updates_the_order_and_keeps_staff_edits(conne
     again = _run(shop, sim, SyncKind.CHANGED, acknowledged_at, datetime.now(UTC))
     assert again.changed_count == 0  # run twice: nothing new, no third version
     assert edited.versions.count() == 2
+
+    # The order page shows both versions and what changed between them.
+    page = admin_client.get(reverse("orders:order-detail", args=[shop.pk, untouched.order_id]))
+    html = page.content.decode()
+    assert (
+        page.status_code == 200
+        and f'Amazon purchase order <span class="mono">{untouched.po_number}' in html
+    )
+    assert "v2" in html and "v1" in html and "<code>purchaseOrderState</code>: New" in html
+    assert "<strong>Acknowledged</strong>" in html

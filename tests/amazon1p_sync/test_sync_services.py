@@ -1,5 +1,7 @@
 """Sync services against the simulator, in-process (the Celery tests are in test_sync_worker)."""
 
+from decimal import Decimal
+
 import pytest
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
@@ -49,7 +51,17 @@ def test_new_import_then_reimport_creates_no_duplicates(connected, shop, sim):
     assert params.get("ShipToPartyRef", "REF-").startswith("REF-")
     assert order.external_reference == order.number and order.channel == "amazon_1p"
     assert order.payment_type.code == "invoice" or order.payment_type is None
-    assert order.rows.count() >= 1 and params["RowDetails"].startswith("1: ")
+    item = order.amazon_po.raw["orderDetails"]["items"][0]
+    row = order.rows.get(position=1)
+    ordered = item["orderedQuantity"]
+    if ordered["unitOfMeasure"] == "Cases":
+        assert row.ordered_cases == ordered["amount"]
+        assert row.quantity == ordered["amount"] * ordered["unitSize"]
+    else:
+        assert row.ordered_cases is None and row.quantity == ordered["amount"]
+    assert row.case_size == ordered.get("unitSize")
+    assert row.list_price == Decimal(item["listPrice"]["amount"])
+    assert row.unit_price == Decimal(item["netCost"]["amount"])
 
     again = run_sync(shop, SyncKind.NEW, sim, range_from=start, range_to=end)
     assert again.new_count == 0 and again.unchanged_count == len(expected)

@@ -6,6 +6,10 @@ so a page costs O(page) for created windows. Changed and updated windows scan ba
 a PO can still change or be updated after creation (5 days; up to 96 days for imports), and a
 request examines at most SCAN_BUDGET POs before it answers a short page with a nextToken. The
 nextToken carries the filters and where to resume; it stays valid as time passes.
+
+Each served PO's JSON is encoded once and kept in the simulator's `RenderCache`, keyed on
+everything that JSON depends on, and a page joins those fragments: serving a PO again costs
+its header and timeline, not the full PO, its snapshot and its encoding.
 """
 
 from collections.abc import Callable, Iterator, Mapping
@@ -31,7 +35,7 @@ from amazon1p.spapi.simulator.validation import (
     limit_param,
     window_param,
 )
-from amazon1p.spapi.simulator.wire import Context, Request, Response, error_response, json_response
+from amazon1p.spapi.simulator.wire import Context, Request, Response, error_response, json_bytes
 
 PO_STATES = ("New", "Acknowledged", "Closed")
 SORT_ORDERS = ("ASC", "DESC")
@@ -112,10 +116,14 @@ def _page(
     state: tuple[dict[str, Any], int | None, int],
     candidates: Iterator[int],
     matches: Callable[[int], bool],
-    render: Callable[[int], dict[str, Any]],
+    render: Callable[[int], bytes],
     key: str,
 ) -> Response:
-    """One page of matches plus, if more exist, a nextToken for the rest."""
+    """One page of matches plus, if more exist, a nextToken for the rest.
+
+    The body is `{"payload": {"pagination": {"nextToken": …}, key: [...]}}` (no pagination on
+    the last page), joined from the encoded POs `render` returns.
+    """
     filters, _, limit = state
     size = max(1, int(limit * ctx.faults.short_page))  # --short-pages serves less than limit
     served: list[int] = []
@@ -134,19 +142,65 @@ def _page(
             resume_at = served[-1]
             break
         served.append(index)
-    payload: dict[str, Any] = {}
+    parts = [b'{"payload":{']
     if resume_at is not None:
         token = ctx.codec.encode(operation, {"f": filters, "c": resume_at, "l": limit})
-        payload["pagination"] = {"nextToken": token}
-    payload[key] = [render(index) for index in served]
-    return json_response(200, {"payload": payload})
+        parts += [b'"pagination":', json_bytes({"nextToken": token}), b","]
+    parts += [json_bytes(key), b":[", b",".join([render(index) for index in served]), b"]}}"]
+    return Response(200, b"".join(parts))
 
 
-def _served_order(ctx: Context, index: int, now: float, details: bool) -> dict[str, Any]:
-    snap = _snapshot(ctx, index, now)
-    order = order_json(snap, ctx.world, details=details)
-    kind = malformation(ctx.config, snap.header.number)
-    return malform(order, kind) if kind else order
+def _served_order(ctx: Context, index: int, now: float, details: bool) -> bytes:
+    """PO `index` as encoded `Order` JSON, from the render cache when it was served before.
+
+    The key holds every input of `order_json` and `malform` that can differ within one
+    simulator (whose world, hence seed and currency, is fixed): the PO, `details`, the
+    timeline's state, state_changed_at and changed (which also decides the line quantities,
+    the windows and the destination) and `malformed_rate`, which with the PO and the seed
+    decides the malformation. Nothing else of the moment shows, nor the accepted quantities
+    of an acknowledgement (only the status does): an acknowledgement shows through the state.
+    Unless the PO was acknowledged here, the timeline comes from the header alone, so a hit
+    builds neither the lines, nor the snapshot, nor even the PO number.
+    """
+    ack = ctx.state.vendor_ack(index, now)
+    head = header(ctx.world, index)
+    snap = None if ack is None else snapshot(purchase_order(ctx.world, index), now, ack)
+    tl = header_timeline(head, now) if snap is None else snap.timeline
+    rate = ctx.config.malformed_rate
+    key = ("order", index, details, tl.state, tl.state_changed_at, tl.changed, rate)
+    body = ctx.renders.get(key)
+    if body is None:
+        kind = malformation(ctx.config, head.number)
+        # The same acknowledgement (none) as the key: one submitted meanwhile must not show.
+        if snap is None:
+            snap = snapshot(purchase_order(ctx.world, index), now, None)
+        order = order_json(snap, ctx.world, details=details)
+        body = json_bytes(malform(order, kind) if kind else order)
+        ctx.renders.put(key, body)
+    return body
+
+
+def _served_status(ctx: Context, index: int, now: float) -> bytes:
+    """PO `index` as encoded `OrderStatus` JSON, cached unless acknowledged here.
+
+    Without an acknowledgement here the snapshot is a function of the PO and its timeline:
+    the timeline holds `changed` (quantities), whether the historical acknowledgement is in
+    effect (`ack_time`: accepted and rejected quantities, their date) and the receipt stage
+    (received quantities), so (PO, timeline) is a complete key. With one, its lines would have
+    to join the key; such POs are few and are rendered every time.
+    """
+    ack = ctx.state.vendor_ack(index, now)
+    if ack is not None:
+        return json_bytes(
+            status_json(snapshot(purchase_order(ctx.world, index), now, ack), ctx.world)
+        )
+    key = ("status", index, header_timeline(header(ctx.world, index), now))
+    body = ctx.renders.get(key)
+    if body is None:
+        snap = snapshot(purchase_order(ctx.world, index), now, None)
+        body = json_bytes(status_json(snap, ctx.world))
+        ctx.renders.put(key, body)
+    return body
 
 
 def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Response:
@@ -222,7 +276,7 @@ def get_purchase_order(ctx: Context, request: Request, params: dict[str, str]) -
             "The requested purchase order was not found.",
             f"No purchase order {number} exists for this vendor group.",
         )
-    return json_response(200, {"payload": _served_order(ctx, index, now, True)})
+    return Response(200, b'{"payload":' + _served_order(ctx, index, now, True) + b"}")
 
 
 def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]) -> Response:
@@ -295,7 +349,7 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
         state,
         _candidates(bounds, extra, filters["sort"] == "DESC", cursor),
         matches,
-        lambda index: status_json(_snapshot(ctx, index, now), ctx.world),
+        lambda index: _served_status(ctx, index, now),
         "ordersStatus",
     )
 

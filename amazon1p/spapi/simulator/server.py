@@ -33,7 +33,7 @@ from amazon1p.spapi.simulator.sandbox import (
     model_routes,
     request_parameters,
 )
-from amazon1p.spapi.simulator.state import SimulatorState
+from amazon1p.spapi.simulator.state import RenderCache, SimulatorState
 from amazon1p.spapi.simulator.validation import MODELS_DIR, InputError, TokenCodec, load_models
 from amazon1p.spapi.simulator.wire import (
     Context,
@@ -68,6 +68,7 @@ class Simulator:
         self._config_lock = threading.Lock()
         self.world = World(config.seed, config.orders_per_day, config.vendor_codes, config.currency)
         self.state = SimulatorState()
+        self.renders = RenderCache()
         self.limiter = RateLimiter()
         self.log = RequestLog(config.request_log_size)
         self.codec = TokenCodec(config.seed)
@@ -81,10 +82,16 @@ class Simulator:
             return self._config
 
     def update_config(self, changes: Mapping[str, Any]) -> SimulatorConfig:
-        """Change runtime options (faults, rate limits); ValueError on bad input."""
+        """Change runtime options (faults, rate limits); ValueError on bad input.
+
+        Also empties the render cache. Its keys already carry the one option rendering reads
+        (`malformed_rate`), so this only frees entries the new options may no longer serve.
+        """
         with self._config_lock:
             self._config = config_update(self._config, changes)
-            return self._config
+            config = self._config
+        self.renders.clear()
+        return config
 
     def bound(self, port: int) -> None:
         """Record the port actually bound (the config asked for 0: any free port)."""
@@ -92,9 +99,13 @@ class Simulator:
             self._config = dataclasses.replace(self._config, port=port)
 
     def reset(self) -> None:
-        """Forget acknowledgements, transactions, shipment confirmations and rate buckets."""
+        """Forget acknowledgements, transactions, shipment confirmations and rate buckets.
+
+        Also empties the render cache (its entries would still be right: this frees memory).
+        """
         self.state.reset()
         self.limiter.reset()
+        self.renders.clear()
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
         """Answer one HTTP request (any path, any Host)."""
@@ -209,7 +220,7 @@ class Simulator:
             return error_response(
                 503, "ServiceUnavailable", "Service temporarily unavailable. Please try again."
             )
-        context = Context(config, self.world, self.state, self.codec, plan)
+        context = Context(config, self.world, self.state, self.codec, plan, self.renders)
         try:
             if config.sandbox:
                 return self._sandbox(route, path_params, request)

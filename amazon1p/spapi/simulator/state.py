@@ -1,5 +1,6 @@
 """The simulator's mutable memory: issued access tokens, acknowledgements, transactions and
-shipment confirmations. One lock guards it all; every method is thread-safe.
+shipment confirmations (one lock guards it all; every method is thread-safe), plus the cache
+of rendered PO JSON.
 
 Transactions need no background worker: each stores when it becomes final and whether it
 succeeds, and readers compare that with the clock.
@@ -8,7 +9,8 @@ succeeds, and readers compare that with the clock.
 import secrets
 import threading
 import uuid
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -121,3 +123,60 @@ class SimulatorState:
             self._acks.clear()
             self._transactions.clear()
             self._shipments.clear()
+
+
+# What a render-cache entry costs beyond its body: the key tuple and its ints (and Timeline,
+# for status), the ordered dict's slot and link, the bytes header. tracemalloc: 270 bytes
+# for an order key, 480 for a status key.
+ENTRY_OVERHEAD = 512
+# 128 MiB holds about 35,000 detailed POs (3.3 KB each): a whole 7-day window at 2,858 POs a
+# day (20,000 POs, the import benchmark) with room for its status and includeDetails=false
+# variants. Counting bytes, not entries, bounds memory whatever the mix. Past that the least
+# recently served POs are rendered again.
+RENDER_CACHE_BYTES = 128 * 1024 * 1024
+
+
+class RenderCache:
+    """Encoded JSON of served POs, least recently used first out; thread-safe.
+
+    A key must name every input of its JSON (see `orders_api._served_order`), so an entry is
+    never stale and clearing it only frees memory. One per simulator: the generated world
+    (seed, currency) is fixed for a simulator but not across the simulators of one process.
+    """
+
+    def __init__(self, max_bytes: int = RENDER_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._size = 0
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        """Store `body`, dropping the least recently used entries beyond `max_bytes`."""
+        cost = len(body) + ENTRY_OVERHEAD
+        if cost > self.max_bytes:
+            return
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._size -= len(previous) + ENTRY_OVERHEAD
+            self._entries[key] = body
+            self._size += cost
+            while self._size > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped) + ENTRY_OVERHEAD
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)

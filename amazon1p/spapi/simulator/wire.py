@@ -10,7 +10,7 @@ from typing import Any
 from amazon1p.spapi.simulator.config import SimulatorConfig
 from amazon1p.spapi.simulator.faults import FaultPlan
 from amazon1p.spapi.simulator.generator import World
-from amazon1p.spapi.simulator.state import SimulatorState
+from amazon1p.spapi.simulator.state import RenderCache, SimulatorState
 from amazon1p.spapi.simulator.validation import InputError, TokenCodec
 
 # Query parameters and body keys python-amazon-sp-api adds to every call; Amazon ignores
@@ -66,10 +66,16 @@ class Context:
     state: SimulatorState
     codec: TokenCodec
     faults: FaultPlan
+    renders: RenderCache
+
+
+def json_bytes(data: Any) -> bytes:
+    """Compact JSON, as every response body is encoded (fragments of it join byte for byte)."""
+    return json.dumps(data, separators=(",", ":")).encode()
 
 
 def json_response(status: int, data: Any) -> Response:
-    return Response(status, json.dumps(data, separators=(",", ":")).encode())
+    return Response(status, json_bytes(data))
 
 
 def error_response(status: int, code: str, message: str, details: str = "") -> Response:
