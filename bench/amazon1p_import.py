@@ -4,7 +4,10 @@
 
 Needs PostgreSQL on 127.0.0.1:5432 (database `shopctrl_bench_import`, created if missing).
 The simulator runs as its own process (`manage.py vendor_simulator`) with `orders_per_day`
-chosen so the range holds about `--pos` POs; this process is the one worker.
+chosen so the range holds about `--pos` POs of `--items` lines each (the issue's workload:
+20,000 × 5); this process is the one worker. The simulator caches each PO's JSON once built,
+so the bench lists the range once, untimed, before measuring: both imports then read from an
+equally warm "Amazon", and the figures are ours, not the simulator's generation cost.
 
 Checks, from the issue "Amazon 1P synchronization":
 1. End to end (list pages over HTTP, parse, map, upsert, run bookkeeping): ≥ 1,000 POs/s.
@@ -12,6 +15,8 @@ Checks, from the issue "Amazon 1P synchronization":
    ≥ 2,000 POs/s.
 3. Re-sync of the same range, nothing changed: ≥ 3× faster than the first import.
 4. Peak RSS of this process ≤ 150 MiB.
+Each measurement is repeated (`--repeat`, fresh shop each time) and the medians are checked:
+a 2-core machine shared with PostgreSQL and the simulator varies by ±15 % from run to run.
 Exit code 1 when a check fails. Results also go to bench/results/amazon1p_import-<time>.json.
 """
 
@@ -19,6 +24,7 @@ import argparse
 import json
 import math
 import resource
+import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -43,6 +49,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pos", type=int, default=20_000, help="POs in the imported range")
     parser.add_argument("--days", type=int, default=7, help="length of the range in days")
+    parser.add_argument("--items", type=int, default=5, help="lines per PO")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="measurements (fresh shop each); medians reported"
+    )
     parser.add_argument("--no-rate-limits", action="store_true", help="limits off (both ends)")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     return parser.parse_args()
@@ -89,6 +99,13 @@ def client(base_url: str, limits: bool):
     return VendorClient(connection, rate_limiter=LocalRateLimiter() if limits else NoLimit())
 
 
+def warm_up(base_url: str, limits: bool, start: datetime, end: datetime) -> None:
+    """List the range once so the simulator has every PO rendered (see the module doc)."""
+    with client(base_url, limits) as api:
+        for _ in api.list_purchase_orders(created_after=start, created_before=end):
+            pass
+
+
 def timed_run(shop, kind, start, end, base_url: str, limits: bool):
     from amazon1p.importing.sync import sync_run_execute, sync_run_request
 
@@ -129,34 +146,18 @@ def core_only(base_url: str, limits: bool, start: datetime) -> dict:
     return {"pos": count, "seconds": round(elapsed, 3), "pos_per_s": round(count / elapsed)}
 
 
-def main() -> int:
-    args = parse_args()
-    configure_environment(args.database_url)
-    ensure_database(args.database_url)
-    setup_django()
-    migrate()
+def measure_once(sim: Simulator, start: datetime, end: datetime, limits: bool) -> dict:
+    """One first import and one re-sync into a fresh shop, then the core on its own."""
     from amazon1p.models import SyncKind
     from orders.models import OrderRow
 
-    limits = not args.no_rate_limits
-    per_day = math.ceil(args.pos / args.days)
-    sim = Simulator(orders_per_day=per_day, rate_limits=limits)
-    try:
-        end = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
-        start = end - timedelta(days=args.days)
-        shop, _ = make_shop(sim.base_url)
-        first, first_s = timed_run(shop, SyncKind.NEW, start, end, sim.base_url, limits)
-        rss_first = rss_mib()
-        second, second_s = timed_run(shop, SyncKind.NEW, start, end, sim.base_url, limits)
-        rows = OrderRow.objects.filter(order__shop=shop).count()
-        core = core_only(sim.base_url, limits, start)
-    finally:
-        sim.process.terminate()
-        sim.process.wait(10)
+    shop, _ = make_shop(sim.base_url)
+    first, first_s = timed_run(shop, SyncKind.NEW, start, end, sim.base_url, limits)
+    second, second_s = timed_run(shop, SyncKind.NEW, start, end, sim.base_url, limits)
+    rows = OrderRow.objects.filter(order__shop=shop).count()
+    orders_with_rows = OrderRow.objects.filter(order__shop=shop).values("order").distinct()
     total = first.new_count + first.unchanged_count + first.changed_count + first.failed_count
-    report = {
-        "orders_per_day": per_day,
-        "range": [start.isoformat(), end.isoformat()],
+    return {
         "pos": total,
         "items": rows,
         "items_per_po": round(rows / max(first.new_count, 1), 2),
@@ -172,21 +173,53 @@ def main() -> int:
         "resync": {
             "seconds": round(second_s, 2),
             "pos_per_s": round(total / second_s),
+            "new": second.new_count,
             "unchanged": second.unchanged_count,
             "speedup": round(first_s / second_s, 2),
         },
-        "core_only": core,
-        "peak_rss_mib": {"after_first_import": round(rss_first, 1), "overall": round(rss_mib(), 1)},
+        "core_only": core_only(sim.base_url, limits, start),
+        # The simulator's POs age in real time (New → Acknowledged…), so a few may change.
+        "no_duplicates": second.new_count == 0 and orders_with_rows.count() == first.new_count,
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    configure_environment(args.database_url)
+    ensure_database(args.database_url)
+    setup_django()
+    migrate()
+
+    limits = not args.no_rate_limits
+    per_day = math.ceil(args.pos / args.days)
+    sim = Simulator(orders_per_day=per_day, rate_limits=limits, lines_per_po=args.items)
+    try:
+        end = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
+        start = end - timedelta(days=args.days)
+        warm_up(sim.base_url, limits, start, end)
+        runs = [measure_once(sim, start, end, limits) for _ in range(args.repeat)]
+    finally:
+        sim.process.terminate()
+        sim.process.wait(10)
+    median = {
+        "end_to_end_pos_per_s": statistics.median(r["first_import"]["pos_per_s"] for r in runs),
+        "core_pos_per_s": statistics.median(r["core_only"]["pos_per_s"] for r in runs),
+        "resync_speedup": statistics.median(r["resync"]["speedup"] for r in runs),
+    }
+    report = {
+        "orders_per_day": per_day,
+        "range": [start.isoformat(), end.isoformat()],
+        "repeat": args.repeat,
+        "median": median,
+        "peak_rss_mib": round(rss_mib(), 1),
+        "runs": runs,
     }
     checks = {
-        "end_to_end >= 1000 POs/s": report["first_import"]["pos_per_s"] >= 1000,
-        "core >= 2000 POs/s": core["pos_per_s"] >= 2000,
-        "resync >= 3x faster": report["resync"]["speedup"] >= 3,
-        "peak RSS <= 150 MiB": report["peak_rss_mib"]["overall"] <= 150,
-        # The simulator's POs age in real time (New → Acknowledged…), so a few may change.
-        "no duplicates on re-sync": second.new_count == 0
-        and OrderRow.objects.filter(order__shop=shop).values("order").distinct().count()
-        == first.new_count,
+        "end_to_end >= 1000 POs/s": median["end_to_end_pos_per_s"] >= 1000,
+        "core >= 2000 POs/s": median["core_pos_per_s"] >= 2000,
+        "resync >= 3x faster": median["resync_speedup"] >= 3,
+        "peak RSS <= 150 MiB": report["peak_rss_mib"] <= 150,
+        "no duplicates on re-sync": all(r["no_duplicates"] for r in runs),
     }
     report["checks"] = checks
     print(json.dumps(report, indent=2))

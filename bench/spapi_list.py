@@ -43,7 +43,14 @@ def free_port() -> int:
 class Simulator:
     """`manage.py vendor_simulator` in a child process."""
 
-    def __init__(self, *, orders_per_day: int, rate_limits: bool, seed: int = 11) -> None:
+    def __init__(
+        self,
+        *,
+        orders_per_day: int,
+        rate_limits: bool,
+        seed: int = 11,
+        lines_per_po: int | None = None,
+    ) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         args = [
@@ -59,6 +66,8 @@ class Simulator:
         ]
         if not rate_limits:
             args.append("--no-rate-limits")
+        if lines_per_po:
+            args += ["--lines-per-po", str(lines_per_po)]
         env = {**os.environ, "DJANGO_DEBUG": "true", "DATABASE_URL": "sqlite:///:memory:"}
         self.process = subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -4,6 +4,7 @@ Model instances cost more than the database work at import volumes; COPY writes 
 orders in a handful of round trips. Callers own the transaction.
 """
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -43,6 +44,11 @@ def copy_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     Elsewhere (the demo's SQLite) the same rows go in with one executemany, each value
     prepared by its model field as the ORM would.
     """
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:  # nothing to insert: spare the round trip
+        return
+    rows = itertools.chain([first], rows)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     if connection.vendor == "postgresql":

@@ -12,9 +12,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from amazon1p.importing.order_mapping import MappingContext
-from amazon1p.importing.upsert import Digest, PageResult, page_digests, purchase_orders_upsert
+from amazon1p.importing.upsert import (
+    Digest,
+    PageResult,
+    page_digests,
+    purchase_orders_upsert,
+    stored_purchase_orders,
+    unchanged_numbers,
+)
 from amazon1p.models import SyncCursor, SyncKind, SyncRun, SyncRunError
-from amazon1p.spapi.client import VendorClient
+from amazon1p.spapi.client import VendorClient, read_purchase_order
 from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderPage, PurchaseOrderStatus
 
 Progress = Callable[[SyncRun], None]
@@ -94,7 +101,7 @@ def prefetched(
     def produce() -> None:
         try:
             for page in pages:
-                item = (page, page_digests(page.orders))
+                item = (page, page_digests(page.payloads))
                 while not stop.is_set():
                     try:
                         buffer.put(item, timeout=0.1)
@@ -132,26 +139,35 @@ def store_pages(
     statuses: dict[str, PurchaseOrderStatus] | None = None,
     on_progress: Progress | None = None,
 ) -> set[str]:
-    """Upsert each page as it arrives (the fetch happens outside the transaction)."""
+    """Upsert each page as it arrives (the fetch happens outside the transaction).
+
+    POs stored with the same content are counted unchanged without being read, except in a
+    historical import (`statuses`), which revisits stored POs for their credit rows.
+    """
     seen: set[str] = set()
     for page, digests in prefetched(pages):
-        orders: list[PurchaseOrder] = [
-            po
-            for po in page.orders
-            if not ignore_before
-            or not po.purchase_order_date
-            or po.purchase_order_date >= ignore_before
-        ]
-        seen.update(po.number for po in page.orders)
+        seen.update(page.numbers)
         with page_transaction():
+            stored = stored_purchase_orders(run.shop, digests)
+            unchanged = set() if statuses else unchanged_numbers(stored, digests)
+            readable, malformed = page.read_except(unchanged)
+            orders: list[PurchaseOrder] = [
+                po
+                for po in readable
+                if not ignore_before
+                or not po.purchase_order_date
+                or po.purchase_order_date >= ignore_before
+            ]
             result = purchase_orders_upsert(
                 shop=run.shop,
                 ctx=ctx,
                 orders=orders,
-                malformed=page.malformed,
+                malformed=malformed,
                 statuses=statuses,
                 digests=digests,
+                stored=stored,
             )
+            result.unchanged += len(unchanged)
             recorder.page(result)
         if on_progress:
             run.refresh_from_db()
@@ -170,11 +186,8 @@ def store_numbers(
 ) -> None:
     """Fetch POs one by one (getPurchaseOrder) and upsert them a hundred at a time."""
     for i in range(0, len(numbers), 100):
-        orders, malformed = [], []
-        for number in numbers[i : i + 100]:
-            po = client.get_purchase_order(number)
-            (orders if isinstance(po, PurchaseOrder) else malformed).append(po)
-        page = PurchaseOrderPage(None, None, tuple(orders), tuple(malformed))
+        payloads = tuple(client.get_purchase_order(n).raw for n in numbers[i : i + 100])
+        page = PurchaseOrderPage(None, None, payloads, read=read_purchase_order)
         store_pages(
             iter([page]),
             run=run,

@@ -22,7 +22,12 @@ from amazon1p.importing.order_mapping import (
     text_hash,
 )
 from amazon1p.models import AmazonPurchaseOrder, AmazonPurchaseOrderVersion
-from amazon1p.spapi.types import MalformedPurchaseOrder, PurchaseOrder, PurchaseOrderStatus
+from amazon1p.spapi.types import (
+    MalformedPurchaseOrder,
+    PurchaseOrder,
+    PurchaseOrderPage,
+    PurchaseOrderStatus,
+)
 from orders.models import Order
 from shops.models import AlertSeverity, Shop
 from shops.services import alert_raise
@@ -36,13 +41,42 @@ class Digest:
     hash: str
 
 
-def page_digests(orders: Iterable[PurchaseOrder]) -> dict[str, Digest]:
-    """Digests by PO number. Pure, so the prefetch thread computes them off the main path."""
+def page_digests(payloads: Iterable[Any]) -> dict[str, Digest]:
+    """Digests of PO payloads by PO number (payloads without a number have none).
+
+    Pure, so the prefetch thread computes them off the main path.
+    """
     digests = {}
-    for po in orders:
-        text = canonical_json(po.raw)
-        digests[po.number] = Digest(text, text_hash(text))
+    for payload in payloads:
+        number = PurchaseOrderPage.number_of(payload)
+        if number is not None:
+            text = canonical_json(payload)
+            digests[number] = Digest(text, text_hash(text))
     return digests
+
+
+StoredRow = Mapping[str, Any]  # id, po_number, content_hash, order_id, is_malformed
+
+
+def stored_purchase_orders(shop: Shop, numbers: Iterable[str]) -> dict[str, StoredRow]:
+    """What is stored of these POs, by number: the rows that decide new, changed, unchanged."""
+    rows = AmazonPurchaseOrder.objects.filter(shop=shop, po_number__in=list(numbers))
+    return {
+        row["po_number"]: row
+        for row in rows.values("id", "po_number", "content_hash", "order_id", "is_malformed")
+    }
+
+
+def unchanged_numbers(stored: Mapping[str, StoredRow], digests: Mapping[str, Digest]) -> set[str]:
+    """POs stored with this very content and an order made from them: nothing to do."""
+    return {
+        n
+        for n, row in stored.items()
+        if n in digests
+        and row["content_hash"] == digests[n].hash
+        and row["order_id"]
+        and not row["is_malformed"]
+    }
 
 
 @dataclass
@@ -84,6 +118,7 @@ def purchase_orders_upsert(
     malformed: Sequence[MalformedPurchaseOrder] = (),
     statuses: Mapping[str, PurchaseOrderStatus] | None = None,
     digests: Mapping[str, Digest] | None = None,
+    stored: Mapping[str, StoredRow] | None = None,
 ) -> PageResult:
     """Store a page of POs and the orders made from them, in one transaction.
 
@@ -92,26 +127,20 @@ def purchase_orders_upsert(
     unknown FCs, undocumented values, currency or payment-type mismatches and staff-edit
     conflicts. Idempotency key: (shop, po_number) with the content hash — a page stored twice
     changes nothing the second time. `statuses` (historical import) adds credit rows.
-    `digests` (from `page_digests`) saves computing them here.
+    `digests` (from `page_digests`) and `stored` (from `stored_purchase_orders`, covering
+    at least these POs) save computing them here.
     """
     result = PageResult()
     _store_malformed(shop, malformed, result)
     latest = {po.number: po for po in orders}
     if digests is None or not digests.keys() >= latest.keys():
-        digests = page_digests(latest.values())
+        digests = page_digests(po.raw for po in latest.values())
     texts = {n: digests[n].text for n in latest}
     hashes = {n: digests[n].hash for n in latest}
-    existing = {
-        row["po_number"]: row
-        for row in AmazonPurchaseOrder.objects.filter(shop=shop, po_number__in=list(latest)).values(
-            "id", "po_number", "content_hash", "order_id", "is_malformed"
-        )
-    }
-    skip = {  # unchanged: stored with this content, and an order made from it
-        n
-        for n, row in existing.items()
-        if row["content_hash"] == hashes[n] and row["order_id"] and not row["is_malformed"]
-    }
+    if stored is None:
+        stored = stored_purchase_orders(shop, latest)
+    existing = {n: stored[n] for n in latest if n in stored}
+    skip = unchanged_numbers(existing, digests)
     result.unchanged = len(skip)
     if statuses:
         _apply_history(shop, ctx, existing, skip, latest, statuses)

@@ -18,8 +18,10 @@ A VendorClient is meant for one thread; the token it shares across its API objec
 thread-safe. Nothing it logs or raises contains a secret.
 """
 
+import functools
 import logging
 import random
+import ssl
 import threading
 import time
 from collections import Counter
@@ -162,6 +164,29 @@ def _lwa_error(response: httpx.Response) -> Exception:
     )
 
 
+def read_purchase_order(raw: Any) -> PurchaseOrder | MalformedPurchaseOrder:
+    """A PO payload, read; one that cannot be is kept raw with the reason."""
+    try:
+        return mapping.parse_purchase_order(raw)
+    except AmazonMappingError as exc:
+        return MalformedPurchaseOrder(
+            number=PurchaseOrderPage.number_of(raw),
+            error=str(exc),
+            raw=raw if isinstance(raw, dict) else {"value": raw},
+        )
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every client in the process.
+
+    Building one loads the CA bundle (~50 ms); the library builds one per API class and
+    token client, which made each VendorClient cost half a second. SSLContext is safe to
+    share between threads.
+    """
+    return httpx.create_ssl_context()
+
+
 class _LwaTokenClient(AccessTokenClient):
     """The library's token client, pointed at the connection's LWA URL, sharing one token.
 
@@ -174,7 +199,8 @@ class _LwaTokenClient(AccessTokenClient):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._transport = HttpxTransport(timeout=self.timeout)
+        self._transport.close()  # the library's, without our timeout
+        self._transport = HttpxTransport(timeout=self.timeout, verify=_tls_context())
 
     def get_auth(self) -> AccessTokenResponse:
         return AccessTokenResponse(access_token=self.store.get(self._fetch))
@@ -350,6 +376,7 @@ class VendorClient:
             },
             "auth_token_client_class": token_class,
             "timeout": timeout,
+            "verify": _tls_context(),
         }
         # The library wants a Marketplaces member; any object with these attributes works.
         marketplace = SimpleNamespace(
@@ -466,8 +493,9 @@ class VendorClient:
         """Every PO created (or changed) in [after, before), a page at a time.
 
         The range is cut into windows of ≤ 7 days, each paged with nextToken; `before`
-        defaults to now. Each page carries the POs it could read and, kept raw, those it could
-        not. Calls: one per page; a window with nothing in it still costs one.
+        defaults to now. Each page carries the payloads and reads them when asked: the POs it
+        could read and, kept raw, those it could not. Calls: one per page; a window with
+        nothing in it still costs one.
         """
         if (created_after is None) == (changed_after is None):
             raise ValueError("give created_after or changed_after (exactly one)")
@@ -493,15 +521,11 @@ class VendorClient:
             for payload, token in self._pages(
                 "getPurchaseOrders", params, self._orders.get_purchase_orders
             ):
-                orders, malformed = [], []
-                for raw in payload.get("orders") or ():
-                    parsed = self._read_purchase_order(raw)
-                    (orders if isinstance(parsed, PurchaseOrder) else malformed).append(parsed)
                 yield PurchaseOrderPage(
                     window_start=window_start,
                     window_end=window_end,
-                    orders=tuple(orders),
-                    malformed=tuple(malformed),
+                    payloads=tuple(payload.get("orders") or ()),
+                    read=read_purchase_order,
                     next_token=token,
                 )
 
@@ -529,24 +553,12 @@ class VendorClient:
             f"{operation}: more than {MAX_PAGES_PER_WINDOW} pages.", operation=operation
         )
 
-    @staticmethod
-    def _read_purchase_order(raw: Any) -> PurchaseOrder | MalformedPurchaseOrder:
-        try:
-            return mapping.parse_purchase_order(raw)
-        except AmazonMappingError as exc:
-            number = raw.get("purchaseOrderNumber") if isinstance(raw, dict) else None
-            return MalformedPurchaseOrder(
-                number=number if isinstance(number, str) else None,
-                error=str(exc),
-                raw=raw if isinstance(raw, dict) else {"value": raw},
-            )
-
     def get_purchase_order(self, number: str) -> PurchaseOrder | MalformedPurchaseOrder:
         """One PO with all details (a PO Amazon does not know raises AmazonRejectedError)."""
         response = self._call(
             self._orders, "getPurchaseOrder", lambda: self._orders.get_purchase_order(number)
         )
-        return self._read_purchase_order(response.payload)
+        return read_purchase_order(response.payload)
 
     def list_purchase_order_statuses(
         self,

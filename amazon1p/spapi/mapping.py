@@ -301,6 +301,11 @@ def _item_status(r: _Reader, data: Any, index: int) -> ItemStatus:
         rejected_quantity=_quantity(
             r, ack.get("rejectedQuantity"), f"{field}.rejected", required=False
         ),
+        acknowledgement_dates=tuple(
+            moment
+            for detail in ack.get("acknowledgementStatusDetails") or ()
+            if (moment := r.when(r.obj(detail, field), "acknowledgementDate", field))
+        ),
         receive_status=r.text(receiving, "receiveStatus", field),
         received_quantity=_quantity(
             r, receiving.get("receivedQuantity"), f"{field}.received", required=False

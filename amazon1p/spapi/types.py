@@ -4,10 +4,11 @@ Nothing past amazon1p.spapi sees a raw payload, except `PurchaseOrder.raw`, kept
 importers can store exactly what Amazon sent.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from amazon1p.spapi.errors import ApiError
@@ -139,11 +140,54 @@ class MalformedPurchaseOrder:
 
 @dataclass(frozen=True)
 class PurchaseOrderPage:
+    """One page of POs, kept as Amazon sent them and read on first use.
+
+    `orders` and `malformed` read every payload (once); `read_except` reads all but the POs
+    named, so an importer that recognises an unchanged PO by its hash never pays for reading
+    it — the larger part of a re-sync otherwise.
+    """
+
     window_start: datetime | None
     window_end: datetime | None
-    orders: tuple[PurchaseOrder, ...]
-    malformed: tuple[MalformedPurchaseOrder, ...] = ()
+    payloads: tuple[Any, ...]
+    read: Callable[[Any], "PurchaseOrder | MalformedPurchaseOrder"] = field(
+        repr=False, compare=False
+    )
     next_token: str | None = None
+
+    @staticmethod
+    def number_of(payload: Any) -> str | None:
+        number = payload.get("purchaseOrderNumber") if isinstance(payload, dict) else None
+        return number if isinstance(number, str) and number else None
+
+    @property
+    def numbers(self) -> list[str]:
+        """The PO numbers on the page (payloads without a readable number left out)."""
+        return [n for n in map(self.number_of, self.payloads) if n]
+
+    def read_except(
+        self, numbers: Collection[str]
+    ) -> tuple[tuple[PurchaseOrder, ...], tuple[MalformedPurchaseOrder, ...]]:
+        """(readable POs, malformed POs) among the payloads whose number is not in `numbers`."""
+        orders, malformed = [], []
+        for payload in self.payloads:
+            if numbers and self.number_of(payload) in numbers:
+                continue
+            read = self.read(payload)
+            (orders if isinstance(read, PurchaseOrder) else malformed).append(read)
+        return tuple(orders), tuple(malformed)
+
+    @cached_property
+    def _all(self) -> tuple[tuple[PurchaseOrder, ...], tuple[MalformedPurchaseOrder, ...]]:
+        return self.read_except(())
+
+    @property
+    def orders(self) -> tuple[PurchaseOrder, ...]:
+        return self._all[0]
+
+    @property
+    def malformed(self) -> tuple[MalformedPurchaseOrder, ...]:
+        return self._all[1]
 
 
 @dataclass(frozen=True)
@@ -165,6 +209,8 @@ class ItemStatus:
     confirmation_status: str = ""  # ACCEPTED, PARTIALLY_ACCEPTED, REJECTED, UNCONFIRMED
     accepted_quantity: Quantity | None = None
     rejected_quantity: Quantity | None = None
+    # acknowledgementStatusDetails[].acknowledgementDate: which acknowledgements Amazon applied
+    acknowledgement_dates: tuple[datetime, ...] = ()
     receive_status: str = ""  # NOT_RECEIVED, PARTIALLY_RECEIVED, RECEIVED
     received_quantity: Quantity | None = None
     last_receive_date: datetime | None = None

@@ -44,6 +44,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-rate-limits", action="store_true")
         parser.add_argument("--orders-per-day", type=int, default=defaults.orders_per_day)
         parser.add_argument(
+            "--lines-per-po",
+            type=int,
+            default=None,
+            help="every PO gets this many lines (default: a realistic mix by PO kind)",
+        )
+        parser.add_argument(
             "--vendor-codes", type=_codes, default=defaults.vendor_codes, help="e.g. VNDR1,VNDR2"
         )
         parser.add_argument("--currency", default=defaults.currency)
@@ -87,6 +93,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 rate_limits=not options["no_rate_limits"],
                 orders_per_day=options["orders_per_day"],
+                lines_per_po=options["lines_per_po"],
                 vendor_codes=options["vendor_codes"],
                 currency=options["currency"],
                 throttle_rate=options["throttle_rate"],

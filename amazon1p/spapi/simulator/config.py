@@ -40,6 +40,8 @@ class SimulatorConfig:
         seed: fixes the generated purchase orders and the fault sequence.
         rate_limits: enforce Amazon's token buckets per (account, operation).
         orders_per_day: purchase-order density of the generated schedule.
+        lines_per_po: give every PO this many lines (benchmarks with a stated workload);
+            None keeps the realistic mix, which depends on the PO's kind (about 6 on average).
         vendor_codes: the vendor codes (sellingParty.partyId) POs are spread over.
         currency: ISO-4217 code of netCost/listPrice.
         throttle_rate: fraction of vendor calls answered 429 whatever the bucket holds.
@@ -60,6 +62,7 @@ class SimulatorConfig:
     seed: int = 1
     rate_limits: bool = True
     orders_per_day: int = 40
+    lines_per_po: int | None = None
     vendor_codes: tuple[str, ...] = ("VNDR1",)
     currency: str = "EUR"
     throttle_rate: float = 0.0
@@ -83,6 +86,8 @@ class SimulatorConfig:
             raise ValueError(f"port must be between 0 and 65535, not {self.port!r}")
         if not 1 <= self.orders_per_day <= 100_000:
             raise ValueError("orders_per_day must be between 1 and 100000")
+        if self.lines_per_po is not None and not 1 <= self.lines_per_po <= 50:
+            raise ValueError("lines_per_po must be between 1 and 50")
         if not self.vendor_codes or len(set(self.vendor_codes)) != len(self.vendor_codes):
             raise ValueError("vendor_codes must be a non-empty list without repeats")
         for code in self.vendor_codes:

@@ -92,6 +92,7 @@ class World:
     orders_per_day: int
     vendor_codes: tuple[str, ...]
     currency: str
+    lines_per_po: int | None = None  # None: by the PO's kind (see _SHAPE)
 
     @property
     def interval(self) -> float:
@@ -262,7 +263,7 @@ def purchase_order(world: World, index: int) -> PurchaseOrder:
     rng = random.Random(digest(world.seed, "po-lines", index))
     catalogue = products_for(world.seed, head.vendor_code)
     pool = [p for p in catalogue if p.new] if head.kind == "npi" else list(catalogue)
-    low, high = _SHAPE[head.kind][4]
+    low, high = (world.lines_per_po,) * 2 if world.lines_per_po else _SHAPE[head.kind][4]
     chosen = rng.sample(pool, min(len(pool), rng.randint(low, high)))
     lines = [_line(rng, head.kind, seq, product) for seq, product in enumerate(chosen, start=1)]
     if head.change_kind in ("quantity", "cancel_line"):

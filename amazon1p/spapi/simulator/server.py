@@ -66,7 +66,13 @@ class Simulator:
     def __init__(self, config: SimulatorConfig, models_dir: Path = MODELS_DIR) -> None:
         self._config = config
         self._config_lock = threading.Lock()
-        self.world = World(config.seed, config.orders_per_day, config.vendor_codes, config.currency)
+        self.world = World(
+            config.seed,
+            config.orders_per_day,
+            config.vendor_codes,
+            config.currency,
+            config.lines_per_po,
+        )
         self.state = SimulatorState()
         self.renders = RenderCache()
         self.limiter = RateLimiter()
