@@ -77,6 +77,13 @@ class AmazonConnection(models.Model):
     history_to = models.DateField(null=True, blank=True)
     acknowledgeable_statuses = models.ManyToManyField(OrderStatus, blank=True, related_name="+")
     auto_acknowledge_bulk_buy = models.BooleanField(default=False)
+    ack_stuck_after_minutes = models.PositiveSmallIntegerField(
+        "Alert when an acknowledgement is still processing after (minutes)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(1440)],
+        help_text="Amazon usually decides within minutes; past this, the PO status is checked "
+        "and you get an alert.",
+    )
 
     # BulkBuy settings
     offer_expiry_alert_days = models.PositiveSmallIntegerField(
@@ -317,3 +324,116 @@ class AmazonPurchaseOrderVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purchase_order_id} v{self.version}"
+
+
+class AckStatus(models.TextChoices):
+    """Where an acknowledgement is on its way to Amazon (the order shows it)."""
+
+    PENDING = "pending", "In progress"  # written, not sent yet
+    SENDING = "sending", "In progress"  # being sent; whether Amazon got it is not known yet
+    SUBMITTED = "submitted", "Submitted"  # Amazon gave a transaction id; awaiting its outcome
+    SUCCESS = "success", "Success"
+    ERROR = "error", "Error"
+
+
+IN_FLIGHT_ACK_STATUSES = (AckStatus.PENDING, AckStatus.SENDING, AckStatus.SUBMITTED)
+
+
+class AckOrigin(models.TextChoices):
+    MANUAL = "manual", "By hand"
+    RULE = "rule", "By rule"
+    PICK = "pick", "From pick results"
+    BULK_BUY = "bulk_buy", "Bulk Buy Offer"
+
+
+class RejectionReason(models.TextChoices):
+    """Amazon's reasons for a rejected quantity (OrderItemAcknowledgement.rejectionReason)."""
+
+    TEMPORARILY_UNAVAILABLE = "TemporarilyUnavailable", "Temporarily unavailable"
+    INVALID_PRODUCT_IDENTIFIER = "InvalidProductIdentifier", "Invalid product identifier"
+    OBSOLETE_PRODUCT = "ObsoleteProduct", "Obsolete product"
+
+
+class Acknowledgement(models.Model):
+    """One acknowledgement of a PO: an outbox row, written before anything is sent.
+
+    `payload` is exactly what goes to Amazon, fixed when the row is written, so a retry
+    sends the same thing. `acknowledgement_date` (whole seconds) is also how a retry finds
+    out, from Amazon's PO status, whether an earlier attempt arrived (Amazon has no
+    idempotency key).
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    purchase_order = models.ForeignKey(
+        AmazonPurchaseOrder, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    origin = models.CharField(max_length=10, choices=AckOrigin.choices, default=AckOrigin.MANUAL)
+    status = models.CharField(max_length=10, choices=AckStatus.choices, default=AckStatus.PENDING)
+    acknowledgement_date = models.DateTimeField()
+    payload = models.JSONField()
+    transaction_id = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # Amazon's, or ours: [{code, message}]
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One acknowledgement on its way per order: buttons lock, a second click is refused.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status__in=IN_FLIGHT_ACK_STATUSES),
+                name="one_acknowledgement_in_flight",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "created_at"],
+                condition=Q(status__in=IN_FLIGHT_ACK_STATUSES),
+                name="ack_in_flight_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Acknowledgement #{self.pk} of {self.purchase_order_id} ({self.status})"
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in IN_FLIGHT_ACK_STATUSES
+
+
+class AcknowledgementLine(models.Model):
+    """What one order row answers, in eaches: accepted + backordered + rejected = ordered."""
+
+    acknowledgement = models.ForeignKey(
+        Acknowledgement, on_delete=models.CASCADE, related_name="lines"
+    )
+    row = models.ForeignKey("orders.OrderRow", on_delete=models.CASCADE, related_name="+")
+    item_sequence_number = models.CharField(max_length=20)
+    accepted = models.PositiveIntegerField(default=0)
+    backordered = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
+    scheduled_ship_date = models.DateField(null=True, blank=True)
+    scheduled_delivery_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["row__position"]
+
+    def __str__(self) -> str:
+        return f"{self.item_sequence_number}: +{self.accepted} ~{self.backordered} -{self.rejected}"
+
+    @property
+    def committed(self) -> int:
+        """What the vendor promises to ship: accepted now or later."""
+        return self.accepted + self.backordered

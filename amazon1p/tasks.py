@@ -1,10 +1,17 @@
-"""Amazon 1P sync tasks: beat fans out over enabled shops; each run is its own task."""
+"""Amazon 1P tasks: sync runs (beat fans out over enabled shops; each run is its own task)
+and the acknowledgement outbox (send, poll, watchdog)."""
 
 from celery import shared_task
 from django.db.models import Q
 
+from amazon1p.acknowledgements.outbox import (
+    Outcome,
+    acknowledgement_check,
+    acknowledgement_send,
+    acknowledgements_idle,
+)
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import AmazonConnection, SyncKind
+from amazon1p.models import AckStatus, AmazonConnection, SyncKind
 from amazon1p.spapi.errors import AmazonTransientError
 
 _SWITCH = {
@@ -50,3 +57,59 @@ def amazon1p_sync_due_task(kind: str) -> int:
         _, new = sync_run_request(shop=connection.shop, kind=sync_kind)
         created += new
     return created
+
+
+# --- acknowledgements (see amazon1p/acknowledgements/outbox.py) ------------------------------
+
+CHECK_DELAYS = (2, 5, 10, 20, 40, 60, 120, 300)  # seconds between transaction polls
+
+
+def _follow_up(ack_id: int, outcome: str, polls: int = 0) -> None:
+    if outcome == Outcome.CHECK_LATER:
+        delay = CHECK_DELAYS[min(polls, len(CHECK_DELAYS) - 1)]
+        acknowledgement_check_task.apply_async((ack_id, polls + 1), countdown=delay)
+    elif outcome == Outcome.SEND_LATER:
+        acknowledgement_send_task.apply_async((ack_id,), countdown=30)
+
+
+@shared_task(
+    name="amazon1p.tasks.acknowledgement_send",
+    autoretry_for=(AmazonTransientError,),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def acknowledgement_send_task(ack_id: int) -> str:
+    """Send one acknowledgement from the outbox (exactly once; see `acknowledgement_send`).
+
+    Idempotency key: the acknowledgement id. A duplicate delivery finds the row claimed,
+    sent or finished; a row left SENDING by a dead worker is recovered, not re-sent.
+    """
+    outcome = acknowledgement_send(ack_id)
+    _follow_up(ack_id, outcome)
+    return outcome
+
+
+@shared_task(
+    name="amazon1p.tasks.acknowledgement_check",
+    autoretry_for=(AmazonTransientError,),
+    retry_backoff=10,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def acknowledgement_check_task(ack_id: int, polls: int = 0) -> str:
+    """Poll the acknowledgement's transaction until Amazon decides, backing off."""
+    outcome = acknowledgement_check(ack_id)
+    _follow_up(ack_id, outcome, polls)
+    return outcome
+
+
+@shared_task(name="amazon1p.tasks.acknowledgements_watchdog")
+def acknowledgements_watchdog_task(idle_seconds: int = 120) -> int:
+    """Beat job: hand every in-flight acknowledgement nobody looked at lately back to the
+    tasks, so a lost task or a killed worker delays it but never loses it. Returns how many."""
+    idle = acknowledgements_idle(idle_seconds)
+    for ack in idle:
+        pending = ack.status == AckStatus.PENDING
+        _follow_up(ack.pk, Outcome.SEND_LATER if pending else Outcome.CHECK_LATER)
+    return len(idle)

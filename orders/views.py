@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from amazon1p.acknowledgements.selectors import acknowledgement_panel
 from amazon1p.importing.selectors import order_purchase_order
 from orders import selectors, services
 from orders.access import order_for_user
@@ -50,8 +51,11 @@ def order_list(request: HttpRequest, shop_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def _detail_context(request: HttpRequest, order, **forms) -> dict:
+def order_detail_context(request: HttpRequest, order, **forms) -> dict:
+    """Everything the order page shows; `forms` carries bound forms back with their errors
+    (credit_form, parameter_form, ack_form)."""
     order = selectors.order_detail(shop=order.shop, pk=order.pk)
+    amazon = order_purchase_order(order)
     rows = list(order.rows.all())
     for row in rows:
         row.credited = sum(credit.quantity for credit in row.credit_rows.all())
@@ -63,7 +67,14 @@ def _detail_context(request: HttpRequest, order, **forms) -> dict:
         "total": sum((row.unit_price * row.remaining for row in rows), 0),
         "alerts": selectors.order_alerts(order=order),
         "history": selectors.order_history(order=order)[:100],
-        "amazon": order_purchase_order(order),
+        "amazon": amazon,
+        "acknowledgement": acknowledgement_panel(
+            order,
+            may_acknowledge=Perm.ORDERS_ACKNOWLEDGE in request.shop_permissions,
+            form=forms.get("ack_form"),
+        )
+        if amazon
+        else None,
         "credit_form": forms.get("credit_form") or CreditRowForm(order=order),
         "parameter_form": forms.get("parameter_form") or OrderParameterForm(),
         "can_edit": Perm.ORDERS_EDIT in request.shop_permissions,
@@ -74,7 +85,7 @@ def _detail_context(request: HttpRequest, order, **forms) -> dict:
 @require_GET
 def order_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.SHOP_VIEW)
-    return render(request, "orders/order_detail.html", _detail_context(request, order))
+    return render(request, "orders/order_detail.html", order_detail_context(request, order))
 
 
 @login_required
@@ -93,7 +104,7 @@ def order_credit_row_add(request: HttpRequest, shop_id: int, pk: int) -> HttpRes
     return render(
         request,
         "orders/order_detail.html",
-        _detail_context(request, order, credit_form=form),
+        order_detail_context(request, order, credit_form=form),
         status=400,
     )
 
@@ -114,6 +125,6 @@ def order_parameter_set(request: HttpRequest, shop_id: int, pk: int) -> HttpResp
     return render(
         request,
         "orders/order_detail.html",
-        _detail_context(request, order, parameter_form=form),
+        order_detail_context(request, order, parameter_form=form),
         status=400,
     )

@@ -89,4 +89,6 @@ ACCESS_RULES: dict[str, str] = {
     "amazon1p.synccursor": "internal to the sync; no page shows it",
     "amazon1p.amazonpurchaseorder": "through its order (order_for_user)",
     "amazon1p.amazonpurchaseorderversion": "through its order (order_for_user)",
+    "amazon1p.acknowledgement": "through its order (order_for_user, orders.acknowledge)",
+    "amazon1p.acknowledgementline": "through its acknowledgement's order (order_for_user)",
 }

@@ -55,6 +55,11 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "amazon1p:sync-run-detail": [("get", VIEW)],
     "amazon1p:sync-now": [("post", MUTATE)],
     "amazon1p:import-history": [("post", MUTATE)],
+    # acknowledgements: orders.acknowledge (admins; viewers may only watch the status)
+    "amazon1p:acknowledge-accept": [("post", MUTATE)],
+    "amazon1p:acknowledge-reject": [("post", MUTATE)],
+    "amazon1p:acknowledge-lines": [("post", codes(302, 403, 400, 404))],
+    "amazon1p:acknowledgement-status": [("get", VIEW)],
 }
 for _key in COLLECTIONS:
     MATRIX[f"shops:{_key}-list"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]
@@ -92,6 +97,8 @@ def _url_for(name: str, shop, order, viewer_membership) -> str:
         kwargs["shop_id"] = shop.pk
     if "pk" in params:
         kwargs["pk"] = _pk_for(name, shop, order, viewer_membership)
+    if "order_id" in params:
+        kwargs["order_id"] = order.pk
     return reverse(name, kwargs=kwargs)
 
 

@@ -85,8 +85,24 @@ def page_transaction() -> Iterator[None]:
 _DONE = object()
 
 
+class ChangeForecast:
+    """Whether the next page is likely to hold new or changed POs: the last one did.
+
+    The prefetch thread reads (parses) a page ahead only then, so a first import parses
+    while the main thread waits on PostgreSQL, and a re-sync parses nothing it skips.
+    """
+
+    def __init__(self) -> None:
+        self.expect_changes = True
+
+    def observe(self, result: PageResult) -> None:
+        self.expect_changes = bool(result.new or result.changed or result.failed)
+
+
 def prefetched(
-    pages: Iterator[PurchaseOrderPage], depth: int = 2
+    pages: Iterator[PurchaseOrderPage],
+    depth: int = 2,
+    forecast: ChangeForecast | None = None,
 ) -> Iterator[tuple[PurchaseOrderPage, dict[str, Digest]]]:
     """Fetch the next pages in a thread while this one is stored, with their POs' digests.
 
@@ -102,6 +118,8 @@ def prefetched(
         try:
             for page in pages:
                 item = (page, page_digests(page.payloads))
+                if forecast is not None and forecast.expect_changes:
+                    page.read_all()
                 while not stop.is_set():
                     try:
                         buffer.put(item, timeout=0.1)
@@ -145,7 +163,8 @@ def store_pages(
     historical import (`statuses`), which revisits stored POs for their credit rows.
     """
     seen: set[str] = set()
-    for page, digests in prefetched(pages):
+    forecast = ChangeForecast()
+    for page, digests in prefetched(pages, forecast=forecast):
         seen.update(page.numbers)
         with page_transaction():
             stored = stored_purchase_orders(run.shop, digests)
@@ -169,6 +188,7 @@ def store_pages(
             )
             result.unchanged += len(unchanged)
             recorder.page(result)
+        forecast.observe(result)
         if on_progress:
             run.refresh_from_db()
             on_progress(run)

@@ -25,7 +25,7 @@ import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from json import JSONDecodeError
@@ -620,7 +620,14 @@ class VendorClient:
 
         Not retried after a timeout or 5xx: Amazon may have taken it (see `_call`).
         """
-        body = [mapping.acknowledgement_json(ack) for ack in acknowledgements]
+        return self.submit_acknowledgement_bodies(
+            [mapping.acknowledgement_json(ack) for ack in acknowledgements]
+        )
+
+    def submit_acknowledgement_bodies(self, bodies: Sequence[Mapping[str, Any]]) -> str:
+        """`submit_acknowledgements` for OrderAcknowledgement JSON built beforehand (an outbox
+        keeps exactly what it sends). Same retry rule."""
+        body = [dict(item) for item in bodies]
         response = self._call(
             self._orders,
             "submitAcknowledgement",

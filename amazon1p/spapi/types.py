@@ -169,6 +169,12 @@ class PurchaseOrderPage:
         self, numbers: Collection[str]
     ) -> tuple[tuple[PurchaseOrder, ...], tuple[MalformedPurchaseOrder, ...]]:
         """(readable POs, malformed POs) among the payloads whose number is not in `numbers`."""
+        if "_all" in self.__dict__:  # read already (`orders`, `malformed`, `read_all`)
+            kept = [po for po in (*self._all[0], *self._all[1]) if po.number not in numbers]
+            return (
+                tuple(po for po in kept if isinstance(po, PurchaseOrder)),
+                tuple(po for po in kept if isinstance(po, MalformedPurchaseOrder)),
+            )
         orders, malformed = [], []
         for payload in self.payloads:
             if numbers and self.number_of(payload) in numbers:
@@ -176,6 +182,10 @@ class PurchaseOrderPage:
             read = self.read(payload)
             (orders if isinstance(read, PurchaseOrder) else malformed).append(read)
         return tuple(orders), tuple(malformed)
+
+    def read_all(self) -> None:
+        """Read every payload now (e.g. in a prefetch thread), for later calls to reuse."""
+        self._all  # noqa: B018 (the cached property does the work)
 
     @cached_property
     def _all(self) -> tuple[tuple[PurchaseOrder, ...], tuple[MalformedPurchaseOrder, ...]]:

@@ -163,12 +163,17 @@ def _unknown_po(body: dict) -> None:
     body["acknowledgements"][0]["purchaseOrderNumber"] = "ZZZZZZZZ"
 
 
+def _line_left_out(body: dict) -> None:
+    body["acknowledgements"][0]["items"].pop()
+
+
 @pytest.mark.parametrize(
     ("change", "code", "needs_no_backorder"),
     [
         (_zero_cost, "INVALID_NET_COST", False),
         (_backorder, "BACKORDER_NOT_ALLOWED", True),
         (_unknown_po, "INVALID_ORDER_ID", False),
+        (_line_left_out, "MISSING_ITEMS", False),
     ],
 )
 def test_business_errors_fail_the_transaction(api: Api, change, code, needs_no_backorder) -> None:

@@ -112,6 +112,15 @@ def _acknowledgement(
             else:  # Accepted and Backordered both commit the vendor to ship
                 accepted += units
         answers[line.seq] = (accepted, rejected)
+    missing = [str(line.seq) for line in order.lines if line.seq not in answers]
+    if missing:
+        errors.append(
+            error(
+                "MISSING_ITEMS",
+                "Every item of the purchase order must be acknowledged.",
+                f"PO {number}: no acknowledgement for item(s) {', '.join(missing)}.",
+            )
+        )
     if errors:
         return errors, None
     acknowledged_at = parse_date_time(ack["acknowledgementDate"]) or now
