@@ -40,6 +40,7 @@ ORDER_SYNC_FIELDS = [
     "history_to",
     "acknowledgeable_statuses",
     "auto_acknowledge_bulk_buy",
+    "ack_warn_hours",
     "ack_stuck_after_minutes",
 ]
 BULKBUY_FIELDS = ["offer_expiry_alert_days", "offer_link_min_days_ahead"]

@@ -77,6 +77,11 @@ class AmazonConnection(models.Model):
     history_to = models.DateField(null=True, blank=True)
     acknowledgeable_statuses = models.ManyToManyField(OrderStatus, blank=True, related_name="+")
     auto_acknowledge_bulk_buy = models.BooleanField(default=False)
+    ack_warn_hours = models.PositiveSmallIntegerField(
+        "Warn this many hours before an acknowledgement is due",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(23)],
+    )
     ack_stuck_after_minutes = models.PositiveSmallIntegerField(
         "Alert when an acknowledgement is still processing after (minutes)",
         default=30,
@@ -282,6 +287,11 @@ class AmazonPurchaseOrder(models.Model):
     raw = models.JSONField()
     is_malformed = models.BooleanField(default=False)
     error = models.TextField(blank=True)
+    # Amazon's acknowledgement deadline while one is owed: 24 h after a new PO, 48 h after a
+    # change; cleared by a successful acknowledgement. `ack_alerted` remembers which alert
+    # went out (due soon, overdue) so each goes out once.
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    ack_alerted = models.PositiveSmallIntegerField(default=0)
     first_seen_at = models.DateTimeField(auto_now_add=True)
     # When the stored payload last changed. A sync that finds a PO unchanged writes nothing,
     # so re-reading 20,000 unchanged POs costs reads only.
@@ -292,12 +302,18 @@ class AmazonPurchaseOrder(models.Model):
             models.UniqueConstraint(fields=["shop", "po_number"], name="uniq_amazon_po_number")
         ]
         indexes = [
+            # The deadline watch and the grid's "acknowledgement due" filter.
+            models.Index(
+                fields=["shop", "ack_due_at"],
+                condition=models.Q(ack_due_at__isnull=False),
+                name="amazon_po_ack_due_idx",
+            ),
             # Partial: malformed POs are few, and an index over every PO costs every import.
             models.Index(
                 fields=["shop"],
                 condition=models.Q(is_malformed=True),
                 name="amazon_po_malformed_idx",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

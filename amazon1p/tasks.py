@@ -4,6 +4,7 @@ and the acknowledgement outbox (send, poll, watchdog)."""
 from celery import shared_task
 from django.db.models import Q
 
+from amazon1p.acknowledgements.deadlines import deadlines_alert
 from amazon1p.acknowledgements.outbox import (
     Outcome,
     acknowledgement_check,
@@ -113,3 +114,9 @@ def acknowledgements_watchdog_task(idle_seconds: int = 120) -> int:
         pending = ack.status == AckStatus.PENDING
         _follow_up(ack.pk, Outcome.SEND_LATER if pending else Outcome.CHECK_LATER)
     return len(idle)
+
+
+@shared_task(name="amazon1p.tasks.acknowledgement_deadlines")
+def acknowledgement_deadlines_task() -> int:
+    """Beat job: alert on acknowledgements due soon or overdue (each once per PO)."""
+    return deadlines_alert()

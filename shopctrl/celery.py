@@ -33,6 +33,10 @@ app.conf.beat_schedule = {
         "task": "amazon1p.tasks.acknowledgements_watchdog",
         "schedule": crontab(minute="*"),
     },
+    "amazon1p-acknowledgement-deadlines": {
+        "task": "amazon1p.tasks.acknowledgement_deadlines",
+        "schedule": crontab(minute="*/10"),
+    },
     "amazon1p-sync-missing": {
         "task": "amazon1p.tasks.amazon1p_sync_due",
         "schedule": crontab(hour=4, minute=41),

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from amazon1p.acknowledgements.deadlines import deadline_clear
 from amazon1p.connection import spapi_connection
 from amazon1p.models import (
     IN_FLIGHT_ACK_STATUSES,
@@ -85,6 +86,7 @@ def _finish(ack: Acknowledgement, status: str, errors: list[dict[str, str]] | No
         order = Order.objects.select_for_update().get(pk=ack.order_id)
         if status == AckStatus.SUCCESS:
             _apply_status(ack, order)
+            deadline_clear(ack.purchase_order_id)
         else:
             alert_raise(
                 shop=order.shop,

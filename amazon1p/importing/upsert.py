@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from amazon1p.acknowledgements.deadlines import due_after_import
 from amazon1p.importing.bulk import copy_rows, create_orders
 from amazon1p.importing.merge import history_apply, map_old, update_order
 from amazon1p.importing.order_mapping import (
@@ -190,6 +191,7 @@ def purchase_orders_upsert(
             "error",
             "first_seen_at",
             "updated_at",
+            "ack_due_at",
         ),
         (
             (
@@ -205,6 +207,7 @@ def purchase_orders_upsert(
                 "",
                 now,
                 now,
+                due_after_import(latest[n], None, None),
             )
             for n in fresh_pos
         ),
@@ -332,6 +335,9 @@ def _change_pos(
                 diff=raw_diff(old_raw, dict(po.raw)),
             )
         )
+        due = due_after_import(po, apo.ack_due_at, apo.amazon_changed_at)
+        if due != apo.ack_due_at:
+            apo.ack_due_at, apo.ack_alerted = due, 0
         apo.raw = dict(po.raw)
         apo.content_hash = hashes[number]
         apo.state = po.state
