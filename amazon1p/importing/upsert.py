@@ -192,6 +192,7 @@ def purchase_orders_upsert(
             "first_seen_at",
             "updated_at",
             "ack_due_at",
+            "ack_alerted",
         ),
         (
             (
@@ -208,6 +209,7 @@ def purchase_orders_upsert(
                 now,
                 now,
                 due_after_import(latest[n], None, None),
+                0,
             )
             for n in fresh_pos
         ),
