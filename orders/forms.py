@@ -23,6 +23,7 @@ class OrderGridFilterForm(forms.Form):
     channel = forms.ChoiceField(required=False, choices=[("", "All channels"), *Channel.choices])
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ack_due = forms.BooleanField(required=False, label="Acknowledgement due")
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -47,6 +48,7 @@ class OrderGridFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             search=data.get("q") or "",
+            acknowledgement_due=bool(data.get("ack_due")),
         )
 
 

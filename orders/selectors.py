@@ -25,6 +25,7 @@ class OrderGridFilters:
     date_from: date | None = None
     date_to: date | None = None
     search: str = ""
+    acknowledgement_due: bool = False  # Amazon POs still owed an acknowledgement
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def order_grid_queryset(*, shop: Shop, filters: OrderGridFilters) -> QuerySet[Or
         orders = orders.filter(ordered_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.search:
         orders = orders.filter(search_condition(filters.search))
+    if filters.acknowledgement_due:  # few rows, found through a partial index on the PO
+        orders = orders.filter(amazon_po__ack_due_at__isnull=False)
     return orders
 
 

@@ -1,10 +1,13 @@
 """Reads for the order page's acknowledgement panel."""
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
 
 from amazon1p.acknowledgements.forms import AcknowledgementLinesForm
 from amazon1p.acknowledgements.services import acknowledgement_blocker
-from amazon1p.models import Acknowledgement, AmazonConnection
+from amazon1p.models import Acknowledgement, AmazonConnection, AmazonPurchaseOrder
 from orders.models import Order
 
 HISTORY_SHOWN = 10
@@ -21,6 +24,11 @@ class AcknowledgementPanel:
     can_acknowledge: bool
     blocker: str
     form: AcknowledgementLinesForm | None
+    due_at: datetime | None = None  # Amazon's deadline, while an acknowledgement is owed
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_at is not None and self.due_at <= timezone.now()
 
     @property
     def latest(self) -> Acknowledgement | None:
@@ -44,4 +52,7 @@ def acknowledgement_panel(
     can = may_acknowledge and not blocker
     if can and form is None:
         form = AcknowledgementLinesForm(order=order)
-    return AcknowledgementPanel(acks, in_flight, can, blocker, form if can else None)
+    due_at = (
+        AmazonPurchaseOrder.objects.filter(order=order).values_list("ack_due_at", flat=True).first()
+    )
+    return AcknowledgementPanel(acks, in_flight, can, blocker, form if can else None, due_at)

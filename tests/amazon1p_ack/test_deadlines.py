@@ -1,0 +1,115 @@
+"""Acknowledgement deadlines (24 h for a new PO, 48 h for a change), their alerts, the grid's
+"acknowledgement due" filter, and the outbox watchdog."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from amazon1p.acknowledgements.deadlines import (
+    ALERTED_OVERDUE,
+    ALERTED_SOON,
+    deadlines_alert,
+    due_after_import,
+)
+from amazon1p.acknowledgements.outbox import acknowledgements_idle
+from amazon1p.acknowledgements.services import acknowledgement_request
+from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder
+from amazon1p.spapi.types import PurchaseOrder
+from shops.models import Alert
+from tests.amazon1p_ack.conftest import deliver, fresh_order
+
+CREATED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+CHANGED = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+
+
+def _po(state: str, changed: datetime | None = None) -> PurchaseOrder:
+    return PurchaseOrder(
+        number="PO1", state=state, purchase_order_date=CREATED, changed_date=changed
+    )
+
+
+@pytest.mark.parametrize(
+    ("po", "current", "previous_change", "expected"),
+    [
+        (_po("New"), None, None, CREATED + timedelta(hours=24)),
+        (_po("New"), CREATED + timedelta(hours=5), None, CREATED + timedelta(hours=5)),
+        (_po("Closed"), CREATED, None, None),
+        (_po("Acknowledged"), None, None, None),
+        (_po("Acknowledged", CHANGED), None, None, CHANGED + timedelta(hours=48)),
+        (_po("Acknowledged", CHANGED), None, CHANGED, None),  # that change was seen already
+        (_po("Closed", CHANGED), CREATED, None, None),
+    ],
+)
+def test_due_after_import(po, current, previous_change, expected):
+    assert due_after_import(po, current, previous_change) == expected
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_import_sets_deadlines_and_success_clears_them(
+    connected, shop, admin_user, admin_client, api
+):
+    owed = AmazonPurchaseOrder.objects.filter(shop=shop, ack_due_at__isnull=False)
+    new = AmazonPurchaseOrder.objects.filter(shop=shop, state="New")
+    assert set(owed.values_list("pk", flat=True)) >= set(new.values_list("pk", flat=True)) != set()
+    po = new.first()
+    assert po.ack_due_at == po.purchase_order_date + timedelta(hours=24)
+
+    order = fresh_order(shop)
+    grid = reverse("orders:order-list", args=[shop.pk])
+
+    def due_numbers() -> set[str]:
+        page = admin_client.get(grid, {"ack_due": "on", "q": order.number}).context["page"]
+        return {o.number for o in page.orders}
+
+    assert due_numbers() == {order.number}
+    page = admin_client.get(reverse("orders:order-detail", args=[shop.pk, order.pk]))
+    assert "data-ack-due" in page.content.decode()
+
+    assert deliver(acknowledgement_request(actor=admin_user, order=order), api).status == "success"
+    assert AmazonPurchaseOrder.objects.get(order=order).ack_due_at is None
+    assert due_numbers() == set()
+
+
+def test_deadline_alerts_go_out_once_each(connected, shop):
+    AmazonPurchaseOrder.objects.filter(shop=shop).update(ack_due_at=None)
+    po = AmazonPurchaseOrder.objects.filter(shop=shop).first()
+    now = timezone.now()
+    po.ack_due_at = now + timedelta(hours=1)  # inside the 4-hour warning window
+    po.save()
+
+    assert deadlines_alert(now) == 1
+    assert deadlines_alert(now) == 0  # run twice: no second warning
+    po.refresh_from_db()
+    assert po.ack_alerted == ALERTED_SOON
+    assert deadlines_alert(now + timedelta(hours=2)) == 1  # now overdue
+    assert deadlines_alert(now + timedelta(hours=3)) == 0
+    po.refresh_from_db()
+    assert po.ack_alerted == ALERTED_OVERDUE
+    alerts = Alert.objects.filter(shop=shop, target_id=str(po.order_id)).order_by("id")
+    assert [a.severity for a in alerts] == ["warning", "error"]
+    assert "acknowledge to Amazon by" in alerts[0].message and "was due" in alerts[1].message
+
+
+def test_deadline_outside_the_warning_window_is_not_alerted(connected, shop):
+    AmazonPurchaseOrder.objects.filter(shop=shop).update(
+        ack_due_at=timezone.now() + timedelta(hours=10)
+    )
+    assert deadlines_alert() == 0
+
+
+def test_watchdog_picks_up_acknowledgements_nobody_touched(connected, shop, admin_user):
+    stale, fresh = fresh_order(shop), fresh_order(shop)
+    old = acknowledgement_request(actor=admin_user, order=stale)
+    new = acknowledgement_request(actor=admin_user, order=fresh)
+    Acknowledgement.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+
+    idle = acknowledgements_idle(120)
+
+    assert [a.pk for a in idle] == [old.pk]
+    assert new.status == AckStatus.PENDING
