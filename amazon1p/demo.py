@@ -6,7 +6,7 @@ from django.db import transaction
 from amazon1p import services
 from amazon1p.importing.sync import sync_run_request
 from amazon1p.models import AmazonConnection, SyncKind
-from shops.models import Shop
+from shops.models import OrderStatus, Shop
 
 DEMO_CLIENT_ID = "amzn1.application-oa2-client.shopctrl-demo"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # the simulator accepts any non-empty secret
@@ -46,6 +46,11 @@ def amazon_demo_connect(*, shop: Shop, actor: AbstractBaseUser, simulator_url: s
         "orders_integration": True,
         "import_new_orders": True,
         "import_missing_orders": True,
+        # Staff can acknowledge New POs (and lower an acknowledgement later) on the order page.
+        "acknowledge_orders": True,
+        "acknowledgeable_statuses": list(
+            OrderStatus.objects.filter(shop=shop, name__in=["New", "Acknowledged"])
+        ),
     }
     stored = AmazonConnection.objects.get(pk=connection.pk)
     secrets = (

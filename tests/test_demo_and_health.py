@@ -52,3 +52,10 @@ def test_demo_connected_to_the_simulator_imports_amazon_pos(db, django_capture_o
     assert not Order.objects.filter(
         shop=shop, channel=Channel.AMAZON_1P, number__startswith="PO8"
     ).exists()  # no fake samples
+
+    # Staff can acknowledge the New POs from the order page.
+    from amazon1p.acknowledgements.services import acknowledgement_blocker
+
+    connection.refresh_from_db()
+    new = Order.objects.filter(shop=shop, amazon_po__state="New").first()
+    assert connection.acknowledge_orders and acknowledgement_blocker(new, connection) == ""
