@@ -120,3 +120,20 @@ def acknowledgements_watchdog_task(idle_seconds: int = 120) -> int:
 def acknowledgement_deadlines_task() -> int:
     """Beat job: alert on acknowledgements due soon or overdue (each once per PO)."""
     return deadlines_alert()
+
+
+# --- pick results (see amazon1p/acknowledgements/picks/) ------------------------------------
+
+
+@shared_task(name="amazon1p.tasks.pick_inbox_process")
+def pick_inbox_process_task() -> int:
+    """Beat job: import the pick files in PICK_INBOX_DIR/inbox (see `pick_inbox_process`).
+
+    Idempotency key: each file's content (applied once per shop); overlapping passes skip.
+    Returns how many files were handled.
+    """
+    from django.conf import settings  # appended section: its imports stay with it
+
+    from amazon1p.acknowledgements.picks import pick_inbox_process
+
+    return len(pick_inbox_process(directory=settings.PICK_INBOX_DIR))

@@ -71,3 +71,30 @@ class CreditRowForm(forms.Form):
 class OrderParameterForm(forms.Form):
     key = forms.CharField(max_length=64)
     value = forms.CharField(max_length=500, required=False)
+
+
+class ProductForm(forms.Form):
+    """A catalogue product; at least one of EAN, ASIN and SKU (checked on save)."""
+
+    ean = forms.RegexField(
+        label="EAN",
+        regex=r"^\d{8,14}$",
+        strip=True,
+        max_length=14,
+        required=False,
+        error_messages={"invalid": "An EAN is 8 to 14 digits (EAN-8, UPC, EAN-13, GTIN-14)."},
+    )
+    asin = forms.RegexField(
+        label="ASIN",
+        regex=r"^[A-Za-z0-9]{10}$",
+        strip=True,
+        max_length=10,
+        required=False,
+        error_messages={"invalid": "An ASIN is 10 letters or digits, e.g. B07XYZ1234."},
+    )
+    sku = forms.CharField(label="SKU", max_length=64, required=False)
+    title = forms.CharField(max_length=250, required=False)
+
+
+class ProductSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Search")

@@ -186,3 +186,49 @@ class OrderParameter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class Product(models.Model):
+    """One product of the shop's catalogue, known by EAN, ASIN and/or SKU.
+
+    Channel-neutral: Bulk Buy Offers match their rows against it, and Amazon imports add
+    the products their POs name (`orders.catalogue.products_fill_from_rows`).
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products")
+    ean = models.CharField("EAN", max_length=14, blank=True)
+    asin = models.CharField("ASIN", max_length=10, blank=True)
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    title = models.CharField(max_length=250, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            # Partial: many products may have no EAN (or no ASIN), but a given one names
+            # exactly one product of the shop. Imports rely on them for ON CONFLICT DO NOTHING.
+            models.UniqueConstraint(
+                fields=["shop", "ean"],
+                condition=~models.Q(ean=""),
+                name="uniq_product_ean",
+                violation_error_code="ean_taken",
+                violation_error_message="Another product of this shop has this EAN.",
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "asin"],
+                condition=~models.Q(asin=""),
+                name="uniq_product_asin",
+                violation_error_code="asin_taken",
+                violation_error_message="Another product of this shop has this ASIN.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(ean="", asin="", sku=""),
+                name="product_has_an_identifier",
+                violation_error_code="no_identifier",
+                violation_error_message="Give the product an EAN, an ASIN or a SKU.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.sku or self.ean or self.asin

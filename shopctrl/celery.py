@@ -37,6 +37,10 @@ app.conf.beat_schedule = {
         "task": "amazon1p.tasks.acknowledgement_deadlines",
         "schedule": crontab(minute="*/10"),
     },
+    "amazon1p-pick-inbox": {
+        "task": "amazon1p.tasks.pick_inbox_process",
+        "schedule": crontab(minute="*"),
+    },
     "amazon1p-sync-missing": {
         "task": "amazon1p.tasks.amazon1p_sync_due",
         "schedule": crontab(hour=4, minute=41),

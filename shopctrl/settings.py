@@ -177,6 +177,12 @@ if not 0 <= SPAPI_RATE_HEADROOM < 0.9:
 SPAPI_TIMEOUT_SECONDS = env.float("SPAPI_TIMEOUT_SECONDS", default=30.0)
 SPAPI_MAX_ATTEMPTS = env.int("SPAPI_MAX_ATTEMPTS", default=6)
 
+# --- Pick results from the warehouse: CSV files dropped in <dir>/inbox, moved to done/ or
+# failed/ with a report (amazon1p.acknowledgements.picks).
+PICK_INBOX_DIR = Path(env.str("PICK_INBOX_DIR", default=str(VAR_DIR / "picks")) or ".")
+if not PICK_INBOX_DIR.is_absolute():
+    raise ImproperlyConfigured("PICK_INBOX_DIR must be an absolute path.")
+
 # --- Housekeeping
 ALERT_READ_RETENTION_DAYS = env.int("ALERT_READ_RETENTION_DAYS", default=90)
 ORDERS_PAGE_SIZE = env.int("ORDERS_PAGE_SIZE", default=50)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from amazon1p.urls_picks import api_urlpatterns
 from shops import views as shop_views
 
 admin.site.site_header = "ShopCtrl administration"
@@ -14,5 +15,7 @@ urlpatterns = [
     path("shops/", include("shops.urls")),
     path("shops/<int:shop_id>/orders/", include("orders.urls")),
     path("shops/<int:shop_id>/amazon-1p/", include("amazon1p.urls")),
+    path("shops/<int:shop_id>/offers/", include("bulkbuy.urls")),
+    path("api/", include((api_urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]

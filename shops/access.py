@@ -81,6 +81,9 @@ ACCESS_RULES: dict[str, str] = {
     "orders.orderrow": "through its order (order_for_user)",
     "orders.creditrow": "through its order (order_for_user)",
     "orders.orderparameter": "through its order (order_for_user)",
+    "orders.product": "shop_object_for_user: the Products page (shop.view; shop.configure edits)",
+    "bulkbuy.offer": "bulkbuy.access.offer_for_user (offers.view; offers.add uploads)",
+    "bulkbuy.offerrow": "through its offer (offer_for_user)",
     "amazon1p.amazonconnection": "shop_for_user(sync.configure): the Amazon 1P settings page",
     "amazon1p.statusmapping": "through the shop's connection (settings page)",
     "amazon1p.fulfillmentcenter": "through the shop's connection (settings page)",
@@ -91,4 +94,7 @@ ACCESS_RULES: dict[str, str] = {
     "amazon1p.amazonpurchaseorderversion": "through its order (order_for_user)",
     "amazon1p.acknowledgement": "through its order (order_for_user, orders.acknowledge)",
     "amazon1p.acknowledgementline": "through its acknowledgement's order (order_for_user)",
+    "amazon1p.apitoken": "shop_for_user(sync.configure): the API tokens page; the API by hash",
+    "amazon1p.pickimport": "shop_for_user: the pick imports page; the API by its token's shop",
+    "amazon1p.pickimportorder": "through its pick import (pick imports page)",
 }

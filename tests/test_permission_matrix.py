@@ -7,9 +7,12 @@ ship without saying who may open it.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from orders.catalogue import products_fill_from_rows
+from orders.models import Product
 from shops.models import Alert, AlertSeverity, Membership, Role
 from shops.services import alert_raise
 from shops.settings_collections import COLLECTIONS
+from tests.bulkbuy.factories import make_offer
 from tests.conftest import client_for
 
 ANON, VIEWER, ADMIN, OTHER = "anonymous", "viewer", "admin", "other_admin"
@@ -48,6 +51,16 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "orders:order-detail": [("get", VIEW)],
     "orders:credit-row-add": [("post", codes(302, 403, 400, 404))],
     "orders:parameter-set": [("post", codes(302, 403, 400, 404))],
+    # products: members see the catalogue; shop.configure (Shop Owner Admin) changes it
+    "orders:product-list": [("get", VIEW)],
+    "orders:product-add": [("post", CONFIGURE_POST_EMPTY)],
+    "orders:product-edit": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "orders:product-fill": [("post", MUTATE)],
+    # Bulk Buy Offers: offers.view (viewers too); uploading needs offers.add (empty form: 400)
+    "bulkbuy:offer-list": [("get", VIEW)],
+    "bulkbuy:offer-upload": [("post", CONFIGURE_POST_EMPTY)],
+    "bulkbuy:offer-detail": [("get", VIEW)],
+    "bulkbuy:offer-file": [("get", VIEW)],
     # Amazon 1P settings: Shop Owner Admin only (sync.configure).
     "amazon1p:settings": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     # amazon1p sync routes
@@ -60,6 +73,11 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "amazon1p:acknowledge-reject": [("post", MUTATE)],
     "amazon1p:acknowledge-lines": [("post", codes(302, 403, 400, 404))],
     "amazon1p:acknowledgement-status": [("get", VIEW)],
+    # pick results: the imports list for members, tokens for Shop Owner Admins, the API by token
+    "amazon1p:pick-import-list": [("get", VIEW)],
+    "amazon1p:api-token-list": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "amazon1p:api-token-revoke": [("post", codes(302, 403, 404, 404))],  # no token named: 404
+    "api:pick-import": [("post", codes(401, 401, 401, 401)), ("get", codes(405, 405, 405, 405))],
 }
 for _key in COLLECTIONS:
     MATRIX[f"shops:{_key}-list"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]
@@ -110,6 +128,11 @@ def _pk_for(name: str, shop, order, viewer_membership) -> int:
         return Role.objects.get(shop=shop, name="Commerce").pk
     if noun == "alert":
         return Alert.objects.filter(shop=shop).first().pk
+    if noun == "product":
+        products_fill_from_rows(shop, [("4006381333931", "", "Kettle")])
+        return Product.objects.get(shop=shop, ean="4006381333931").pk
+    if noun == "offer":
+        return make_offer(shop, shop.memberships.first().user).pk
     if name.startswith("orders:"):
         return order.pk
     model = COLLECTIONS[noun].model

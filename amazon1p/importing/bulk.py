@@ -12,6 +12,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from amazon1p.importing.order_mapping import MappingContext, OrderValues
+from orders.catalogue import products_fill_from_rows
 from orders.models import Channel, CreditRow, Order, OrderParameter, OrderRow, PurchaseType
 from orders.services import CustomerInput, contact_fields_for_shop
 from shops.models import Shop
@@ -171,6 +172,7 @@ def create_orders(shop: Shop, ctx: MappingContext, mapped: Sequence[OrderValues]
             for r in v.rows
         ),
     )
+    products_fill_from_rows(shop, ((r.ean, r.asin, r.title) for v in mapped for r in v.rows))
     copy_rows(
         OrderParameter,
         ("order_id", "key", "value"),

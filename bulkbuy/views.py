@@ -1,0 +1,111 @@
+"""Offer pages: the offers list with the upload form, an offer with its rows, and the
+original workbook as uploaded."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from bulkbuy import selectors, services
+from bulkbuy.access import offer_for_user
+from bulkbuy.forms import OfferUploadForm
+from shopctrl.errors import ShopCtrlError
+from shopctrl.views_support import form_error_from
+from shops.access import shop_for_user
+from shops.permissions import Perm
+
+OFFERS_PAGE_SIZE = 50
+ROWS_PAGE_SIZE = 200
+PROBLEMS_SHOWN = 200
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _list_page(request: HttpRequest, shop, form: OfferUploadForm, problems=(), *, status=200):
+    page = Paginator(selectors.offer_list(shop=shop), OFFERS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "bulkbuy/offer_list.html",
+        {
+            "shop": shop,
+            "page": page,
+            "form": form,
+            "problems": problems[:PROBLEMS_SHOWN],
+            "problems_hidden": max(len(problems) - PROBLEMS_SHOWN, 0),
+            "can_add": Perm.OFFERS_ADD in request.shop_permissions,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def offer_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+    shop = shop_for_user(request, shop_id, Perm.OFFERS_VIEW)
+    return _list_page(request, shop, OfferUploadForm())
+
+
+@login_required
+@require_POST
+def offer_upload(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """Import an offer workbook; on problems show them all, with nothing imported."""
+    shop = shop_for_user(request, shop_id, Perm.OFFERS_ADD)
+    form = OfferUploadForm(request.POST, request.FILES)
+    problems: list[str] = []
+    if form.is_valid():
+        try:
+            offer = services.offer_import(
+                actor=request.user,
+                shop=shop,
+                upload=form.cleaned_data["file"],
+                name=form.cleaned_data["name"],
+            )
+        except services.OfferImportError as error:
+            form_error_from(form, error)
+            problems = error.problems
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Offer “{offer.name}” imported: {offer.row_count} rows.")
+            return redirect("bulkbuy:offer-detail", shop_id=shop.pk, pk=offer.pk)
+    return _list_page(request, shop, form, problems, status=400)
+
+
+@login_required
+@require_GET
+def offer_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW)
+    rows = Paginator(selectors.offer_rows(offer=offer), ROWS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "bulkbuy/offer_detail.html",
+        {
+            "shop": offer.shop,
+            "offer": offer,
+            "rows": rows,
+            "has_stage2": "stage2_qty" in offer.columns,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def offer_file(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """The workbook exactly as it was uploaded."""
+    offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW, with_file=True)
+    return FileResponse(
+        io.BytesIO(bytes(offer.source_file)),
+        as_attachment=True,
+        filename=offer.source_name,
+        content_type=XLSX_TYPE,
+    )

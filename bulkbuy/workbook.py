@@ -1,0 +1,343 @@
+"""Reading Amazon's Bulk Buy Offer workbook: find the header row, map columns by name,
+and turn cells into typed values. Pure functions over bytes: no ORM, clock or settings.
+
+Columns are found by their header text, not their position, so a reordered file or one
+with extra columns still reads. Header text is compared after `normalize_header` against
+the names in `COLUMNS`.
+"""
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.exceptions import InvalidFileException
+
+from shopctrl.errors import ShopCtrlError
+
+MAX_DATA_ROWS = 20_000
+MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # a 20,000-row offer unzips to a few MB
+HEADER_SEARCH_ROWS = 20  # title lines Amazon may put above the header
+MIN_HEADER_MATCHES = 3  # a row naming this many known columns is the header
+
+
+def _stage_names(n: int) -> dict[str, tuple[str, ...]]:
+    stage = (f"stage {n}", f"delivery stage {n}", f"delivery window {n}", f"window {n}")
+    return {
+        f"stage{n}_from": tuple(
+            f"{s} {word}" for s in stage for word in ("start", "start date", "from", "begin")
+        ),
+        f"stage{n}_to": tuple(
+            f"{s} {word}" for s in stage for word in ("end", "end date", "to", "until")
+        ),
+        f"stage{n}_qty": tuple(
+            f"{s} {word}" for s in stage for word in ("quantity", "qty", "units")
+        ),
+    }
+
+
+# Our field → accepted header names (already normalized). Amazon's template names first.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "asin": ("asin",),
+    "ean": ("ean", "external id", "vendor product id", "ean upc", "gtin", "ean code", "upc"),
+    "title": ("title", "product title", "product name", "item name", "description"),
+    "unit_cost": ("unit cost", "cost", "cost price", "net cost", "unit price", "price"),
+    "currency": ("currency", "currency code"),
+    **_stage_names(1),
+    **_stage_names(2),
+    "approved": ("approved", "approve", "approval"),
+    "comment": ("comment", "comments", "remark", "remarks", "note", "notes"),
+}
+LABELS: dict[str, str] = {
+    "asin": "ASIN",
+    "ean": "EAN",
+    "title": "Title",
+    "unit_cost": "Unit cost",
+    "currency": "Currency",
+    "stage1_from": "Stage 1 start",
+    "stage1_to": "Stage 1 end",
+    "stage1_qty": "Stage 1 quantity",
+    "stage2_from": "Stage 2 start",
+    "stage2_to": "Stage 2 end",
+    "stage2_qty": "Stage 2 quantity",
+    "approved": "Approved",
+    "comment": "Comment",
+}
+REQUIRED = ("unit_cost", "currency", "stage1_from", "stage1_to", "stage1_qty")
+STAGE2 = ("stage2_from", "stage2_to", "stage2_qty")
+_BY_NAME = {name: field for field, names in COLUMNS.items() for name in names}
+
+
+class WorkbookError(ShopCtrlError):
+    """The upload is not an offer sheet we can read; nothing was imported."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="file")
+
+
+@dataclass(frozen=True)
+class OfferSheet:
+    sheet_name: str
+    header_row: int  # 1-based, as Excel numbers rows
+    columns: dict[str, int]  # field → 0-based column index
+    rows: list[tuple[int, tuple[Any, ...]]]  # (sheet row number, cells) of non-empty rows
+
+
+def normalize_header(value: Any) -> str:
+    """'Unit Cost (EUR)' → 'unit cost'; 'Delivery_Window-1 Start' → 'delivery window 1 start'."""
+    text = re.sub(r"\(.*?\)|\[.*?\]", " ", str(value or "")).lower()
+    text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)  # 'stage1' → 'stage 1'
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def header_columns(cells: Sequence[Any]) -> tuple[dict[str, int], list[str]]:
+    """{field: column index} of a header row, and the fields named by more than one column."""
+    columns: dict[str, int] = {}
+    twice: list[str] = []
+    for index, cell in enumerate(cells):
+        field = _BY_NAME.get(normalize_header(cell))
+        if field is None:
+            continue
+        if field in columns:
+            twice.append(field)
+        else:
+            columns[field] = index
+    return columns, twice
+
+
+def missing_columns(columns: dict[str, int]) -> list[str]:
+    """Labels of the required columns the header lacks (empty when it has them all)."""
+    missing = [LABELS[f] for f in REQUIRED if f not in columns]
+    if "ean" not in columns and "asin" not in columns:
+        missing.insert(0, "EAN or ASIN")
+    if any(f in columns for f in STAGE2):
+        missing += [LABELS[f] for f in STAGE2 if f not in columns]
+    return missing
+
+
+def _open(content: bytes):
+    if not content:
+        raise WorkbookError("The file is empty.")
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
+        raise WorkbookError(
+            "This is an old Excel 97–2003 (.xls) file: open it in Excel and save it as .xlsx."
+        )
+    if not content.startswith(b"PK"):
+        raise WorkbookError("This is not an Excel workbook (.xlsx). Upload Amazon's offer file.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+        if unzipped > MAX_UNZIPPED_BYTES:  # a "zip bomb", or far more than an offer
+            raise WorkbookError("This workbook is far too large for an offer file.")
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError):
+        raise WorkbookError(
+            "This file could not be read as an Excel workbook (.xlsx): it is damaged or of "
+            "another kind. Upload Amazon's offer file."
+        ) from None
+
+
+def _find_header(worksheet) -> tuple[int, dict[str, int], list[str]] | None:
+    rows = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+    for number, cells in enumerate(rows, start=1):
+        columns, twice = header_columns(cells)
+        if len(columns) >= MIN_HEADER_MATCHES:
+            return number, columns, twice
+    return None
+
+
+def _data_rows(worksheet, header_row: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    rows = worksheet.iter_rows(min_row=header_row + 1, values_only=True)
+    for number, cells in enumerate(rows, start=header_row + 1):
+        if not all(_is_blank(cell) for cell in cells):
+            yield number, cells
+
+
+def read_offer_sheet(content: bytes) -> OfferSheet:
+    """The offer sheet of an xlsx workbook: the first sheet (the active one first) whose
+    first rows hold a header naming at least three known columns.
+
+    Raises WorkbookError for a file that is not a readable xlsx, has no header row, lacks
+    required columns, names a column twice, or has no data rows.
+    """
+    workbook = _open(content)
+    try:
+        sheets = [workbook.active, *(ws for ws in workbook.worksheets if ws != workbook.active)]
+        for worksheet in sheets:
+            if worksheet is None or not hasattr(worksheet, "iter_rows"):
+                continue  # a chart sheet
+            worksheet.reset_dimensions()  # some writers store wrong dimensions
+            found = _find_header(worksheet)
+            if found is None:
+                continue
+            header_row, columns, twice = found
+            if twice:
+                names = ", ".join(sorted({LABELS[f] for f in twice}))
+                raise WorkbookError(f"Row {header_row} names these columns twice: {names}.")
+            missing = missing_columns(columns)
+            if missing:
+                raise WorkbookError(
+                    f"The header (row {header_row} of sheet “{worksheet.title}”) lacks these "
+                    f"columns: {', '.join(missing)}."
+                )
+            rows = []
+            for row in _data_rows(worksheet, header_row):
+                rows.append(row)
+                if len(rows) > MAX_DATA_ROWS:
+                    raise WorkbookError(
+                        f"The sheet has more than {MAX_DATA_ROWS:,} rows; split the offer."
+                    )
+            if not rows:
+                raise WorkbookError(
+                    f"The sheet “{worksheet.title}” has a header but no rows of products."
+                )
+            return OfferSheet(worksheet.title, header_row, columns, rows)
+        if all(_is_empty(ws) for ws in sheets if hasattr(ws, "iter_rows")):
+            raise WorkbookError("The workbook is empty: it has no header and no rows.")
+        expected = ", ".join(LABELS[f] for f in ("asin", "ean", "unit_cost", *REQUIRED[1:]))
+        raise WorkbookError(
+            f"No header row found: none of the first {HEADER_SEARCH_ROWS} rows names the "
+            f"offer's columns ({expected}, and optionally Title, Stage 2 …, Approved, Comment)."
+        )
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError):
+        raise WorkbookError(
+            "This workbook could not be read: a sheet is damaged. Save it again in Excel."
+        ) from None
+    finally:
+        workbook.close()
+
+
+def _is_empty(worksheet) -> bool:
+    cells = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+    return all(_is_blank(cell) for row in cells for cell in row)
+
+
+# --- Cells --------------------------------------------------------------------------------
+# Each converter returns the value, or raises CellError with a message a person can act on.
+
+
+class CellError(ValueError):
+    pass
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an id typed as a number
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _shown(value: Any) -> str:
+    text = cell_text(value)
+    return f"“{text[:40]}…”" if len(text) > 40 else f"“{text}”"
+
+
+def cell_decimal(value: Any, *, places: int = 4) -> Decimal:
+    """A non-negative amount: a number cell, or text such as '12.50', '12,50', '1.234,50'."""
+    if isinstance(value, bool):
+        raise CellError(f"{_shown(value)} is not an amount")
+    if isinstance(value, int | float):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        text = re.sub(r"[\s\u00a0€$£]", "", cell_text(value))
+        if "," in text and "." in text:  # the last separator is the decimal point
+            text = (
+                text.replace(".", "").replace(",", ".")
+                if text.rfind(",") > text.rfind(".")
+                else text.replace(",", "")
+            )
+        else:
+            text = text.replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise CellError(f"{_shown(value)} is not an amount") from None
+    if not number.is_finite() or number < 0:
+        raise CellError(f"{_shown(value)} is not an amount of 0 or more")
+    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if number >= Decimal(10) ** 8:
+        raise CellError(f"{_shown(value)} is too large")
+    return number
+
+
+def cell_quantity(value: Any) -> int:
+    """A whole number of units, 0 or more: 12, 12.0, '1,200', '1 200'."""
+    if isinstance(value, bool):
+        raise CellError(f"{_shown(value)} is not a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(f"{_shown(value)} is not a whole number")
+        value = int(value)
+    if isinstance(value, int):
+        number = value
+    else:
+        text = re.sub(r"[\s\u00a0]", "", cell_text(value))
+        if re.fullmatch(r"\d{1,3}([,.]\d{3})+", text):
+            text = re.sub(r"[,.]", "", text)
+        elif re.fullmatch(r"\d+\.0+", text):
+            text = text.split(".")[0]
+        if not text.isdigit():
+            raise CellError(f"{_shown(value)} is not a whole number")
+        number = int(text)
+    if number < 0:
+        raise CellError(f"{_shown(value)} is below 0")
+    if number > 2_000_000_000:
+        raise CellError(f"{_shown(value)} is too large")
+    return number
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y")
+
+
+def cell_date(value: Any) -> date:
+    """A date cell, an Excel serial number, or text as 2026-12-01, 01.12.2026 or 01/12/2026
+    (day first, as Amazon's EU files write it)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2_958_466:  # 1900-01-01 … 9999-12-31
+            return from_excel(value).date()
+        raise CellError(f"{_shown(value)} is not a date")
+    text = cell_text(value)
+    if re.match(r"\d{4}-\d{2}-\d{2}[T ]", text):
+        text = text[:10]  # an ISO date with a time
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise CellError(f"{_shown(value)} is not a date (write it as 2026-12-01 or 01.12.2026)")
+
+
+_YES = frozenset({"yes", "y", "true", "1", "x", "ja", "j", "oui", "si", "sí"})
+_NO = frozenset({"no", "n", "false", "0", "nein", "non"})
+
+
+def cell_yes_no(value: Any) -> bool | None:
+    """Approved: yes → True, no → False, blank → None (not decided)."""
+    if isinstance(value, bool):
+        return value
+    text = cell_text(value).lower()
+    if not text:
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise CellError(f"{_shown(value)} is neither yes nor no")

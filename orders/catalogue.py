@@ -1,0 +1,217 @@
+"""The shop's product catalogue: filled from order rows in bulk, edited on the Products page.
+
+EANs and ASINs are unique per shop (partial unique constraints, blank allowed), so a fill is
+an insert that skips what is already known: running it twice adds nothing the second time.
+"""
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from orders.models import OrderRow, Product
+from shopctrl.errors import ShopCtrlError
+from shops.audit import audit_record, diff, snapshot
+from shops.models import Shop
+
+logger = logging.getLogger(__name__)
+
+PRODUCT_FIELDS = ("ean", "asin", "sku", "title")
+# Order rows handed to one products_fill_from_rows call by products_fill_from_orders: the
+# IN lists of its lookup stay a size PostgreSQL plans well.
+FILL_CHUNK = 2_000
+# Which form field a violated constraint concerns (see Product.Meta.constraints).
+_CONSTRAINT_FIELDS = {"ean_taken": "ean", "asin_taken": "asin", "no_identifier": None}
+
+
+def normalize_ean(value: Any) -> str:
+    """An EAN as stored: digits as text, no spaces (a spreadsheet may hand a number)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "".join(str(value or "").split())
+
+
+def normalize_asin(value: Any) -> str:
+    return "".join(str(value or "").split()).upper()
+
+
+def products_fill_from_rows(shop: Shop, rows: Iterable[tuple[str, str, str]]) -> int:
+    """Add the products that (EAN, ASIN, title) rows name and the catalogue lacks.
+
+    Side effects: inserts Product rows (`bulk_create(ignore_conflicts=True)`, i.e. INSERT ...
+    ON CONFLICT DO NOTHING) for rows whose EAN and ASIN are both unknown; on a product found
+    by one id whose other id is blank, fills that id when no other product has it. Never
+    changes a title, SKU or an id already set. One lookup query, then at most one INSERT
+    and one UPDATE: no statement per row, so importers may call it once per page.
+
+    Idempotency key: the shop's EAN and ASIN (unique per shop). A second run finds every
+    product and writes nothing. Returns how many products it created or completed (under
+    a concurrent fill of the same ids, a row skipped by the database still counts).
+    Rows without EAN and ASIN, or with ids longer than the fields allow, are ignored.
+    Callers own the transaction.
+    """
+    pairs: dict[tuple[str, str], str] = {}
+    for ean, asin, title in rows:
+        ean, asin = normalize_ean(ean), normalize_asin(asin)
+        if len(ean) > 14:
+            ean = ""
+        if len(asin) > 10:
+            asin = ""
+        if ean or asin:
+            pairs.setdefault((ean, asin), (title or "")[:250])
+    if not pairs:
+        return 0
+    eans = {ean for ean, _ in pairs if ean}
+    asins = {asin for _, asin in pairs if asin}
+    # Each arm repeats its partial index's predicate so PostgreSQL can use the index.
+    known = (
+        Product.objects.filter(
+            (Q(ean__in=eans) & ~Q(ean="")) | (Q(asin__in=asins) & ~Q(asin="")), shop=shop
+        )
+        .only("id", "ean", "asin")
+        .order_by()
+    )
+    by_ean: dict[str, Product] = {p.ean: p for p in known if p.ean}
+    by_asin: dict[str, Product] = {p.asin: p for p in known if p.asin}
+    new: list[Product] = []
+    completed: dict[int, Product] = {}
+    for (ean, asin), title in pairs.items():
+        found_by_ean = by_ean.get(ean) if ean else None
+        found_by_asin = by_asin.get(asin) if asin else None
+        if found_by_ean is None and found_by_asin is None:
+            product = Product(shop=shop, ean=ean, asin=asin, title=title)
+            new.append(product)
+        elif found_by_asin is None and asin and not found_by_ean.asin:
+            product = found_by_ean
+            product.asin = asin
+        elif found_by_ean is None and ean and not found_by_asin.ean:
+            product = found_by_asin
+            product.ean = ean
+        else:
+            continue  # known, or the other id belongs to another product: leave both alone
+        if product.pk is not None:
+            completed[product.pk] = product
+        if product.ean:
+            by_ean.setdefault(product.ean, product)
+        if product.asin:
+            by_asin.setdefault(product.asin, product)
+    # One order for every writer: two imports of the same shop that insert overlapping
+    # products wait for each other in the same sequence instead of deadlocking.
+    new.sort(key=lambda product: (product.ean, product.asin))
+    Product.objects.bulk_create(new, batch_size=1_000, ignore_conflicts=True)
+    if completed:
+        now = timezone.now()
+        for product in completed.values():
+            product.updated_at = now
+        try:
+            with transaction.atomic():  # a savepoint: a clash must not abort the caller
+                Product.objects.bulk_update(
+                    sorted(completed.values(), key=lambda product: product.pk),
+                    ["ean", "asin", "updated_at"],
+                    batch_size=1_000,
+                )
+        except IntegrityError:
+            # Another transaction took one of these ids since our lookup; the next fill
+            # sees it and completes the rest.
+            logger.warning("Product fill for shop %s skipped completing ids: a clash", shop.pk)
+            return len(new)
+    return len(new) + len(completed)
+
+
+@transaction.atomic
+def products_fill_from_orders(*, actor: AbstractBaseUser, shop: Shop) -> int:
+    """Add to the catalogue every product the shop's order rows name (the "Fill from
+    orders" button).
+
+    Side effects: as `products_fill_from_rows`, over each distinct (EAN, ASIN) of the shop's
+    order rows (any title of theirs); one audit entry with the count. Idempotent: a second
+    run adds nothing. Returns the number of products created or completed.
+    """
+    distinct = (
+        OrderRow.objects.filter(order__shop=shop)
+        .exclude(ean="", asin="")
+        .values_list("ean", "asin")
+        .annotate(title=Max("title"))
+        .order_by()
+    )
+    total = 0
+    chunk: list[tuple[str, str, str]] = []
+    for row in distinct.iterator(chunk_size=FILL_CHUNK):
+        chunk.append(row)
+        if len(chunk) == FILL_CHUNK:
+            total += products_fill_from_rows(shop, chunk)
+            chunk = []
+    total += products_fill_from_rows(shop, chunk)
+    audit_record(
+        actor=actor,
+        shop=shop,
+        action="product.fill_from_orders",
+        target=shop,
+        changes={"products": total},
+    )
+    return total
+
+
+def _save(product: Product) -> None:
+    try:
+        product.full_clean()
+    except ValidationError as exc:
+        error = next(iter(exc.error_dict.values()))[0] if hasattr(exc, "error_dict") else exc
+        field = next(iter(exc.error_dict)) if hasattr(exc, "error_dict") else None
+        field = _CONSTRAINT_FIELDS.get(error.code, field)
+        raise ShopCtrlError(error.messages[0], field=None if field == "__all__" else field) from exc
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError as exc:  # the same id saved concurrently, after our check
+        raise ShopCtrlError("Another product of this shop has this EAN or ASIN.") from exc
+
+
+@transaction.atomic
+def product_create(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any]) -> Product:
+    """Add a product by hand. Side effects: one Product and an audit entry. Refuses an EAN
+    or ASIN another product of the shop has (ShopCtrlError naming the field)."""
+    product = Product(shop=shop, **_cleaned(values))
+    _save(product)
+    audit_record(
+        actor=actor,
+        shop=shop,
+        action="product.create",
+        target=product,
+        changes=snapshot(product, PRODUCT_FIELDS),
+    )
+    return product
+
+
+@transaction.atomic
+def product_update(*, actor: AbstractBaseUser, product: Product, values: dict[str, Any]) -> Product:
+    """Change a product's ids or title. Side effects: saves it and writes an audit entry
+    with the changed fields (none when nothing changed)."""
+    before = snapshot(product, PRODUCT_FIELDS)
+    for name, value in _cleaned(values).items():
+        setattr(product, name, value)
+    changes = diff(before, snapshot(product, PRODUCT_FIELDS))
+    if changes:
+        _save(product)
+        audit_record(
+            actor=actor,
+            shop=product.shop,
+            action="product.update",
+            target=product,
+            changes=changes,
+        )
+    return product
+
+
+def _cleaned(values: dict[str, Any]) -> dict[str, str]:
+    return {
+        "ean": normalize_ean(values.get("ean")),
+        "asin": normalize_asin(values.get("asin")),
+        "sku": (values.get("sku") or "").strip(),
+        "title": (values.get("title") or "").strip(),
+    }
