@@ -40,6 +40,7 @@ ORDER_SYNC_FIELDS = [
     "history_to",
     "acknowledgeable_statuses",
     "auto_acknowledge_bulk_buy",
+    "auto_acknowledge_rule",
     "ack_warn_hours",
     "ack_stuck_after_minutes",
 ]

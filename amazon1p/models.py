@@ -77,6 +77,16 @@ class AmazonConnection(models.Model):
     history_to = models.DateField(null=True, blank=True)
     acknowledgeable_statuses = models.ManyToManyField(OrderStatus, blank=True, related_name="+")
     auto_acknowledge_bulk_buy = models.BooleanField(default=False)
+    auto_acknowledge_rule = models.CharField(
+        "Acknowledge automatically",
+        max_length=20,
+        choices=[
+            ("off", "No"),
+            ("stock_and_cost", "When every line is in stock at the agreed cost"),
+        ],
+        default="off",
+        help_text="Checked against the Products catalogue (stock and agreed net cost).",
+    )
     ack_warn_hours = models.PositiveSmallIntegerField(
         "Warn this many hours before an acknowledgement is due",
         default=4,

@@ -58,6 +58,7 @@ SETTINGS_AUDITED = (
     "history_from",
     "history_to",
     "auto_acknowledge_bulk_buy",
+    "auto_acknowledge_rule",
     "ack_warn_hours",
     "ack_stuck_after_minutes",
     "offer_expiry_alert_days",

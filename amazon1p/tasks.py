@@ -11,6 +11,7 @@ from amazon1p.acknowledgements.outbox import (
     acknowledgement_send,
     acknowledgements_idle,
 )
+from amazon1p.acknowledgements.rules import RULE_STOCK_AND_COST, acknowledge_by_rule
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AckStatus, AmazonConnection, SyncKind
 from amazon1p.spapi.errors import AmazonTransientError
@@ -137,3 +138,13 @@ def pick_inbox_process_task() -> int:
     from amazon1p.acknowledgements.picks import pick_inbox_process
 
     return len(pick_inbox_process(directory=settings.PICK_INBOX_DIR))
+
+
+@shared_task(name="amazon1p.tasks.acknowledgements_by_rule")
+def acknowledgements_by_rule_task() -> int:
+    """Beat job: apply each shop's automatic-acknowledgement rule to its New POs. Safe to
+    overlap with itself (see `acknowledge_by_rule`). Returns how many POs it acknowledged."""
+    connections = AmazonConnection.objects.filter(
+        enabled=True, acknowledge_orders=True, auto_acknowledge_rule=RULE_STOCK_AND_COST
+    )
+    return sum(len(acknowledge_by_rule(connection).acknowledged) for connection in connections)

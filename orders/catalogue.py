@@ -21,7 +21,7 @@ from shops.models import Shop
 
 logger = logging.getLogger(__name__)
 
-PRODUCT_FIELDS = ("ean", "asin", "sku", "title")
+PRODUCT_FIELDS = ("ean", "asin", "sku", "title", "stock_quantity", "agreed_cost")
 # Order rows handed to one products_fill_from_rows call by products_fill_from_orders: the
 # IN lists of its lookup stay a size PostgreSQL plans well.
 FILL_CHUNK = 2_000
@@ -208,10 +208,12 @@ def product_update(*, actor: AbstractBaseUser, product: Product, values: dict[st
     return product
 
 
-def _cleaned(values: dict[str, Any]) -> dict[str, str]:
+def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "ean": normalize_ean(values.get("ean")),
         "asin": normalize_asin(values.get("asin")),
         "sku": (values.get("sku") or "").strip(),
         "title": (values.get("title") or "").strip(),
+        "stock_quantity": values.get("stock_quantity"),
+        "agreed_cost": values.get("agreed_cost"),
     }

@@ -94,6 +94,17 @@ class ProductForm(forms.Form):
     )
     sku = forms.CharField(label="SKU", max_length=64, required=False)
     title = forms.CharField(max_length=250, required=False)
+    stock_quantity = forms.IntegerField(
+        label="Stock (eaches)", min_value=0, required=False, help_text="Available to promise."
+    )
+    agreed_cost = forms.DecimalField(
+        label="Agreed net cost",
+        min_value=0,
+        max_digits=12,
+        decimal_places=4,
+        required=False,
+        help_text="Per each, as agreed with Amazon.",
+    )
 
 
 class ProductSearchForm(forms.Form):

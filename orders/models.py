@@ -200,6 +200,19 @@ class Product(models.Model):
     asin = models.CharField("ASIN", max_length=10, blank=True)
     sku = models.CharField("SKU", max_length=64, blank=True)
     title = models.CharField(max_length=250, blank=True)
+    # What rule-based acknowledgement checks (amazon1p/acknowledgements/rules.py); empty
+    # means unknown, and an unknown value never confirms a line.
+    stock_quantity = models.PositiveIntegerField(
+        "Stock (eaches)", null=True, blank=True, help_text="Available to promise."
+    )
+    agreed_cost = models.DecimalField(
+        "Agreed net cost",
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Per each, as agreed with Amazon.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

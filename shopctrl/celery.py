@@ -33,6 +33,10 @@ app.conf.beat_schedule = {
         "task": "amazon1p.tasks.acknowledgements_watchdog",
         "schedule": crontab(minute="*"),
     },
+    "amazon1p-acknowledgements-by-rule": {
+        "task": "amazon1p.tasks.acknowledgements_by_rule",
+        "schedule": crontab(minute="2-59/5"),  # just after the new-orders sync
+    },
     "amazon1p-acknowledgement-deadlines": {
         "task": "amazon1p.tasks.acknowledgement_deadlines",
         "schedule": crontab(minute="*/10"),

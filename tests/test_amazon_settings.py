@@ -48,6 +48,7 @@ def form_data(shop, connection, **overrides) -> dict:
         "offer_link_min_days_ahead": "30",
         "ack_stuck_after_minutes": "30",
         "ack_warn_hours": "4",
+        "auto_acknowledge_rule": "off",
         "pallet_weight_kg": "25",
         "carton_weight_kg": "0.5",
         "gs1_company_prefix": "4012345",

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from amazon1p.acknowledgements.forms import AcknowledgementLinesForm
+from amazon1p.acknowledgements.rules import order_rule_findings
 from amazon1p.acknowledgements.services import acknowledgement_blocker
 from amazon1p.models import Acknowledgement, AmazonConnection, AmazonPurchaseOrder
 from orders.models import Order
@@ -25,6 +26,7 @@ class AcknowledgementPanel:
     blocker: str
     form: AcknowledgementLinesForm | None
     due_at: datetime | None = None  # Amazon's deadline, while an acknowledgement is owed
+    rule_findings: list[str] | None = None  # why the automatic rule held this order
 
     @property
     def overdue(self) -> bool:
@@ -55,4 +57,7 @@ def acknowledgement_panel(
     due_at = (
         AmazonPurchaseOrder.objects.filter(order=order).values_list("ack_due_at", flat=True).first()
     )
-    return AcknowledgementPanel(acks, in_flight, can, blocker, form if can else None, due_at)
+    findings = order_rule_findings(order, connection) if connection and not acks else None
+    return AcknowledgementPanel(
+        acks, in_flight, can, blocker, form if can else None, due_at, findings
+    )

@@ -47,7 +47,7 @@ def api(sim):
         yield client
 
 
-_USED: set[str] = set()  # POs an earlier test acknowledged (the simulator remembers)
+USED_PO_NUMBERS: set[str] = set()  # POs an earlier test acknowledged (the simulator remembers)
 
 
 def fresh_order(shop, *, where=lambda po: True) -> Order:
@@ -57,8 +57,8 @@ def fresh_order(shop, *, where=lambda po: True) -> Order:
 
     pos = AmazonPurchaseOrder.objects.filter(shop=shop, state="New").select_related("order")
     for apo in pos.order_by("po_number"):
-        if apo.po_number not in _USED and where(parse_purchase_order(apo.raw)):
-            _USED.add(apo.po_number)
+        if apo.po_number not in USED_PO_NUMBERS and where(parse_purchase_order(apo.raw)):
+            USED_PO_NUMBERS.add(apo.po_number)
             return apo.order
     raise AssertionError("no fresh New PO fits")
 
