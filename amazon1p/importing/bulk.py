@@ -77,6 +77,34 @@ def copy_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence[Any]]
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
 
 
+def rows_by_number(
+    model: type, shop_id: int, column: str, numbers: Sequence[str], fields: Sequence[str]
+) -> list[tuple]:
+    """`fields` of the shop's rows of `model` whose `column` is one of `numbers`.
+
+    On PostgreSQL: one index probe per number (a LATERAL lookup, LIMIT 1 as `column` is
+    unique per shop), whatever the statistics say. A plain `column IN (...)`, or a join, did
+    not: during a bulk import the statistics lag (a new shop "has 46 orders"), and PostgreSQL
+    read every order of the shop for each page instead — 20 ms at 20,000 orders, growing
+    with the shop.
+    """
+    if not numbers:
+        return []
+    if connection.vendor != "postgresql":
+        rows = model.objects.filter(shop_id=shop_id, **{f"{column}__in": list(numbers)})
+        return list(rows.values_list(*fields))
+    quote = connection.ops.quote_name
+    selected = ", ".join(quote(name) for name in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.* FROM unnest(%s::text[]) AS wanted(value) CROSS JOIN LATERAL "
+            f"(SELECT {selected} FROM {quote(model._meta.db_table)} "
+            f"WHERE shop_id = %s AND {quote(column)} = wanted.value LIMIT 1) t",
+            [list(numbers), shop_id],
+        )
+        return cursor.fetchall()
+
+
 _ORDER_COLUMNS = (
     "shop_id",
     "number",
@@ -133,9 +161,7 @@ def create_orders(shop: Shop, ctx: MappingContext, mapped: Sequence[OrderValues]
 
     copy_rows(Order, _ORDER_COLUMNS, (order_row(v) for v in mapped))
     ids = dict(
-        Order.objects.filter(shop=shop, number__in=[v.number for v in mapped]).values_list(
-            "number", "id"
-        )
+        rows_by_number(Order, shop.pk, "number", [v.number for v in mapped], ("number", "id"))
     )
     copy_rows(
         OrderRow,

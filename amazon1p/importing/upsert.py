@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from amazon1p.acknowledgements.deadlines import due_after_import
-from amazon1p.importing.bulk import copy_rows, create_orders
+from amazon1p.importing.bulk import copy_rows, create_orders, rows_by_number
 from amazon1p.importing.merge import history_apply, map_old, update_order
 from amazon1p.importing.order_mapping import (
     MappingContext,
@@ -61,11 +61,9 @@ StoredRow = Mapping[str, Any]  # id, po_number, content_hash, order_id, is_malfo
 
 def stored_purchase_orders(shop: Shop, numbers: Iterable[str]) -> dict[str, StoredRow]:
     """What is stored of these POs, by number: the rows that decide new, changed, unchanged."""
-    rows = AmazonPurchaseOrder.objects.filter(shop=shop, po_number__in=list(numbers))
-    return {
-        row["po_number"]: row
-        for row in rows.values("id", "po_number", "content_hash", "order_id", "is_malformed")
-    }
+    names = ("id", "po_number", "content_hash", "order_id", "is_malformed")
+    rows = rows_by_number(AmazonPurchaseOrder, shop.pk, "po_number", list(numbers), names)
+    return {row[1]: dict(zip(names, row, strict=True)) for row in rows}
 
 
 def unchanged_numbers(stored: Mapping[str, StoredRow], digests: Mapping[str, Digest]) -> set[str]:
@@ -157,11 +155,12 @@ def purchase_orders_upsert(
             _store_malformed(shop, [bad], result)
 
     fresh = [v for n, v in mapped.items() if n not in existing or not existing[n]["order_id"]]
-    taken = set(
-        Order.objects.filter(shop=shop, number__in=[v.number for v in fresh]).values_list(
-            "number", flat=True
+    taken = {
+        number
+        for (number,) in rows_by_number(
+            Order, shop.pk, "number", [v.number for v in fresh], ("number",)
         )
-    )
+    }
     created = create_orders(shop, ctx, [v for v in fresh if v.number not in taken])
     linked = {
         o.number: o for o in Order.objects.filter(shop=shop, number__in=taken)
@@ -218,20 +217,26 @@ def purchase_orders_upsert(
         # Version 1 copies the stored payload inside PostgreSQL: no second parse of the JSON.
         version = AmazonPurchaseOrderVersion._meta.db_table
         apo = AmazonPurchaseOrder._meta.db_table
-        numbers = ", ".join(["%s"] * len(fresh_pos))  # a page: at most a few hundred
+        received = AmazonPurchaseOrderVersion._meta.get_field("received_at").get_db_prep_save(
+            now, connection
+        )
+        if connection.vendor == "postgresql":  # an index probe per PO (see rows_by_number)
+            source = (
+                "unnest(%s::text[]) AS wanted(value) CROSS JOIN LATERAL (SELECT id, "
+                f"content_hash, raw FROM {apo} WHERE shop_id = %s "
+                "AND po_number = wanted.value LIMIT 1) t"
+            )
+            params = [received, fresh_pos, shop.pk]
+        else:
+            numbers = ", ".join(["%s"] * len(fresh_pos))  # a page: at most a few hundred
+            source = f"{apo} t WHERE t.shop_id = %s AND t.po_number IN ({numbers})"
+            params = [received, shop.pk, *fresh_pos]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {version} "
                 "(purchase_order_id, version, received_at, content_hash, raw, diff) "
-                f"SELECT id, 1, %s, content_hash, raw, '[]' FROM {apo} "
-                f"WHERE shop_id = %s AND po_number IN ({numbers})",
-                [
-                    AmazonPurchaseOrderVersion._meta.get_field("received_at").get_db_prep_save(
-                        now, connection
-                    ),
-                    shop.pk,
-                    *fresh_pos,
-                ],
+                f"SELECT t.id, 1, %s, t.content_hash, t.raw, '[]' FROM {source}",
+                params,
             )
     for v in fresh:
         if v.number not in linked:
