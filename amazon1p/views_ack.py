@@ -80,4 +80,9 @@ def acknowledgement_status(request: HttpRequest, shop_id: int, order_id: int) ->
         order, may_acknowledge=Perm.ORDERS_ACKNOWLEDGE in request.shop_permissions
     )
     context = {"shop": order.shop, "order": order, "acknowledgement": panel}
-    return render(request, "amazon1p/_order_acknowledgement.html", context)
+    response = render(request, "amazon1p/_order_acknowledgement.html", context)
+    if request.htmx and not panel.in_flight:
+        # The poll that sees Amazon's verdict reloads the page once: the order's status (and
+        # its deadline) changed with it, not only this panel.
+        response["HX-Refresh"] = "true"
+    return response

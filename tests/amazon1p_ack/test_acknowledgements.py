@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection as db_connection
+from django.urls import reverse
 from django.utils import timezone
 
 from amazon1p.acknowledgements import outbox
@@ -271,3 +272,20 @@ def test_two_workers_sending_the_same_acknowledgement_send_it_once(
     assert acknowledgement_posts(sim, order.number) == 1
     with client_for(sim) as client:
         assert deliver(ack, client).status == AckStatus.SUCCESS
+
+
+def test_status_panel_polls_while_in_flight_and_reloads_the_page_once_decided(
+    connected, shop, admin_user, admin_client, api
+):
+    order = fresh_order(shop)
+    ack = acknowledgement_request(actor=admin_user, order=order)
+    url = reverse("amazon1p:acknowledgement-status", args=[shop.pk, order.pk])
+
+    polling = admin_client.get(url, headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 2s"' in polling.content.decode()
+    assert "HX-Refresh" not in polling.headers
+
+    deliver(ack, api)
+    decided = admin_client.get(url, headers={"HX-Request": "true"})
+    assert decided.headers["HX-Refresh"] == "true"
+    assert 'data-ack-status="success"' in decided.content.decode()
