@@ -45,6 +45,10 @@ app.conf.beat_schedule = {
         "task": "amazon1p.tasks.pick_inbox_process",
         "schedule": crontab(minute="*"),
     },
+    "bulkbuy-offers-expiry": {
+        "task": "bulkbuy.tasks.offers_expiry_alert",
+        "schedule": crontab(minute=7),  # hourly
+    },
     "amazon1p-sync-missing": {
         "task": "amazon1p.tasks.amazon1p_sync_due",
         "schedule": crontab(hour=4, minute=41),
