@@ -49,6 +49,9 @@ class Offer(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(
+        default=1, help_text="Bumped by every approval step; stale forms and files are refused."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -75,6 +78,15 @@ class OfferRow(models.Model):
     stage2_qty = models.PositiveIntegerField(null=True, blank=True)
     approved = models.BooleanField(null=True, blank=True, help_text="Yes, no, or not decided.")
     comment = models.TextField(blank=True)
+    # Quantities each stage can supply per delivery stage: None = pending, 0 = none.
+    manufacture_qty1 = models.PositiveIntegerField(null=True, blank=True)
+    manufacture_qty2 = models.PositiveIntegerField(null=True, blank=True)
+    warehouse_qty1 = models.PositiveIntegerField(null=True, blank=True)
+    warehouse_qty2 = models.PositiveIntegerField(null=True, blank=True)
+    # db_default: the import writes rows with COPY, which knows no Python defaults.
+    changed_revision = models.PositiveIntegerField(
+        db_default=0, help_text="Offer revision of the last approval-stage change to this row."
+    )
 
     class Meta:
         ordering = ["row_number"]
@@ -109,3 +121,66 @@ class OfferRow(models.Model):
     @property
     def line_value(self):
         return self.unit_cost * self.quantity
+
+
+# --- Approval stages ----------------------------------------------------------------------
+# Offer.status is the stage the offer waits in: commerce → manufacture → warehouse →
+# completed. A freshly imported (draft) offer waits for Commerce. OfferRow.approved is
+# Commerce's decision (the file's Approved column seeds it).
+
+
+class OfferStage(models.TextChoices):
+    COMMERCE = "commerce", "Commerce"
+    MANUFACTURE = "manufacture", "Manufacture"
+    WAREHOUSE = "warehouse", "Warehouse"
+
+
+class OfferEventAction(models.TextChoices):
+    DECIDE = "decide", "Rows decided"
+    QUANTITIES = "quantities", "Quantities entered"
+    UPLOAD = "upload", "Stage file uploaded"
+    APPROVE = "approve", "Stage approved"
+    REVOKE = "revoke", "Approval revoked"
+    COMPLETE = "complete", "Offer completed"
+
+
+class OfferStageLook(models.Model):
+    """The offer revision a stage's approver last worked on: rows changed since then are
+    highlighted for that stage."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="stage_looks")
+    stage = models.CharField(max_length=16, choices=OfferStage.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    revision = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "stage"], name="uniq_offer_stage_look")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} {self.stage} @{self.revision}"
+
+
+class OfferEvent(models.Model):
+    """One step of an offer's approval: who, when, as which stage, what changed."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    stage = models.CharField(max_length=16, choices=OfferStage.choices)
+    action = models.CharField(max_length=16, choices=OfferEventAction.choices)
+    revision = models.PositiveIntegerField(help_text="The offer's revision after this step.")
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["offer", "-at", "-id"], name="offer_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id} {self.action} by {self.user_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bulkbuy import views
+from bulkbuy import views, views_stages
 
 app_name = "bulkbuy"
 
@@ -9,4 +9,11 @@ urlpatterns = [
     path("upload/", views.offer_upload, name="offer-upload"),
     path("<int:pk>/", views.offer_detail, name="offer-detail"),
     path("<int:pk>/file/", views.offer_file, name="offer-file"),
+    path("<int:pk>/stages/", views_stages.offer_stages, name="offer-stages"),
+    path("<int:pk>/stage/rows/", views_stages.offer_stage_rows, name="offer-rows"),
+    path("<int:pk>/stage/approve/", views_stages.offer_stage_approve, name="offer-approve"),
+    path("<int:pk>/stage/revoke/", views_stages.offer_stage_revoke, name="offer-revoke"),
+    path("<int:pk>/stage/file/", views_stages.offer_stage_file, name="offer-stagefile"),
+    path("<int:pk>/stage/upload/", views_stages.offer_stage_upload, name="offer-stageupload"),
+    path("<int:pk>/complete/", views_stages.offer_complete, name="offer-complete"),
 ]

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -341,3 +341,124 @@ def cell_yes_no(value: Any) -> bool | None:
     if text in _NO:
         return False
     raise CellError(f"{_shown(value)} is neither yes nor no")
+
+
+# --- Stage files --------------------------------------------------------------------------
+# A stage's rows to fill in offline. The head names the offer, the stage and the revision it
+# was written at; an upload of a file older than the offer's current revision is refused.
+
+STAGE_FILE_HEAD_ROWS = 4  # Offer, Stage, Revision, blank; the header follows
+STAGE_FILE_HEADERS = (
+    "Row",
+    "EAN",
+    "ASIN",
+    "Title",
+    "Offer qty 1",
+    "Offer qty 2",
+    "Approved qty 1",
+    "Approved qty 2",
+    "Quantity 1",
+    "Quantity 2",
+)
+
+
+@dataclass(frozen=True)
+class StageFileRow:
+    row_number: int
+    ean: str
+    asin: str
+    title: str
+    offer_qty1: int
+    offer_qty2: int | None
+    approved_qty1: int | None  # the earlier stage's quantity (Manufacture's for Warehouse)
+    approved_qty2: int | None
+    qty1: int | None
+    qty2: int | None
+
+
+@dataclass(frozen=True)
+class StageFile:
+    offer_id: int
+    stage: str
+    revision: int
+    quantities: dict[int, tuple[int | None, int | None]]  # sheet row number → (qty1, qty2)
+    problems: list[str]
+
+
+def stage_file_write(
+    *, offer_id: int, offer_name: str, stage: str, revision: int, rows: Sequence[StageFileRow]
+) -> bytes:
+    """An xlsx of a stage's rows: the head (offer, stage, revision), then one row each."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Stage"
+    sheet.append(["Offer", offer_id, offer_name])
+    sheet.append(["Stage", stage])
+    sheet.append(["Revision", revision, "Do not edit the first three rows."])
+    sheet.append([])
+    sheet.append(list(STAGE_FILE_HEADERS))
+    for row in rows:
+        sheet.append(
+            [
+                row.row_number,
+                row.ean,
+                row.asin,
+                row.title,
+                row.offer_qty1,
+                row.offer_qty2,
+                row.approved_qty1,
+                row.approved_qty2,
+                row.qty1,
+                row.qty2,
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _whole(value: Any) -> int | None:
+    try:
+        return None if _is_blank(value) else cell_quantity(value)
+    except CellError:
+        return None
+
+
+def stage_file_read(content: bytes) -> StageFile:
+    """The head and the entered quantities of a stage file (blank = pending). Raises
+    WorkbookError when the file is not a stage file; bad cells are listed in `problems`."""
+    workbook = _open(content)
+    try:
+        sheet = workbook.active
+        cells = list(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    head = {cell_text(r[0]).lower(): r[1] for r in cells[:3] if r and len(r) > 1}
+    offer_id, revision = _whole(head.get("offer")), _whole(head.get("revision"))
+    if offer_id is None or revision is None or "stage" not in head:
+        raise WorkbookError(
+            "This is not a stage file: download the stage file from the offer page and fill "
+            "in its Quantity columns."
+        )
+    header = [cell_text(c) for c in cells[STAGE_FILE_HEAD_ROWS]] if len(cells) > 4 else []
+    if header[: len(STAGE_FILE_HEADERS)] != list(STAGE_FILE_HEADERS):
+        raise WorkbookError("The stage file's columns were changed: download it again.")
+    quantities: dict[int, tuple[int | None, int | None]] = {}
+    problems: list[str] = []
+    for number, line in enumerate(cells[STAGE_FILE_HEAD_ROWS + 1 :], STAGE_FILE_HEAD_ROWS + 2):
+        if not line or all(_is_blank(c) for c in line):
+            continue
+        row_number = _whole(line[0])
+        if row_number is None:
+            problems.append(f"Row {number}: the Row cell is not an offer row number.")
+            continue
+        values: list[int | None] = []
+        for index in (8, 9):
+            value = line[index] if index < len(line) else None
+            try:
+                values.append(None if _is_blank(value) else cell_quantity(value))
+            except CellError as error:
+                problems.append(f"Row {number}: Quantity {index - 7} {error}.")
+                values.append(None)
+        quantities[row_number] = (values[0], values[1])
+    return StageFile(offer_id, cell_text(head["stage"]).lower(), revision, quantities, problems)

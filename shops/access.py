@@ -84,6 +84,8 @@ ACCESS_RULES: dict[str, str] = {
     "orders.product": "shop_object_for_user: the Products page (shop.view; shop.configure edits)",
     "bulkbuy.offer": "bulkbuy.access.offer_for_user (offers.view; offers.add uploads)",
     "bulkbuy.offerrow": "through its offer (offer_for_user)",
+    "bulkbuy.offerstagelook": "through its offer (offer_for_user; stage permissions)",
+    "bulkbuy.offerevent": "through its offer (offer_for_user, offers.view: the history)",
     "amazon1p.amazonconnection": "shop_for_user(sync.configure): the Amazon 1P settings page",
     "amazon1p.statusmapping": "through the shop's connection (settings page)",
     "amazon1p.fulfillmentcenter": "through the shop's connection (settings page)",

@@ -61,6 +61,15 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "bulkbuy:offer-upload": [("post", CONFIGURE_POST_EMPTY)],
     "bulkbuy:offer-detail": [("get", VIEW)],
     "bulkbuy:offer-file": [("get", VIEW)],
+    # approval stages: each stage's permission (the offer's current stage when none is
+    # named); an empty form redirects back with a message, nothing changed
+    "bulkbuy:offer-stages": [("get", VIEW)],
+    "bulkbuy:offer-rows": [("post", MUTATE)],
+    "bulkbuy:offer-approve": [("post", MUTATE)],
+    "bulkbuy:offer-revoke": [("post", MUTATE)],
+    "bulkbuy:offer-stagefile": [("get", CONFIGURE)],
+    "bulkbuy:offer-stageupload": [("post", MUTATE)],
+    "bulkbuy:offer-complete": [("post", MUTATE)],
     # Amazon 1P settings: Shop Owner Admin only (sync.configure).
     "amazon1p:settings": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     # amazon1p sync routes

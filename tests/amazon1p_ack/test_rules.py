@@ -83,13 +83,17 @@ def _two_pos_sharing_a_product(shop):
             po_number__in=USED
         )
     ]
+
+    def costs(po):
+        return {item.vendor_product_id: item.net_cost.amount for item in po.items}
+
     for i, (a, po_a) in enumerate(pos):
-        eans_a = {item.vendor_product_id for item in po_a.items}
         for b, po_b in pos[i + 1 :]:
-            shared = eans_a & {item.vendor_product_id for item in po_b.items}
-            if shared:
+            # Shared at the same cost (bulk POs are discounted), so only stock can hold one.
+            shared = [ean for ean, cost in costs(po_a).items() if costs(po_b).get(ean) == cost]
+            if shared and not set(costs(po_a)) & set(costs(po_b)) - set(shared):
                 USED.update({a.po_number, b.po_number})
-                return (a.order, po_a), (b.order, po_b), shared.pop()
+                return (a.order, po_a), (b.order, po_b), shared[0]
     raise AssertionError("no two POs share a product")
 
 

@@ -1,0 +1,272 @@
+"""The approval steps of an offer: each checks the stage's permission, validates its form,
+calls one service in bulkbuy.stages and returns to the offer page with a message.
+
+The stage comes from the form (`stage`, or `as` on the download link); when missing, the
+offer's current stage. Every step posts the revision the page showed.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from bulkbuy import selectors, stages
+from bulkbuy.access import offer_for_user
+from bulkbuy.forms import StageFileForm, StageRowsForm, StageStepForm
+from bulkbuy.models import Offer, OfferStage
+from bulkbuy.views import ROWS_PAGE_SIZE, XLSX_TYPE
+from shopctrl.errors import ShopCtrlError
+from shops.permissions import Perm
+
+EVENTS_SHOWN = 100
+
+
+def stage_context(request: HttpRequest, offer: Offer, rows) -> dict:
+    """What the offer page needs for the approval stages: the stages the user holds, the
+    one acted as (`?as=`, else the offer's stage if held, else the first held), whether it
+    may edit now, the rows changed since that stage's last look, and the history."""
+    perms = request.shop_permissions  # type: ignore[attr-defined]
+    held = [s for s in stages.STAGES if stages.STAGE_PERMS[s] in perms]
+    current = stages.offer_stage(offer)
+    wanted = request.GET.get("as")
+    acting = wanted if wanted in held else (current if current in held else None)
+    acting = acting or (held[0] if held else None)
+    looks = stages.offer_stage_looks(offer=offer)
+    look = looks.get(acting) if acting else None
+    changed_ids = {
+        row.pk
+        for row in rows.object_list
+        if look is not None and row.changed_revision > look.revision
+    }
+    return {
+        "stages": [
+            {
+                "value": s.value,
+                "label": s.label,
+                "held": s in held,
+                "look": looks.get(s),
+                "pending": stages.offer_pending_count(offer=offer, stage=s),
+            }
+            for s in stages.STAGES
+        ],
+        "current_stage": current,
+        "stage_index": stages.STAGES.index(current) if current else len(stages.STAGES),
+        "approve_choices": (("all", "Approve all"), ("pending", "Approve pending")),
+        "acting": acting,
+        "acting_label": OfferStage(acting).label if acting else "",
+        "held_several": len(held) > 1,
+        "can_edit": acting is not None and acting == current,
+        "can_revoke": [
+            s
+            for s in held
+            if current is not None and stages.STAGES.index(s) < stages.STAGES.index(current)
+        ],
+        "can_complete": current == OfferStage.WAREHOUSE and Perm.OFFERS_COMPLETE in perms,
+        "changed_ids": changed_ids,
+        "look": look,
+        "events": offer.events.select_related("user")[:EVENTS_SHOWN],
+    }
+
+
+@login_required
+@require_GET
+def offer_stages(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """The offer page with its approval stages (forms, highlights, history)."""
+    offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW)
+    rows = Paginator(selectors.offer_rows(offer=offer), ROWS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "bulkbuy/offer_detail.html",
+        {
+            "shop": offer.shop,
+            "offer": offer,
+            "rows": rows,
+            "has_stage2": "stage2_qty" in offer.columns,
+            "now": timezone.now(),
+            "with_stages": True,
+            **stage_context(request, offer, rows),
+        },
+    )
+
+
+def _offer_as_stage(
+    request: HttpRequest, shop_id: int, pk: int, stage: str | None, *, quantities: bool = False
+) -> tuple[Offer, str]:
+    """The offer and the stage to act as, if the user holds that stage's permission."""
+    offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW)
+    if stage not in OfferStage.values:
+        stage = stages.offer_stage(offer) or OfferStage.WAREHOUSE
+    if quantities and stage not in stages.QTY_STAGES:
+        stage = OfferStage.MANUFACTURE
+    perm = stages.STAGE_PERMS[stage]
+    if perm not in request.shop_permissions:  # type: ignore[attr-defined]
+        raise PermissionDenied(f"You need the “{perm.label}” permission.")
+    return offer, stage
+
+
+def _back(offer: Offer, stage: str | None = None) -> HttpResponse:
+    url = reverse("bulkbuy:offer-stages", args=[offer.shop_id, offer.pk])
+    return redirect(f"{url}?as={stage}" if stage else url)
+
+
+def _form_errors(request: HttpRequest, form) -> None:
+    for field, errors in form.errors.items():
+        label = "" if field == "__all__" else f"{field}: "
+        messages.error(request, f"{label}{' '.join(errors)}")
+
+
+def _run(request: HttpRequest, offer: Offer, stage: str, done: str, call) -> HttpResponse:
+    try:
+        call()
+    except ShopCtrlError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return _back(offer, stage)
+
+
+@login_required
+@require_POST
+def offer_stage_rows(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """Save a page of rows for a stage: Commerce's decisions (or Approve all / Approve
+    pending), or Manufacture's / Warehouse's quantities."""
+    offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
+    form = StageRowsForm(request.POST, stage=stage)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(offer, stage)
+    revision = form.cleaned_data["revision"]
+    if stage == OfferStage.COMMERCE:
+        approve = form.cleaned_data["approve"]
+        return _run(
+            request,
+            offer,
+            stage,
+            "Decisions saved.",
+            lambda: stages.offer_commerce_decide(
+                actor=request.user,
+                offer_id=offer.pk,
+                revision=revision,
+                decisions=None if approve else form.decisions(),
+                approve=approve,
+            ),
+        )
+    return _run(
+        request,
+        offer,
+        stage,
+        "Quantities saved.",
+        lambda: stages.offer_quantities_set(
+            actor=request.user,
+            offer_id=offer.pk,
+            stage=stage,
+            revision=revision,
+            quantities=form.quantities(),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def offer_stage_approve(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
+    form = StageStepForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(offer, stage)
+    return _run(
+        request,
+        offer,
+        stage,
+        f"{OfferStage(stage).label} stage approved.",
+        lambda: stages.offer_stage_approve(
+            actor=request.user,
+            offer_id=offer.pk,
+            stage=stage,
+            revision=form.cleaned_data["revision"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def offer_stage_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
+    form = StageStepForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(offer, stage)
+    return _run(
+        request,
+        offer,
+        stage,
+        f"{OfferStage(stage).label} approval revoked: the offer is back in that stage.",
+        lambda: stages.offer_stage_revoke(
+            actor=request.user,
+            offer_id=offer.pk,
+            stage=stage,
+            revision=form.cleaned_data["revision"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def offer_complete(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_COMPLETE)
+    form = StageStepForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(offer)
+    return _run(
+        request,
+        offer,
+        "",
+        "Offer completed: it is locked now.",
+        lambda: stages.offer_complete(
+            actor=request.user, offer_id=offer.pk, revision=form.cleaned_data["revision"]
+        ),
+    )
+
+
+@login_required
+@require_GET
+def offer_stage_file(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """The stage file (xlsx) of Manufacture or Warehouse at the current revision."""
+    offer, stage = _offer_as_stage(request, shop_id, pk, request.GET.get("as"), quantities=True)
+    filename, content = stages.offer_stage_file(offer=offer, stage=stage)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def offer_stage_upload(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """Apply a filled-in stage file; an outdated one is refused."""
+    offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"), quantities=True)
+    form = StageFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(offer, stage)
+    upload = form.cleaned_data["file"]
+    return _run(
+        request,
+        offer,
+        stage,
+        "Stage file applied.",
+        lambda: stages.offer_stage_file_upload(
+            actor=request.user,
+            offer_id=offer.pk,
+            stage=stage,
+            content=upload.read(),
+            filename=upload.name or "",
+        ),
+    )
