@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from bulkbuy import selectors, services
+from bulkbuy import export, selectors, services
 from bulkbuy.access import offer_for_user
 from bulkbuy.forms import OfferUploadForm
 from shopctrl.errors import ShopCtrlError
@@ -95,6 +95,21 @@ def offer_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
             "has_stage2": "stage2_qty" in offer.columns,
             "now": timezone.now(),
         },
+    )
+
+
+@login_required
+@require_GET
+def offer_export(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """The workbook with the final quantities, for upload to Vendor Central."""
+    offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW, with_file=True)
+    try:
+        name, content = export.offer_export(offer)
+    except ShopCtrlError as error:
+        messages.error(request, error.message)
+        return redirect("bulkbuy:offer-detail", shop_id=shop_id, pk=pk)
+    return FileResponse(
+        io.BytesIO(content), as_attachment=True, filename=name, content_type=XLSX_TYPE
     )
 
 

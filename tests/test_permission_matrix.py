@@ -60,6 +60,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "bulkbuy:offer-list": [("get", VIEW)],
     "bulkbuy:offer-upload": [("post", CONFIGURE_POST_EMPTY)],
     "bulkbuy:offer-detail": [("get", VIEW)],
+    "bulkbuy:offer-export": [("get", codes(302, 302, 302, 404))],  # not completed: back
     "bulkbuy:offer-file": [("get", VIEW)],
     # approval stages: each stage's permission (the offer's current stage when none is
     # named); an empty form redirects back with a message, nothing changed
