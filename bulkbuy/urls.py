@@ -7,10 +7,11 @@ app_name = "bulkbuy"
 urlpatterns = [
     path("", views.offer_list, name="offer-list"),
     path("upload/", views.offer_upload, name="offer-upload"),
-    path("<int:pk>/", views.offer_detail, name="offer-detail"),
+    # The offer page is the stages page: rows, the stage forms, highlights and history.
+    path("<int:pk>/", views_stages.offer_stages, name="offer-detail"),
     path("<int:pk>/file/", views.offer_file, name="offer-file"),
     path("<int:pk>/export/", views.offer_export, name="offer-export"),
-    path("<int:pk>/stages/", views_stages.offer_stages, name="offer-stages"),
+    path("<int:pk>/stages/", views_stages.offer_stages, name="offer-stages"),  # older links
     path("<int:pk>/stage/rows/", views_stages.offer_stage_rows, name="offer-rows"),
     path("<int:pk>/stage/approve/", views_stages.offer_stage_approve, name="offer-approve"),
     path("<int:pk>/stage/revoke/", views_stages.offer_stage_revoke, name="offer-revoke"),

@@ -80,26 +80,6 @@ def offer_upload(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offer_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
-    offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW)
-    rows = Paginator(selectors.offer_rows(offer=offer), ROWS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "bulkbuy/offer_detail.html",
-        {
-            "shop": offer.shop,
-            "offer": offer,
-            "rows": rows,
-            "has_stage2": "stage2_qty" in offer.columns,
-            "now": timezone.now(),
-        },
-    )
-
-
-@login_required
-@require_GET
 def offer_export(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     """The workbook with the final quantities, for upload to Vendor Central."""
     offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW, with_file=True)

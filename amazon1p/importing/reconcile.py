@@ -3,6 +3,7 @@
 
 from datetime import datetime
 
+from amazon1p.importing.bulk import rows_by_number
 from amazon1p.importing.pages import store_numbers
 from amazon1p.models import AmazonPurchaseOrder, SyncRun
 from amazon1p.spapi.client import VendorClient
@@ -16,10 +17,8 @@ def updated_numbers(client: VendorClient, shop: Shop, start: datetime, end: date
         for page in client.list_purchase_order_statuses(updated_after=start, updated_before=end)
         for status in page.statuses
     }
-    known = AmazonPurchaseOrder.objects.filter(shop=shop, po_number__in=numbers).values_list(
-        "po_number", flat=True
-    )
-    return sorted(known)
+    known = rows_by_number(AmazonPurchaseOrder, shop.pk, "po_number", list(numbers), ("po_number",))
+    return sorted(number for (number,) in known)
 
 
 def missing_numbers(client: VendorClient, shop: Shop, start: datetime, end: datetime) -> list[str]:
@@ -38,11 +37,10 @@ def missing_numbers(client: VendorClient, shop: Shop, start: datetime, end: date
         for po in (*page.orders, *page.malformed)
         if po.number
     )
-    known = set(
-        AmazonPurchaseOrder.objects.filter(
-            shop=shop, po_number__in=numbers, order__isnull=False
-        ).values_list("po_number", flat=True)
+    stored = rows_by_number(
+        AmazonPurchaseOrder, shop.pk, "po_number", list(numbers), ("po_number", "order_id")
     )
+    known = {number for number, order_id in stored if order_id}
     return sorted(numbers - known)
 
 
