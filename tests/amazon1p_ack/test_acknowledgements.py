@@ -289,3 +289,17 @@ def test_status_panel_polls_while_in_flight_and_reloads_the_page_once_decided(
     decided = admin_client.get(url, headers={"HX-Request": "true"})
     assert decided.headers["HX-Refresh"] == "true"
     assert 'data-ack-status="success"' in decided.content.decode()
+
+
+def test_only_users_who_may_acknowledge_see_the_buttons(
+    connected, shop, admin_client, viewer_client
+):
+    order = fresh_order(shop)
+    url = reverse("orders:order-detail", args=[shop.pk, order.pk])
+
+    admin_page = admin_client.get(url).content.decode()
+    viewer_page = viewer_client.get(url).content.decode()
+
+    assert 'data-action="ack-accept"' in admin_page and 'data-action="ack-reject"' in admin_page
+    assert 'data-action="ack-' not in viewer_page
+    assert 'id="acknowledgement"' in viewer_page  # the status is there for everyone
