@@ -638,7 +638,24 @@ class VendorClient:
 
     def submit_shipment_confirmations(self, confirmations: Sequence[ShipmentConfirmation]) -> str:
         """Send ASNs; returns the transaction id. Same retry rule as acknowledgements."""
-        body = [mapping.shipment_confirmation_json(asn) for asn in confirmations]
+        return self.submit_shipment_confirmation_bodies(
+            [mapping.shipment_confirmation_json(asn) for asn in confirmations]
+        )
+
+    def submit_shipment_confirmation_bodies(self, bodies: Sequence[Mapping[str, Any]]) -> str:
+        """Send ShipmentConfirmation JSON built beforehand (an outbox keeps exactly what it
+        sends, e.g. from `mapping.shipment_confirmation_json`); returns Amazon's transaction
+        id, whose outcome `get_transaction` reports.
+
+        Side effect: one SubmitShipmentConfirmations call. Not idempotent: retried only when
+        Amazon surely took nothing (429, no connection), never after a timeout or 5xx — the
+        caller's outbox row, keyed on the shipmentIdentifier, decides whether to send again.
+        Raises AmazonRejectedError for a body Amazon refuses (400: schema), and
+        AmazonTransientError otherwise.
+        """
+        body = [dict(item) for item in bodies]
+        if not body:
+            raise ValueError("give at least one shipment confirmation")
         response = self._call(
             self._shipments,
             "SubmitShipmentConfirmations",

@@ -463,7 +463,13 @@ def _dimensions(d: Dimensions | None) -> dict[str, Any] | None:
 
 def _container_items(items: tuple[ContainerItem, ...]) -> list[dict[str, Any]]:
     return [
-        {"itemReference": i.item_reference, "shippedQuantity": quantity_json(i.shipped_quantity)}
+        _drop_empty(
+            {
+                "itemReference": i.item_reference,
+                "shippedQuantity": quantity_json(i.shipped_quantity),
+                "itemDetails": _drop_empty({"purchaseOrderNumber": i.purchase_order_number}),
+            }
+        )
         for i in items
     ]
 
@@ -476,16 +482,17 @@ def _identifiers(ids: tuple[ContainerIdentifier, ...]) -> list[dict[str, str]]:
 
 
 def _carton(c: Carton) -> dict[str, Any]:
-    return _drop_empty(
+    carton = _drop_empty(
         {
             "cartonIdentifiers": _identifiers(c.identifiers),
             "cartonSequenceNumber": c.sequence_number,
             "dimensions": _dimensions(c.dimensions),
             "weight": _measure(c.weight),
             "trackingNumber": c.tracking_number,
-            "items": _container_items(c.items),
         }
     )
+    carton["items"] = _container_items(c.items)  # required by the model, even when empty
+    return carton
 
 
 def _pallet(p: Pallet) -> dict[str, Any]:
@@ -509,7 +516,10 @@ def _pallet(p: Pallet) -> dict[str, Any]:
 
 
 def shipment_confirmation_json(asn: ShipmentConfirmation) -> dict[str, Any]:
-    """A ShipmentConfirmation of SubmitShipmentConfirmations' body (the ASN)."""
+    """A ShipmentConfirmation of SubmitShipmentConfirmations' body (the ASN): items, cartons
+    (with their SSCCs and tracking numbers) and pallets (their SSCCs, the cartons on them by
+    cartonSequenceNumber and the items lying on them outside cartons). Empty optional fields
+    are left out, as the model allows."""
     transport = _drop_empty(
         {
             "carrierScac": asn.carrier_scac,

@@ -298,6 +298,9 @@ class ContainerIdentifier:
 class ContainerItem:
     item_reference: str  # an itemSequenceNumber of the shipped items
     shipped_quantity: Quantity
+    # Set when the item's PO is named per container (an item mixing POs, or a MasterPallet /
+    # MasterCase structure, where orders sit under the containers).
+    purchase_order_number: str = ""
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 People try the product with it before they have Amazon credentials, and the demo, the
 end-to-end tests and the benchmarks point the real python-amazon-sp-api client at it. It
 speaks Amazon's wire format (the models in `amazon1p/spapi/models/`), generates purchase
-orders deterministically from a seed, keeps acknowledgements in memory, enforces Amazon's rate
-limits and injects faults on demand.
+orders deterministically from a seed, keeps acknowledgements and shipment confirmations in
+memory, checks ASNs by Amazon's business rules, creates the POs of uploaded Bulk Buy offers,
+enforces Amazon's rate limits and injects faults on demand.
 
 Usage::
 
@@ -17,7 +18,9 @@ Usage::
         sim.update_config(error_rate=0.2)  # faults at runtime (POST /_simulator/faults)
         sim.reset()                   # forget acknowledgements (POST /_simulator/reset)
 
-From a shell: `python manage.py vendor_simulator --port 8100 --seed 7` (see `--help`).
+From a shell: `python manage.py vendor_simulator --port 8100 --seed 7` (see `--help`), and
+`python -m amazon1p.spapi.simulator upload-offer OFFER.xlsx --url http://127.0.0.1:8100` to
+create the POs of an exported Bulk Buy offer.
 
 Credentials: any refresh token starting `Atzr|` and client id starting
 `amzn1.application-oa2-client.` with a non-empty secret work. A refresh token containing
@@ -29,12 +32,15 @@ Endpoints (paths, parameters and envelopes as in Amazon's models):
     GET  /vendor/orders/v1/purchaseOrders/{number}        getPurchaseOrder
     GET  /vendor/orders/v1/purchaseOrdersStatus           getPurchaseOrdersStatus
     POST /vendor/orders/v1/acknowledgements               submitAcknowledgement (202)
-    POST /vendor/shipping/v1/shipmentConfirmations        SubmitShipmentConfirmations (202)
+    POST /vendor/shipping/v1/shipmentConfirmations        SubmitShipmentConfirmations (202;
+                                                          rules in asn.py)
     GET  /vendor/transactions/v1/transactions/{id}        getTransaction
     (SubmitShipments, GetShipmentDetails, GetShipmentLabels: --sandbox mode only)
 
 Control API (not Amazon's): see `control.py` — `/_simulator/` (HTML), `/_simulator/requests`,
-`/_simulator/config`, `/_simulator/faults`, `/_simulator/reset`.
+`/_simulator/config`, `/_simulator/faults`, `/_simulator/reset`,
+`/_simulator/shipment-confirmations` (accepted ASNs), `POST /_simulator/offers` (an offer
+workbook → its POs, see `offers.py`).
 """
 
 from amazon1p.spapi.simulator.config import RUNTIME_FIELDS, SimulatorConfig

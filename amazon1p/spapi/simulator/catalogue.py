@@ -201,7 +201,7 @@ class Product:
     asin: str
     ean: str
     net_cost: Decimal
-    list_price: Decimal
+    list_price: Decimal | None  # None: not known (products of uploaded offers)
     case_size: int
     backorder_allowed: bool
     weight_unit: str | None  # "KILOGRAMS" for items priced by weight, else None

@@ -1,19 +1,31 @@
 """The control and inspection API under `/_simulator/` (not part of Amazon's API).
 
-GET    /_simulator/                  HTML page: options and the latest requests
+GET    /_simulator/                  HTML page: latest requests, accepted ASNs, options
 GET    /_simulator/requests[?since=N] JSON list of logged requests (seq > N)
 DELETE /_simulator/requests          empty the log (sequence numbers keep counting)
 GET    /_simulator/config            the current options
 POST   /_simulator/faults            change fault / rate-limit options: {"error_rate": 0.5}
-POST   /_simulator/reset             forget acknowledgements, transactions, rate buckets
+POST   /_simulator/reset             forget acknowledgements, transactions, shipment
+                                     confirmations, offer POs and rate buckets
+GET    /_simulator/shipment-confirmations  the ASNs Amazon accepted (see `asn.received_json`)
+POST   /_simulator/offers[?vendor_code=V&ship_to=FC]  body: an offer workbook (xlsx) as the
+                                     vendor uploads it back; creates the POs Amazon sends for
+                                     it (see `offers.py`) → {"purchaseOrders": [numbers]}
 """
 
 import html
 import json
+import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from amazon1p.spapi.simulator.asn import received_json, received_shipments
 from amazon1p.spapi.simulator.config import config_to_json
+from amazon1p.spapi.simulator.offer_sheet import OfferError
+from amazon1p.spapi.simulator.offers import create_offer_orders
+from amazon1p.spapi.simulator.render import iso
 from amazon1p.spapi.simulator.requestlog import LoggedRequest
+from amazon1p.spapi.simulator.state import ShipmentRecord
 from amazon1p.spapi.simulator.wire import Response, json_response
 
 if TYPE_CHECKING:
@@ -21,6 +33,10 @@ if TYPE_CHECKING:
 
 PREFIX = "/_simulator"
 PAGE_ROWS = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What an upload may be labelled: the xlsx type, or the generic one `curl --data-binary` and
+# many HTTP libraries send for raw bytes.
+OFFER_CONTENT_TYPES = (XLSX, "application/octet-stream")
 
 
 def _control_error(status: int, message: str) -> Response:
@@ -28,9 +44,14 @@ def _control_error(status: int, message: str) -> Response:
 
 
 def handle_control(
-    simulator: "Simulator", method: str, path: str, query: dict[str, str], body: bytes
+    simulator: "Simulator",
+    method: str,
+    path: str,
+    query: dict[str, str],
+    body: bytes,
+    headers: Mapping[str, str],
 ) -> Response:
-    """Answer a request under /_simulator/."""
+    """Answer a request under /_simulator/ (`headers` with lower-case names)."""
     route = path[len(PREFIX) :].strip("/")
     if route == "" and method == "GET":
         return Response(200, _page(simulator).encode(), content_type="text/html; charset=utf-8")
@@ -55,11 +76,38 @@ def handle_control(
     if route == "reset" and method == "POST":
         simulator.reset()
         return json_response(200, {"reset": True})
+    if route == "shipment-confirmations" and method == "GET":
+        return json_response(200, received_json(simulator.state, time.time()))
+    if route == "offers" and method == "POST":
+        return _upload_offer(simulator, query, body, headers.get("content-type", ""))
     return _control_error(404, f"no control endpoint {method} {path}")
 
 
+def _upload_offer(
+    simulator: "Simulator", query: dict[str, str], body: bytes, content_type: str
+) -> Response:
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type not in OFFER_CONTENT_TYPES:
+        return _control_error(
+            415, f"send the offer workbook as {XLSX}, not {media_type or 'no Content-Type'}"
+        )
+    try:
+        numbers = create_offer_orders(
+            world=simulator.world,
+            state=simulator.state,
+            content=body,
+            vendor_code=query.get("vendor_code") or None,
+            ship_to=query.get("ship_to") or None,
+            now=time.time(),
+        )
+    except OfferError as exc:
+        return _control_error(400, str(exc))
+    return json_response(200, {"purchaseOrders": numbers})
+
+
 def _page(simulator: "Simulator") -> str:
-    """A small self-refreshing page for the demo: options and the latest requests."""
+    """A small self-refreshing page for the demo: the latest requests, the shipment
+    confirmations accepted and the options."""
     config = config_to_json(simulator.config)
     options = "".join(
         f"<tr><th>{html.escape(name)}</th><td>{html.escape(json.dumps(value))}</td></tr>"
@@ -67,6 +115,8 @@ def _page(simulator: "Simulator") -> str:
         if name != "runtime_fields"
     )
     rows = "".join(_row(entry) for entry in reversed(simulator.log.recent(PAGE_ROWS)))
+    received = reversed(received_shipments(simulator.state, time.time())[-PAGE_ROWS:])
+    shipments = "".join(_shipment_row(r.record, r.transaction.transaction_id) for r in received)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
 <title>Vendor Central simulator</title>
@@ -75,10 +125,15 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}
 .e{{color:#b00}}</style></head><body>
 <h1>Vendor Central simulator</h1>
 <p>Point a connection's custom base URL at this server. JSON:
-<a href="{PREFIX}/requests">requests</a> · <a href="{PREFIX}/config">config</a></p>
+<a href="{PREFIX}/requests">requests</a> · <a href="{PREFIX}/config">config</a> ·
+<a href="{PREFIX}/shipment-confirmations">shipment confirmations</a></p>
 <h2>Latest requests</h2>
 <table><tr><th>#</th><th>time</th><th>request</th><th>operation</th><th>status</th>
 <th>ms</th></tr>{rows}</table>
+<h2>Shipment confirmations accepted</h2>
+<table><tr><th>received</th><th>shipment</th><th>type</th><th>selling party</th>
+<th>ship to</th><th>PO lines (eaches)</th><th>SSCCs</th><th>transaction</th></tr>
+{shipments}</table>
 <h2>Options</h2><table>{options}</table>
 </body></html>"""
 
@@ -93,3 +148,21 @@ def _row(entry: LoggedRequest) -> str:
         f"<td>{html.escape(entry.operation or '')}</td><td>{entry.status or ''}</td>"
         f"<td>{entry.duration_ms if entry.duration_ms is not None else ''}</td></tr>"
     )
+
+
+def _shipment_row(record: ShipmentRecord, transaction_id: str) -> str:
+    ship_to = record.confirmation["shipToParty"]["partyId"]
+    lines = ", ".join(
+        f"{po}/{seq}: {eaches}" for (po, seq), eaches in sorted(record.quantities.items())
+    )
+    cells = (
+        iso(record.received_at),
+        record.identifier,
+        record.confirmation_type,
+        record.selling_party,
+        ship_to,
+        lines,
+        " ".join(sorted(record.ssccs)),
+        transaction_id,
+    )
+    return "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in cells) + "</tr>"

@@ -7,6 +7,10 @@ a PO can still change or be updated after creation (5 days; up to 96 days for im
 request examines at most SCAN_BUDGET POs before it answers a short page with a nextToken. The
 nextToken carries the filters and where to resume; it stays valid as time passes.
 
+POs created from uploaded offers (`offers.py`) sit above the schedule's indices; every
+listing adds them as extra candidates, and `Context.po_header`/`purchase_order` serve both
+kinds.
+
 Each served PO's JSON is encoded once and kept in the simulator's `RenderCache`, keyed on
 everything that JSON depends on, and a page joins those fragments: serving a PO again costs
 its header and timeline, not the full PO, its snapshot and its encoding.
@@ -21,12 +25,11 @@ from amazon1p.spapi.simulator.generator import (
     MAX_CHANGE_LAG,
     MAX_EVENT_LAG,
     MAX_LAG_BY_KIND,
-    header,
     kind_of,
-    purchase_order,
 )
 from amazon1p.spapi.simulator.lifecycle import Snapshot, Timeline, header_timeline, snapshot
 from amazon1p.spapi.simulator.render import order_json, status_json
+from amazon1p.spapi.simulator.state import OFFER_INDEX_BASE
 from amazon1p.spapi.simulator.validation import (
     MAX_WINDOW,
     bool_param,
@@ -46,14 +49,14 @@ SCAN_BUDGET = 50_000  # candidate POs one request may examine (sparse filters, d
 
 
 def _snapshot(ctx: Context, index: int, now: float) -> Snapshot:
-    return snapshot(purchase_order(ctx.world, index), now, ctx.state.vendor_ack(index, now))
+    return snapshot(ctx.purchase_order(index), now, ctx.state.vendor_ack(index, now))
 
 
 def _timeline(ctx: Context, index: int, now: float) -> Timeline:
     """PO-level state; cheap (header only) unless the PO was acknowledged here."""
     if ctx.state.vendor_ack(index, now) is not None:
         return _snapshot(ctx, index, now).timeline
-    return header_timeline(header(ctx.world, index), now)
+    return header_timeline(ctx.po_header(index), now)
 
 
 def _window_list(query: Mapping[str, str], prefix: str, now: float) -> list[float] | None:
@@ -163,8 +166,8 @@ def _served_order(ctx: Context, index: int, now: float, details: bool) -> bytes:
     builds neither the lines, nor the snapshot, nor even the PO number.
     """
     ack = ctx.state.vendor_ack(index, now)
-    head = header(ctx.world, index)
-    snap = None if ack is None else snapshot(purchase_order(ctx.world, index), now, ack)
+    head = ctx.po_header(index)
+    snap = None if ack is None else snapshot(ctx.purchase_order(index), now, ack)
     tl = header_timeline(head, now) if snap is None else snap.timeline
     rate = ctx.config.malformed_rate
     key = ("order", index, details, tl.state, tl.state_changed_at, tl.changed, rate)
@@ -173,7 +176,7 @@ def _served_order(ctx: Context, index: int, now: float, details: bool) -> bytes:
         kind = malformation(ctx.config, head.number)
         # The same acknowledgement (none) as the key: one submitted meanwhile must not show.
         if snap is None:
-            snap = snapshot(purchase_order(ctx.world, index), now, None)
+            snap = snapshot(ctx.purchase_order(index), now, None)
         order = order_json(snap, ctx.world, details=details)
         body = json_bytes(malform(order, kind) if kind else order)
         ctx.renders.put(key, body)
@@ -191,13 +194,11 @@ def _served_status(ctx: Context, index: int, now: float) -> bytes:
     """
     ack = ctx.state.vendor_ack(index, now)
     if ack is not None:
-        return json_bytes(
-            status_json(snapshot(purchase_order(ctx.world, index), now, ack), ctx.world)
-        )
-    key = ("status", index, header_timeline(header(ctx.world, index), now))
+        return json_bytes(status_json(snapshot(ctx.purchase_order(index), now, ack), ctx.world))
+    key = ("status", index, header_timeline(ctx.po_header(index), now))
     body = ctx.renders.get(key)
     if body is None:
-        snap = snapshot(purchase_order(ctx.world, index), now, None)
+        snap = snapshot(ctx.purchase_order(index), now, None)
         body = json_bytes(status_json(snap, ctx.world))
         ctx.renders.put(key, body)
     return body
@@ -226,7 +227,7 @@ def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Re
     filters, cursor, _ = state
 
     def matches(index: int) -> bool:
-        head = header(ctx.world, index)
+        head = ctx.po_header(index)
         if filters["vendor"] and head.vendor_code != filters["vendor"]:
             return False
         if not _in(filters["created"], head.created):
@@ -237,7 +238,7 @@ def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Re
         if (filters["changedOnly"] or filters["cancelled"]) and changed_at is None:
             return False
         if filters["cancelled"] and not any(
-            line.changed_quantity == 0 for line in purchase_order(ctx.world, index).lines
+            line.changed_quantity == 0 for line in ctx.purchase_order(index).lines
         ):
             return False
         return not filters["state"] or _timeline(ctx, index, now).state == filters["state"]
@@ -247,7 +248,7 @@ def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Re
         ctx,
         "getPurchaseOrders",
         state,
-        _candidates(bounds, [], filters["sort"] == "DESC", cursor),
+        _candidates(bounds, ctx.state.offer_indices(), filters["sort"] == "DESC", cursor),
         matches,
         lambda index: _served_order(ctx, index, now, filters["details"]),
         "orders",
@@ -256,7 +257,9 @@ def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Re
 
 def _exists(ctx: Context, index: int, now: float) -> bool:
     """Whether PO `index` is visible now: created, and within the 6-month history."""
-    return history_floor(now) <= header(ctx.world, index).created <= now
+    if index >= OFFER_INDEX_BASE and ctx.state.offer_order(index) is None:
+        return False  # a number the codec decodes, but no offer PO (any more)
+    return history_floor(now) <= ctx.po_header(index).created <= now
 
 
 def known_index(ctx: Context, number: str, now: float) -> int | None:
@@ -303,13 +306,17 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
     filters, cursor, _ = state
 
     def matches(index: int) -> bool:
-        if filters["updated"] is not None and index not in acknowledged:
+        if (
+            filters["updated"] is not None
+            and index not in acknowledged
+            and index < OFFER_INDEX_BASE  # offer POs have no schedule slot to estimate from
+        ):
             # Skip, without building its header, a PO whose last possible event came before
             # the window: most candidates of a wide scan back MAX_EVENT_LAG days.
             latest = (index + 1) * ctx.world.interval + MAX_LAG_BY_KIND[kind_of(ctx.world, index)]
             if latest <= filters["updated"][0]:
                 return False
-        head = header(ctx.world, index)
+        head = ctx.po_header(index)
         if filters["vendor"] and head.vendor_code != filters["vendor"]:
             return False
         if not _in(filters["created"], head.created):
@@ -342,7 +349,7 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
     else:
         windows = [(filters["created"], 0), (filters["updated"], MAX_EVENT_LAG)]
         bounds = _bounds(ctx, windows, now)
-        extra = [i for i in acknowledged if _exists(ctx, i, now)]
+        extra = [i for i in acknowledged if _exists(ctx, i, now)] + ctx.state.offer_indices()
     return _page(
         ctx,
         "getPurchaseOrdersStatus",
@@ -355,5 +362,5 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
 
 
 def _ship_to(ctx: Context, index: int, now: float) -> str:
-    head = header(ctx.world, index)
+    head = ctx.po_header(index)
     return head.destination(head.changed_at is not None and head.changed_at <= now).party_id

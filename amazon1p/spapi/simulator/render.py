@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from amazon1p.spapi.simulator.catalogue import BILL_TO, buyer_for, vendor_site
+from amazon1p.spapi.simulator.catalogue import BILL_TO, Product, buyer_for, vendor_site
 from amazon1p.spapi.simulator.generator import Line, World
 from amazon1p.spapi.simulator.lifecycle import LineState, Snapshot
 
@@ -65,17 +65,24 @@ def order_json(snap: Snapshot, world: World, *, details: bool = True) -> dict[st
     return result
 
 
+def _identifiers(product: Product, asin_key: str) -> dict[str, str]:
+    """The product's ASIN and EAN, leaving out one an uploaded offer did not give."""
+    found = {asin_key: product.asin, "vendorProductIdentifier": product.ean}
+    return {key: value for key, value in found.items() if value}
+
+
 def _item(state: LineState, currency: str) -> dict[str, Any]:
     line, product = state.line, state.line.product
-    return {
+    item: dict[str, Any] = {
         "itemSequenceNumber": str(line.seq),
-        "amazonProductIdentifier": product.asin,
-        "vendorProductIdentifier": product.ean,
+        **_identifiers(product, "amazonProductIdentifier"),
         "orderedQuantity": quantity(state.quantity, line),
         "isBackOrderAllowed": product.backorder_allowed,
         "netCost": money(line.net_cost, currency, product.weight_unit),
-        "listPrice": money(product.list_price, currency, product.weight_unit),
     }
+    if product.list_price is not None:
+        item["listPrice"] = money(product.list_price, currency, product.weight_unit)
+    return item
 
 
 def status_json(snap: Snapshot, world: World) -> dict[str, Any]:
@@ -124,12 +131,14 @@ def _item_status(snap: Snapshot, state: LineState, currency: str) -> dict[str, A
     }
     if state.received and snap.timeline.last_receipt:
         receiving["lastReceiveDate"] = iso(snap.timeline.last_receipt)
+    prices = {"netCost": money(line.net_cost, currency, product.weight_unit)}
+    if product.list_price is not None:
+        prices["listPrice"] = money(product.list_price, currency, product.weight_unit)
     return {
         "itemSequenceNumber": str(line.seq),
-        "buyerProductIdentifier": product.asin,  # the status API's name for the ASIN
-        "vendorProductIdentifier": product.ean,
-        "netCost": money(line.net_cost, currency, product.weight_unit),
-        "listPrice": money(product.list_price, currency, product.weight_unit),
+        # the status API's name for the ASIN
+        **_identifiers(product, "buyerProductIdentifier"),
+        **prices,
         "orderedQuantity": {
             "orderedQuantity": quantity(state.quantity, line),
             "orderedQuantityDetails": details,

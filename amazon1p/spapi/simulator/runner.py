@@ -158,7 +158,8 @@ class RunningSimulator:
         return self.simulator.update_config(changes)
 
     def reset(self) -> None:
-        """Forget acknowledgements, transactions and rate buckets (`POST /_simulator/reset`)."""
+        """Forget acknowledgements, transactions, shipment confirmations, offer POs and rate
+        buckets (`POST /_simulator/reset`)."""
         self.simulator.reset()
 
     def stop(self) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from amazon1p.spapi.simulator import lwa, orders_api, transactions
+from amazon1p.spapi.simulator import asn, lwa, orders_api, transactions
 from amazon1p.spapi.simulator.config import SimulatorConfig, config_update
 from amazon1p.spapi.simulator.control import PREFIX, handle_control
 from amazon1p.spapi.simulator.faults import FaultPlan, html_gateway_page, plan_faults, truncate
@@ -51,7 +51,7 @@ HANDLERS: dict[str, Handler] = {
     "getPurchaseOrder": orders_api.get_purchase_order,
     "getPurchaseOrdersStatus": orders_api.get_purchase_orders_status,
     "submitAcknowledgement": transactions.submit_acknowledgement,
-    "SubmitShipmentConfirmations": transactions.submit_shipment_confirmations,
+    "SubmitShipmentConfirmations": asn.submit_shipment_confirmations,
     "getTransaction": transactions.get_transaction,
 }
 LWA_PATH = "/auth/o2/token"
@@ -105,7 +105,8 @@ class Simulator:
             self._config = dataclasses.replace(self._config, port=port)
 
     def reset(self) -> None:
-        """Forget acknowledgements, transactions, shipment confirmations and rate buckets.
+        """Forget acknowledgements, transactions, shipment confirmations, the POs of
+        uploaded offers and rate buckets.
 
         Also empties the render cache (its entries would still be right: this frees memory).
         """
@@ -121,7 +122,7 @@ class Simulator:
         query = {key: values[0] for key, values in raw_query.items()}
         lower = {key.lower(): value for key, value in headers.items()}
         if url.path == PREFIX or url.path.startswith(PREFIX + "/"):
-            return handle_control(self, method, url.path, query, body)
+            return handle_control(self, method, url.path, query, body, lower)
         config = self.config
 
         def make_entry(seq: int) -> LoggedRequest:

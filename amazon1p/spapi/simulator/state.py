@@ -1,6 +1,6 @@
-"""The simulator's mutable memory: issued access tokens, acknowledgements, transactions and
-shipment confirmations (one lock guards it all; every method is thread-safe), plus the cache
-of rendered PO JSON.
+"""The simulator's mutable memory: issued access tokens, acknowledgements, transactions,
+shipment confirmations and the POs created from uploaded offers (one lock guards it all; every
+method is thread-safe), plus the cache of rendered PO JSON.
 
 Transactions need no background worker: each stores when it becomes final and whether it
 succeeds, and readers compare that with the clock.
@@ -8,14 +8,29 @@ succeeds, and readers compare that with the clock.
 
 import secrets
 import threading
+import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from amazon1p.spapi.simulator.generator import PurchaseOrder
 from amazon1p.spapi.simulator.lifecycle import VendorAck
+
+# POs created from uploaded offers take schedule indices from here up. The PO-number codec
+# covers 40 bits, and the generated schedule stays far below 2**39 (100,000 POs a day reach
+# 2**31 around now), so the two never meet and a PO number still maps back to its index.
+OFFER_INDEX_BASE = 2**39
+# Offer POs are numbered on from the start time (64 a second, about 2**37 today), so a
+# restarted simulator does not hand out the numbers of offer POs an importer already holds
+# from an earlier run (unless that run created more than 64 POs per second since).
+OFFER_NUMBERS_PER_SECOND = 64
+
+
+def _first_offer_index() -> int:
+    return OFFER_INDEX_BASE + int(time.time() * OFFER_NUMBERS_PER_SECOND)
 
 
 @dataclass(frozen=True)
@@ -42,15 +57,47 @@ class Transaction:
         return "Failure" if self.errors else "Success"
 
 
+@dataclass(frozen=True)
+class ShipmentRecord:
+    """A shipment confirmation (one version of an ASN) whose transaction succeeds."""
+
+    identifier: str
+    confirmation_type: str  # Original or Replace
+    selling_party: str
+    received_at: float
+    quantities: Mapping[tuple[str, int], int]  # (PO number, PO line) → eaches shipped
+    ssccs: frozenset[str]
+    confirmation: Mapping[str, Any]  # the ShipmentConfirmation JSON as received
+
+
+@dataclass(frozen=True)
+class ReceivedShipment:
+    """A stored shipment confirmation and the transaction that carried it."""
+
+    record: ShipmentRecord
+    transaction: Transaction
+
+
 @dataclass
 class SimulatorState:
-    """Tokens, acknowledgements (by PO index), transactions and shipment confirmations."""
+    """Tokens, acknowledgements (by PO index), transactions, shipment confirmations and the
+    POs of uploaded offers (by index).
+
+    `shipment_lock` serialises the checking and storing of shipment confirmations: their
+    rules read the confirmations stored before (duplicates, Replace, SSCC reuse), so two
+    submissions must not both pass on the same earlier state.
+    """
 
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    shipment_lock: threading.Lock = field(default_factory=threading.Lock)
     _tokens: dict[str, TokenGrant] = field(default_factory=dict)
     _acks: dict[int, list[VendorAck]] = field(default_factory=dict)
     _transactions: dict[str, Transaction] = field(default_factory=dict)
-    _shipments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _shipments: list[ReceivedShipment] = field(default_factory=list)
+    _offer_orders: dict[int, PurchaseOrder] = field(default_factory=dict)
+    # Never reset: a PO number handed out once is never reused for another PO, since
+    # importers keep POs by number.
+    _next_offer_index: int = field(default_factory=_first_offer_index)
 
     def issue_token(self, account: str, ttl: int, now: float) -> str:
         """A new `Atza|…` access token for `account`, valid for `ttl` seconds."""
@@ -73,7 +120,7 @@ class SimulatorState:
         delay: float,
         errors: Iterable[dict[str, str]],
         acks: dict[int, VendorAck] | None = None,
-        shipments: Iterable[dict[str, Any]] = (),
+        shipments: Iterable[ShipmentRecord] = (),
     ) -> Transaction:
         """Store a transaction and, if it will succeed, the acknowledgements/ASNs it carries.
 
@@ -93,8 +140,8 @@ class SimulatorState:
             if not transaction.errors:
                 for index, ack in (acks or {}).items():
                     self._acks.setdefault(index, []).append(ack)
-                for shipment in shipments:
-                    self._shipments[str(shipment.get("shipmentIdentifier"))] = shipment
+                for record in shipments:
+                    self._shipments.append(ReceivedShipment(record, transaction))
         return transaction
 
     def transaction(self, transaction_id: str) -> Transaction | None:
@@ -113,16 +160,44 @@ class SimulatorState:
         with self._lock:
             return sorted(self._acks)
 
-    def shipment(self, identifier: str) -> dict[str, Any] | None:
+    def shipments(self) -> list[ReceivedShipment]:
+        """Every stored shipment confirmation (each version of an ASN), oldest first.
+
+        Their transactions succeed, but may still be Processing.
+        """
         with self._lock:
-            return self._shipments.get(identifier)
+            return list(self._shipments)
+
+    def reserve_offer_indices(self, count: int) -> range:
+        """`count` schedule indices no PO has had, for POs created from an offer."""
+        with self._lock:
+            start = self._next_offer_index
+            self._next_offer_index += count
+        return range(start, start + count)
+
+    def add_offer_orders(self, orders: Iterable[PurchaseOrder]) -> None:
+        """Publish POs created from an offer: listing and getPurchaseOrder now serve them."""
+        with self._lock:
+            for order in orders:
+                self._offer_orders[order.header.index] = order
+
+    def offer_order(self, index: int) -> PurchaseOrder | None:
+        with self._lock:
+            return self._offer_orders.get(index)
+
+    def offer_indices(self) -> list[int]:
+        """The indices of every PO created from an offer, ascending (= creation order)."""
+        with self._lock:
+            return sorted(self._offer_orders)
 
     def reset(self) -> None:
-        """Forget acknowledgements, transactions and shipment confirmations (tokens stay)."""
+        """Forget acknowledgements, transactions, shipment confirmations and offer POs
+        (tokens stay, and PO numbers of forgotten offer POs are not handed out again)."""
         with self._lock:
             self._acks.clear()
             self._transactions.clear()
             self._shipments.clear()
+            self._offer_orders.clear()
 
 
 # What a render-cache entry costs beyond its body: the key tuple and its ints (and Timeline,

@@ -1,4 +1,4 @@
-"""submitAcknowledgement, SubmitShipmentConfirmations and getTransaction.
+"""submitAcknowledgement and getTransaction (SubmitShipmentConfirmations: `asn.py`).
 
 Like Amazon, a POST answers 202 with a transactionId once the body passes the schema; the
 business checks decide the transaction's outcome, which getTransaction reports after
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from amazon1p.spapi.simulator.generator import Line, purchase_order
+from amazon1p.spapi.simulator.generator import Line
 from amazon1p.spapi.simulator.lifecycle import LineAck, VendorAck, snapshot
 from amazon1p.spapi.simulator.orders_api import known_index
 from amazon1p.spapi.simulator.validation import parse_date_time, schema_errors
@@ -24,7 +24,8 @@ from amazon1p.spapi.simulator.wire import (
 )
 
 
-def _invalid_body(problems: list[str]) -> Response:
+def invalid_body(problems: list[str]) -> Response:
+    """400 InvalidInput for a body that breaks the model (first problem, then up to five)."""
     return error_response(400, "InvalidInput", problems[0], "; ".join(problems[1:6]))
 
 
@@ -87,7 +88,7 @@ def _acknowledgement(
     index = known_index(ctx, number, now)
     if index is None:
         return [error("INVALID_ORDER_ID", "Invalid order ID.", f"PO {number} not found.")], None
-    order = purchase_order(ctx.world, index)
+    order = ctx.purchase_order(index)
     snap = snapshot(order, now, ctx.state.vendor_ack(index, now))
     if snap.timeline.state == "Closed":
         return [error("PO_CLOSED", "The purchase order is closed.", f"PO {number}")], None
@@ -139,7 +140,7 @@ def submit_acknowledgement(ctx: Context, request: Request, _: dict[str, str]) ->
     if not problems and not body.get("acknowledgements"):
         problems = ["acknowledgements: at least one acknowledgement is required"]
     if problems:
-        return _invalid_body(problems)
+        return invalid_body(problems)
     now = request.now
     errors: list[dict[str, str]] = []
     acks: dict[int, VendorAck] = {}
@@ -154,49 +155,6 @@ def submit_acknowledgement(ctx: Context, request: Request, _: dict[str, str]) ->
         delay=ctx.config.transaction_delay,
         errors=errors,
         acks=acks,
-    )
-    return json_response(202, {"payload": {"transactionId": transaction.transaction_id}})
-
-
-def _po_numbers(confirmation: dict[str, Any]) -> set[str]:
-    """Every purchaseOrderNumber an ASN names (items, carton items, pallet items)."""
-    holders = list(confirmation.get("shippedItems", []))
-    for container in confirmation.get("cartons", []) + confirmation.get("pallets", []):
-        holders += container.get("items", [])
-    return {
-        holder["itemDetails"]["purchaseOrderNumber"]
-        for holder in holders
-        if "purchaseOrderNumber" in holder.get("itemDetails", {})
-    }
-
-
-def submit_shipment_confirmations(ctx: Context, request: Request, _: dict[str, str]) -> Response:
-    """POST /vendor/shipping/v1/shipmentConfirmations (ASN)."""
-    body = request.json_body()
-    problems = schema_errors("vendorShipments", "SubmitShipmentConfirmationsRequest", body)
-    if not problems and not body.get("shipmentConfirmations"):
-        problems = ["shipmentConfirmations: at least one shipment confirmation is required"]
-    if problems:
-        return _invalid_body(problems)
-    now = request.now
-    errors: list[dict[str, str]] = []
-    for confirmation in body["shipmentConfirmations"]:
-        shipment = confirmation["shipmentIdentifier"]
-        numbers = _po_numbers(confirmation)
-        if not numbers:
-            errors.append(
-                error("INVALID_ORDER_ID", "No purchase order number in the shipment.", shipment)
-            )
-        for number in sorted(numbers):
-            if known_index(ctx, number, now) is None:
-                details = f"Shipment {shipment}: PO {number} not found."
-                errors.append(error("INVALID_ORDER_ID", "Invalid order ID.", details))
-    transaction = ctx.state.add_transaction(
-        kind="shipmentConfirmation",
-        now=request.now,
-        delay=ctx.config.transaction_delay,
-        errors=errors,
-        shipments=body["shipmentConfirmations"],
     )
     return json_response(202, {"payload": {"transactionId": transaction.transaction_id}})
 

@@ -9,8 +9,14 @@ from typing import Any
 
 from amazon1p.spapi.simulator.config import SimulatorConfig
 from amazon1p.spapi.simulator.faults import FaultPlan
-from amazon1p.spapi.simulator.generator import World
-from amazon1p.spapi.simulator.state import RenderCache, SimulatorState
+from amazon1p.spapi.simulator.generator import (
+    PoHeader,
+    PurchaseOrder,
+    World,
+    header,
+    purchase_order,
+)
+from amazon1p.spapi.simulator.state import OFFER_INDEX_BASE, RenderCache, SimulatorState
 from amazon1p.spapi.simulator.validation import InputError, TokenCodec
 
 # Query parameters and body keys python-amazon-sp-api adds to every call; Amazon ignores
@@ -67,6 +73,28 @@ class Context:
     codec: TokenCodec
     faults: FaultPlan
     renders: RenderCache
+
+    def po_header(self, index: int) -> PoHeader:
+        """The header of PO `index`: generated, or created from an uploaded offer.
+
+        The index must be one that exists (listing, `known_index`); a forgotten offer PO
+        raises KeyError.
+        """
+        if index < OFFER_INDEX_BASE:  # the generated schedule: no lock, no lookup
+            return header(self.world, index)
+        return self._offer_order(index).header
+
+    def purchase_order(self, index: int) -> PurchaseOrder:
+        """The full PO `index` (see `po_header`)."""
+        if index < OFFER_INDEX_BASE:
+            return purchase_order(self.world, index)
+        return self._offer_order(index)
+
+    def _offer_order(self, index: int) -> PurchaseOrder:
+        order = self.state.offer_order(index)
+        if order is None:
+            raise KeyError(f"no PO with index {index}: the simulator was reset")
+        return order
 
 
 def json_bytes(data: Any) -> bytes:
