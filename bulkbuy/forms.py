@@ -105,3 +105,33 @@ class StageFileForm(forms.Form):
         if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
             raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_MB} MB.")
         return upload
+
+
+# --- Offers list and linking orders -------------------------------------------------------
+
+
+class OfferListFilterForm(forms.Form):
+    """The offers list's filter: an open offer's stage, or where offers ended."""
+
+    status = forms.ChoiceField(required=False)
+
+    def __init__(self, data=None, *, choices, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["status"].choices = [("", "All"), *choices]
+
+    def chosen(self) -> str:
+        """The status asked for; "" (all) when none or an unknown one."""
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""
+
+
+class OrderLinkForm(forms.Form):
+    """Link an order by hand to a delivery stage of one of the shop's completed offers."""
+
+    offer = forms.ModelChoiceField(queryset=None, empty_label="Choose an offer")
+    stage = forms.TypedChoiceField(
+        choices=((1, "Stage 1"), (2, "Stage 2")), coerce=int, label="Delivery stage"
+    )
+
+    def __init__(self, data=None, *, offers, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["offer"].queryset = offers

@@ -184,3 +184,71 @@ class OfferEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer_id} {self.action} by {self.user_id}"
+
+
+# --- Linking purchase orders --------------------------------------------------------------
+# Each Amazon order is checked against the shop's completed offers (bulkbuy.linking). The
+# outcome is the order's purchase type (Order.purchase_type, which the orders grid filters
+# on); OrderLink keeps what the check decided and why, OrderLinkLine what it took from the
+# offer. Both are rewritten by every check that changes the outcome.
+
+
+class OrderLink(models.Model):
+    """The last linking check of one order: the offer and delivery stage it is linked to
+    (Bulk buy), or the discrepancies that kept it from linking (Undefined)."""
+
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.CASCADE, related_name="offer_link"
+    )
+    # PROTECT: an offer with linked orders cannot be deleted from under them.
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="order_links"
+    )
+    stage = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Delivery stage.")
+    discrepancies = models.JSONField(default=list, blank=True)
+    po_hash = models.CharField(
+        max_length=64, blank=True, help_text="The PO's content hash when it was checked."
+    )
+    by_hand = models.BooleanField(default=False)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(default=timezone.now)
+    acknowledgement_note = models.CharField(
+        max_length=500, blank=True, help_text="Why a linked order was not acknowledged itself."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(offer__isnull=True, stage__isnull=True)
+                | models.Q(offer__isnull=False, stage__in=(1, 2)),
+                name="order_link_offer_has_stage",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.offer_id or '—'} stage {self.stage or '—'}"
+
+
+class OrderLinkLine(models.Model):
+    """What one order row takes from one offer row's delivery stage, in eaches."""
+
+    link = models.ForeignKey(OrderLink, on_delete=models.CASCADE, related_name="lines")
+    order_row = models.OneToOneField(
+        "orders.OrderRow", on_delete=models.CASCADE, related_name="offer_link_line"
+    )
+    offer_row = models.ForeignKey(
+        OfferRow, on_delete=models.PROTECT, related_name="order_link_lines", db_index=False
+    )
+    stage = models.PositiveSmallIntegerField()
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            # What is left of an offer row's stage: summed under the offer's lock.
+            models.Index(fields=["offer_row", "stage"], name="order_link_line_usage_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × offer row {self.offer_row_id} stage {self.stage}"

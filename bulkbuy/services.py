@@ -70,13 +70,13 @@ class _Row:
     product_id: int | None = None
 
 
-def _gtin_key(ean: str) -> str:
+def gtin_key(ean: str) -> str:
     """EANs compare as GTINs: a spreadsheet drops the leading zeros of a number cell."""
     return ean.lstrip("0")
 
 
-def _ean_variants(ean: str) -> set[str]:
-    key = _gtin_key(ean)
+def ean_variants(ean: str) -> set[str]:
+    key = gtin_key(ean)
     return {ean, key} | {key.zfill(width) for width in (8, 12, 13, 14) if len(key) <= width}
 
 
@@ -167,7 +167,7 @@ def _match_products(shop: Shop, rows: list[_Row]) -> list[str]:
     by_asin: dict[str, int] = {}
     for start in range(0, len(rows), LOOKUP_CHUNK):
         chunk = rows[start : start + LOOKUP_CHUNK]
-        eans = set().union(*(_ean_variants(r.ean) for r in chunk if r.ean))
+        eans = set().union(*(ean_variants(r.ean) for r in chunk if r.ean))
         asins = {r.asin for r in chunk if r.asin}
         found = (
             Product.objects.filter(
@@ -178,12 +178,12 @@ def _match_products(shop: Shop, rows: list[_Row]) -> list[str]:
         )
         for pk, ean, asin in found:
             if ean:
-                by_ean.setdefault(_gtin_key(ean), pk)
+                by_ean.setdefault(gtin_key(ean), pk)
             if asin:
                 by_asin[asin] = pk
     first_row: dict[int, int] = {}
     for row in rows:
-        via_ean = by_ean.get(_gtin_key(row.ean)) if row.ean else None
+        via_ean = by_ean.get(gtin_key(row.ean)) if row.ean else None
         via_asin = by_asin.get(row.asin) if row.asin else None
         if via_ean and via_asin and via_ean != via_asin:
             problems.append(

@@ -1,4 +1,4 @@
-"""Offer pages: the offers list with the upload form, an offer with its rows, and the
+"""Offer pages: the offers list with the upload form, an offer's Orders tab, and the
 original workbook as uploaded."""
 
 import io
@@ -11,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from amazon1p.models import AmazonConnection
 from bulkbuy import export, selectors, services
 from bulkbuy.access import offer_for_user
-from bulkbuy.forms import OfferUploadForm
+from bulkbuy.expiry import DEFAULT_ALERT_DAYS
+from bulkbuy.forms import OfferListFilterForm, OfferUploadForm
 from shopctrl.errors import ShopCtrlError
 from shopctrl.views_support import form_error_from
 from shops.access import shop_for_user
@@ -26,9 +28,18 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _list_page(request: HttpRequest, shop, form: OfferUploadForm, problems=(), *, status=200):
-    page = Paginator(selectors.offer_list(shop=shop), OFFERS_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    filters = OfferListFilterForm(request.GET, choices=selectors.STATUS_FILTERS)
+    expiring_days = (
+        AmazonConnection.objects.filter(shop=shop)
+        .values_list("offer_expiry_alert_days", flat=True)
+        .first()
     )
+    offers = selectors.offer_list(
+        shop=shop,
+        status=filters.chosen(),
+        expiring_days=DEFAULT_ALERT_DAYS if expiring_days is None else expiring_days,
+    )
+    page = Paginator(offers, OFFERS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "bulkbuy/offer_list.html",
@@ -40,6 +51,8 @@ def _list_page(request: HttpRequest, shop, form: OfferUploadForm, problems=(), *
             "problems_hidden": max(len(problems) - PROBLEMS_SHOWN, 0),
             "can_add": Perm.OFFERS_ADD in request.shop_permissions,
             "now": timezone.now(),
+            "status_filters": selectors.STATUS_FILTERS,
+            "status": filters.chosen(),
         },
         status=status,
     )
@@ -103,4 +116,32 @@ def offer_file(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
         as_attachment=True,
         filename=offer.source_name,
         content_type=XLSX_TYPE,
+    )
+
+
+@login_required
+@require_GET
+def offer_orders(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """The offer's Orders tab: the POs linked to it, and per row what they ordered of what
+    the offer gives in each delivery stage."""
+    offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW)
+    rows = Paginator(
+        selectors.offer_rows(offer=offer).filter(approved=True), ROWS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    linked = selectors.offer_linked_orders(offer=offer)
+    return render(
+        request,
+        "bulkbuy/offer_orders.html",
+        {
+            "shop": offer.shop,
+            "offer": offer,
+            "tab": "orders",
+            "linked": linked,
+            "linked_count": len(linked),
+            "usage": selectors.offer_row_usage(rows=rows.object_list),
+            "rows": rows,
+            "has_stage2": "stage2_qty" in offer.columns,
+            "now": timezone.now(),
+            "can_open_orders": Perm.SHOP_VIEW in request.shop_permissions,
+        },
     )

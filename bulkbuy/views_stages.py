@@ -91,6 +91,8 @@ def offer_stages(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
             "has_stage2": "stage2_qty" in offer.columns,
             "now": timezone.now(),
             "with_stages": True,
+            "tab": "rows",
+            "linked_count": selectors.offer_linked_count(offer=offer),
             **stage_context(request, offer, rows),
         },
     )

@@ -29,3 +29,12 @@ class OrderAdmin(AuditedAdmin):
     list_select_related = ["shop", "main_status", "payment_status"]
     raw_id_fields = ["main_status", "payment_status", "payment_type"]
     inlines = [OrderRowInline, CreditRowInline, OrderParameterInline]
+
+
+@admin.register(models.Product)
+class ProductAdmin(AuditedAdmin):
+    list_display = ["title", "shop", "ean", "asin", "sku", "stock_quantity", "agreed_cost"]
+    list_filter = ["shop"]
+    search_fields = ["title", "ean", "asin", "sku"]
+    list_select_related = ["shop"]
+    readonly_fields = ["created_at", "updated_at"]

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from amazon1p.acknowledgements.selectors import acknowledgement_panel
 from amazon1p.importing.selectors import order_purchase_order
+from bulkbuy.views_links import order_bulk_buy_context
 from orders import selectors, services
 from orders.access import order_for_user
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm
@@ -78,6 +79,7 @@ def order_detail_context(request: HttpRequest, order, **forms) -> dict:
         "credit_form": forms.get("credit_form") or CreditRowForm(order=order),
         "parameter_form": forms.get("parameter_form") or OrderParameterForm(),
         "can_edit": Perm.ORDERS_EDIT in request.shop_permissions,
+        "bulk_buy": order_bulk_buy_context(request, order),
     }
 
 

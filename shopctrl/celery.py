@@ -49,6 +49,11 @@ app.conf.beat_schedule = {
         "task": "bulkbuy.tasks.offers_expiry_alert",
         "schedule": crontab(minute=7),  # hourly
     },
+    "bulkbuy-purchase-orders-link": {
+        # Safety net: each sync run already links its shop's POs right after it stores them.
+        "task": "bulkbuy.tasks.purchase_orders_link",
+        "schedule": crontab(minute="1-59/5"),
+    },
     "amazon1p-sync-missing": {
         "task": "amazon1p.tasks.amazon1p_sync_due",
         "schedule": crontab(hour=4, minute=41),

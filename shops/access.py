@@ -86,6 +86,8 @@ ACCESS_RULES: dict[str, str] = {
     "bulkbuy.offerrow": "through its offer (offer_for_user)",
     "bulkbuy.offerstagelook": "through its offer (offer_for_user; stage permissions)",
     "bulkbuy.offerevent": "through its offer (offer_for_user, offers.view: the history)",
+    "bulkbuy.orderlink": "through its order (order_for_user) or offer (offer_for_user)",
+    "bulkbuy.orderlinkline": "through its order link (order page, offer Orders tab)",
     "amazon1p.amazonconnection": "shop_for_user(sync.configure): the Amazon 1P settings page",
     "amazon1p.statusmapping": "through the shop's connection (settings page)",
     "amazon1p.fulfillmentcenter": "through the shop's connection (settings page)",

@@ -7,6 +7,7 @@ app_name = "shops"
 
 urlpatterns = [
     path("", views.shop_list, name="shop-list"),
+    path("<int:shop_id>/dashboard/", views.dashboard, name="dashboard"),
     path("<int:shop_id>/settings/", views.settings_general, name="settings-general"),
     path(
         "<int:shop_id>/settings/contact-info/",

@@ -1,5 +1,5 @@
-"""Shop pages: list, create, settings (general, lists, contact info, members, roles),
-alerts and the audit log. Views check access, validate, call one service, then redirect."""
+"""Shop pages: list, create, the dashboard, settings (general, lists, contact info, members,
+roles), alerts and the audit log. Views check access, validate, call one service, then redirect."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,8 +8,10 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from bulkbuy.pipeline import offers_pipeline
 from shopctrl.errors import ShopCtrlError
 from shopctrl.views_support import form_error_from, post_data, safe_next_url
 from shops import services
@@ -83,6 +85,24 @@ def shop_list(request: HttpRequest) -> HttpResponse:
         "shops/shop_list.html",
         {"memberships": memberships, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """The shop at a glance: the Bulk Buy Offers pipeline (offers.view)."""
+    shop = shop_for_user(request, shop_id, Perm.OFFERS_VIEW)
+    perms = request.shop_permissions  # type: ignore[attr-defined]
+    return render(
+        request,
+        "shops/dashboard.html",
+        {
+            "shop": shop,
+            "pipeline": offers_pipeline(shop=shop),
+            "now": timezone.now(),
+            "can_open_orders": Perm.SHOP_VIEW in perms,
+        },
     )
 
 

@@ -36,6 +36,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "login": [("get", codes(200, 302, 302, 302))],
     "logout": [("post", codes(302, 302, 302, 302))],
     "shops:shop-list": [("get", codes(302, 200, 200, 200)), ("post", codes(302, 400, 400, 400))],
+    "shops:dashboard": [("get", VIEW)],  # offers.view
     "shops:settings-general": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "shops:settings-contact-info": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "shops:member-list": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
@@ -71,6 +72,10 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "bulkbuy:offer-stagefile": [("get", CONFIGURE)],
     "bulkbuy:offer-stageupload": [("post", MUTATE)],
     "bulkbuy:offer-complete": [("post", MUTATE)],
+    # an offer's linked POs (offers.view); linking an order needs orders.edit (viewers 403)
+    "bulkbuy:offer-orders": [("get", VIEW)],
+    "bulkbuy:order-link": [("post", MUTATE)],  # empty form: back with a message
+    "bulkbuy:order-link-check": [("post", MUTATE)],
     # Amazon 1P settings: Shop Owner Admin only (sync.configure).
     "amazon1p:settings": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     # amazon1p sync routes

@@ -298,6 +298,9 @@ def sync_run_execute(
         finished_at=timezone.now(),
         error="",
     )
+    from bulkbuy.linking import purchase_orders_link_soon  # bulkbuy builds on amazon1p
+
+    purchase_orders_link_soon(shop_id=run.shop_id)
     run.refresh_from_db()
     return run
 
