@@ -6,12 +6,14 @@ from django.db import transaction
 from amazon1p import services
 from amazon1p.importing.sync import sync_run_request
 from amazon1p.models import AmazonConnection, SyncKind
+from asn.models import Warehouse
 from shops.models import OrderStatus, Shop
 
 DEMO_CLIENT_ID = "amzn1.application-oa2-client.shopctrl-demo"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # the simulator accepts any non-empty secret
 DEMO_REFRESH_TOKEN = "Atzr|shopctrl-demo-refresh-token"
 DEMO_VENDOR_CODE = "VNDR1"  # the simulator's default vendor code
+DEMO_GS1_PREFIX = "4012345"  # SSCCs of the demo's pallets and cartons
 
 
 @transaction.atomic
@@ -51,6 +53,9 @@ def amazon_demo_connect(*, shop: Shop, actor: AbstractBaseUser, simulator_url: s
         "acknowledgeable_statuses": list(
             OrderStatus.objects.filter(shop=shop, name__in=["New", "Acknowledged"])
         ),
+        # Group shipments: SSCCs from a demo GS1 company prefix, ASNs to the simulator.
+        "export_shipments": True,
+        "gs1_company_prefix": DEMO_GS1_PREFIX,
     }
     stored = AmazonConnection.objects.get(pk=connection.pk)
     secrets = (
@@ -65,5 +70,16 @@ def amazon_demo_connect(*, shop: Shop, actor: AbstractBaseUser, simulator_url: s
         secrets=secrets,
         mappings=mappings,
         fulfillment_centers=fcs,
+    )
+    Warehouse.objects.get_or_create(
+        shop=shop,
+        code="DEMO-WH1",
+        defaults={
+            "name": "Demo Vendor warehouse",
+            "address_line": "Lagerstraße 1",
+            "postal_code": "04103",
+            "city": "Leipzig",
+            "country": "DE",
+        },
     )
     sync_run_request(shop=shop, kind=SyncKind.NEW, actor=actor)

@@ -23,7 +23,7 @@ from shops.views import render_settings_page
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 
 
-def _refusal(status: int, message: str) -> JsonResponse:
+def api_refusal(status: int, message: str) -> JsonResponse:
     response = JsonResponse({"error": message}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Token realm="shopctrl"'
@@ -40,16 +40,16 @@ def pick_api(request: HttpRequest, shop_id: int) -> HttpResponse:
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     token = picks.api_token_authenticate(raw.strip()) if scheme.lower() == "token" else None
     if token is None:
-        return _refusal(401, "Send a valid API token: Authorization: Token <token>.")
+        return api_refusal(401, "Send a valid API token: Authorization: Token <token>.")
     if token.shop_id != shop_id:
-        return _refusal(403, "This token belongs to another shop.")
+        return api_refusal(403, "This token belongs to another shop.")
     content_type = request.content_type or ""
     if content_type not in (*CSV_TYPES, "application/json"):
-        return _refusal(415, "Send text/csv or application/json.")
+        return api_refusal(415, "Send text/csv or application/json.")
     try:
         body = request.body
     except RequestDataTooBig:
-        return _refusal(413, "Too large: split the picks into several calls.")
+        return api_refusal(413, "Too large: split the picks into several calls.")
     result = picks.pick_import(
         content=body,
         json_body=content_type == "application/json",

@@ -45,6 +45,14 @@ app.conf.beat_schedule = {
         "task": "amazon1p.tasks.pick_inbox_process",
         "schedule": crontab(minute="*"),
     },
+    "asn-pack-inbox": {
+        "task": "asn.tasks.pack_inbox_process",
+        "schedule": crontab(minute="*"),
+    },
+    "asn-watchdog": {
+        "task": "asn.tasks.asns_watchdog",
+        "schedule": crontab(minute="*"),
+    },
     "bulkbuy-offers-expiry": {
         "task": "bulkbuy.tasks.offers_expiry_alert",
         "schedule": crontab(minute=7),  # hourly

@@ -182,6 +182,10 @@ SPAPI_MAX_ATTEMPTS = env.int("SPAPI_MAX_ATTEMPTS", default=6)
 PICK_INBOX_DIR = Path(env.str("PICK_INBOX_DIR", default=str(VAR_DIR / "picks")) or ".")
 if not PICK_INBOX_DIR.is_absolute():
     raise ImproperlyConfigured("PICK_INBOX_DIR must be an absolute path.")
+# Pack files for group shipments, likewise (asn.packfile).
+PACK_INBOX_DIR = Path(env.str("PACK_INBOX_DIR", default=str(VAR_DIR / "packs")) or ".")
+if not PACK_INBOX_DIR.is_absolute():
+    raise ImproperlyConfigured("PACK_INBOX_DIR must be an absolute path.")
 
 # --- Housekeeping
 ALERT_READ_RETENTION_DAYS = env.int("ALERT_READ_RETENTION_DAYS", default=90)

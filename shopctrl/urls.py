@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from amazon1p.urls_picks import api_urlpatterns
+from asn.urls_pack_api import urlpatterns as pack_api_urlpatterns
 from shops import views as shop_views
 
 admin.site.site_header = "ShopCtrl administration"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("shops/<int:shop_id>/orders/", include("orders.urls")),
     path("shops/<int:shop_id>/amazon-1p/", include("amazon1p.urls")),
     path("shops/<int:shop_id>/offers/", include("bulkbuy.urls")),
-    path("api/", include((api_urlpatterns, "api"))),
+    path("shops/<int:shop_id>/shipments/", include("asn.urls")),
+    path("api/", include(([*api_urlpatterns, *pack_api_urlpatterns], "api"))),
     path("admin/", admin.site.urls),
 ]

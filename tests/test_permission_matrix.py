@@ -93,6 +93,35 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "amazon1p:api-token-list": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "amazon1p:api-token-revoke": [("post", codes(302, 403, 404, 404))],  # no token named: 404
     "api:pick-import": [("post", codes(401, 401, 401, 401)), ("get", codes(405, 405, 405, 405))],
+    # group shipments: members see them; shipments.manage changes them (a refused or empty
+    # change redirects back with a message; naming nothing to add is a 404)
+    "asn:group-list": [("get", VIEW)],
+    "asn:group-create": [("post", CONFIGURE_POST_EMPTY)],
+    "asn:group-detail": [("get", VIEW)],
+    "asn:group-update": [("post", MUTATE)],
+    "asn:order-add": [("post", codes(302, 403, 404, 404))],
+    "asn:order-remove": [("post", MUTATE)],
+    "asn:quantities-set": [("post", MUTATE)],
+    "asn:container-add": [("post", MUTATE)],
+    "asn:container-remove": [("post", MUTATE)],
+    "asn:place": [("post", MUTATE)],
+    "asn:place-all": [("post", codes(302, 403, 404, 404))],
+    "asn:unplace": [("post", MUTATE)],
+    "asn:move": [("post", MUTATE)],
+    "asn:asn-submit": [("post", MUTATE)],
+    "asn:pack-upload": [("post", MUTATE)],
+    "asn:asn-status": [("get", VIEW)],
+    "asn:group-reopen": [("post", MUTATE)],
+    "asn:document": [("get", VIEW)],
+    "api:pack-import": [("post", codes(401, 401, 401, 401)), ("get", codes(405, 405, 405, 405))],
+    # ASN settings: Shop Owner Admin (sync.configure)
+    "asn:template-list": [("get", CONFIGURE)],
+    "asn:template-edit": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "asn:template-preview": [("post", codes(302, 403, 200, 404))],  # empty: the default
+    "asn:template-reset": [("post", MUTATE)],
+    "asn:warehouse-list": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "asn:warehouse-edit": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "asn:warehouse-delete": [("post", MUTATE)],
 }
 for _key in COLLECTIONS:
     MATRIX[f"shops:{_key}-list"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]
@@ -132,7 +161,54 @@ def _url_for(name: str, shop, order, viewer_membership) -> str:
         kwargs["pk"] = _pk_for(name, shop, order, viewer_membership)
     if "order_id" in params:
         kwargs["order_id"] = order.pk
+    if "kind" in params:
+        kwargs["kind"] = "packing_list"
+    if name.startswith("asn:") and params & {"shipment_id", "container_id", "placement_id"}:
+        packed = _packed_group(shop, order)
+        kwargs.update({k: v for k, v in packed.items() if k in params})
     return reverse(name, kwargs=kwargs)
+
+
+def _packed_group(shop, order) -> dict[str, int]:
+    """A group shipment with the order on one pallet (made directly: only access is tested)."""
+    from asn.models import Container, GroupShipment, Placement, Shipment
+
+    group = GroupShipment.objects.get(pk=_asn_group(shop).pk)
+    shipment, _ = Shipment.objects.get_or_create(group=group, order=order)
+    row = order.rows.first()
+    line, _ = shipment.lines.get_or_create(row=row, defaults={"quantity": 1})
+    pallet, _ = Container.objects.get_or_create(
+        group=group, kind="pallet", sscc="106141411234567897"
+    )
+    placement, _ = Placement.objects.get_or_create(
+        line=line, container=pallet, defaults={"quantity": 1}
+    )
+    return {
+        "pk": group.pk,
+        "shipment_id": shipment.pk,
+        "container_id": pallet.pk,
+        "placement_id": placement.pk,
+    }
+
+
+def _asn_group(shop):
+    from asn.models import GroupShipment, Warehouse
+
+    warehouse, _ = Warehouse.objects.get_or_create(
+        shop=shop,
+        code="WH1",
+        defaults={
+            "name": "Main",
+            "address_line": "Road 1",
+            "postal_code": "1",
+            "city": "X",
+            "country": "DE",
+        },
+    )
+    group, _ = GroupShipment.objects.get_or_create(
+        shop=shop, code="GS-TEST-1", defaults={"warehouse": warehouse, "fc_code": "LEJ1"}
+    )
+    return group
 
 
 def _pk_for(name: str, shop, order, viewer_membership) -> int:
@@ -148,6 +224,10 @@ def _pk_for(name: str, shop, order, viewer_membership) -> int:
         return Product.objects.get(shop=shop, ean="4006381333931").pk
     if noun == "offer":
         return make_offer(shop, shop.memberships.first().user).pk
+    if noun == "warehouse":
+        return _asn_group(shop).warehouse_id
+    if name.startswith("asn:"):
+        return _asn_group(shop).pk
     if name.startswith("orders:"):
         return order.pk
     model = COLLECTIONS[noun].model

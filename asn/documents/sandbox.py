@@ -1,0 +1,73 @@
+"""The Django template engine for shop-editable document templates.
+
+A shop admin types the template into a textarea, so it is untrusted text. It is rendered by a
+dedicated `Engine`, never by the project's engine (settings.TEMPLATES):
+
+* no loaders: `{% include %}` and `{% extends %}` could otherwise read any template file of
+  the project (and show its source or settings-dependent output); here the tags do not even
+  exist, and without loaders no file can be found anyway;
+* no `{% load %}`: no tag library of an installed app (static, humanize, the project's own
+  tags...) can be pulled in;
+* no `{% debug %}` (prints the context and the list of loaded Python modules), no
+  `{% csrf_token %}` and no `{% url %}` (routes are none of a label's business);
+* the `pprint` filter is left out (it prints Python reprs);
+* the context holds only the plain dataclasses of `asn.documents.data` and strings/numbers,
+  so variable lookups cannot reach a model instance or a method with side effects (Django
+  calls zero-argument callables it finds in the context: `{{ order.delete }}` would run!).
+
+Every other built-in tag and filter (if, for, with, cycle, firstof, now, regroup, spaceless,
+widthratio, filter, date, floatformat, truncatechars, default, join, slice, ...) works as
+documented by Django. Autoescaping is on, so data such as "Pan <28 cm>" cannot break the
+markup.
+"""
+
+from __future__ import annotations
+
+from django.template import Engine, Library, defaultfilters, defaulttags
+
+ALLOWED_TAGS = (
+    "autoescape",
+    "comment",
+    "cycle",
+    "filter",
+    "firstof",
+    "for",
+    "if",
+    "ifchanged",
+    "lorem",
+    "now",
+    "regroup",
+    "resetcycle",
+    "spaceless",
+    "templatetag",
+    "verbatim",
+    "widthratio",
+    "with",
+)
+DENIED_FILTERS = {"pprint"}
+
+register = Library()
+for _name in ALLOWED_TAGS:
+    register.tags[_name] = defaulttags.register.tags[_name]
+for _name, _filter in defaultfilters.register.filters.items():
+    if _name not in DENIED_FILTERS:
+        register.filters[_name] = _filter
+
+
+class SandboxEngine(Engine):
+    """An Engine whose only built-ins are this module's curated library."""
+
+    default_builtins: list[str] = []  # overrides Engine's class attribute
+
+
+def make_engine(string_if_invalid: str = "") -> SandboxEngine:
+    return SandboxEngine(
+        dirs=[],
+        app_dirs=False,
+        loaders=[],
+        libraries={},
+        builtins=["asn.documents.sandbox"],
+        autoescape=True,
+        debug=True,  # line numbers in syntax errors; enables nothing else
+        string_if_invalid=string_if_invalid,
+    )
