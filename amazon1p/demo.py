@@ -7,6 +7,7 @@ from amazon1p import services
 from amazon1p.importing.sync import sync_run_request
 from amazon1p.models import AmazonConnection, SyncKind
 from asn.models import Warehouse
+from bulkbuy.demo import demo_offer_create
 from shops.models import OrderStatus, Shop
 
 DEMO_CLIENT_ID = "amzn1.application-oa2-client.shopctrl-demo"
@@ -14,6 +15,7 @@ DEMO_CLIENT_SECRET = "demo-client-secret"  # the simulator accepts any non-empty
 DEMO_REFRESH_TOKEN = "Atzr|shopctrl-demo-refresh-token"
 DEMO_VENDOR_CODE = "VNDR1"  # the simulator's default vendor code
 DEMO_GS1_PREFIX = "4012345"  # SSCCs of the demo's pallets and cartons
+DEMO_SIMULATOR_SEED = 7  # bin/demo starts the simulator with --seed 7
 
 
 @transaction.atomic
@@ -81,5 +83,8 @@ def amazon_demo_connect(*, shop: Shop, actor: AbstractBaseUser, simulator_url: s
             "city": "Leipzig",
             "country": "DE",
         },
+    )
+    demo_offer_create(
+        shop=shop, actor=actor, simulator_seed=DEMO_SIMULATOR_SEED, vendor_code=DEMO_VENDOR_CODE
     )
     sync_run_request(shop=shop, kind=SyncKind.NEW, actor=actor)

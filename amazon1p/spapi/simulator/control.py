@@ -80,6 +80,8 @@ def handle_control(
         return json_response(200, received_json(simulator.state, time.time()))
     if route == "offers" and method == "POST":
         return _upload_offer(simulator, query, body, headers.get("content-type", ""))
+    if route == "offers" and method == "GET":
+        return Response(200, OFFER_PAGE.encode(), content_type="text/html; charset=utf-8")
     return _control_error(404, f"no control endpoint {method} {path}")
 
 
@@ -105,6 +107,33 @@ def _upload_offer(
     return json_response(200, {"purchaseOrders": numbers})
 
 
+# Vendor Central's "upload the offer back" step for the demo: the exported workbook goes to
+# POST /_simulator/offers as raw bytes (a few lines of script; the endpoint takes no forms).
+OFFER_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Upload a Bulk Buy offer</title>
+<style>body{{font:14px system-ui,sans-serif;margin:2rem}}</style></head><body>
+<h1>Upload a Bulk Buy offer</h1>
+<p>Choose the workbook ShopCtrl exported for Amazon (<em>Export for Amazon</em> on a completed
+offer). Amazon then sends the purchase orders of every approved row and delivery stage; the
+next sync imports them. <a href="{PREFIX}/">Back</a></p>
+<form id="offer"><input type="file" id="file" accept=".xlsx" required>
+<button type="submit">Upload</button></form>
+<pre id="answer"></pre>
+<script>
+document.getElementById("offer").addEventListener("submit", async (event) => {{
+  event.preventDefault();
+  const file = document.getElementById("file").files[0];
+  const answer = document.getElementById("answer");
+  const response = await fetch("{PREFIX}/offers", {{
+    method: "POST", headers: {{"Content-Type": "{XLSX}"}}, body: file}});
+  const data = await response.json();
+  answer.textContent = response.ok
+    ? "Purchase orders created: " + data.purchaseOrders.join(", ")
+    : "Refused: " + data.error;
+}});
+</script></body></html>"""
+
+
 def _page(simulator: "Simulator") -> str:
     """A small self-refreshing page for the demo: the latest requests, the shipment
     confirmations accepted and the options."""
@@ -126,7 +155,8 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}
 <h1>Vendor Central simulator</h1>
 <p>Point a connection's custom base URL at this server. JSON:
 <a href="{PREFIX}/requests">requests</a> · <a href="{PREFIX}/config">config</a> ·
-<a href="{PREFIX}/shipment-confirmations">shipment confirmations</a></p>
+<a href="{PREFIX}/shipment-confirmations">shipment confirmations</a> ·
+<a href="{PREFIX}/offers">upload a Bulk Buy offer</a></p>
 <h2>Latest requests</h2>
 <table><tr><th>#</th><th>time</th><th>request</th><th>operation</th><th>status</th>
 <th>ms</th></tr>{rows}</table>
