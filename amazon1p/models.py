@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from amazon1p.spapi.endpoints import EndpointKind, Region
+from shopctrl.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus
 from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
 
 
@@ -352,17 +353,9 @@ class AmazonPurchaseOrderVersion(models.Model):
         return f"{self.purchase_order_id} v{self.version}"
 
 
-class AckStatus(models.TextChoices):
-    """Where an acknowledgement is on its way to Amazon (the order shows it)."""
-
-    PENDING = "pending", "In progress"  # written, not sent yet
-    SENDING = "sending", "In progress"  # being sent; whether Amazon got it is not known yet
-    SUBMITTED = "submitted", "Submitted"  # Amazon gave a transaction id; awaiting its outcome
-    SUCCESS = "success", "Success"
-    ERROR = "error", "Error"
-
-
-IN_FLIGHT_ACK_STATUSES = (AckStatus.PENDING, AckStatus.SENDING, AckStatus.SUBMITTED)
+# Where an acknowledgement is on its way to Amazon (the order shows it): the outbox states.
+AckStatus = OutboxStatus
+IN_FLIGHT_ACK_STATUSES = IN_FLIGHT
 
 
 class AckOrigin(models.TextChoices):
@@ -380,7 +373,7 @@ class RejectionReason(models.TextChoices):
     OBSOLETE_PRODUCT = "ObsoleteProduct", "Obsolete product"
 
 
-class Acknowledgement(models.Model):
+class Acknowledgement(OutboxMessage):
     """One acknowledgement of a PO: an outbox row, written before anything is sent.
 
     `payload` is exactly what goes to Amazon, fixed when the row is written, so a retry
@@ -397,20 +390,10 @@ class Acknowledgement(models.Model):
         AmazonPurchaseOrder, on_delete=models.CASCADE, related_name="acknowledgements"
     )
     origin = models.CharField(max_length=10, choices=AckOrigin.choices, default=AckOrigin.MANUAL)
-    status = models.CharField(max_length=10, choices=AckStatus.choices, default=AckStatus.PENDING)
     acknowledgement_date = models.DateTimeField()
-    payload = models.JSONField()
-    transaction_id = models.CharField(max_length=100, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # Amazon's, or ours: [{code, message}]
-    created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
-    send_started_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -432,10 +415,6 @@ class Acknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"Acknowledgement #{self.pk} of {self.purchase_order_id} ({self.status})"
-
-    @property
-    def in_flight(self) -> bool:
-        return self.status in IN_FLIGHT_ACK_STATUSES
 
 
 class AcknowledgementLine(models.Model):

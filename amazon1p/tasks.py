@@ -6,15 +6,15 @@ from django.db.models import Q
 
 from amazon1p.acknowledgements.deadlines import deadlines_alert
 from amazon1p.acknowledgements.outbox import (
-    Outcome,
     acknowledgement_check,
     acknowledgement_send,
     acknowledgements_idle,
 )
 from amazon1p.acknowledgements.rules import RULE_STOCK_AND_COST, acknowledge_by_rule
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import AckStatus, AmazonConnection, SyncKind
+from amazon1p.models import AmazonConnection, SyncKind
 from amazon1p.spapi.errors import AmazonTransientError
+from shopctrl.outbox import follow_up, watchdog_follow_up
 
 _SWITCH = {
     SyncKind.NEW: Q(import_new_orders=True),
@@ -63,15 +63,15 @@ def amazon1p_sync_due_task(kind: str) -> int:
 
 # --- acknowledgements (see amazon1p/acknowledgements/outbox.py) ------------------------------
 
-CHECK_DELAYS = (2, 5, 10, 20, 40, 60, 120, 300)  # seconds between transaction polls
-
 
 def _follow_up(ack_id: int, outcome: str, polls: int = 0) -> None:
-    if outcome == Outcome.CHECK_LATER:
-        delay = CHECK_DELAYS[min(polls, len(CHECK_DELAYS) - 1)]
-        acknowledgement_check_task.apply_async((ack_id, polls + 1), countdown=delay)
-    elif outcome == Outcome.SEND_LATER:
-        acknowledgement_send_task.apply_async((ack_id,), countdown=30)
+    follow_up(
+        ack_id,
+        outcome,
+        polls,
+        check_task=acknowledgement_check_task,
+        send_task=acknowledgement_send_task,
+    )
 
 
 @shared_task(
@@ -110,11 +110,11 @@ def acknowledgement_check_task(ack_id: int, polls: int = 0) -> str:
 def acknowledgements_watchdog_task(idle_seconds: int = 120) -> int:
     """Beat job: hand every in-flight acknowledgement nobody looked at lately back to the
     tasks, so a lost task or a killed worker delays it but never loses it. Returns how many."""
-    idle = acknowledgements_idle(idle_seconds)
-    for ack in idle:
-        pending = ack.status == AckStatus.PENDING
-        _follow_up(ack.pk, Outcome.SEND_LATER if pending else Outcome.CHECK_LATER)
-    return len(idle)
+    return watchdog_follow_up(
+        acknowledgements_idle(idle_seconds),
+        check_task=acknowledgement_check_task,
+        send_task=acknowledgement_send_task,
+    )
 
 
 @shared_task(name="amazon1p.tasks.acknowledgement_deadlines")

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import Order, OrderRow
+from shopctrl.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus
 from shops.models import Shop
 
 SSCC_VALIDATOR = RegexValidator(r"^\d{18}$", "An SSCC is 18 digits.")
@@ -266,37 +267,20 @@ class AsnType(models.TextChoices):
     REPLACE = "Replace", "Replace"
 
 
-class AsnStatus(models.TextChoices):
-    PENDING = "pending", "In progress"
-    SENDING = "sending", "In progress"
-    SUBMITTED = "submitted", "Submitted"
-    SUCCESS = "success", "Success"
-    ERROR = "error", "Error"
+AsnStatus = OutboxStatus  # where an ASN is on its way to Amazon: the outbox states
+IN_FLIGHT_ASN_STATUSES = IN_FLIGHT
 
 
-IN_FLIGHT_ASN_STATUSES = (AsnStatus.PENDING, AsnStatus.SENDING, AsnStatus.SUBMITTED)
-
-
-class AsnSubmission(models.Model):
+class AsnSubmission(OutboxMessage):
     """One shipment confirmation of a group shipment: an outbox row. `payload` is exactly what
     goes to Amazon, fixed when the row is written, so a retry sends the same thing."""
 
     group = models.ForeignKey(GroupShipment, on_delete=models.CASCADE, related_name="submissions")
     confirmation_type = models.CharField(max_length=8, choices=AsnType.choices)
     asn_number = models.CharField(max_length=40)
-    status = models.CharField(max_length=10, choices=AsnStatus.choices, default=AsnStatus.PENDING)
-    payload = models.JSONField()
-    transaction_id = models.CharField(max_length=100, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    send_started_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -317,10 +301,6 @@ class AsnSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"ASN {self.asn_number} {self.confirmation_type} ({self.status})"
-
-    @property
-    def in_flight(self) -> bool:
-        return self.status in IN_FLIGHT_ASN_STATUSES
 
 
 class PackSource(models.TextChoices):

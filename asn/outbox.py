@@ -16,27 +16,25 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from amazon1p.connection import spapi_connection
 from amazon1p.models import AmazonConnection
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.errors import (
-    AmazonError,
     AmazonRejectedError,
     AmazonThrottledError,
     AmazonTransientError,
 )
 from amazon1p.spapi.factory import vendor_client_for
 from asn.models import (
-    IN_FLIGHT_ASN_STATUSES,
     AsnStatus,
     AsnSubmission,
     AsnType,
     GroupShipment,
     GroupShipmentStatus,
 )
+from shopctrl.outbox import Outcome, amazon_errors, idle_messages, transaction_errors
 from shops.models import AlertSeverity
 from shops.services import alert_raise
 
@@ -48,23 +46,9 @@ STUCK_AFTER = timedelta(minutes=30)
 DUPLICATE_CODE = "DUPLICATE_SHIPMENT_ID"
 
 
-class Outcome:
-    DONE = "done"
-    CHECK_LATER = "check_later"
-    SEND_LATER = "send_later"
-
-
 def _client(submission: AsnSubmission) -> VendorClient:
     connection = AmazonConnection.objects.get(shop_id=submission.group.shop_id)
     return vendor_client_for(spapi_connection(connection))
-
-
-def _errors(exc: AmazonError) -> list[dict[str, str]]:
-    found = [
-        {"code": e.code, "message": e.message, "details": e.details}
-        for e in getattr(exc, "errors", ())
-    ]
-    return found or [{"code": type(exc).__name__, "message": str(exc), "details": ""}]
 
 
 def _finish(submission: AsnSubmission, status: str, errors: list[dict] | None = None) -> None:
@@ -127,7 +111,7 @@ def asn_send(submission_id: int, client: VendorClient | None = None) -> str:
         )
         return Outcome.SEND_LATER
     except AmazonRejectedError as exc:  # refused outright (4xx): nothing was taken
-        _finish(row, AsnStatus.ERROR, _errors(exc))
+        _finish(row, AsnStatus.ERROR, amazon_errors(exc))
         return Outcome.DONE
     except AmazonTransientError as exc:  # timeout or 5xx: maybe taken, maybe not
         logger.warning("ASN %s: fate unknown after %s", row.pk, exc)
@@ -165,13 +149,11 @@ def asn_check(submission_id: int, client: VendorClient | None = None) -> str:
         _finish(row, AsnStatus.SUCCESS)
         return Outcome.DONE
     if status.status == "Failure":
-        errors = [
-            {"code": e.code, "message": e.message, "details": e.details} for e in status.errors
-        ]
+        errors = transaction_errors(status)
         if _arrived_before(row, errors):
             _finish(row, AsnStatus.SUCCESS)
         else:
-            _finish(row, AsnStatus.ERROR, errors or [{"code": "Failure", "message": "Failed."}])
+            _finish(row, AsnStatus.ERROR, errors)
         return Outcome.DONE
     _watch_processing(row)
     return Outcome.CHECK_LATER
@@ -206,8 +188,4 @@ def _watch_processing(row: AsnSubmission) -> None:
 
 def asns_idle(idle_seconds: int) -> list[AsnSubmission]:
     """In-flight ASNs no task has touched for `idle_seconds` (the watchdog's)."""
-    since = timezone.now() - timedelta(seconds=idle_seconds)
-    touched = Q(checked_at__gte=since) | Q(send_started_at__gte=since) | Q(created_at__gte=since)
-    return list(
-        AsnSubmission.objects.filter(status__in=IN_FLIGHT_ASN_STATUSES).exclude(touched)[:500]
-    )
+    return idle_messages(AsnSubmission, idle_seconds)

@@ -3,19 +3,13 @@
 from celery import shared_task
 
 from amazon1p.spapi.errors import AmazonTransientError
-from asn.models import AsnStatus
-from asn.outbox import Outcome, asn_check, asn_send, asns_idle
+from asn.outbox import asn_check, asn_send, asns_idle
 from asn.packfile.tasks import pack_inbox_process_task  # noqa: F401 (registers the beat job)
-
-CHECK_DELAYS = (2, 5, 10, 20, 40, 60, 120, 300)  # seconds between transaction polls
+from shopctrl.outbox import follow_up, watchdog_follow_up
 
 
 def _follow_up(submission_id: int, outcome: str, polls: int = 0) -> None:
-    if outcome == Outcome.CHECK_LATER:
-        delay = CHECK_DELAYS[min(polls, len(CHECK_DELAYS) - 1)]
-        asn_check_task.apply_async((submission_id, polls + 1), countdown=delay)
-    elif outcome == Outcome.SEND_LATER:
-        asn_send_task.apply_async((submission_id,), countdown=30)
+    follow_up(submission_id, outcome, polls, check_task=asn_check_task, send_task=asn_send_task)
 
 
 @shared_task(
@@ -50,8 +44,6 @@ def asn_check_task(submission_id: int, polls: int = 0) -> str:
 @shared_task(name="asn.tasks.asns_watchdog")
 def asns_watchdog_task(idle_seconds: int = 120) -> int:
     """Beat job: hand every in-flight ASN nobody looked at lately back to the tasks."""
-    idle = asns_idle(idle_seconds)
-    for row in idle:
-        pending = row.status == AsnStatus.PENDING
-        _follow_up(row.pk, Outcome.SEND_LATER if pending else Outcome.CHECK_LATER)
-    return len(idle)
+    return watchdog_follow_up(
+        asns_idle(idle_seconds), check_task=asn_check_task, send_task=asn_send_task
+    )

@@ -21,13 +21,11 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from amazon1p.acknowledgements.deadlines import deadline_clear
 from amazon1p.connection import spapi_connection
 from amazon1p.models import (
-    IN_FLIGHT_ACK_STATUSES,
     Acknowledgement,
     AckStatus,
     AmazonConnection,
@@ -36,13 +34,13 @@ from amazon1p.models import (
 )
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.errors import (
-    AmazonError,
     AmazonRejectedError,
     AmazonThrottledError,
     AmazonTransientError,
 )
 from amazon1p.spapi.factory import vendor_client_for
 from orders.models import Order
+from shopctrl.outbox import Outcome, amazon_errors, idle_messages, transaction_errors
 from shops.models import AlertSeverity
 from shops.services import alert_raise
 
@@ -52,25 +50,9 @@ logger = logging.getLogger(__name__)
 RESEND_AFTER = timedelta(minutes=10)
 
 
-class Outcome:
-    """What a step asks of its caller (the task): nothing more, or another look later."""
-
-    DONE = "done"
-    CHECK_LATER = "check_later"
-    SEND_LATER = "send_later"
-
-
 def _client(ack: Acknowledgement) -> VendorClient:
     connection = AmazonConnection.objects.get(shop_id=ack.shop_id)
     return vendor_client_for(spapi_connection(connection))
-
-
-def _errors(exc: AmazonError) -> list[dict[str, str]]:
-    found = [
-        {"code": e.code, "message": e.message, "details": e.details}
-        for e in getattr(exc, "errors", ())
-    ]
-    return found or [{"code": type(exc).__name__, "message": str(exc), "details": ""}]
 
 
 def _finish(ack: Acknowledgement, status: str, errors: list[dict[str, str]] | None = None):
@@ -165,7 +147,7 @@ def acknowledgement_send(ack_id: int, client: VendorClient | None = None) -> str
         )
         return Outcome.SEND_LATER
     except AmazonRejectedError as exc:  # refused outright: nothing was accepted
-        _finish(ack, AckStatus.ERROR, _errors(exc))
+        _finish(ack, AckStatus.ERROR, amazon_errors(exc))
         return Outcome.DONE
     except AmazonTransientError as exc:  # timeout or 5xx: maybe taken, maybe not
         logger.warning("Acknowledgement %s: fate unknown after %s", ack.pk, exc)
@@ -215,10 +197,7 @@ def acknowledgement_check(ack_id: int, client: VendorClient | None = None) -> st
         _finish(ack, AckStatus.SUCCESS)
         return Outcome.DONE
     if status.status == "Failure":
-        errors = [
-            {"code": e.code, "message": e.message, "details": e.details} for e in status.errors
-        ]
-        _finish(ack, AckStatus.ERROR, errors or [{"code": "Failure", "message": "Failed."}])
+        _finish(ack, AckStatus.ERROR, transaction_errors(status))
         return Outcome.DONE
     _watch_processing(ack, client)
     return Outcome.CHECK_LATER
@@ -259,8 +238,4 @@ def _watch_processing(ack: Acknowledgement, client: VendorClient) -> None:
 
 def acknowledgements_idle(idle_seconds: int) -> list[Acknowledgement]:
     """In-flight acknowledgements no task has touched for `idle_seconds` (the watchdog's)."""
-    since = timezone.now() - timedelta(seconds=idle_seconds)
-    touched = Q(checked_at__gte=since) | Q(send_started_at__gte=since) | Q(created_at__gte=since)
-    return list(
-        Acknowledgement.objects.filter(status__in=IN_FLIGHT_ACK_STATUSES).exclude(touched)[:500]
-    )
+    return idle_messages(Acknowledgement, idle_seconds)

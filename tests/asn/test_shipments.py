@@ -337,3 +337,28 @@ def test_submit_refuses_with_every_violation_and_changes_nothing(group, shop, ad
     group.refresh_from_db()
     assert group.status == GroupShipmentStatus.DRAFT
     assert not group.submissions.exists()
+
+
+def test_the_watchdog_hands_idle_asns_back_to_the_tasks(group, monkeypatch):
+    from asn import tasks
+    from asn.models import AsnSubmission
+    from asn.outbox import asns_idle
+
+    queued = []
+    monkeypatch.setattr(tasks.asn_send_task, "apply_async", lambda *a, **k: queued.append("send"))
+    monkeypatch.setattr(tasks.asn_check_task, "apply_async", lambda *a, **k: queued.append("check"))
+    old = timezone.now() - timedelta(minutes=5)
+    pending = AsnSubmission.objects.create(
+        group=group, confirmation_type="Original", asn_number="A1", payload={}
+    )
+    submitted = AsnSubmission.objects.create(
+        group=group, confirmation_type="Replace", asn_number="A1", payload={}, status="success"
+    )
+    AsnSubmission.objects.filter(pk=pending.pk).update(created_at=old)
+    AsnSubmission.objects.filter(pk=submitted.pk).update(created_at=old)
+    assert [s.pk for s in asns_idle(120)] == [pending.pk]  # finished ones are left alone
+    assert tasks.asns_watchdog_task(120) == 1
+    assert queued == ["send"]
+    AsnSubmission.objects.filter(pk=pending.pk).update(status="submitted", checked_at=old)
+    tasks.asns_watchdog_task(120)
+    assert queued == ["send", "check"]
