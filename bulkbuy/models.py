@@ -136,6 +136,7 @@ class OfferStage(models.TextChoices):
 
 
 class OfferEventAction(models.TextChoices):
+    IMPORT = "import", "Offer imported"
     DECIDE = "decide", "Rows decided"
     QUANTITIES = "quantities", "Quantities entered"
     UPLOAD = "upload", "Stage file uploaded"
@@ -166,14 +167,16 @@ class OfferStageLook(models.Model):
 
 
 class OfferEvent(models.Model):
-    """One step of an offer's approval: who, when, as which stage, what changed."""
+    """One step in an offer's history (its import, then each approval step): who, when, as
+    which stage, what changed."""
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    stage = models.CharField(max_length=16, choices=OfferStage.choices)
+    # Blank for the import: it comes before the stages and needs none of their permissions.
+    stage = models.CharField(max_length=16, choices=OfferStage.choices, blank=True)
     action = models.CharField(max_length=16, choices=OfferEventAction.choices)
     revision = models.PositiveIntegerField(help_text="The offer's revision after this step.")
     changes = models.JSONField(default=dict, blank=True)

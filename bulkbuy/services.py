@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from amazon1p.importing.bulk import copy_rows
-from bulkbuy.models import Offer, OfferRow
+from bulkbuy.models import Offer, OfferEvent, OfferEventAction, OfferRow
 from bulkbuy.workbook import (
     LABELS,
     CellError,
@@ -222,9 +222,10 @@ def offer_import(
     saved. A file that is not a readable offer sheet raises WorkbookError.
 
     Side effects: one Offer (status draft, expiring 7 days after creation, holding the
-    original bytes and the header→column map), its OfferRows (one COPY) and an audit
-    entry. Not idempotent by design: uploading the same file twice makes two offers (the
-    file's SHA-256 is stored to tell them apart).
+    original bytes and the header→column map), its OfferRows (one COPY), the first entry
+    of its history (an OfferEvent "imported", with the file name and row count) and an
+    audit entry. Not idempotent by design: uploading the same file twice makes two offers
+    (the file's SHA-256 is stored to tell them apart).
     """
     content = upload.read()
     sheet = read_offer_sheet(content)
@@ -254,6 +255,7 @@ def offer_import(
             problems=[f"Σ unit cost × quantity is {value:,.2f}; check the quantities."],
         )
     filename = PurePath(upload.name or "offer.xlsx").name
+    user = actor if actor.is_authenticated else None
     with transaction.atomic():
         offer = Offer.objects.create(
             shop=shop,
@@ -267,7 +269,7 @@ def offer_import(
             currency=currencies[0],
             value=value,
             row_count=len(rows),
-            created_by=actor if actor.is_authenticated else None,
+            created_by=user,
             created_at=now,
             expires_at=now + OFFER_LIFETIME,
         )
@@ -287,6 +289,17 @@ def offer_import(
                 )
                 for r in rows
             ),
+        )
+        # The history starts with the upload, so it shows who brought the file in. No stage:
+        # the import comes before them. `count` is read like an approval step's row count.
+        OfferEvent.objects.create(
+            offer=offer,
+            at=now,
+            user=user,
+            stage="",
+            action=OfferEventAction.IMPORT,
+            revision=offer.revision,
+            changes={"file": filename[:200], "count": len(rows)},
         )
         audit_record(
             actor=actor,

@@ -47,6 +47,15 @@ NEXT_STATUS = {
     OfferStage.MANUFACTURE: OfferStatus.WAREHOUSE,
 }
 EVENT_ROWS_SHOWN = 200  # rows listed per history entry; the count is always complete
+APPROVE_CHOICES = (("all", "Approve all"), ("pending", "Approve pending"))
+# The row fields an approval step changes, as the history names them.
+ROW_FIELD_LABELS = {
+    "approved": "Approved",
+    "manufacture_qty1": "Manufacture qty stage 1",
+    "manufacture_qty2": "Manufacture qty stage 2",
+    "warehouse_qty1": "Warehouse qty stage 1",
+    "warehouse_qty2": "Warehouse qty stage 2",
+}
 
 
 class StageError(ShopCtrlError):
@@ -100,6 +109,61 @@ def offer_changed_rows(*, offer: Offer, stage: str) -> QuerySet[OfferRow]:
     if look is None:
         return offer.rows.none()
     return offer.rows.filter(changed_revision__gt=look.revision)
+
+
+# --- History ------------------------------------------------------------------------------
+# OfferEvent.changes keeps our field names and raw values, so what was recorded keeps its
+# meaning whatever the page calls things later; these turn them into the page's words.
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return "pending"  # an undecided row, or a quantity not entered yet
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def _status_text(value: Any) -> str:
+    # A value no longer among the statuses shows as stored rather than failing the page.
+    return OfferStatus(value).label if value in OfferStatus.values else str(value)
+
+
+def _row_number_key(item: tuple[str, Any]) -> tuple[int, str]:
+    # jsonb does not keep the order the rows were written in: sort by row number again.
+    number = item[0]
+    return (int(number) if number.isdigit() else 0, number)
+
+
+def _diff_text(diff: Mapping[str, Any]) -> str:
+    return ", ".join(
+        f"{ROW_FIELD_LABELS.get(name, name)} {_value_text(old)} → {_value_text(new)}"
+        for name, (old, new) in diff.items()
+    )
+
+
+def offer_event_summary(event: OfferEvent) -> str:
+    """What an event changed, in readable words: "Draft → Manufacture", "Approve pending",
+    "File a.xlsx", "2 rows: row 4 (Approved pending → Yes); row 6 (…)". A read of the
+    event alone; names it does not know are shown as stored."""
+    changes = event.changes
+    parts = []
+    if status := changes.get("status"):
+        parts.append(" → ".join(_status_text(value) for value in status))
+    if approve := changes.get("approve"):
+        parts.append(dict(APPROVE_CHOICES).get(approve, f"Approve {approve}"))
+    if file := changes.get("file"):
+        parts.append(f"File {file}")
+    count = changes.get("count")
+    if count is not None:
+        text = f"{count} row{'s' * (count != 1)}"
+        listed = sorted((changes.get("rows") or {}).items(), key=_row_number_key)
+        if listed:
+            text += ": " + "; ".join(f"row {n} ({_diff_text(diff)})" for n, diff in listed)
+            if count > len(listed):
+                text += "; …"  # only the first EVENT_ROWS_SHOWN rows were stored
+        parts.append(text)
+    return ". ".join(parts)
 
 
 # --- Internals ----------------------------------------------------------------------------

@@ -5,6 +5,8 @@ The stage comes from the form (`stage`, or `as` on the download link); when miss
 offer's current stage. Every step posts the revision the page showed.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -56,20 +58,23 @@ def stage_context(request: HttpRequest, offer: Offer, rows) -> dict:
         ],
         "current_stage": current,
         "stage_index": stages.STAGES.index(current) if current else len(stages.STAGES),
-        "approve_choices": (("all", "Approve all"), ("pending", "Approve pending")),
+        "approve_choices": stages.APPROVE_CHOICES,
         "acting": acting,
         "acting_label": OfferStage(acting).label if acting else "",
         "held_several": len(held) > 1,
         "can_edit": acting is not None and acting == current,
         "can_revoke": [
-            s
+            {"value": s.value, "label": s.label}
             for s in held
             if current is not None and stages.STAGES.index(s) < stages.STAGES.index(current)
         ],
         "can_complete": current == OfferStage.WAREHOUSE and Perm.OFFERS_COMPLETE in perms,
         "changed_ids": changed_ids,
         "look": look,
-        "events": offer.events.select_related("user")[:EVENTS_SHOWN],
+        "events": [
+            (event, stages.offer_event_summary(event))
+            for event in offer.events.select_related("user")[:EVENTS_SHOWN]
+        ],
     }
 
 
@@ -118,20 +123,33 @@ def _back(offer: Offer, stage: str | None = None) -> HttpResponse:
     return redirect(f"{url}?as={stage}" if stage else url)
 
 
+def _stage_now(request: HttpRequest, offer: Offer) -> str | None:
+    """The stage the offer waits in after a step, if the user holds it. After an approval
+    that is the next stage, so someone holding both goes on without choosing it again;
+    after any other step it is the stage just acted as. None (the plain page) otherwise."""
+    current = stages.offer_stage(offer)
+    perms = request.shop_permissions  # type: ignore[attr-defined]
+    return current if current is not None and stages.STAGE_PERMS[current] in perms else None
+
+
 def _form_errors(request: HttpRequest, form) -> None:
     for field, errors in form.errors.items():
         label = "" if field == "__all__" else f"{field}: "
         messages.error(request, f"{label}{' '.join(errors)}")
 
 
-def _run(request: HttpRequest, offer: Offer, stage: str, done: str, call) -> HttpResponse:
+def _run(
+    request: HttpRequest, offer: Offer, stage: str, done: str, call: Callable[[], Offer]
+) -> HttpResponse:
+    """Take the step; on a refusal stay with the stage acted as, so its message sits beside
+    its controls; on success follow the offer to the stage it waits in now."""
     try:
-        call()
+        offer = call()
     except ShopCtrlError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return _back(offer, stage)
+        return _back(offer, stage)
+    messages.success(request, done)
+    return _back(offer, _stage_now(request, offer))
 
 
 @login_required

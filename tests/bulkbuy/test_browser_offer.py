@@ -91,11 +91,6 @@ def quantity(page: Page, stage: str, n: int, row_number: int) -> Locator:
     return page.get_by_role("spinbutton", name=f"{stage} quantity {n}, row {row_number}")
 
 
-def act_as(page: Page, label: str) -> None:
-    page.locator("p", has_text="Act as:").get_by_role("link", name=label, exact=True).click()
-    expect(stage_row(page, label)).to_contain_text(f"{label} (acting as)")
-
-
 def sheet_values(content: bytes) -> dict[str, list[list[object]]]:
     workbook = load_workbook(io.BytesIO(content))
     return {
@@ -167,7 +162,9 @@ def test_offer_walks_from_upload_through_the_stages_to_the_export(
     expect_success(page, "Commerce stage approved.")
     expect(stage_row(page, "Commerce")).to_contain_text("Approved")
     expect(stage_row(page, "Manufacture")).to_contain_text("Current")
-    expect(page.get_by_role("spinbutton")).to_have_count(0)  # still acting as Commerce
+    # erin holds Manufacture too: the page goes on as Manufacture without "Act as".
+    expect(stage_row(page, "Manufacture")).to_contain_text("Manufacture (acting as)")
+    expect(page.get_by_role("button", name="Revoke Commerce approval")).to_be_visible()
 
     # A colleague holding only Commerce is not offered Manufacture's controls.
     context = page.context.browser.new_context(viewport={"width": 1400, "height": 900})
@@ -176,8 +173,7 @@ def test_offer_walks_from_upload_through_the_stages_to_the_export(
     finally:
         context.close()
 
-    # Manufacture: act as Manufacture, less than offered on the kettle's first stage.
-    act_as(page, "Manufacture")
+    # Manufacture: less than offered on the kettle's first stage.
     expect_row(page, TOASTER, Approved="No", Manufacture="—")
     expect(quantity(page, "Manufacture", 1, TOASTER)).to_have_count(0)
     expect(quantity(page, "Manufacture", 2, MIXER)).to_have_count(0)  # one delivery stage
@@ -190,12 +186,13 @@ def test_offer_walks_from_upload_through_the_stages_to_the_export(
     expect(stage_row(page, "Manufacture")).to_contain_text("erin")
     page.get_by_role("button", name="Approve Manufacture stage").click()
     expect_success(page, "Manufacture stage approved.")
-    expect_row(page, KETTLE, Manufacture="80 / 50", Warehouse="pending / pending")
-    expect_row(page, MIXER, Manufacture="60", Warehouse="pending")
     expect(stage_row(page, "Warehouse")).to_contain_text("Current")
+    expect(stage_row(page, "Warehouse")).to_contain_text("Warehouse (acting as)")
+    expect_row(page, KETTLE, Manufacture="80 / 50")
+    expect_row(page, MIXER, Manufacture="60")
+    expect(quantity(page, "Warehouse", 1, KETTLE)).to_have_value("")  # pending
 
     # Warehouse: the kettle by form, then the mixer (and a change) through the stage file.
-    act_as(page, "Warehouse")
     quantity(page, "Warehouse", 1, KETTLE).fill("70")
     quantity(page, "Warehouse", 2, KETTLE).fill("50")
     page.get_by_role("button", name="Save Warehouse values on this page").click()
@@ -230,7 +227,7 @@ def test_offer_walks_from_upload_through_the_stages_to_the_export(
     upload_form = page.locator(
         "form", has=page.get_by_role("link", name="Download the Warehouse stage file")
     )
-    upload_form.locator("input[type=file]").set_input_files(filled)
+    page.get_by_label("Warehouse stage file (.xlsx)").set_input_files(filled)
     upload_form.get_by_role("button", name="Upload").click()
     expect_success(page, "Stage file applied.")
     expect(quantity(page, "Warehouse", 2, KETTLE)).to_have_value("45")
@@ -274,20 +271,42 @@ def test_offer_walks_from_upload_through_the_stages_to_the_export(
     for number, (got, want) in enumerate(zip(after["Offer"], expected["Offer"], strict=True), 1):
         assert got == want, f"sheet row {number}"
 
-    # The history names every step, its stage and who took it (newest first).
+    # The history names every step from the upload on, its stage, who took it and what
+    # changed, in the page's words (newest first).
     history = page.locator("#offer-history tbody tr")
+    m1, m2, w1, w2 = (f"{s} qty stage {n}" for s in ("Manufacture", "Warehouse") for n in (1, 2))
     steps = [
-        ("Warehouse", "Offer completed", "warehouse → completed"),
-        ("Warehouse", "Stage file uploaded", f"File {filled.name}. 2 rows"),
-        ("Warehouse", "Quantities entered", "1 row: row 4"),
-        ("Manufacture", "Stage approved", "manufacture → warehouse"),
-        ("Manufacture", "Quantities entered", "2 rows: row 4"),
-        ("Commerce", "Stage approved", "→ manufacture"),
-        ("Commerce", "Rows decided", "Approve pending. 2 rows: row 4"),
-        ("Commerce", "Rows decided", "1 row: row 5 (approved pending → False)"),
+        ("Warehouse", "Offer completed", "Warehouse → Completed"),
+        (
+            "Warehouse",
+            "Stage file uploaded",
+            f"File {filled.name}. 2 rows: row {KETTLE} ({w2} 50 → 45); "
+            f"row {MIXER} ({w1} pending → 55)",
+        ),
+        (
+            "Warehouse",
+            "Quantities entered",
+            f"1 row: row {KETTLE} ({w1} pending → 70, {w2} pending → 50)",
+        ),
+        ("Manufacture", "Stage approved", "Manufacture → Warehouse"),
+        (
+            "Manufacture",
+            "Quantities entered",
+            f"2 rows: row {KETTLE} ({m1} pending → 80, {m2} pending → 50); "
+            f"row {MIXER} ({m1} pending → 60)",
+        ),
+        ("Commerce", "Stage approved", "Draft → Manufacture"),
+        (
+            "Commerce",
+            "Rows decided",
+            f"Approve pending. 2 rows: row {KETTLE} (Approved pending → Yes); "
+            f"row {MIXER} (Approved pending → Yes)",
+        ),
+        ("Commerce", "Rows decided", f"1 row: row {TOASTER} (Approved pending → No)"),
+        ("—", "Offer imported", f"File {OFFER_NAME}.xlsx. 3 rows"),
     ]
     expect(history).to_have_count(len(steps))
     expect(history.locator("td:nth-child(2)")).to_have_text(["erin"] * len(steps))
     expect(history.locator("td:nth-child(3)")).to_have_text([s[0] for s in steps])
     expect(history.locator("td:nth-child(4)")).to_contain_text([s[1] for s in steps])
-    expect(history.locator("td:nth-child(5)")).to_contain_text([s[2] for s in steps])
+    expect(history.locator("td:nth-child(5)")).to_have_text([s[2] for s in steps])

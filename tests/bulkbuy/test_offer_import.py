@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bulkbuy.models import Offer, OfferRow, OfferStatus
+from bulkbuy.models import Offer, OfferEvent, OfferRow, OfferStatus
 from bulkbuy.services import OfferImportError, offer_import
 from bulkbuy.workbook import WorkbookError, normalize_header
 from orders.catalogue import product_create
@@ -102,6 +102,10 @@ def test_good_file_imports_every_row_with_its_product_stages_and_decisions(
     assert third.approved is None and third.ean == "" and third.stage1_qty == 12
     entry = AuditEntry.objects.get(action="offer.import")
     assert entry.actor == admin_user and entry.changes["rows"] == 3
+    # The import opens the offer's history: no stage, before any revision bump.
+    event = OfferEvent.objects.get(offer=offer)
+    assert (event.action, event.stage, event.user, event.revision) == ("import", "", admin_user, 1)
+    assert event.changes == {"file": "OFFER-123.xlsx", "count": 3}
 
 
 def test_reordered_columns_synonyms_and_a_title_above_the_header_import_the_same(
@@ -192,6 +196,7 @@ def test_unknown_ean_lists_the_bad_rows_and_saves_nothing(shop, admin_user, prod
     assert "2 problems" in excinfo.value.message
     assert not Offer.objects.exists() and not OfferRow.objects.exists()
     assert not AuditEntry.objects.filter(action="offer.import").exists()
+    assert not OfferEvent.objects.exists()
 
 
 def test_every_bad_cell_is_reported_with_its_row(shop, admin_user, products):

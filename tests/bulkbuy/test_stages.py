@@ -14,6 +14,7 @@ from bulkbuy.stages import (
     offer_changed_rows,
     offer_commerce_decide,
     offer_complete,
+    offer_event_summary,
     offer_quantities_set,
     offer_stage_approve,
     offer_stage_file,
@@ -129,10 +130,40 @@ def test_commerce_page_posts_decisions_and_approves(offer, commerce):
     assert response.status_code == 302
     assert [r.approved for r in rows(offer)] == [True, False, True]
 
-    client.post(stage_url("offer-approve", offer), {"revision": 2, "stage": "commerce"})
+    response = client.post(stage_url("offer-approve", offer), {"revision": 2, "stage": "commerce"})
     assert fresh(offer).status == OfferStatus.MANUFACTURE
+    # Commerce does not hold Manufacture: back to the plain page, not "?as=commerce".
+    assert response["Location"] == stage_url("offer-stages", offer)
     page = client.get(stage_url("offer-stages", offer))
-    assert page.status_code == 200 and b"Revoke commerce approval" in page.content
+    assert page.status_code == 200 and "Revoke Commerce approval" in page.content.decode()
+
+
+def test_approving_a_stage_goes_on_to_the_next_stage_for_whoever_holds_it(offer, shop):
+    user = UserFactory(username="both")
+    add_member(shop, user, "Commerce", "Manufacture")
+    client = client_for(user)
+    page = stage_url("offer-stages", offer)
+
+    # A refused approval stays with the stage acted as, so its message sits by its controls.
+    response = client.post(stage_url("offer-approve", offer), {"revision": 1, "stage": "commerce"})
+    assert response["Location"] == f"{page}?as=commerce"
+    response = client.post(
+        stage_url("offer-rows", offer), {"revision": 1, "stage": "commerce", "approve": "all"}
+    )
+    assert response["Location"] == f"{page}?as=commerce"
+
+    response = client.post(stage_url("offer-approve", offer), {"revision": 2, "stage": "commerce"})
+    assert response["Location"] == f"{page}?as=manufacture"
+    content = client.get(response["Location"]).content.decode()
+    assert "<strong>Manufacture</strong>" in content and "Approve Manufacture stage" in content
+
+    # The next stage (Warehouse) is not this user's: the plain page.
+    offer = fill(offer, user, "manufacture", 10)
+    response = client.post(
+        stage_url("offer-approve", offer), {"revision": offer.revision, "stage": "manufacture"}
+    )
+    assert fresh(offer).status == OfferStatus.WAREHOUSE
+    assert response["Location"] == page
 
 
 def test_stage_steps_need_the_stage_permission(offer, manufacture, viewer_user):
@@ -326,6 +357,9 @@ def _filled(content: bytes, qty: int) -> bytes:
 
 def test_current_stage_file_is_applied_and_outdated_one_refused(offer, admin_user, manufacture):
     offer = to_manufacture(offer, admin_user)
+    page = client_for(manufacture).get(stage_url("offer-stages", offer)).content.decode()
+    assert '<label for="stage-file">Manufacture stage file (.xlsx)</label>' in page
+    assert 'id="stage-file"' in page
     response = client_for(manufacture).get(stage_url("offer-stagefile", offer) + "?as=manufacture")
     assert response.status_code == 200
     old = _filled(response.content, 30)
@@ -388,6 +422,7 @@ def test_every_step_is_in_the_history_and_the_audit_log(offer, admin_user):
 
     events = list(OfferEvent.objects.filter(offer=offer).order_by("at", "id"))
     assert [(e.stage, e.action) for e in events] == [
+        ("", "import"),
         ("commerce", "decide"),
         ("commerce", "approve"),
         ("manufacture", "quantities"),
@@ -396,11 +431,58 @@ def test_every_step_is_in_the_history_and_the_audit_log(offer, admin_user):
         ("warehouse", "complete"),
     ]
     assert all(e.user == admin_user for e in events)
-    assert events[2].changes["rows"]["2"] == {"manufacture_qty1": [None, 80]}
+    # Stored as recorded (our names, raw values); the page words them.
+    assert events[3].changes["rows"]["2"] == {"manufacture_qty1": [None, 80]}
+    assert events[2].changes["status"] == ["draft", "manufacture"]
     actions = set(AuditEntry.objects.filter(shop=offer.shop).values_list("action", flat=True))
     assert {"offer.decide", "offer.approve", "offer.quantities", "offer.complete"} <= actions
     page = client_for(admin_user).get(stage_url("offer-stages", offer)).content.decode()
     assert 'id="offer-history"' in page and "Offer completed" in page
+    assert "Offer imported" in page and "File OFFER-123.xlsx. 3 rows" in page
+    assert "row 2 (Manufacture qty stage 1 pending → 80)" in page
+    assert "Draft → Manufacture" in page and "Warehouse → Completed" in page
+    assert "manufacture_qty1" not in page and "→ False" not in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"file": "BBO-1.xlsx", "count": 3}, "File BBO-1.xlsx. 3 rows"),
+        (
+            {"count": 1, "rows": {"5": {"approved": [None, False]}}},
+            "1 row: row 5 (Approved pending → No)",
+        ),
+        (
+            {"approve": "pending", "count": 2, "rows": {"6": {"approved": [False, True]}}},
+            "Approve pending. 2 rows: row 6 (Approved No → Yes); …",
+        ),
+        (
+            # jsonb keeps keys by length, not as written: rows come back in number order.
+            {
+                "file": "w.xlsx",
+                "count": 2,
+                "rows": {
+                    "10": {"warehouse_qty1": [None, 55]},
+                    "9": {"warehouse_qty1": [60, 0], "warehouse_qty2": [50, None]},
+                },
+            },
+            "File w.xlsx. 2 rows: row 9 (Warehouse qty stage 1 60 → 0, "
+            "Warehouse qty stage 2 50 → pending); row 10 (Warehouse qty stage 1 pending → 55)",
+        ),
+        ({"status": ["draft", "manufacture"]}, "Draft → Manufacture"),
+        ({"status": ["warehouse", "commerce"]}, "Warehouse → Commerce"),
+        ({"count": 0}, "0 rows"),
+        # Names the page does not know (yet) show as stored rather than disappearing.
+        ({"status": ["warehouse", "archived"]}, "Warehouse → archived"),
+        (
+            {"count": 1, "rows": {"4": {"colour": ["red", "blue"]}}},
+            "1 row: row 4 (colour red → blue)",
+        ),
+        ({}, ""),
+    ],
+)
+def test_history_words_each_change(changes, expected):
+    assert offer_event_summary(OfferEvent(changes=changes)) == expected
 
 
 def test_user_holding_several_stages_chooses_which_to_act_as(offer, admin_user):
