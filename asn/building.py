@@ -212,6 +212,17 @@ def _structure(group: GroupShipment, *, has_cartons: bool) -> str:
     return "PalletizedAssortmentCase" if has_cartons else "PalletOfItems"
 
 
+def _dimensions(container: Container) -> dict[str, str] | None:
+    """Outer dimensions in metres (Amazon's units are In, Ft, Meter and Yard; we keep cm)."""
+    if not container.has_dimensions:
+        return None
+    metres = {
+        name: f"{(getattr(container, f'{name}_cm') / 100).quantize(Decimal('0.001'))}"
+        for name in ("length", "width", "height")
+    }
+    return {**metres, "unitOfMeasure": "Meter"}
+
+
 def _sscc_ids(container: Container) -> list[dict[str, str]]:
     return [
         {"containerIdentificationType": "SSCC", "containerIdentificationNumber": container.sscc}
@@ -227,6 +238,8 @@ def _carton_json(carton: PackedContainer, number: str, weights: Weights, items: 
     weight = weights.by_container.get(carton.container.pk)
     if weight is not None:
         body["weight"] = _weight(weight)
+    if dimensions := _dimensions(carton.container):
+        body["dimensions"] = dimensions
     if carton.container.tracking_number:
         body["trackingNumber"] = carton.container.tracking_number
     return body
@@ -239,6 +252,8 @@ def _pallet_json(
     weight = weights.by_container.get(pallet.container.pk)
     if weight is not None:
         body["weight"] = _weight(weight)
+    if dimensions := _dimensions(pallet.container):
+        body["dimensions"] = dimensions
     if pallet.cartons:
         references = [carton_sequence[c.container.pk] for c in pallet.cartons]
         body["cartonReferenceDetails"] = {

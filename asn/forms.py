@@ -138,3 +138,16 @@ class WarehouseForm(forms.ModelForm):
         if taken.exists():
             raise forms.ValidationError("The shop has a warehouse with this code already.")
         return code
+
+
+class ContainerDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Container
+        fields = ["weight_kg", "length_cm", "width_cm", "height_cm", "tracking_number"]
+
+    def clean(self):
+        data = super().clean()
+        dims = [data.get(name) for name in ("length_cm", "width_cm", "height_cm")]
+        if any(d is None for d in dims) and any(d is not None for d in dims):
+            raise forms.ValidationError("Give length, width and height together, or none.")
+        return data

@@ -163,7 +163,39 @@ class Container(models.Model):
     )
     tracking_number = models.CharField(max_length=40, blank=True)
     weight_kg = models.DecimalField(
-        max_digits=8, decimal_places=2, null=True, blank=True, help_text="Gross, if weighed."
+        "Weight (kg)",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Gross, as weighed; empty: goods plus the container's own weight.",
+    )
+    # Outer dimensions in centimetres; the ASN sends them in metres (Amazon takes In, Ft,
+    # Meter or Yard). All three or none.
+    length_cm = models.DecimalField(
+        "Length (cm)",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    width_cm = models.DecimalField(
+        "Width (cm)",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    height_cm = models.DecimalField(
+        "Height (cm)",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
 
     class Meta:
@@ -175,10 +207,19 @@ class Container(models.Model):
                 | Q(kind="carton", pallet__isnull=False),
                 name="carton_on_a_pallet",
             ),
+            models.CheckConstraint(
+                condition=Q(length_cm__isnull=True, width_cm__isnull=True, height_cm__isnull=True)
+                | Q(length_cm__isnull=False, width_cm__isnull=False, height_cm__isnull=False),
+                name="container_dimensions_all_or_none",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.sscc}"
+
+    @property
+    def has_dimensions(self) -> bool:
+        return self.length_cm is not None
 
 
 class Placement(models.Model):

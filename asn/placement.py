@@ -76,6 +76,36 @@ def carton_add(
     return carton
 
 
+CONTAINER_DETAILS = ("weight_kg", "length_cm", "width_cm", "height_cm", "tracking_number")
+
+
+def container_update(*, container: Container, actor, **details) -> Container:
+    """Set a container's measured weight, outer dimensions (all three or none) and tracking
+    number; names not in CONTAINER_DETAILS are refused."""
+    unknown = set(details) - set(CONTAINER_DETAILS)
+    if unknown:
+        raise ValueError(f"not container details: {sorted(unknown)}")
+    dims = [details.get(name, getattr(container, name)) for name in CONTAINER_DETAILS[1:4]]
+    if any(d is None for d in dims) and any(d is not None for d in dims):
+        raise PlacementError("Give length, width and height together, or none of them.")
+    with transaction.atomic():
+        locked = locked_draft(container.group)
+        row = Container.objects.select_for_update().get(pk=container.pk, group=locked)
+        before = {name: getattr(row, name) for name in details}
+        for name, value in details.items():
+            setattr(row, name, value)
+        row.save(update_fields=list(details))
+        changed = {
+            name: f"{before[name]} → {value}"
+            for name, value in details.items()
+            if before[name] != value
+        }
+        if changed:
+            revision_bump(locked)
+            _audit(locked, actor, "container_update", sscc=row.sscc, **changed)
+    return row
+
+
 def container_remove(*, container: Container, actor) -> None:
     """Remove a pallet (with its cartons) or a carton; what was in them becomes unplaced."""
     with transaction.atomic():

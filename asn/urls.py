@@ -22,6 +22,11 @@ urlpatterns = [
         views.container_remove,
         name="container-remove",
     ),
+    path(
+        "<int:pk>/containers/<int:container_id>/details/",
+        views.container_details,
+        name="container-details",
+    ),
     path("<int:pk>/place/", views.place, name="place"),
     path("<int:pk>/place-all/", views.place_all, name="place-all"),
     path("<int:pk>/placements/<int:placement_id>/unplace/", views.unplace, name="unplace"),

@@ -14,6 +14,7 @@ from asn import packfile, placement, shipments, submission
 from asn.forms import (
     AddOrderForm,
     ContainerAddForm,
+    ContainerDetailsForm,
     GroupShipmentForm,
     LineQuantitiesForm,
     MoveForm,
@@ -264,6 +265,27 @@ def container_remove(request: HttpRequest, shop_id: int, pk: int, container_id: 
         group,
         lambda: placement.container_remove(container=container, actor=request.user),
         f"{container.get_kind_display()} {container.sscc} removed; what it held is unplaced.",
+        "packing",
+    )
+
+
+@login_required
+@require_POST
+def container_details(request: HttpRequest, shop_id: int, pk: int, container_id: int):
+    """A container's measured weight, dimensions and tracking number."""
+    group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
+    container = get_object_or_404(Container, pk=container_id, group=group)
+    form = ContainerDetailsForm(request.POST, instance=Container.objects.get(pk=container.pk))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(group, "packing")
+    return _run(
+        request,
+        group,
+        lambda: placement.container_update(
+            container=container, actor=request.user, **form.cleaned_data
+        ),
+        f"{container.get_kind_display()} {container.sscc} saved.",
         "packing",
     )
 

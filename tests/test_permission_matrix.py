@@ -104,6 +104,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "asn:quantities-set": [("post", MUTATE)],
     "asn:container-add": [("post", MUTATE)],
     "asn:container-remove": [("post", MUTATE)],
+    "asn:container-details": [("post", MUTATE)],
     "asn:place": [("post", MUTATE)],
     "asn:place-all": [("post", codes(302, 403, 404, 404))],
     "asn:unplace": [("post", MUTATE)],

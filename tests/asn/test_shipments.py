@@ -362,3 +362,58 @@ def test_the_watchdog_hands_idle_asns_back_to_the_tasks(group, monkeypatch):
     AsnSubmission.objects.filter(pk=pending.pk).update(status="submitted", checked_at=old)
     tasks.asns_watchdog_task(120)
     assert queued == ["send", "check"]
+
+
+def test_measured_weight_and_dimensions_go_into_the_asn(group, shop, admin_user, asn_connection):
+    from asn.placement import container_update
+
+    _, pallet, carton = _packed(group, admin_user, acknowledged_order(shop, "PO-M1"))
+    with pytest.raises(PlacementError, match="length, width and height together"):
+        container_update(container=pallet, actor=admin_user, length_cm=Decimal("120"))
+    container_update(
+        container=pallet,
+        actor=admin_user,
+        weight_kg=Decimal("212.40"),
+        length_cm=Decimal("120"),
+        width_cm=Decimal("80"),
+        height_cm=Decimal("145.5"),
+    )
+    container_update(container=carton, actor=admin_user, tracking_number="1Z42")
+    body = shipment_confirmation_json(group, asn_connection, confirmation_type=AsnType.ORIGINAL)
+    assert (
+        schema_errors(
+            "vendorShipments",
+            "SubmitShipmentConfirmationsRequest",
+            {"shipmentConfirmations": [body]},
+        )
+        == []
+    )
+    (pallet_json,) = body["pallets"]
+    assert pallet_json["weight"] == {"unitOfMeasure": "Kg", "value": "212.40"}
+    assert pallet_json["dimensions"] == {
+        "length": "1.200",
+        "width": "0.800",
+        "height": "1.455",
+        "unitOfMeasure": "Meter",
+    }
+    assert body["cartons"][0]["trackingNumber"] == "1Z42"
+    assert body["shipmentMeasurements"]["grossShipmentWeight"]["value"] == "212.40"
+
+
+def test_container_details_on_the_page(group, shop, admin_user, asn_connection):
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    _, pallet, _ = _packed(group, admin_user, acknowledged_order(shop, "PO-M2"))
+    url = reverse("asn:container-details", args=[shop.pk, group.pk, pallet.pk])
+    client = client_for(admin_user)
+    half = client.post(url, {"length_cm": "120", "width_cm": "", "height_cm": ""}, follow=True)
+    assert "together" in half.content.decode()
+    client.post(
+        url, {"weight_kg": "99.5", "length_cm": "120", "width_cm": "80", "height_cm": "100"}
+    )
+    pallet.refresh_from_db()
+    assert (pallet.weight_kg, pallet.height_cm) == (Decimal("99.50"), Decimal("100.0"))
+    page = client.get(reverse("asn:group-detail", args=[shop.pk, group.pk])).content.decode()
+    assert 'name="length_cm" value="120.0"' in page
