@@ -10,8 +10,6 @@ other sheets, formatting, Amazon's own columns — is left as it was.
 import io
 from pathlib import PurePath
 
-from openpyxl import load_workbook
-
 from bulkbuy.models import Offer, OfferRow, OfferStatus
 from shopctrl.errors import ShopCtrlError
 
@@ -31,6 +29,10 @@ def offer_export(offer: Offer) -> tuple[str, bytes]:
     """
     if offer.status != OfferStatus.COMPLETED:
         raise ShopCtrlError("Only a completed offer can be exported for Amazon.")
+    # Imported here: linking reads `final_quantities` during every sync, which should not
+    # pay for loading openpyxl (~9 MB).
+    from openpyxl import load_workbook
+
     workbook = load_workbook(io.BytesIO(bytes(offer.source_file)))
     sheet = workbook[offer.sheet_name]
     columns = offer.columns

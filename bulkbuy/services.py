@@ -28,7 +28,7 @@ from bulkbuy.workbook import (
     cell_yes_no,
     read_offer_sheet,
 )
-from orders.catalogue import normalize_asin, normalize_ean
+from orders.catalogue import ean_variants, gtin_key, normalize_asin, normalize_ean
 from orders.models import Product
 from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
@@ -68,16 +68,6 @@ class _Row:
     title: str
     values: dict[str, Any] = field(default_factory=dict)
     product_id: int | None = None
-
-
-def gtin_key(ean: str) -> str:
-    """EANs compare as GTINs: a spreadsheet drops the leading zeros of a number cell."""
-    return ean.lstrip("0")
-
-
-def ean_variants(ean: str) -> set[str]:
-    key = gtin_key(ean)
-    return {ean, key} | {key.zfill(width) for width in (8, 12, 13, 14) if len(key) <= width}
 
 
 def _cell(cells: tuple[Any, ...], columns: dict[str, int], name: str) -> Any:

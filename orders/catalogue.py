@@ -217,3 +217,14 @@ def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
         "stock_quantity": values.get("stock_quantity"),
         "agreed_cost": values.get("agreed_cost"),
     }
+
+
+def gtin_key(ean: str) -> str:
+    """EANs compare as GTINs: a spreadsheet drops the leading zeros of a number cell."""
+    return ean.lstrip("0")
+
+
+def ean_variants(ean: str) -> set[str]:
+    """The spellings one EAN may have in a shop's data (8, 12, 13 or 14 digits)."""
+    key = gtin_key(ean)
+    return {ean, key} | {key.zfill(width) for width in (8, 12, 13, 14) if len(key) <= width}

@@ -14,7 +14,7 @@ from bulkbuy.export import final_quantities
 from bulkbuy.matching import DateWindow, OrderLine, Slot, SlotRow
 from bulkbuy.models import Offer, OfferRow, OfferStatus, OrderLinkLine
 from bulkbuy.selectors import order_delivery_window
-from bulkbuy.services import ean_variants, gtin_key
+from orders.catalogue import ean_variants, gtin_key
 from orders.models import Channel, Order, Product
 from shopctrl.errors import ShopCtrlError
 
