@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asn.models import GroupShipment, GroupShipmentStatus, PackSource
-from asn.packfile.folder import file_away, pass_lock, settled_files
 from asn.packfile.importing import PackResult, pack_import
 from asn.packfile.reading import PackFile, pack_file_read
+from shopctrl.folders import file_away, pass_lock, settled_files
 from shops.models import Shop
 
 logger = logging.getLogger(__name__)

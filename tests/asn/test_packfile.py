@@ -31,7 +31,6 @@ from asn.models import (
     SsccRecord,
 )
 from asn.packfile import pack_file_read, pack_import, pack_inbox_process
-from asn.packfile.folder import pass_lock
 from asn.packfile.tasks import pack_inbox_process_task
 from asn.placement import pallet_add, unplace
 from asn.shipments import (
@@ -40,6 +39,7 @@ from asn.shipments import (
     group_status_set,
     shipment_add_order,
 )
+from shopctrl.folders import pass_lock
 from shops.models import Alert, AuditEntry
 from tests.asn.conftest import acknowledged_order
 

@@ -6,24 +6,17 @@ files changed in the last `SETTLE_SECONDS` are left for the next pass in case th
 """
 
 import logging
-import os
-import time
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connection
-from django.utils import timezone
-
 from amazon1p.acknowledgements.picks.importing import PickResult, pick_import
 from amazon1p.models import PickSource
+from shopctrl.folders import file_away, pass_lock, settled_files
 
 logger = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 10  # a file younger than this may still be being written
-_FOLDER_LOCK = zlib.crc32(b"amazon1p.pick_inbox")
+FOLDER_LOCK = "amazon1p.pick_inbox"  # one pass at a time (see shopctrl.folders.pass_lock)
 
 
 @dataclass(frozen=True)
@@ -31,32 +24,6 @@ class InboxFile:
     name: str
     moved_to: Path
     result: PickResult
-
-
-@contextmanager
-def _folder_lock() -> Iterator[bool]:
-    """One folder pass at a time (PostgreSQL session advisory lock; freed if the worker
-    dies). SQLite (the demo) has one beat and no such lock."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_FOLDER_LOCK])
-        got = cursor.fetchone()[0]
-    try:
-        yield got
-    finally:
-        if got:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [_FOLDER_LOCK])
-
-
-def _free_name(directory: Path, name: str) -> Path:
-    target = directory / name
-    if not target.exists():
-        return target
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
-    return directory / f"{Path(name).stem}.{stamp}{Path(name).suffix}"
 
 
 def pick_inbox_process(
@@ -73,15 +40,11 @@ def pick_inbox_process(
     for folder in (inbox, done, failed):
         folder.mkdir(parents=True, exist_ok=True)
     handled: list[InboxFile] = []
-    with _folder_lock() as got:
+    with pass_lock(FOLDER_LOCK) as got:
         if not got:
             logger.info("Another pass is reading %s; skipped.", inbox)
             return handled
-        for path in sorted(inbox.iterdir()):
-            if path.suffix.lower() != ".csv" or not path.is_file():
-                continue
-            if time.time() - path.stat().st_mtime < settle_seconds:
-                continue
+        for path in settled_files(inbox, ".csv", settle_seconds):
             try:
                 result = pick_import(
                     content=path.read_bytes(), source=PickSource.FOLDER, filename=path.name
@@ -89,11 +52,7 @@ def pick_inbox_process(
             except Exception:  # e.g. the database is away: the file stays for the next pass,
                 logger.exception("Pick file %s could not be imported; retried.", path.name)
                 continue  # and does not hold up the files after it
-            target = _free_name(done if result.ok else failed, path.name)
-            report = target.with_suffix(".report.txt")
-            report.with_suffix(".tmp").write_text(result.pick_import.report + "\n", "utf-8")
-            os.replace(report.with_suffix(".tmp"), report)
-            os.replace(path, target)
+            target = file_away(path, done if result.ok else failed, result.pick_import.report)
             handled.append(InboxFile(path.name, target, result))
             logger.info("Pick file %s: %s", path.name, result.pick_import.status)
     return handled
