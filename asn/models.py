@@ -141,6 +141,17 @@ class ShipmentLine(models.Model):
         return f"{self.row_id} × {self.quantity}"
 
 
+def _centimetres(label: str) -> models.DecimalField:
+    return models.DecimalField(
+        label,
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+
+
 class ContainerKind(models.TextChoices):
     PALLET = "pallet", "Pallet"
     CARTON = "carton", "Carton"
@@ -173,30 +184,9 @@ class Container(models.Model):
     )
     # Outer dimensions in centimetres; the ASN sends them in metres (Amazon takes In, Ft,
     # Meter or Yard). All three or none.
-    length_cm = models.DecimalField(
-        "Length (cm)",
-        max_digits=6,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
-    width_cm = models.DecimalField(
-        "Width (cm)",
-        max_digits=6,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
-    height_cm = models.DecimalField(
-        "Height (cm)",
-        max_digits=6,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
+    length_cm = _centimetres("Length (cm)")
+    width_cm = _centimetres("Width (cm)")
+    height_cm = _centimetres("Height (cm)")
 
     class Meta:
         ordering = ["kind", "id"]
