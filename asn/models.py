@@ -235,6 +235,11 @@ class SsccRecord(models.Model):
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
     sscc = models.CharField(max_length=18, validators=[SSCC_VALIDATOR])
+    # The group shipment that last used it: that shipment may use it again (a pack file
+    # that drops a label and a corrected one that brings it back), no other may.
+    group = models.ForeignKey(
+        "GroupShipment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     generated = models.BooleanField(default=True)
     used_at = models.DateTimeField(default=timezone.now)
 

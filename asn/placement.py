@@ -25,8 +25,8 @@ class PlacementError(ShipmentError):
 def _sscc(group: GroupShipment, sscc_text: str) -> str:
     try:
         if sscc_text.strip():
-            return sscc_supplied(group.shop, sscc_text)
-        return sscc_allocate(group.shop)[0]
+            return sscc_supplied(group.shop, sscc_text, group=group)
+        return sscc_allocate(group.shop, group=group)[0]
     except SsccError as exc:
         raise PlacementError(str(exc)) from None
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from amazon1p.models import AmazonConnection
 from asn.gs1 import InvalidSSCC, make_sscc, normalise_sscc, serial_capacity
-from asn.models import SsccCounter, SsccRecord
+from asn.models import GroupShipment, SsccCounter, SsccRecord
 from shopctrl.errors import ShopCtrlError
 from shops.models import Shop
 
@@ -39,7 +39,7 @@ def company_prefix(shop: Shop) -> str:
     return prefix
 
 
-def sscc_allocate(shop: Shop, count: int = 1) -> list[str]:
+def sscc_allocate(shop: Shop, count: int = 1, *, group: GroupShipment | None = None) -> list[str]:
     """Draw `count` new SSCCs (in the caller's transaction: a rollback gives them back)."""
     prefix = company_prefix(shop)
     capacity = serial_capacity(prefix)
@@ -56,13 +56,22 @@ def sscc_allocate(shop: Shop, count: int = 1) -> list[str]:
         counter.next_serial = first + count
         counter.save(update_fields=["next_serial"])
         codes = [make_sscc(prefix, serial) for serial in range(first, first + count)]
-        SsccRecord.objects.bulk_create(SsccRecord(shop=shop, sscc=code) for code in codes)
+        SsccRecord.objects.bulk_create(
+            SsccRecord(shop=shop, sscc=code, group=group) for code in codes
+        )
     return codes
 
 
-def sscc_supplied(shop: Shop, text: str, *, reusable: Collection[str] = ()) -> str:
-    """Validate and record an SSCC from outside. `reusable`: SSCCs the caller is replacing
-    (a pack file rebuilding the same shipment keeps its labels)."""
+def sscc_supplied(
+    shop: Shop,
+    text: str,
+    *,
+    group: GroupShipment | None = None,
+    reusable: Collection[str] = (),
+) -> str:
+    """Validate and record an SSCC from outside for `group`. One the same group shipment
+    used before (or listed in `reusable`) may be used again; any other used within 365
+    days is refused."""
     try:
         code = normalise_sscc(text)
     except InvalidSSCC as exc:
@@ -72,16 +81,19 @@ def sscc_supplied(shop: Shop, text: str, *, reusable: Collection[str] = ()) -> s
     since = timezone.now() - REUSE_AFTER
     record = SsccRecord.objects.filter(shop=shop, sscc=code).first()
     if record is not None:
-        if record.used_at >= since:
+        same_group = group is not None and record.group_id == group.pk
+        if record.used_at >= since and not same_group:
             raise SsccError(
                 f"SSCC {code} was already used on {record.used_at:%Y-%m-%d}; "
                 "an SSCC may not be used again within 365 days."
             )
-        SsccRecord.objects.filter(pk=record.pk).update(used_at=timezone.now(), generated=False)
+        SsccRecord.objects.filter(pk=record.pk).update(
+            used_at=timezone.now(), generated=False, group=group
+        )
         return code
     try:
         with transaction.atomic():
-            SsccRecord.objects.create(shop=shop, sscc=code, generated=False)
+            SsccRecord.objects.create(shop=shop, sscc=code, generated=False, group=group)
     except IntegrityError:  # recorded by a concurrent request a moment ago
         raise SsccError(f"SSCC {code} is already in use.") from None
     return code

@@ -195,8 +195,8 @@ def packing_match(*, group: GroupShipment, lines: list[PackLine]) -> tuple[Packi
 
 def ssccs_record(*, group: GroupShipment, lines: list[PackLine]) -> list[Problem]:
     """Record the file's SSCCs as used (GS1: not again within 365 days), each once, at its
-    first line; those already on this group shipment are its own and may stay. Returns the
-    refused ones; the caller rolls the records back if anything is refused."""
+    first line; those this group shipment has used (on it now, or in an earlier file) may
+    stay. Returns the refused ones; the caller rolls the records back if any is refused."""
     own = set(Container.objects.filter(group=group).values_list("sscc", flat=True))
     first_line: dict[str, int] = {}
     for line in lines:
@@ -206,7 +206,7 @@ def ssccs_record(*, group: GroupShipment, lines: list[PackLine]) -> list[Problem
     problems = []
     for sscc, line_number in first_line.items():
         try:
-            sscc_supplied(group.shop, sscc, reusable=own)
+            sscc_supplied(group.shop, sscc, group=group, reusable=own)
         except SsccError as exc:
             problems.append(Problem(str(exc), line_number))
     return problems

@@ -721,3 +721,24 @@ def test_recent_sscc_window_is_365_days(shop, group, orders):
     )
 
     assert apply(shop, csv_file((BOL, "PO-A", P3, "", KETTLE, 1, "", ""))).ok
+
+
+def test_a_label_dropped_by_one_file_may_come_back_in_the_next(shop, group, orders):
+    """The same group shipment may use its own SSCCs again; another one may not."""
+    from asn.shipments import GroupShipmentData, group_shipment_create
+
+    first = csv_file((BOL, "PO-A", P3, "", KETTLE, 1, "", ""))
+    assert apply(shop, first).ok
+    assert apply(shop, csv_file((BOL, "PO-A", P1, "", KETTLE, 1, "", ""))).ok  # P3 dropped
+    assert apply(shop, first).ok  # and back
+
+    other = group_shipment_create(
+        shop=shop,
+        data=GroupShipmentData(
+            warehouse=group.warehouse, fc_code=group.fc_code, bill_of_lading="BOL-OTHER-2"
+        ),
+        actor=None,
+    )
+    refused = apply(shop, csv_file((other.bill_of_lading, "PO-A", P1, "", KETTLE, 1, "", "")))
+    assert not refused.ok
+    assert any("365 days" in str(p) for p in refused.problems)
