@@ -117,14 +117,7 @@ def timed_run(shop, kind, start, end, base_url: str, limits: bool):
 
 
 def core_only(base_url: str, limits: bool, start: datetime) -> dict:
-    """Parse, map and upsert pages fetched beforehand (raw payloads), into a fresh shop."""
-    from amazon1p.importing.pages import page_transaction
-    from amazon1p.importing.sync import mapping_context
-    from amazon1p.importing.upsert import purchase_orders_upsert
-    from amazon1p.spapi import mapping
-    from amazon1p.spapi.types import PurchaseOrder
-
-    shop, connection = make_shop(base_url)
+    """The import core on pages fetched beforehand (raw payloads), into a fresh shop."""
     pages: list[list[dict]] = []
     with client(base_url, limits) as api:
         for page in api.list_purchase_orders(
@@ -133,16 +126,36 @@ def core_only(base_url: str, limits: bool, start: datetime) -> dict:
             pages.append([dict(po.raw) for po in page.orders])
             if len(pages) >= CORE_PAGES:
                 break
+    return core_pages(base_url, pages)
+
+
+def core_pages(base_url: str, pages: list[list[dict]]) -> dict:
+    """Parse, map and upsert these pages with the sync's own page loop (`store_pages`).
+
+    Only Amazon is left out: the pages come from memory instead of HTTP, and the run's API
+    counters stay at zero.
+    """
+    from types import SimpleNamespace
+
+    from amazon1p.importing.pages import RunRecorder, store_pages
+    from amazon1p.importing.sync import mapping_context, sync_run_request
+    from amazon1p.models import SyncKind
+    from amazon1p.spapi.client import read_purchase_order
+    from amazon1p.spapi.types import PurchaseOrderPage
+
+    shop, connection = make_shop(base_url)
+    run, _ = sync_run_request(shop=shop, kind=SyncKind.NEW, enqueue=False)
+    offline = SimpleNamespace(stats=SimpleNamespace(calls=0, throttled=0))
+    recorder = RunRecorder(run, offline)
+    batches = [
+        PurchaseOrderPage(None, None, tuple(raws), read=read_purchase_order) for raws in pages
+    ]
     ctx = mapping_context(connection)
-    count = 0
     began = time.perf_counter()
-    for raws in pages:
-        parsed = [mapping.parse_purchase_order(raw) for raw in raws]
-        orders = [po for po in parsed if isinstance(po, PurchaseOrder)]
-        with page_transaction():  # as the sync stores a page
-            result = purchase_orders_upsert(shop=shop, ctx=ctx, orders=orders)
-        count += result.new + result.changed + result.unchanged
+    store_pages(iter(batches), run=run, ctx=ctx, recorder=recorder, ignore_before=None)
     elapsed = time.perf_counter() - began
+    run.refresh_from_db()
+    count = run.new_count + run.changed_count + run.unchanged_count
     return {"pos": count, "seconds": round(elapsed, 3), "pos_per_s": round(count / elapsed)}
 
 

@@ -40,7 +40,9 @@ def normalize_asin(value: Any) -> str:
     return "".join(str(value or "").split()).upper()
 
 
-def products_fill_from_rows(shop: Shop, rows: Iterable[tuple[str, str, str]]) -> int:
+def products_fill_from_rows(
+    shop: Shop, rows: Iterable[tuple[str, str, str]], known: set[tuple[str, str]] | None = None
+) -> int:
     """Add the products that (EAN, ASIN, title) rows name and the catalogue lacks.
 
     Side effects: inserts Product rows (`bulk_create(ignore_conflicts=True)`, i.e. INSERT ...
@@ -54,6 +56,10 @@ def products_fill_from_rows(shop: Shop, rows: Iterable[tuple[str, str, str]]) ->
     a concurrent fill of the same ids, a row skipped by the database still counts).
     Rows without EAN and ASIN, or with ids longer than the fields allow, are ignored.
     Callers own the transaction.
+
+    `known` (EAN, ASIN pairs) spares an importer the lookup for pairs an earlier call of the
+    same import settled: they are skipped, and this call adds the pairs it settles. Keep it
+    no longer than the import: a pair is known only while its transaction may commit.
     """
     pairs: dict[tuple[str, str], str] = {}
     for ean, asin, title in rows:
@@ -62,10 +68,12 @@ def products_fill_from_rows(shop: Shop, rows: Iterable[tuple[str, str, str]]) ->
             ean = ""
         if len(asin) > 10:
             asin = ""
-        if ean or asin:
+        if (ean or asin) and (known is None or (ean, asin) not in known):
             pairs.setdefault((ean, asin), (title or "")[:250])
     if not pairs:
         return 0
+    if known is not None:
+        known.update(pairs)  # found, created, completed or deliberately left alone below
     eans = {ean for ean, _ in pairs if ean}
     asins = {asin for _, asin in pairs if asin}
     # Each arm repeats its partial index's predicate so PostgreSQL can use the index.

@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from amazon1p.importing.order_mapping import MappingContext, OrderValues
@@ -54,6 +54,7 @@ def copy_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence[Any]]
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     if connection.vendor == "postgresql":
         with (
+            connection.wrap_database_errors,  # psycopg's errors as Django's, as execute() has
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
         ):
@@ -132,10 +133,18 @@ _ORDER_COLUMNS = (
 _CONTACT = _ORDER_COLUMNS[12:]
 
 
-def create_orders(shop: Shop, ctx: MappingContext, mapped: Sequence[OrderValues]) -> dict[str, int]:
+def create_orders(
+    shop: Shop,
+    ctx: MappingContext,
+    mapped: Sequence[OrderValues],
+    known_products: set[tuple[str, str]] | None = None,
+) -> dict[str, int]:
     """Orders with rows, parameters and credit rows for new POs: COPY, then one id lookup.
 
-    Returns {order number: order id}.
+    A PO whose number an order entered by hand already has gets no order here. Taken
+    numbers are rare, so they are not looked up first: the COPY fails on one, and is done
+    again without them. Returns {order number: order id} of the orders created.
+    `known_products`: see `products_fill_from_rows`.
     """
     if not mapped:
         return {}
@@ -159,10 +168,17 @@ def create_orders(shop: Shop, ctx: MappingContext, mapped: Sequence[OrderValues]
         )
         return head + tuple(fields.get(name, "") for name in _CONTACT)
 
-    copy_rows(Order, _ORDER_COLUMNS, (order_row(v) for v in mapped))
-    ids = dict(
-        rows_by_number(Order, shop.pk, "number", [v.number for v in mapped], ("number", "id"))
-    )
+    rows = [order_row(v) for v in mapped]
+    try:
+        with transaction.atomic():  # a savepoint: a clash undoes this COPY alone
+            copy_rows(Order, _ORDER_COLUMNS, rows)
+    except IntegrityError:  # a number taken by an order entered by hand: leave those out
+        numbers = [v.number for v in mapped]
+        taken = {n for (n,) in rows_by_number(Order, shop.pk, "number", numbers, ("number",))}
+        rows = [row for row in rows if row[1] not in taken]
+        copy_rows(Order, _ORDER_COLUMNS, rows)
+    ids = dict(rows_by_number(Order, shop.pk, "number", [row[1] for row in rows], ("number", "id")))
+    mapped = [v for v in mapped if v.number in ids]
     copy_rows(
         OrderRow,
         (
@@ -198,7 +214,9 @@ def create_orders(shop: Shop, ctx: MappingContext, mapped: Sequence[OrderValues]
             for r in v.rows
         ),
     )
-    products_fill_from_rows(shop, ((r.ean, r.asin, r.title) for v in mapped for r in v.rows))
+    products_fill_from_rows(
+        shop, ((r.ean, r.asin, r.title) for v in mapped for r in v.rows), known_products
+    )
     copy_rows(
         OrderParameter,
         ("order_id", "key", "value"),

@@ -2,19 +2,22 @@
 thread, and the run's counters kept up to date (its heartbeat)."""
 
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from amazon1p.importing.order_mapping import MappingContext
+from amazon1p.importing.order_mapping import MappingContext, OrderValues
 from amazon1p.importing.upsert import (
     Digest,
     PageResult,
+    map_ahead,
     page_digests,
     purchase_orders_upsert,
     stored_purchase_orders,
@@ -88,8 +91,9 @@ _DONE = object()
 class ChangeForecast:
     """Whether the next page is likely to hold new or changed POs: the last one did.
 
-    The prefetch thread reads (parses) a page ahead only then, so a first import parses
-    while the main thread waits on PostgreSQL, and a re-sync parses nothing it skips.
+    The prefetch thread reads (parses) and maps a page ahead only then, so a first import
+    does that work while the main thread waits on PostgreSQL, and a re-sync does none of it
+    for POs it will skip.
     """
 
     def __init__(self) -> None:
@@ -99,17 +103,29 @@ class ChangeForecast:
         self.expect_changes = bool(result.new or result.changed or result.failed)
 
 
+@dataclass
+class FetchedPage:
+    """A page as the prefetch thread hands it over: digested, and perhaps read and mapped."""
+
+    page: PurchaseOrderPage
+    digests: dict[str, Digest]
+    mapped: dict[str, OrderValues] = field(default_factory=dict)
+
+
 def prefetched(
     pages: Iterator[PurchaseOrderPage],
     depth: int = 2,
     forecast: ChangeForecast | None = None,
-) -> Iterator[tuple[PurchaseOrderPage, dict[str, Digest]]]:
-    """Fetch the next pages in a thread while this one is stored, with their POs' digests.
+    prepare: Callable[[PurchaseOrderPage], dict[str, OrderValues]] | None = None,
+) -> Iterator[FetchedPage]:
+    """Fetch the next pages in a thread while this one is stored, digested and prepared.
 
     The fetch waits on Amazon and the store on PostgreSQL; overlapping them roughly halves a
-    big import. Digesting in the thread too leaves the main thread little more than the
-    database work when nothing changed. The thread only talks to Amazon (no database), and
-    stops when the consumer does; its errors are raised here, in order.
+    big import. The thread also does the pure Python work on the page (digests, and when a
+    change is expected, reading and `prepare`: mapping), so the main thread is left little
+    more than the database work, and that work runs while the main thread waits on
+    PostgreSQL (psycopg releases the GIL then). The thread only talks to Amazon (no
+    database), and stops when the consumer does; its errors are raised here, in order.
     """
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -117,9 +133,11 @@ def prefetched(
     def produce() -> None:
         try:
             for page in pages:
-                item = (page, page_digests(page.payloads))
-                if forecast is not None and forecast.expect_changes:
+                item = FetchedPage(page, page_digests(page.payloads))
+                if forecast is None or forecast.expect_changes:
                     page.read_all()
+                    if prepare is not None:
+                        item.mapped = prepare(page)
                 while not stop.is_set():
                     try:
                         buffer.put(item, timeout=0.1)
@@ -135,16 +153,42 @@ def prefetched(
     thread = threading.Thread(target=produce, name="spapi-prefetch", daemon=True)
     thread.start()
     try:
-        while True:
-            item = buffer.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        with prompt_handoff():
+            yield from _consume(buffer)
     finally:
         stop.set()
         thread.join(timeout=5)
+
+
+def _consume(buffer: queue.Queue) -> Iterator[FetchedPage]:
+    while True:
+        item = buffer.get()
+        if item is _DONE:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+# How long a thread that wants the GIL waits before the running one must hand it over.
+HANDOFF_INTERVAL = 0.0001
+
+
+@contextmanager
+def prompt_handoff() -> Iterator[None]:
+    """Hand the GIL over within 0.1 ms instead of Python's default 5 ms, for a while.
+
+    The storing thread waits on PostgreSQL a dozen times a page; each time its answer comes
+    while the prefetch thread computes, it waits for the GIL for up to the switch interval.
+    At 5 ms that was most of a page's time and the overlap bought nothing; at 0.1 ms the
+    import runs about a third faster. The interval is process-wide, so it is put back after.
+    """
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, HANDOFF_INTERVAL))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def store_pages(
@@ -164,7 +208,15 @@ def store_pages(
     """
     seen: set[str] = set()
     forecast = ChangeForecast()
-    for page, digests in prefetched(pages, forecast=forecast):
+    # Products this call put in (or found in) the catalogue. A failed page ends the call, so
+    # nothing in here outlives a rolled-back transaction.
+    known_products: set[tuple[str, str]] = set()
+
+    def prepare(page: PurchaseOrderPage) -> dict[str, OrderValues]:
+        return map_ahead(page.orders, ctx, statuses)
+
+    for fetched in prefetched(pages, forecast=forecast, prepare=prepare):
+        page, digests = fetched.page, fetched.digests
         seen.update(page.numbers)
         with page_transaction():
             stored = stored_purchase_orders(run.shop, digests)
@@ -185,6 +237,8 @@ def store_pages(
                 statuses=statuses,
                 digests=digests,
                 stored=stored,
+                premapped=fetched.mapped,
+                known_products=known_products,
             )
             result.unchanged += len(unchanged)
             recorder.page(result)

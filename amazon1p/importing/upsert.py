@@ -31,7 +31,7 @@ from amazon1p.spapi.types import (
 )
 from orders.models import Order
 from shops.models import AlertSeverity, Shop
-from shops.services import alert_raise
+from shops.services import alert_raise, alerts_raise
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,27 @@ def unchanged_numbers(stored: Mapping[str, StoredRow], digests: Mapping[str, Dig
     }
 
 
+def map_ahead(
+    orders: Iterable[PurchaseOrder],
+    ctx: MappingContext,
+    statuses: Mapping[str, PurchaseOrderStatus] | None = None,
+) -> dict[str, OrderValues]:
+    """The order values of these POs, by number, mapped before their page is stored.
+
+    Pure, so the prefetch thread runs it while the main thread waits on PostgreSQL. A PO
+    that cannot be mapped is left out: the upsert maps it again and reports why.
+    """
+    mapped = {}
+    for po in orders:
+        try:
+            mapped[po.number] = map_purchase_order(
+                po, ctx, statuses.get(po.number) if statuses else None
+            )
+        except (ValueError, TypeError):
+            mapped.pop(po.number, None)
+    return mapped
+
+
 @dataclass
 class PageResult:
     """Counts of one upsert and the POs it could not take in (number, message)."""
@@ -118,6 +139,8 @@ def purchase_orders_upsert(
     statuses: Mapping[str, PurchaseOrderStatus] | None = None,
     digests: Mapping[str, Digest] | None = None,
     stored: Mapping[str, StoredRow] | None = None,
+    premapped: Mapping[str, OrderValues] | None = None,
+    known_products: set[tuple[str, str]] | None = None,
 ) -> PageResult:
     """Store a page of POs and the orders made from them, in one transaction.
 
@@ -127,7 +150,8 @@ def purchase_orders_upsert(
     conflicts. Idempotency key: (shop, po_number) with the content hash — a page stored twice
     changes nothing the second time. `statuses` (historical import) adds credit rows.
     `digests` (from `page_digests`) and `stored` (from `stored_purchase_orders`, covering
-    at least these POs) save computing them here.
+    at least these POs) save computing them here, as `premapped` (from `map_ahead`) saves
+    mapping them and `known_products` (see `products_fill_from_rows`) catalogue lookups.
     """
     result = PageResult()
     _store_malformed(shop, malformed, result)
@@ -143,9 +167,13 @@ def purchase_orders_upsert(
     result.unchanged = len(skip)
     if statuses:
         _apply_history(shop, ctx, existing, skip, latest, statuses)
+    ahead = premapped or {}
     mapped: dict[str, OrderValues] = {}
     for number, po in latest.items():
         if number in skip:
+            continue
+        if number in ahead:
+            mapped[number] = ahead[number]
             continue
         try:
             status = statuses.get(number) if statuses else None
@@ -155,13 +183,8 @@ def purchase_orders_upsert(
             _store_malformed(shop, [bad], result)
 
     fresh = [v for n, v in mapped.items() if n not in existing or not existing[n]["order_id"]]
-    taken = {
-        number
-        for (number,) in rows_by_number(
-            Order, shop.pk, "number", [v.number for v in fresh], ("number",)
-        )
-    }
-    created = create_orders(shop, ctx, [v for v in fresh if v.number not in taken])
+    created = create_orders(shop, ctx, fresh, known_products)
+    taken = [v.number for v in fresh if v.number not in created]
     linked = {
         o.number: o for o in Order.objects.filter(shop=shop, number__in=taken)
     }  # orders entered by hand before the PO arrived: linked, left as staff made them
@@ -214,7 +237,7 @@ def purchase_orders_upsert(
         ),
     )
     if fresh_pos:
-        # Version 1 copies the stored payload inside PostgreSQL: no second parse of the JSON.
+        # Version 1, its payload left on the PO (see AmazonPurchaseOrderVersion).
         version = AmazonPurchaseOrderVersion._meta.db_table
         apo = AmazonPurchaseOrder._meta.db_table
         received = AmazonPurchaseOrderVersion._meta.get_field("received_at").get_db_prep_save(
@@ -223,7 +246,7 @@ def purchase_orders_upsert(
         if connection.vendor == "postgresql":  # an index probe per PO (see rows_by_number)
             source = (
                 "unnest(%s::text[]) AS wanted(value) CROSS JOIN LATERAL (SELECT id, "
-                f"content_hash, raw FROM {apo} WHERE shop_id = %s "
+                f"content_hash FROM {apo} WHERE shop_id = %s "
                 "AND po_number = wanted.value LIMIT 1) t"
             )
             params = [received, fresh_pos, shop.pk]
@@ -235,18 +258,18 @@ def purchase_orders_upsert(
             cursor.execute(
                 f"INSERT INTO {version} "
                 "(purchase_order_id, version, received_at, content_hash, raw, diff) "
-                f"SELECT t.id, 1, %s, t.content_hash, t.raw, '[]' FROM {source}",
+                f"SELECT t.id, 1, %s, t.content_hash, NULL, '[]' FROM {source}",
                 params,
             )
-    for v in fresh:
-        if v.number not in linked:
-            for message in v.alerts:
-                alert_raise(
-                    shop=shop,
-                    severity=AlertSeverity.WARNING,
-                    message=message,
-                    target=Order(pk=created[v.number]),
-                )
+    alerts_raise(
+        shop=shop,
+        alerts=(
+            (AlertSeverity.WARNING, message, Order(pk=created[v.number]))
+            for v in fresh
+            if v.number not in linked
+            for message in v.alerts
+        ),
+    )
     result.new = len(fresh)
 
     to_change = [n for n in mapped if n in existing and n not in {v.number for v in fresh}]
@@ -307,6 +330,7 @@ def _change_pos(
         .values_list("purchase_order_id", "last")
     )
     versions = []
+    superseded: dict[int, Any] = {}  # PO id → the payload its latest version had
     for number in numbers:
         apo, po, values = apos[number], latest[number], mapped[number]
         old_raw = apo.raw
@@ -333,12 +357,13 @@ def _change_pos(
                 )
         if counts:
             result.changed += 1
+        superseded[apo.pk] = old_raw
         versions.append(
             AmazonPurchaseOrderVersion(
                 purchase_order=apo,
                 version=last_versions.get(apo.pk, 0) + 1,
                 content_hash=hashes[number],
-                raw=dict(po.raw),
+                raw=None,
                 diff=raw_diff(old_raw, dict(po.raw)),
             )
         )
@@ -353,4 +378,8 @@ def _change_pos(
         apo.is_malformed = False
         apo.error = ""
         apo.save()
+    for po_id, payload in superseded.items():  # the latest so far keeps its own payload now
+        AmazonPurchaseOrderVersion.objects.filter(purchase_order_id=po_id, raw__isnull=True).update(
+            raw=payload
+        )
     AmazonPurchaseOrderVersion.objects.bulk_create(versions)

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
+
 from amazon1p.spapi.errors import AmazonMappingError, ApiError
 from amazon1p.spapi.types import (
     CASES,
@@ -44,6 +46,29 @@ PO_TYPES = ("RegularOrder", "ConsignedOrder", "NewProductIntroduction", "RushOrd
 PAYMENT_METHODS = ("Invoice", "Consignment", "CreditCard", "Prepaid")
 
 Json = Mapping[str, Any]
+
+
+class _Memo:
+    """What earlier reads made of a value, by the value: a vendor's POs repeat their parties,
+    prices, quantities and windows, so most reads of a big import become lookups.
+
+    Only successful reads are kept, and only immutable results (frozen dataclasses), so a
+    result is safe to share between POs and threads. Bounded: emptied when full.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self.values: dict[Any, Any] = {}
+
+    def keep(self, key: Any, value: Any) -> Any:
+        if len(self.values) >= self.LIMIT:
+            self.values.clear()
+        self.values[key] = value
+        return value
+
+
+_parties, _money_read, _quantities, _windows = _Memo(), _Memo(), _Memo(), _Memo()
 
 
 class _Reader:
@@ -106,6 +131,16 @@ def _money(r: _Reader, data: Any, field: str) -> Money | None:
     if data is None:
         return None
     data = r.obj(data, field)
+    key = (data.get("amount"), data.get("currencyCode"), data.get("unitOfMeasure"))
+    if all(v is None or v.__class__ is str for v in key):
+        known = _money_read.values.get(key)
+        if known is None:
+            known = _money_read.keep(key, _read_money(r, data, field))
+        return known
+    return _read_money(r, data, field)
+
+
+def _read_money(r: _Reader, data: Json, field: str) -> Money:
     raw = data.get("amount")
     if raw.__class__ is not str or not raw:  # the slow path names the problem
         raw = r.text(data, "amount", field, required=True)
@@ -132,6 +167,17 @@ def _quantity(r: _Reader, data: Any, field: str, *, required: bool = True) -> Qu
             raise r.fail(field, "is missing")
         return None
     data = r.obj(data, field)
+    # An absent unit means eaches; an explicit null is an error: they must not share a key.
+    key = (data.get("amount"), data.get("unitOfMeasure", EACHES), data.get("unitSize"))
+    if all(v is None or v.__class__ in (int, str) for v in key):  # a bool is not an int here
+        known = _quantities.values.get(key)
+        if known is None:
+            known = _quantities.keep(key, _read_quantity(r, data, field))
+        return known
+    return _read_quantity(r, data, field)
+
+
+def _read_quantity(r: _Reader, data: Json, field: str) -> Quantity:
     amount = data.get("amount")
     if amount.__class__ is not int:  # bool is an int subclass, and not a quantity
         if isinstance(amount, str) and amount.isdigit():
@@ -177,6 +223,17 @@ def _party(r: _Reader, data: Any, field: str) -> Party | None:
     if data is None:
         return None
     data = r.obj(data, field)
+    try:
+        key = orjson.dumps(data)  # parties are nested objects: their JSON is the key
+    except TypeError:  # not from JSON: read it, without the memo
+        return _read_party(r, data, field)
+    known = _parties.values.get(key)
+    if known is None:
+        known = _parties.keep(key, _read_party(r, data, field))
+    return known
+
+
+def _read_party(r: _Reader, data: Json, field: str) -> Party:
     tax = data.get("taxInfo") or {}
     return Party(
         party_id=r.text(data, "partyId", field, required=True),
@@ -190,6 +247,13 @@ def _window(r: _Reader, data: Json, key: str) -> Window | None:
     raw = r.text(data, key, "orderDetails")
     if not raw:
         return None
+    known = _windows.values.get(raw)
+    if known is None:
+        known = _windows.keep(raw, _read_window(r, raw, key))
+    return known
+
+
+def _read_window(r: _Reader, raw: str, key: str) -> Window:
     start, sep, end = raw.partition("--")
     if not sep:
         raise r.fail(f"orderDetails.{key}", f"“{raw}” is not a start--end interval")
@@ -247,7 +311,8 @@ def parse_purchase_order(data: Any) -> PurchaseOrder:
             import_containers=r.text(imp, "importContainers", f),
             shipping_instructions=r.text(imp, "shippingInstructions", f),
         )
-    order = PurchaseOrder(
+    # Keyword arguments are evaluated in order: `warnings` last, once every field was read.
+    return PurchaseOrder(
         number=number,
         state=state,
         purchase_order_date=r.when(d, "purchaseOrderDate", "orderDetails", required=True),
@@ -264,8 +329,9 @@ def parse_purchase_order(data: Any) -> PurchaseOrder:
         ship_window=_window(r, d, "shipWindow"),
         delivery_window=_window(r, d, "deliveryWindow"),
         items=tuple(_item(r, item, i) for i, item in enumerate(items)),
+        warnings=tuple(r.warnings),
+        raw=data,
     )
-    return PurchaseOrder(**{**order.__dict__, "warnings": tuple(r.warnings), "raw": data})
 
 
 def _item_status(r: _Reader, data: Any, index: int) -> ItemStatus:

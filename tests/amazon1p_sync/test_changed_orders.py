@@ -88,6 +88,7 @@ def test_changed_po_adds_a_version_updates_the_order_and_keeps_staff_edits(
     assert run.status == SyncStatus.SUCCEEDED, run.error
     assert run.changed_count >= 2 and run.new_count == 0
     for apo in (edited, untouched):
+        first_payload = apo.raw
         versions = list(apo.versions.order_by("version"))
         assert [v.version for v in versions] == [1, 2]
         assert {"field": "purchaseOrderState", "old": "New", "new": "Acknowledged"} in versions[
@@ -95,6 +96,9 @@ def test_changed_po_adds_a_version_updates_the_order_and_keeps_staff_edits(
         ].diff
         apo.refresh_from_db()
         assert apo.state == "Acknowledged"
+        # Every version keeps its payload; the latest one's lives on the PO, stored once.
+        assert versions[0].raw == versions[0].payload == first_payload
+        assert versions[1].raw is None and versions[1].payload == apo.raw != first_payload
     assert Order.objects.get(pk=untouched.order_id).main_status.name == "Acknowledged"
     assert Order.objects.get(pk=edited.order_id).main_status == on_hold
     conflict = Alert.objects.get(shop=shop, message__contains="staff edited")

@@ -14,6 +14,7 @@ from amazon1p.models import (
 )
 from amazon1p.spapi.errors import AmazonTransientError
 from orders.models import CreditRow, Order, OrderParameter
+from orders.services import OrderInput, RowInput, order_create
 from shops.models import Alert
 from tests.amazon1p_sync.conftest import client_for, days_ago
 
@@ -164,6 +165,36 @@ def test_second_request_while_active_returns_the_active_run(connected, shop):
     first, created = sync_run_request(shop=shop, kind=SyncKind.NEW, enqueue=False)
     second, again = sync_run_request(shop=shop, kind=SyncKind.MISSING, enqueue=False)
     assert created and not again and second.pk == first.pk
+
+
+def test_po_entered_by_hand_before_it_arrived_is_linked_not_duplicated(connected, shop, sim):
+    start, end = days_ago(1), days_ago(0)
+    number = sorted(simulator_numbers(sim, start, end))[0]
+    by_hand = order_create(
+        shop=shop,
+        data=OrderInput(
+            number=number,
+            ordered_at=start,
+            rows=[RowInput(quantity=3, unit_price=Decimal("9.99"), title="Typed in")],
+        ),
+    )
+
+    run = run_sync(shop, SyncKind.NEW, sim, range_from=start, range_to=end)
+
+    assert run.status == SyncStatus.SUCCEEDED, run.error
+    assert run.new_count == len(simulator_numbers(sim, start, end))
+    assert Order.objects.filter(shop=shop, number=number).count() == 1
+    assert AmazonPurchaseOrder.objects.get(shop=shop, po_number=number).order_id == by_hand.pk
+    kept = Order.objects.get(pk=by_hand.pk)
+    assert [(r.title, r.quantity) for r in kept.rows.all()] == [("Typed in", 3)]  # untouched
+    assert not kept.parameters.exists()
+    assert Alert.objects.filter(
+        shop=shop, target_id=str(by_hand.pk), message__contains="matched an existing order"
+    ).exists()
+    # Every other PO of the page became its own order, with its rows.
+    others = Order.objects.filter(shop=shop).exclude(pk=by_hand.pk)
+    assert others.count() == run.new_count - 1
+    assert not others.filter(rows__isnull=True).exists()
 
 
 def test_po_to_an_unknown_fc_imports_with_an_alert(connected, shop, sim):
