@@ -71,6 +71,11 @@ class _Memo:
 _parties, _money_read, _quantities, _windows = _Memo(), _Memo(), _Memo(), _Memo()
 
 
+def _plain(value: Any) -> bool:
+    """A missing or string field: a memo key may hold it."""
+    return value is None or value.__class__ is str
+
+
 class _Reader:
     """Field access that names the PO and the field in every error."""
 
@@ -131,8 +136,9 @@ def _money(r: _Reader, data: Any, field: str) -> Money | None:
     if data is None:
         return None
     data = r.obj(data, field)
-    key = (data.get("amount"), data.get("currencyCode"), data.get("unitOfMeasure"))
-    if all(v is None or v.__class__ is str for v in key):
+    amount, currency, unit = data.get("amount"), data.get("currencyCode"), data.get("unitOfMeasure")
+    if amount.__class__ is str and _plain(currency) and _plain(unit):  # hashable, as read
+        key = (amount, currency, unit)
         known = _money_read.values.get(key)
         if known is None:
             known = _money_read.keep(key, _read_money(r, data, field))
@@ -168,8 +174,13 @@ def _quantity(r: _Reader, data: Any, field: str, *, required: bool = True) -> Qu
         return None
     data = r.obj(data, field)
     # An absent unit means eaches; an explicit null is an error: they must not share a key.
-    key = (data.get("amount"), data.get("unitOfMeasure", EACHES), data.get("unitSize"))
-    if all(v is None or v.__class__ in (int, str) for v in key):  # a bool is not an int here
+    amount, unit, size = data.get("amount"), data.get("unitOfMeasure", EACHES), data.get("unitSize")
+    if (
+        amount.__class__ is int
+        and unit.__class__ is str
+        and (size is None or size.__class__ is int)
+    ):
+        key = (amount, unit, size)  # (a bool is not an int by __class__: it takes the slow path)
         known = _quantities.values.get(key)
         if known is None:
             known = _quantities.keep(key, _read_quantity(r, data, field))
