@@ -37,18 +37,35 @@ class RunRecorder:
         self.run, self.client = run, client
         self.calls, self.throttled = client.stats.calls, client.stats.throttled
 
+    # The counters grow in the database (several processes may have counted into a resumed
+    # run). Written as SQL: the ORM spent a millisecond a page compiling the F() sums.
+    _COUNTED = (
+        "pages",
+        "new_count",
+        "changed_count",
+        "unchanged_count",
+        "failed_count",
+        "api_calls",
+        "throttled",
+    )
+    _ADD_COUNTS = "UPDATE {table} SET {sums}, heartbeat_at = %s WHERE id = %s".format(
+        table=SyncRun._meta.db_table,
+        sums=", ".join(f"{name} = {name} + %s" for name in _COUNTED),
+    )
+
     def page(self, result: PageResult, *, pages: int = 1) -> None:
         stats = self.client.stats
-        SyncRun.objects.filter(pk=self.run.pk).update(
-            pages=F("pages") + pages,
-            new_count=F("new_count") + result.new,
-            changed_count=F("changed_count") + result.changed,
-            unchanged_count=F("unchanged_count") + result.unchanged,
-            failed_count=F("failed_count") + result.failed,
-            api_calls=F("api_calls") + stats.calls - self.calls,
-            throttled=F("throttled") + stats.throttled - self.throttled,
-            heartbeat_at=timezone.now(),
+        added = (
+            pages,
+            result.new,
+            result.changed,
+            result.unchanged,
+            result.failed,
+            stats.calls - self.calls,
+            stats.throttled - self.throttled,
         )
+        with connection.cursor() as cursor:
+            cursor.execute(self._ADD_COUNTS, [*added, timezone.now(), self.run.pk])
         self.calls, self.throttled = stats.calls, stats.throttled
         if result.errors:
             SyncRunError.objects.bulk_create(
