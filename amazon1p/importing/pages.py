@@ -246,17 +246,19 @@ def store_pages(
                 or not po.purchase_order_date
                 or po.purchase_order_date >= ignore_before
             ]
-            result = purchase_orders_upsert(
-                shop=run.shop,
-                ctx=ctx,
-                orders=orders,
-                malformed=malformed,
-                statuses=statuses,
-                digests=digests,
-                stored=stored,
-                premapped=fetched.mapped,
-                known_products=known_products,
-            )
+            result = PageResult()  # a page of unchanged POs: nothing to store
+            if orders or malformed:
+                result = purchase_orders_upsert(
+                    shop=run.shop,
+                    ctx=ctx,
+                    orders=orders,
+                    malformed=malformed,
+                    statuses=statuses,
+                    digests=digests,
+                    stored=stored,
+                    premapped=fetched.mapped,
+                    known_products=known_products,
+                )
             result.unchanged += len(unchanged)
             recorder.page(result)
         forecast.observe(result)

@@ -129,7 +129,9 @@ def _store_malformed(shop: Shop, bad: Iterable[MalformedPurchaseOrder], result: 
         )
 
 
-@transaction.atomic
+# No savepoint: inside the sync's page transaction a failure rolls the whole page back anyway,
+# and a savepoint costs two round trips a page.
+@transaction.atomic(savepoint=False)
 def purchase_orders_upsert(
     *,
     shop: Shop,
@@ -185,9 +187,11 @@ def purchase_orders_upsert(
     fresh = [v for n, v in mapped.items() if n not in existing or not existing[n]["order_id"]]
     created = create_orders(shop, ctx, fresh, known_products)
     taken = [v.number for v in fresh if v.number not in created]
-    linked = {
-        o.number: o for o in Order.objects.filter(shop=shop, number__in=taken)
-    }  # orders entered by hand before the PO arrived: linked, left as staff made them
+    # Orders entered by hand before the PO arrived: linked, left as staff made them. (Rare:
+    # no query without them, as building even an empty one costs a page a millisecond.)
+    linked = (
+        {o.number: o for o in Order.objects.filter(shop=shop, number__in=taken)} if taken else {}
+    )
     for number, order in linked.items():
         alert_raise(
             shop=shop,
