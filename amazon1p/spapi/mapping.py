@@ -7,7 +7,7 @@ the field. Enum values Amazon does not document are kept and listed in `warnings
 importer can raise an alert instead of dropping the PO.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -61,11 +61,15 @@ class _Memo:
     def __init__(self) -> None:
         self.values: dict[Any, Any] = {}
 
-    def keep(self, key: Any, value: Any) -> Any:
-        if len(self.values) >= self.LIMIT:
-            self.values.clear()
-        self.values[key] = value
-        return value
+    def read(self, key: Any, read: Callable[[], Any]) -> Any:
+        """What an earlier read made of `key`, or what `read()` makes of it now (kept; a
+        read that raises keeps nothing)."""
+        known = self.values.get(key)
+        if known is None:
+            if len(self.values) >= self.LIMIT:
+                self.values.clear()
+            known = self.values[key] = read()
+        return known
 
 
 _parties, _money_read, _quantities, _windows = _Memo(), _Memo(), _Memo(), _Memo()
@@ -138,11 +142,7 @@ def _money(r: _Reader, data: Any, field: str) -> Money | None:
     data = r.obj(data, field)
     amount, currency, unit = data.get("amount"), data.get("currencyCode"), data.get("unitOfMeasure")
     if amount.__class__ is str and _plain(currency) and _plain(unit):  # hashable, as read
-        key = (amount, currency, unit)
-        known = _money_read.values.get(key)
-        if known is None:
-            known = _money_read.keep(key, _read_money(r, data, field))
-        return known
+        return _money_read.read((amount, currency, unit), lambda: _read_money(r, data, field))
     return _read_money(r, data, field)
 
 
@@ -180,11 +180,8 @@ def _quantity(r: _Reader, data: Any, field: str, *, required: bool = True) -> Qu
         and unit.__class__ is str
         and (size is None or size.__class__ is int)
     ):
-        key = (amount, unit, size)  # (a bool is not an int by __class__: it takes the slow path)
-        known = _quantities.values.get(key)
-        if known is None:
-            known = _quantities.keep(key, _read_quantity(r, data, field))
-        return known
+        # (A bool is not an int by __class__: it takes the slow path.)
+        return _quantities.read((amount, unit, size), lambda: _read_quantity(r, data, field))
     return _read_quantity(r, data, field)
 
 
@@ -238,10 +235,7 @@ def _party(r: _Reader, data: Any, field: str) -> Party | None:
         key = orjson.dumps(data)  # parties are nested objects: their JSON is the key
     except TypeError:  # not from JSON: read it, without the memo
         return _read_party(r, data, field)
-    known = _parties.values.get(key)
-    if known is None:
-        known = _parties.keep(key, _read_party(r, data, field))
-    return known
+    return _parties.read(key, lambda: _read_party(r, data, field))
 
 
 def _read_party(r: _Reader, data: Json, field: str) -> Party:
@@ -258,10 +252,7 @@ def _window(r: _Reader, data: Json, key: str) -> Window | None:
     raw = r.text(data, key, "orderDetails")
     if not raw:
         return None
-    known = _windows.values.get(raw)
-    if known is None:
-        known = _windows.keep(raw, _read_window(r, raw, key))
-    return known
+    return _windows.read(raw, lambda: _read_window(r, raw, key))
 
 
 def _read_window(r: _Reader, raw: str, key: str) -> Window:
