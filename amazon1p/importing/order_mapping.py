@@ -6,10 +6,10 @@ No ORM, clock or settings: everything the mapping needs about the shop comes in 
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -51,8 +51,10 @@ class MappingContext:
     credit_reason_cancelled_id: int | None = None
 
 
-@dataclass(frozen=True)
-class RowValues:
+class RowValues(NamedTuple):
+    """One order row. A named tuple, not a frozen dataclass: five a PO are made in every
+    import, and a tuple is made in a third of the time."""
+
     position: int
     asin: str
     ean: str
@@ -207,7 +209,7 @@ def _credits(
 
 
 def _replace_quantity(row: RowValues, quantity: int) -> RowValues:
-    return replace(row, quantity=quantity)
+    return row._replace(quantity=quantity)
 
 
 def map_purchase_order(
