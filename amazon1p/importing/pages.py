@@ -126,7 +126,7 @@ class FetchedPage:
     Amazon's): digested, and perhaps read and mapped."""
 
     page: PurchaseOrderPage
-    digests: dict[str, Digest]
+    digests: dict[str, Digest] | None  # None: left to the storing thread (see prefetched)
     mapped: dict[str, OrderValues] = field(default_factory=dict)
     pages: int = 1
 
@@ -163,10 +163,11 @@ def prefetched(
     """Fetch the next pages in a thread while this batch is stored; join, digest, prepare.
 
     The fetch waits on Amazon and the store on PostgreSQL; overlapping them roughly halves a
-    big import. The thread also does the pure Python work on the page (digests, and when a
-    change is expected, reading and `prepare`: mapping), so the main thread is left little
-    more than the database work, and that work runs while the main thread waits on
-    PostgreSQL (psycopg releases the GIL then). The thread only talks to Amazon (no
+    big import. When a change is expected the thread also does the pure Python work on the
+    page (digests, reading and `prepare`: mapping), so the main thread is left little more
+    than the database work, and that work runs while the main thread waits on PostgreSQL
+    (psycopg releases the GIL then). Otherwise (a re-sync) the fetch is the slow side and
+    the main thread, idle, digests. The thread only talks to Amazon (no
     database), and stops when the consumer does; its errors are raised here, in order.
     """
     buffer: queue.Queue = queue.Queue(maxsize=depth)
@@ -175,8 +176,9 @@ def prefetched(
     def produce() -> None:
         try:
             for page, joined in batches(pages):
-                item = FetchedPage(page, page_digests(page.payloads), pages=joined)
+                item = FetchedPage(page, None, pages=joined)
                 if forecast is None or forecast.expect_changes:
+                    item.digests = page_digests(page.payloads)
                     page.read_all()
                     if prepare is not None:
                         item.mapped = prepare(page)
@@ -242,14 +244,16 @@ def store_pages(
     ignore_before: datetime | None,
     statuses: dict[str, PurchaseOrderStatus] | None = None,
     on_progress: Progress | None = None,
+    forecast: ChangeForecast | None = None,
 ) -> set[str]:
     """Upsert each page as it arrives (the fetch happens outside the transaction).
 
     POs stored with the same content are counted unchanged without being read, except in a
     historical import (`statuses`), which revisits stored POs for their credit rows.
+    `forecast`: a run's, carried from window to window (a new one expects changes).
     """
     seen: set[str] = set()
-    forecast = ChangeForecast()
+    forecast = forecast or ChangeForecast()
     # Products this call put in (or found in) the catalogue. A failed page ends the call, so
     # nothing in here outlives a rolled-back transaction.
     known_products: set[tuple[str, str]] = set()
@@ -259,6 +263,8 @@ def store_pages(
 
     for fetched in prefetched(pages, forecast=forecast, prepare=prepare):
         page, digests = fetched.page, fetched.digests
+        if digests is None:
+            digests = page_digests(page.payloads)
         seen.update(page.numbers)
         with page_transaction():
             stored = stored_purchase_orders(run.shop, digests)

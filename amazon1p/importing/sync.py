@@ -18,7 +18,13 @@ from django.utils import timezone
 
 from amazon1p.connection import spapi_connection
 from amazon1p.importing.order_mapping import FcInfo, MappingContext
-from amazon1p.importing.pages import Progress, RunRecorder, store_numbers, store_pages
+from amazon1p.importing.pages import (
+    ChangeForecast,
+    Progress,
+    RunRecorder,
+    store_numbers,
+    store_pages,
+)
 from amazon1p.importing.reconcile import missing_window, updated_numbers
 from amazon1p.models import (
     ACTIVE_SYNC_STATUSES,
@@ -210,6 +216,7 @@ def _run_windows(
 ) -> None:
     """Each window from `resume_from`: fetch (outside transactions), store, then commit it."""
     recorder = RunRecorder(run, client)
+    forecast = ChangeForecast()  # a re-sync's next window starts unchanged, as the last ended
     ignore_before = connection.ignore_orders_before
     if run.kind == SyncKind.HISTORICAL:
         ignore_before = None
@@ -226,6 +233,7 @@ def _run_windows(
                 recorder=recorder,
                 ignore_before=ignore_before,
                 on_progress=on_progress,
+                forecast=forecast,
             )
             numbers = [n for n in updated_numbers(client, run.shop, start, end) if n not in seen]
             store_numbers(
@@ -249,6 +257,7 @@ def _run_windows(
                 ignore_before=ignore_before,
                 statuses=statuses,
                 on_progress=on_progress,
+                forecast=forecast,
             )
         recorder.window_done(end)
         if on_progress:
