@@ -6,3 +6,6 @@ class Amazon1PConfig(AppConfig):
 
     name = "amazon1p"
     verbose_name = "Amazon 1P"
+
+    def ready(self) -> None:
+        from amazon1p import checks  # noqa: F401  (registers the deploy check)

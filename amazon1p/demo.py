@@ -5,7 +5,7 @@ from django.db import transaction
 
 from amazon1p import services
 from amazon1p.importing.sync import sync_run_request
-from amazon1p.models import AmazonConnection, SyncKind
+from amazon1p.models import SyncKind
 from asn.models import Warehouse
 from bulkbuy.demo import demo_offer_create
 from shops.models import OrderStatus, Shop
@@ -59,12 +59,9 @@ def amazon_demo_connect(*, shop: Shop, actor: AbstractBaseUser, simulator_url: s
         "export_shipments": True,
         "gs1_company_prefix": DEMO_GS1_PREFIX,
     }
-    stored = AmazonConnection.objects.get(pk=connection.pk)
-    secrets = (
-        {}
-        if stored.has_credentials
-        else {"lwa_client_secret": DEMO_CLIENT_SECRET, "refresh_token": DEMO_REFRESH_TOKEN}
-    )
+    # The simulator's URL may differ from the last run, and stored secrets only go where
+    # they were saved for: the demo types its own secrets again each time.
+    secrets = {"lwa_client_secret": DEMO_CLIENT_SECRET, "refresh_token": DEMO_REFRESH_TOKEN}
     services.amazon_settings_save(
         actor=actor,
         connection=connection,

@@ -1,10 +1,13 @@
 """Input validation for the Amazon 1P settings page. Saving happens in amazon1p.services."""
 
+import copy
 from datetime import date, timedelta
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
+from amazon1p.connection import RETYPE_SECRETS_MESSAGE, SECRET_FIELDS, secrets_to_retype
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter
 from amazon1p.spapi.endpoints import MARKETPLACES, EndpointKind, Region
 from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
@@ -116,6 +119,14 @@ class AmazonSettingsForm(forms.ModelForm):
         self.fields["credit_reason_rejected"].queryset = CreditReason.objects.filter(shop=shop)
         self.fields["credit_reason_cancelled"].queryset = CreditReason.objects.filter(shop=shop)
         self.fields["acknowledgeable_statuses"].queryset = OrderStatus.objects.filter(shop=shop)
+        if not settings.SPAPI_ALLOW_CUSTOM_ENDPOINTS:
+            # Amazon's own hosts only: no URL to type, no "custom" to choose.
+            del self.fields["custom_base_url"]
+            self.fields["endpoint_kind"].choices = [
+                (value, label)
+                for value, label in self.fields["endpoint_kind"].choices
+                if value != EndpointKind.CUSTOM
+            ]
 
     def clean_vendor_code(self) -> str:
         return self.cleaned_data["vendor_code"].strip().upper()
@@ -151,7 +162,23 @@ class AmazonSettingsForm(forms.ModelForm):
             )
         if end and end > timezone.localdate():
             self.add_error("history_to", "The range cannot end in the future.")
+        self._check_secrets_retyped(data)
         return data
+
+    def _check_secrets_retyped(self, data: dict) -> None:
+        """Another region, endpoint or client id needs both secrets typed again."""
+        names = ("region", "endpoint_kind", "custom_base_url", "lwa_client_id")
+        if self.instance.pk is None or any(
+            name in self.fields and name not in data for name in names
+        ):
+            return  # nothing stored yet, or a field already has its own error
+        candidate = copy.copy(self.instance)
+        for name in names:
+            if name in data:
+                setattr(candidate, name, data[name])
+        typed = {name for name in SECRET_FIELDS if data.get(name)}
+        for name in secrets_to_retype(self.instance, candidate, typed):
+            self.add_error(name, RETYPE_SECRETS_MESSAGE)
 
 
 class StatusMappingForm(forms.Form):
@@ -205,9 +232,25 @@ class FulfillmentCenterForm(forms.ModelForm):
 
 
 class BaseFulfillmentCenterFormSet(forms.BaseModelFormSet):
+    """The connection's FC rows. A row id must be one of its own FCs (another shop's id, or
+    one deleted meanwhile, is a form error), and codes stay unique among all its FCs."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        # Django lets the hidden id name any FC of any shop; only the connection's own count.
+        form.fields["id"].queryset = self.get_queryset()
+        form.fields["id"].error_messages["invalid_choice"] = (
+            "This fulfillment center row is not one of this shop's (any more): reload the page."
+        )
+
     def clean(self) -> None:
         super().clean()
-        codes = [
+        foreign = [f.errors["id"][0] for f in self.forms if "id" in f.errors]
+        if foreign:
+            raise forms.ValidationError(foreign[0])
+        posted = {f.instance.pk for f in self.forms if f.instance.pk}
+        codes = [fc.code for fc in self.get_queryset() if fc.pk not in posted]
+        codes += [
             f.cleaned_data.get("code")
             for f in self.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")

@@ -55,6 +55,9 @@ class AmazonConnection(models.Model):
     lwa_client_secret_changed_at = models.DateTimeField(null=True, blank=True)
     refresh_token_encrypted = models.TextField(blank=True)
     refresh_token_hint = models.CharField(max_length=8, blank=True)
+    # endpoints.secrets_fingerprint of the endpoint and client id the stored secrets were
+    # saved for: the client factory sends them nowhere else.
+    secrets_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     last_test_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True)
     last_test_message = models.CharField(max_length=500, blank=True)

@@ -10,16 +10,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from amazon1p import crypto
-from amazon1p.connection import spapi_connection
+from amazon1p.connection import (
+    RETYPE_SECRETS_MESSAGE,
+    SECRET_FIELDS,
+    endpoint_label,
+    secrets_fingerprint_of,
+    secrets_to_retype,
+    spapi_connection,
+)
 from amazon1p.fulfillment_centers import default_fulfillment_centers
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter, StatusMapping
-from amazon1p.spapi.endpoints import Region
-from amazon1p.spapi.errors import AmazonAuthError, AmazonRejectedError, AmazonTransientError
+from amazon1p.spapi.endpoints import EndpointKind, Region
+from amazon1p.spapi.errors import (
+    AmazonAuthError,
+    AmazonEndpointRefusedError,
+    AmazonRejectedError,
+    AmazonTransientError,
+)
 from amazon1p.spapi.factory import vendor_client_for
 from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record, diff
@@ -27,6 +40,22 @@ from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
 
 SECRET_ROTATION_DAYS = 180  # Amazon requires a new LWA client secret this often
 SECRET_ROTATION_WARNING_DAYS = 30
+# Test connection gives up after this long in all (LWA token and one vendor-orders call),
+# without retries: a person is waiting, and an unreachable host should say so quickly.
+CONNECTION_TEST_SECONDS = 4.0
+# The values a test uses besides the secrets: a test of exactly the stored ones is a test of
+# the saved connection, and only that one updates its "last test".
+TESTED_FIELDS = (
+    "region",
+    "marketplace_id",
+    "endpoint_kind",
+    "custom_base_url",
+    "vendor_code",
+    "lwa_client_id",
+)
+CUSTOM_ENDPOINTS_OFF_MESSAGE = (
+    "Custom endpoint URLs are switched off in this deployment: choose Production or Sandbox."
+)
 
 # Sensible first mappings, by the names of a new shop's default statuses.
 DEFAULT_MAPPINGS: dict[str, tuple[str, str]] = {
@@ -164,6 +193,24 @@ def _set_secret(connection: AmazonConnection, name: str, plaintext: str) -> None
         connection.lwa_client_secret_changed_at = timezone.now()
 
 
+def _bind_secrets(
+    stored: AmazonConnection, connection: AmazonConnection, secrets: Mapping[str, str]
+) -> None:
+    """Put newly typed secrets on `connection` and record what they are saved for.
+
+    Raises ShopCtrlError when a stored secret would be carried to another region, endpoint
+    or client id without being typed again (`secrets_to_retype`).
+    """
+    typed = {name for name in SECRET_FIELDS if secrets.get(name)}
+    retype = secrets_to_retype(stored, connection, typed)
+    if retype:
+        raise ShopCtrlError(RETYPE_SECRETS_MESSAGE, field=retype[0])
+    for name in typed:
+        _set_secret(connection, name, secrets[name])
+    holds_secrets = connection.lwa_client_secret_encrypted or connection.refresh_token_encrypted
+    connection.secrets_fingerprint = secrets_fingerprint_of(connection) if holds_secrets else ""
+
+
 @transaction.atomic
 def amazon_settings_save(
     *,
@@ -181,15 +228,19 @@ def amazon_settings_save(
     the whole save rolls back then. Blank secrets keep the stored ones.
     """
     connection = AmazonConnection.objects.select_for_update().get(pk=connection.pk)
+    stored = AmazonConnection.objects.get(pk=connection.pk)
     before = _snapshot(connection)
+    before_endpoint = endpoint_label(connection)
     before_rows = _rows_snapshot(connection)
+    if values.get("endpoint_kind") == EndpointKind.CUSTOM and not (
+        settings.SPAPI_ALLOW_CUSTOM_ENDPOINTS
+    ):
+        raise ShopCtrlError(CUSTOM_ENDPOINTS_OFF_MESSAGE, field="endpoint_kind")
     acknowledgeable = values.get("acknowledgeable_statuses")
     for name, value in values.items():
         if name != "acknowledgeable_statuses":
             setattr(connection, name, value)
-    for name in ("lwa_client_secret", "refresh_token"):
-        if secrets.get(name):
-            _set_secret(connection, name, secrets[name])
+    _bind_secrets(stored, connection, secrets)
     connection.save()
     if acknowledgeable is not None:
         connection.acknowledgeable_statuses.set(acknowledgeable)
@@ -220,6 +271,11 @@ def amazon_settings_save(
     changes = diff(before, _snapshot(connection))
     changes.update(diff(before_rows, _rows_snapshot(connection)))
     if changes:
+        after_endpoint = endpoint_label(connection)
+        changes["endpoint"] = [
+            None if before_endpoint == after_endpoint else before_endpoint,
+            after_endpoint,
+        ]
         audit_record(
             actor=actor,
             shop=connection.shop,
@@ -235,6 +291,7 @@ class ConnectionTestResult:
     ok: bool
     message: str
     field: str | None = None  # the form field to blame, when one is
+    saved: bool = True  # tested the stored settings (False: values typed on the page)
 
 
 def amazon_connection_test(
@@ -247,39 +304,57 @@ def amazon_connection_test(
     """Fetch an LWA token and make one cheap vendor-orders call with the page's values.
 
     Uses the values on the page (`overrides`, plus any newly typed secrets) without saving
-    them; the outcome is recorded on the stored connection and in the audit log.
+    them. Stored secrets go only where they were saved for: with another region, endpoint or
+    client id the test asks for them again and sends nothing. Gives up after
+    CONNECTION_TEST_SECONDS, without retries. Side effects: an audit entry naming the
+    endpoint; the stored "last test" only when the values tested are the saved ones.
     """
-    candidate = AmazonConnection(shop=connection.shop, pk=connection.pk)
+    stored = AmazonConnection.objects.get(pk=connection.pk)
+    candidate = AmazonConnection(shop=stored.shop, pk=stored.pk)
+    concrete = {f.name for f in AmazonConnection._meta.concrete_fields}
     for field in AmazonConnection._meta.concrete_fields:
-        setattr(candidate, field.attname, getattr(connection, field.attname))
+        setattr(candidate, field.attname, getattr(stored, field.attname))
     for name, value in overrides.items():
-        if name in {f.name for f in AmazonConnection._meta.concrete_fields}:
+        if name in concrete:
             setattr(candidate, name, value)
-    for name in ("lwa_client_secret", "refresh_token"):
-        if secrets.get(name):
-            _set_secret(candidate, name, secrets[name])
-    result = _run_test(candidate)
-    AmazonConnection.objects.filter(pk=connection.pk).update(
-        last_test_at=timezone.now(), last_test_ok=result.ok, last_test_message=result.message[:500]
+    typed = {name for name in SECRET_FIELDS if secrets.get(name)}
+    saved = not typed and all(
+        getattr(candidate, name) == getattr(stored, name) for name in TESTED_FIELDS
     )
+    try:
+        _bind_secrets(stored, candidate, secrets)
+    except ShopCtrlError as error:
+        result = ConnectionTestResult(False, error.message, error.field, saved=saved)
+    else:
+        result = _run_test(candidate, saved=saved)
+    if saved:
+        AmazonConnection.objects.filter(pk=stored.pk).update(
+            last_test_at=timezone.now(),
+            last_test_ok=result.ok,
+            last_test_message=result.message[:500],
+        )
     audit_record(
         actor=actor,
-        shop=connection.shop,
+        shop=stored.shop,
         action="amazon1p.connection.test",
-        target=connection,
-        changes={"result": [None, result.message[:200]]},
+        target=stored,
+        changes={
+            "endpoint": [None, endpoint_label(candidate)],
+            "values": [None, "saved settings" if saved else "unsaved values on the page"],
+            "result": [None, result.message[:200]],
+        },
     )
     return result
 
 
-def _run_test(candidate: AmazonConnection) -> ConnectionTestResult:
+def _run_test(candidate: AmazonConnection, *, saved: bool) -> ConnectionTestResult:
     try:
         spapi = spapi_connection(candidate)
     except ShopCtrlError as error:
-        return ConnectionTestResult(False, error.message, error.field)
+        return ConnectionTestResult(False, error.message, error.field, saved=saved)
     now = datetime.now(UTC).replace(microsecond=0)
     try:
-        with vendor_client_for(spapi) as client:
+        with vendor_client_for(spapi, budget_seconds=CONNECTION_TEST_SECONDS) as client:
             page = next(
                 client.list_purchase_orders(
                     created_after=now - timedelta(days=1),
@@ -295,21 +370,29 @@ def _run_test(candidate: AmazonConnection) -> ConnectionTestResult:
             "lwa_client_secret": "lwa_client_secret",
             "lwa_client_id": "lwa_client_id",
         }.get(error.credential)
-        return ConnectionTestResult(False, error.message, field)
+        return ConnectionTestResult(False, error.message, field, saved=saved)
+    except AmazonEndpointRefusedError as error:
+        return ConnectionTestResult(False, error.message, saved=saved)
     except AmazonRejectedError as error:
         hint = (
             " Check that the app is authorised for this vendor code and region."
             if error.status in (401, 403)
             else ""
         )
-        return ConnectionTestResult(False, error.message + hint)
+        return ConnectionTestResult(False, error.message + hint, saved=saved)
     except AmazonTransientError as error:
-        return ConnectionTestResult(False, f"Amazon could not be reached: {error.message}")
+        return ConnectionTestResult(
+            False,
+            f"No usable answer from {spapi.endpoint.base_url} (the test waits at most "
+            f"{CONNECTION_TEST_SECONDS:g} s, without retries): {error.message}",
+            saved=saved,
+        )
     found = "at least one PO" if page.orders or page.malformed else "no PO"
     return ConnectionTestResult(
         True,
         f"Connected to {spapi.endpoint.base_url}: Login with Amazon accepted the "
         f"credentials and getPurchaseOrders answered ({found} in the last 24 hours).",
+        saved=saved,
     )
 
 

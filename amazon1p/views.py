@@ -86,7 +86,8 @@ def connection_settings(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 def _values(form: AmazonSettingsForm) -> dict:
-    return {name: form.cleaned_data[name] for name in form._meta.fields}
+    # Without custom endpoints the form has no custom_base_url field: the stored one stays.
+    return {name: form.cleaned_data[name] for name in form._meta.fields if name in form.fields}
 
 
 def _secrets(form: AmazonSettingsForm) -> dict[str, str]:
@@ -120,10 +121,12 @@ def _test(request, form, connection) -> None:
         overrides={k: v for k, v in _values(form).items() if k != "acknowledgeable_statuses"},
         secrets=_secrets(form),
     )
+    # A test of values not saved yet is reported here only; the stored "last test" stays.
+    scope = "" if result.saved else " (values on this page, not saved)"
     if result.ok:
-        messages.success(request, f"Test connection: {result.message}")
+        messages.success(request, f"Test connection{scope}: {result.message}")
     else:
-        messages.error(request, f"Test connection failed: {result.message}")
+        messages.error(request, f"Test connection failed{scope}: {result.message}")
         if result.field:
             form.add_error(result.field if result.field in form.fields else None, result.message)
 

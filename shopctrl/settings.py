@@ -178,6 +178,10 @@ if not 0 <= SPAPI_RATE_HEADROOM < 0.9:
     raise ImproperlyConfigured("SPAPI_RATE_HEADROOM must be between 0 and 0.9.")
 SPAPI_TIMEOUT_SECONDS = env.float("SPAPI_TIMEOUT_SECONDS", default=30.0)
 SPAPI_MAX_ATTEMPTS = env.int("SPAPI_MAX_ATTEMPTS", default=6)
+# Whether a connection may use a custom base URL (the Vendor Central simulator) instead of
+# Amazon's own hosts. On in the demo and the tests; off in production, where a custom URL
+# would let a settings form send the stored LWA secrets (or probe ports) anywhere.
+SPAPI_ALLOW_CUSTOM_ENDPOINTS = env.bool("SPAPI_ALLOW_CUSTOM_ENDPOINTS", default=DEBUG)
 
 # --- Pick results from the warehouse: CSV files dropped in <dir>/inbox, moved to done/ or
 # failed/ with a report (amazon1p.acknowledgements.picks).

@@ -20,6 +20,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _custom_endpoints_allowed(settings):
+    """Tests point connections at the simulator, as the demo does; tests of production
+    behaviour switch it off themselves (.ci/run exports it too, for any subprocess)."""
+    settings.SPAPI_ALLOW_CUSTOM_ENDPOINTS = True
+
+
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="owner")

@@ -79,6 +79,9 @@ class Connection:
     endpoint: Endpoint
     credentials: Credentials
     marketplace_id: str = ""
+    # `endpoints.secrets_fingerprint` of what the credentials were saved for; the factory
+    # sends them nowhere else.
+    secrets_fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,20 +190,51 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+class _Budget:
+    """A time budget shared by every request of one client (Test connection's few seconds).
+
+    An httpx request hook: each request may use at most what is left for each of its
+    phases (connect, write, read, pool), and none starts once the budget is spent.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._ends_at = clock() + seconds
+
+    def __call__(self, request: httpx.Request) -> None:
+        left = self._ends_at - self._clock()
+        if left <= 0:
+            raise httpx.ConnectTimeout(f"gave up after {self.seconds:g} s", request=request)
+        phases = {"connect": None, "read": None, "write": None, "pool": None}
+        phases.update(request.extensions.get("timeout") or {})
+        request.extensions["timeout"] = {
+            phase: left if limit is None else min(limit, left) for phase, limit in phases.items()
+        }
+
+
+def _transport(timeout: float, budget: _Budget | None) -> HttpxTransport:
+    """The library's transport over our own httpx client (shared TLS context, budget hook)."""
+    hooks = {"request": [budget]} if budget is not None else {}
+    client = httpx.Client(timeout=timeout, verify=_tls_context(), event_hooks=hooks)
+    return HttpxTransport(client=client)
+
+
 class _LwaTokenClient(AccessTokenClient):
     """The library's token client, pointed at the connection's LWA URL, sharing one token.
 
-    Subclassed per connection with `store`, `timeout` and the URL parts set as class
-    attributes, since the library instantiates `auth_token_client_class` itself.
+    Subclassed per connection with `store`, `timeout`, `budget` and the URL parts set as
+    class attributes, since the library instantiates `auth_token_client_class` itself.
     """
 
     store: _TokenStore
     timeout: float = 30.0
+    budget: _Budget | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._transport.close()  # the library's, without our timeout
-        self._transport = HttpxTransport(timeout=self.timeout, verify=_tls_context())
+        self._transport = _transport(self.timeout, self.budget)
 
     def get_auth(self) -> AccessTokenResponse:
         return AccessTokenResponse(access_token=self.store.get(self._fetch))
@@ -346,7 +380,9 @@ class VendorClient:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
+        budget_seconds: float | None = None,
     ) -> None:
+        """`budget_seconds` bounds all requests of this client together (see `_Budget`)."""
         self.connection = connection
         self.stats = ClientStats()
         self._limiter = rate_limiter
@@ -355,6 +391,7 @@ class VendorClient:
         self._now = now
         self._rng = rng or random.Random()
         self._tokens = _TokenStore(clock)
+        budget = _Budget(budget_seconds) if budget_seconds is not None else None
         lwa = urlsplit(connection.endpoint.lwa_url)
         token_class = type(
             "ConnectionTokenClient",
@@ -362,6 +399,7 @@ class VendorClient:
             {
                 "store": self._tokens,
                 "timeout": timeout,
+                "budget": budget,
                 "scheme": f"{lwa.scheme}://",
                 "host": lwa.netloc,
                 "path": lwa.path or "/auth/o2/token",
@@ -389,6 +427,9 @@ class VendorClient:
         self._transactions = _Transactions(marketplace, **library_kwargs)
         for api in (self._orders, self._shipments, self._transactions):
             api._configure(connection.endpoint.base_url)
+            if budget is not None:
+                api._transport.close()  # the library's, without the budget hook
+                api._transport = _transport(timeout, budget)
 
     # --- plumbing -----------------------------------------------------------------------
 

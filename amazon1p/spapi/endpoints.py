@@ -1,6 +1,12 @@
 """Where a connection sends its calls: Amazon's regional hosts, their sandbox twins, or a
-custom base URL (the Vendor Central simulator). Nothing else branches on "test mode"."""
+custom base URL (the Vendor Central simulator). Nothing else branches on "test mode".
 
+Custom base URLs exist only where the deployment allows them (SPAPI_ALLOW_CUSTOM_ENDPOINTS);
+`Endpoint.is_amazon` tells Amazon's own hosts apart, and `secrets_fingerprint` names the
+endpoint and client id a pair of stored secrets was saved for.
+"""
+
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -86,6 +92,24 @@ class Endpoint:
             raise ValueError(f"Not an http(s) base URL: {base_url!r}")
         base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
         return cls(base, base + LWA_TOKEN_PATH)
+
+    @property
+    def is_amazon(self) -> bool:
+        """Both URLs are Amazon's own: a regional (or sandbox) SP-API host and LWA."""
+        return self.lwa_url == LWA_TOKEN_URL and self.base_url in AMAZON_HOSTS
+
+
+AMAZON_HOSTS = frozenset(PRODUCTION_HOSTS.values()) | frozenset(SANDBOX_HOSTS.values())
+
+
+def secrets_fingerprint(endpoint: Endpoint, lwa_client_id: str) -> str:
+    """What a client secret and refresh token were saved for: both URLs and the client id.
+
+    Stored beside the secrets; the client factory refuses to send them anywhere whose
+    fingerprint differs. Not a secret itself (a plain SHA-256 of public values).
+    """
+    text = "\n".join((endpoint.base_url, endpoint.lwa_url, lwa_client_id))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def marketplace_region(marketplace_id: str) -> Region | None:

@@ -66,6 +66,11 @@ class AmazonAuthError(AmazonRejectedError):
         self.credential = credential
 
 
+class AmazonEndpointRefusedError(AmazonRejectedError):
+    """We refused to send anything: the endpoint is not allowed in this deployment, or the
+    stored secrets were saved for another endpoint or client id. Nothing left the process."""
+
+
 class AmazonMappingError(ValueError):
     """A payload that does not fit Amazon's documented shape; names the PO and the field."""
 

@@ -11,5 +11,7 @@ def split_words(value: str) -> list[str]:
 
 
 @register.filter
-def field_named(form: forms.Form, name: str) -> forms.BoundField:
-    return form[name]
+def field_named(form: forms.Form, name: str) -> forms.BoundField | None:
+    """The named field, or None where the form leaves it out (custom_base_url without
+    SPAPI_ALLOW_CUSTOM_ENDPOINTS)."""
+    return form[name] if name in form.fields else None

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from amazon1p import crypto
+from amazon1p.connection import secrets_fingerprint_of
 from amazon1p.fulfillment_centers import default_fulfillment_centers
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter, StatusMapping
 from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
@@ -56,6 +57,8 @@ def connect(shop, sim) -> AmazonConnection:
         credit_reason_rejected=CreditReason.objects.get(shop=shop, name="Rejected by Amazon"),
         credit_reason_cancelled=CreditReason.objects.get(shop=shop, name="Cancelled by Amazon"),
     )
+    connection.secrets_fingerprint = secrets_fingerprint_of(connection)  # saved for the sim
+    connection.save(update_fields=["secrets_fingerprint"])
     FulfillmentCenter.objects.bulk_create(
         default_fulfillment_centers(connection, ref_prefix="REF-")
     )

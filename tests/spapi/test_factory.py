@@ -4,17 +4,19 @@ import logging
 
 from amazon1p.spapi import ratelimit
 from amazon1p.spapi.client import Connection
-from amazon1p.spapi.endpoints import Endpoint, EndpointKind, Region
+from amazon1p.spapi.endpoints import Endpoint, EndpointKind, Region, secrets_fingerprint
 from amazon1p.spapi.factory import vendor_client_for
 from amazon1p.spapi.ratelimit import LocalRateLimiter, RedisRateLimiter
 from amazon1p.spapi.types import Credentials
 
 
 def _connection(endpoint: Endpoint) -> Connection:
+    credentials = Credentials("amzn1.application-oa2-client.x", "s", "Atzr|r")
     return Connection(
         account_key="shop-1",
         endpoint=endpoint,
-        credentials=Credentials("amzn1.application-oa2-client.x", "s", "Atzr|r"),
+        credentials=credentials,
+        secrets_fingerprint=secrets_fingerprint(endpoint, credentials.lwa_client_id),
     )
 
 
