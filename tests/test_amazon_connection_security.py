@@ -297,9 +297,35 @@ def test_the_factory_refuses_credentials_bound_to_another_endpoint_or_client_id(
             assert mock.calls.call_count == 0
 
 
-def test_the_migration_binds_secrets_as_they_are_used_today(sim_connection):
-    assert sim_connection.secrets_fingerprint == secrets_fingerprint_of(sim_connection)
-    assert len(sim_connection.secrets_fingerprint) == 64
+def test_the_data_migration_binds_stored_secrets_to_the_settings_they_are_used_with(shop):
+    from django.db import connection as db
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(db)
+    bind = next(
+        key
+        for key in executor.loader.graph.nodes
+        if key[0] == "amazon1p" and key[1].endswith("bind_stored_secrets_to_their_endpoint")
+    )
+    before = [parent.key for parent in executor.loader.graph.node_map[bind].parents]
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    OldConnection = old_apps.get_model("amazon1p", "AmazonConnection")
+    with_secrets = OldConnection.objects.create(
+        shop_id=shop.pk,
+        region="EU",
+        endpoint_kind="sandbox",
+        lwa_client_id=CLIENT_ID,
+        refresh_token_encrypted="ciphertext",
+    )
+
+    executor = MigrationExecutor(db)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    bound = AmazonConnection.objects.get(pk=with_secrets.pk)
+    assert bound.secrets_fingerprint == secrets_fingerprint(
+        Endpoint.for_region(Region.EU, EndpointKind.SANDBOX), CLIENT_ID
+    )
+    assert bound.secrets_fingerprint == secrets_fingerprint_of(bound)
 
 
 # --- Test connection: bounded, and unsaved values stay on the page -------------------------
