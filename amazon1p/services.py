@@ -43,16 +43,9 @@ SECRET_ROTATION_WARNING_DAYS = 30
 # Test connection gives up after this long in all (LWA token and one vendor-orders call),
 # without retries: a person is waiting, and an unreachable host should say so quickly.
 CONNECTION_TEST_SECONDS = 4.0
-# The values a test uses besides the secrets: a test of exactly the stored ones is a test of
-# the saved connection, and only that one updates its "last test".
-TESTED_FIELDS = (
-    "region",
-    "marketplace_id",
-    "endpoint_kind",
-    "custom_base_url",
-    "vendor_code",
-    "lwa_client_id",
-)
+# The values a test uses besides the endpoint and the secrets: a test of exactly the stored
+# ones is a test of the saved connection, and only that one updates its "last test".
+TESTED_FIELDS = ("region", "marketplace_id", "vendor_code", "lwa_client_id")
 CUSTOM_ENDPOINTS_OFF_MESSAGE = (
     "Custom endpoint URLs are switched off in this deployment: choose Production or Sandbox."
 )
@@ -318,8 +311,10 @@ def amazon_connection_test(
         if name in concrete:
             setattr(candidate, name, value)
     typed = {name for name in SECRET_FIELDS if secrets.get(name)}
-    saved = not typed and all(
-        getattr(candidate, name) == getattr(stored, name) for name in TESTED_FIELDS
+    saved = (
+        not typed
+        and endpoint_label(candidate) == endpoint_label(stored)
+        and all(getattr(candidate, name) == getattr(stored, name) for name in TESTED_FIELDS)
     )
     try:
         _bind_secrets(stored, candidate, secrets)
