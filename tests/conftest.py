@@ -20,9 +20,22 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _mfa_not_required_by_default(settings):
+    """Most tests sign in with `force_login`; tests of two-factor sign-in turn it on."""
+    settings.MFA_REQUIRED = False
+
+
+def grant_shop_creation(user):
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="add_shop"))
+    return user
+
+
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(username="owner")
+    return grant_shop_creation(UserFactory(username="owner"))
 
 
 @pytest.fixture
@@ -39,7 +52,7 @@ def viewer_user(shop):
 
 @pytest.fixture
 def other_admin(db):
-    return UserFactory(username="other-owner")
+    return grant_shop_creation(UserFactory(username="other-owner"))
 
 
 @pytest.fixture
