@@ -22,7 +22,8 @@ RECOVERY_DEVICE_NAME = "Recovery codes"
 
 
 def _clean(token: str) -> str:
-    return "".join(token.split()).replace("-", "")
+    # People type recovery codes in capitals or with spaces; they are stored lower case.
+    return "".join(token.split()).replace("-", "").lower()
 
 
 def mfa_setup_begin(*, user: AbstractBaseUser) -> TOTPDevice:
