@@ -2,6 +2,7 @@
 change and the user's invitations. Views check, validate, call one service, redirect."""
 
 from base64 import b32encode
+from io import BytesIO
 from urllib.parse import urlencode
 
 import segno
@@ -149,8 +150,9 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 def mfa_qr(request: HttpRequest) -> HttpResponse:
     """The pending authenticator's otpauth:// URL as a QR code (SVG, never cached)."""
     device = get_object_or_404(TOTPDevice, user=request.user, confirmed=False)
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, border=2)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    svg = BytesIO()
+    segno.make(device.config_url, error="m").save(svg, kind="svg", scale=5, border=2)
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 @login_required
