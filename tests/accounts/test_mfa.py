@@ -199,3 +199,15 @@ def test_security_page_turns_the_shop_requirement_on(admin_user, shop):
     assert shop.require_mfa
     page = client.get(url).content.decode()
     assert "Sign-in policy changed" in page and "Second factor accepted" in page
+
+
+def test_an_administrator_resets_a_lost_authenticator(admin_user, settings):
+    from django.core.management import call_command
+
+    enrol(admin_user)
+    settings.MFA_REQUIRED = True
+    call_command("mfa_reset", "owner")
+
+    assert not TOTPDevice.objects.filter(user=admin_user).exists()
+    event = SecurityEvent.objects.get(kind=SecurityEventKind.MFA_DISABLED)
+    assert event.user == admin_user and "administrator" in event.detail
