@@ -6,6 +6,7 @@ set-up pages and sign-out when the user has an authenticator (always), when MFA_
 Whether the user has an authenticator is kept in the session, so a request costs no query.
 """
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -69,3 +70,24 @@ class MfaRequiredMiddleware:
         if isinstance(exception, SecondFactorRequired):
             return _to(request, "accounts:verify" if _enrolled(request) else "accounts:mfa-setup")
         return None
+
+
+LAST_SEEN_SESSION_KEY = "last_seen"
+RENEW_AFTER_SECONDS = 60
+
+
+class IdleSessionMiddleware:
+    """Renews a signed-in session's expiry (SESSION_COOKIE_AGE, the idle timeout) as it is
+    used, writing the session at most once a minute rather than on every request
+    (SESSION_SAVE_EVERY_REQUEST would cost a write per request, polls included)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            seen = request.session.get(LAST_SEEN_SESSION_KEY)
+            if not isinstance(seen, int) or now - seen >= RENEW_AFTER_SECONDS:
+                request.session[LAST_SEEN_SESSION_KEY] = now  # modified: saved, expiry renewed
+        return self.get_response(request)

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -149,10 +150,10 @@ AXES_VERBOSE = False
 # the proxy appended to X-Forwarded-For (anything before it is the client's own claim).
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
-# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (each request renews the
-# expiry), and when the browser closes if SESSION_EXPIRE_AT_BROWSER_CLOSE.
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (a request renews the
+# expiry, at most once a minute: accounts.middleware.IdleSessionMiddleware), and when the
+# browser closes if SESSION_EXPIRE_AT_BROWSER_CLOSE.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
 # Security events (sign-ins, failures, lockouts, MFA and role changes) are kept at least 90 days.
 SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=365)
