@@ -19,6 +19,10 @@ app.conf.beat_schedule = {
         "task": "shops.tasks.alert_purge_read",
         "schedule": crontab(hour=3, minute=17),
     },
+    "security-events-prune": {
+        "task": "shops.tasks.security_events_prune",
+        "schedule": crontab(hour=3, minute=29),
+    },
     "amazon1p-sync-new": {
         "task": "amazon1p.tasks.amazon1p_sync_due",
         "schedule": crontab(minute="*/5"),

@@ -8,6 +8,7 @@ Embedded defaults (SQLite, a file-system Celery broker, a local-memory cache) ex
 the demo runs on a bare machine; production and the tests set DATABASE_URL and REDIS_URL.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -38,7 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "shops",
+    "accounts",
     "orders",
     "amazon1p",
     "bulkbuy",
@@ -52,9 +58,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After OTPMiddleware (needs request.user.is_verified); before axes, which must be last.
+    "accounts.middleware.MfaRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shopctrl.urls"
@@ -99,13 +110,55 @@ else:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if AUTH_PASSWORD_VALIDATORS[1]["OPTIONS"]["min_length"] < 12:
+    raise ImproperlyConfigured("PASSWORD_MIN_LENGTH must be at least 12 (Amazon's DPP).")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Accounts (Amazon's Data Protection Policy: MFA, lockout, idle sessions, security log).
+# Axes checks every password sign-in first; ModelBackend then authenticates.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Two-factor sign-in (TOTP + recovery codes) for every user, on by default in production; a
+# shop can also require it of its members (Shop settings › Security).
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ShopCtrl")
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next try
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Lockout: after LOGIN_FAILURE_LIMIT failed sign-ins for one user name, or from one IP address,
+# sign-in is refused for LOGIN_COOLOFF_MINUTES (a failure during lockout restarts the wait).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Refused tries during a lockout do not restart it: the account opens once the cool-off passes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in our security log
+AXES_VERBOSE = False
+# Behind a reverse proxy set USE_X_FORWARDED_FOR: the client address is then the last one
+# the proxy appended to X-Forwarded-For (anything before it is the client's own claim).
+USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (a request renews the
+# expiry, at most once a minute: accounts.middleware.IdleSessionMiddleware), and when the
+# browser closes if SESSION_EXPIRE_AT_BROWSER_CLOSE.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
+# Security events (sign-ins, failures, lockouts, MFA and role changes) are kept at least 90 days.
+SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=365)
+if SECURITY_LOG_RETENTION_DAYS < 90:
+    raise ImproperlyConfigured("SECURITY_LOG_RETENTION_DAYS must be at least 90.")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -208,5 +261,7 @@ LOGGING = {
         # python-amazon-sp-api logs request headers (the LWA access token) at DEBUG.
         "sp_api": {"level": "WARNING", "propagate": True},
         "httpx": {"level": "WARNING"},
+        # django-axes logs every attempt at INFO; ours is the security log (shopctrl.security).
+        "axes": {"level": "WARNING"},
     },
 }

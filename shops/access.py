@@ -18,6 +18,17 @@ from shops.permissions import Perm
 M = TypeVar("M", bound=models.Model)
 
 
+class SecondFactorRequired(Exception):
+    """The shop requires two-factor sign-in and this session has not passed it.
+
+    `accounts.middleware` turns it into a redirect to the code page (or to set-up).
+    """
+
+    def __init__(self, shop: Shop) -> None:
+        super().__init__(f"{shop.name} requires two-factor sign-in.")
+        self.shop = shop
+
+
 def permissions_for(request: HttpRequest, shop: Shop) -> frozenset[str]:
     """The union of the user's role permissions in `shop`, cached on the request."""
     cache: dict[int, frozenset[str]] = request.__dict__.setdefault("_shop_permissions", {})
@@ -35,6 +46,8 @@ def shop_for_user(request: HttpRequest, shop_id: int, perm: Perm) -> Shop:
     if not request.user.is_authenticated:
         raise Http404
     shop = get_object_or_404(Shop, pk=shop_id, memberships__user=request.user)
+    if shop.require_mfa and not getattr(request.user, "is_verified", lambda: False)():
+        raise SecondFactorRequired(shop)
     request.shop = shop  # type: ignore[attr-defined]
     request.shop_permissions = permissions_for(request, shop)  # type: ignore[attr-defined]
     if perm not in request.shop_permissions:  # type: ignore[attr-defined]
@@ -77,6 +90,8 @@ ACCESS_RULES: dict[str, str] = {
     "shops.membership": "membership_for_user",
     "shops.alert": "alert_for_user",
     "shops.auditentry": "shop_for_user (audit log page, shop.configure)",
+    "shops.invitation": "shop_for_user(members.manage) for the shop; its addressee by user name",
+    "shops.securityevent": "shop_for_user(security.manage): the security log page",
     "orders.order": "orders.access.order_for_user",
     "orders.orderrow": "through its order (order_for_user)",
     "orders.creditrow": "through its order (order_for_user)",

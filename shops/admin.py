@@ -52,3 +52,32 @@ class AuditEntryAdmin(admin.ModelAdmin):
 class AlertAdmin(AuditedAdmin):
     list_display = ["created_at", "shop", "severity", "message", "is_read"]
     list_filter = ["shop", "severity", "is_read"]
+
+
+@admin.register(models.SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only: security events are written by the sign-in code and services, never edited."""
+
+    list_display = ["created_at", "kind", "username", "shop", "ip_address", "detail"]
+    list_filter = ["kind", "shop"]
+    search_fields = ["username", "ip_address"]
+    readonly_fields = [f.name for f in models.SecurityEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # pruned only past the retention, by the beat job
+
+
+@admin.register(models.Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "shop", "username", "status", "expires_at"]
+    list_filter = ["shop", "status"]
+    readonly_fields = [f.name for f in models.Invitation._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # invitations come from the members page (escalation checks)

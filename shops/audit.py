@@ -11,7 +11,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 
-from shops.models import AuditEntry, Shop
+from shops.models import AuditEntry, SecurityEventKind, Shop
+from shops.security_log import security_event_record
 
 SECRET_MASK = "••••••"
 SECRET_FIELD_NAMES = frozenset(
@@ -63,6 +64,16 @@ def audit_record(
         name: [masked(name, v) for v in value] if isinstance(value, list) else masked(name, value)
         for name, value in (changes or {}).items()
     }
+    secrets = sorted(name for name in safe_changes if name in SECRET_FIELD_NAMES)
+    if secrets or action.startswith("api_token."):
+        # A credential was set, replaced or revoked: the security log records that it happened.
+        security_event_record(
+            kind=SecurityEventKind.SECRET_CHANGE,
+            user=actor,
+            actor=actor,
+            shop=shop,
+            detail=f"{action} ({', '.join(secrets) or 'token'})",
+        )
     return AuditEntry.objects.create(
         shop=shop,
         actor=actor if actor is not None and actor.is_authenticated else None,

@@ -74,7 +74,10 @@ class RoleChoiceMixin:
 
 
 class MemberAddForm(RoleChoiceMixin, forms.Form):
-    username = forms.CharField(max_length=150, help_text="The person's ShopCtrl user name.")
+    username = forms.CharField(
+        max_length=150,
+        help_text="The person's ShopCtrl user name. They join when they accept the invitation.",
+    )
     roles = forms.ModelMultipleChoiceField(
         queryset=Role.objects.none(), widget=forms.CheckboxSelectMultiple
     )
@@ -98,4 +101,13 @@ class RoleForm(forms.Form):
     name = forms.CharField(max_length=80)
     permissions = forms.MultipleChoiceField(
         choices=Perm.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+class ShopSecurityForm(forms.Form):
+    require_mfa = forms.BooleanField(
+        label="Require two-factor sign-in for every member",
+        required=False,
+        help_text="Members without an authenticator app are sent to set one up before any "
+        "page of this shop.",
     )

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from shops.permissions import SHOP_OWNER_ADMIN, Perm
 
@@ -38,6 +39,12 @@ class Shop(models.Model):
     )
     name_format = models.CharField(
         max_length=16, choices=NameFormat.choices, default=NameFormat.FIRST_LAST
+    )
+    require_mfa = models.BooleanField(
+        "Require two-factor sign-in",
+        default=False,
+        help_text="Members must sign in with an authenticator app code before any page of "
+        "this shop.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -194,6 +201,105 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.shop}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Revoked"
+
+
+class Invitation(models.Model):
+    """An offer of membership with roles, which the invited user accepts or declines.
+
+    Addressed by user name, not to a user row: an invitation for a name that has no account
+    looks exactly like any other, so inviting reveals nothing about which accounts exist.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="invitations")
+    username = models.CharField(max_length=150, help_text="Lower case; matched on sign-in")
+    roles = models.ManyToManyField(Role, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "username"],
+                condition=models.Q(status="pending"),
+                name="uniq_pending_invitation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.username} to {self.shop}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == InvitationStatus.PENDING and self.expires_at > timezone.now()
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", "Signed in"
+    LOGIN_FAILED = "login_failed", "Failed sign-in"
+    LOCKOUT = "lockout", "Locked out after failed sign-ins"
+    LOGOUT = "logout", "Signed out"
+    MFA_VERIFIED = "mfa_verified", "Second factor accepted"
+    MFA_FAILED = "mfa_failed", "Wrong second-factor code"
+    MFA_ENABLED = "mfa_enabled", "Two-factor sign-in set up"
+    MFA_DISABLED = "mfa_disabled", "Two-factor sign-in removed"
+    RECOVERY_CODES = "recovery_codes", "New recovery codes"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    ROLE_CHANGE = "role_change", "Roles or membership changed"
+    SECRET_CHANGE = "secret_change", "Secret changed"
+    POLICY_CHANGE = "policy_change", "Sign-in policy changed"
+
+
+class SecurityEvent(models.Model):
+    """One security-relevant event, kept at least 90 days (Amazon's Data Protection Policy).
+
+    `user` is the account concerned (null for a failed sign-in with an unknown name, or once
+    the user is deleted: `username` keeps the name); `actor` who did it, when someone else did;
+    `shop` the shop it concerns, for events that belong to one.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="security_events",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.SET_NULL, null=True, blank=True, related_name="security_events"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["shop", "-created_at"], name="security_shop_idx"),
+            models.Index(fields=["user", "-created_at"], name="security_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
 
 
 class AuditEntry(models.Model):

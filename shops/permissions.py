@@ -23,6 +23,7 @@ class Perm(models.TextChoices):
     OFFERS_STAGE_WAREHOUSE = "offers.stage_warehouse", "Approve offers: Warehouse stage"
     OFFERS_COMPLETE = "offers.complete", "Complete offers"
     SHIPMENTS_MANAGE = "shipments.manage", "Manage shipments and ASNs"
+    SECURITY_MANAGE = "security.manage", "Security: sign-in policy and security log"
 
 
 SHOP_OWNER_ADMIN = "Shop Owner Admin"

@@ -28,10 +28,12 @@ from shops.models import (
     PaymentStatus,
     PaymentType,
     Role,
+    SecurityEventKind,
     Shop,
     VatTariff,
 )
 from shops.permissions import SEED_ROLES, SHOP_OWNER_ADMIN, Perm
+from shops.security_log import security_event_record
 
 GENERAL_FIELDS = ("name", "currency", "country")
 CONTACT_INFO_FIELDS = ("address_format", "name_format")
@@ -213,12 +215,74 @@ def shop_setting_delete(*, actor: AbstractBaseUser, instance: models.Model) -> N
 
 
 # --- Members and roles ---------------------------------------------------------------------
+# No escalation: nobody grants a permission they do not hold, only a Shop Owner Admin grants
+# or takes away that role, nobody changes a member or role holding more than they do, and the
+# last Shop Owner Admin stays.
+
+
+def member_permissions(*, shop: Shop, user: AbstractBaseUser) -> frozenset[str]:
+    """The union of the permissions of `user`'s roles in `shop` (empty for non-members)."""
+    roles = Role.objects.filter(memberships__shop=shop, memberships__user=user)
+    return frozenset(code for role in roles for code in role.permissions)
+
+
+def _is_owner_admin(shop: Shop, user: AbstractBaseUser) -> bool:
+    return Membership.objects.filter(
+        shop=shop, user=user, roles__is_locked=True, roles__name=SHOP_OWNER_ADMIN
+    ).exists()
+
+
+def _perm_labels(codes: Iterable[str]) -> str:
+    labels = dict(Perm.choices)
+    return ", ".join(f"“{labels.get(code, code)}”" for code in sorted(codes))
+
+
+def refuse_escalation(
+    *,
+    actor: AbstractBaseUser,
+    shop: Shop,
+    granted: Iterable[Role] = (),
+    touched: Membership | None = None,
+) -> None:
+    """Raise unless `actor` may give the `granted` roles and change the `touched` member."""
+    held = member_permissions(shop=shop, user=actor)
+    owner = _is_owner_admin(shop, actor)
+    granted = list(granted)
+    missing = {code for role in granted for code in role.permissions} - held
+    if missing:
+        raise ShopCtrlError(
+            f"You cannot grant permissions you do not hold: {_perm_labels(missing)}.",
+            field="roles",
+        )
+    if any(role.is_owner_admin for role in granted) and not owner:
+        raise ShopCtrlError(
+            "Only a Shop Owner Admin can make someone Shop Owner Admin.", field="roles"
+        )
+    if touched is not None:
+        roles = list(touched.roles.all())
+        above = {code for role in roles for code in role.permissions} - held
+        if above or (any(role.is_owner_admin for role in roles) and not owner):
+            raise ShopCtrlError(
+                f"{touched.user.get_username()} holds permissions you do not; only someone "
+                "holding them (a Shop Owner Admin) can change this member.",
+                field="roles",
+            )
+
+
+def _refuse_role_above(actor: AbstractBaseUser, role: Role, permissions: Iterable[str]) -> None:
+    held = member_permissions(shop=role.shop, user=actor)
+    missing = (set(permissions) | set(role.permissions if role.pk else [])) - held
+    if missing:
+        raise ShopCtrlError(
+            f"You cannot give or change permissions you do not hold: {_perm_labels(missing)}.",
+            field="permissions",
+        )
 
 
 def _owner_admin_member_ids(shop: Shop) -> set[int]:
     return set(
         Membership.objects.filter(
-            shop=shop, roles__is_locked=True, roles__name=SHOP_OWNER_ADMIN
+            shop=shop, user__is_active=True, roles__is_locked=True, roles__name=SHOP_OWNER_ADMIN
         ).values_list("pk", flat=True)
     )
 
@@ -235,11 +299,30 @@ def _refuse_losing_last_owner(membership: Membership, new_roles: list[Role] | No
         )
 
 
+def _role_security_event(
+    actor: AbstractBaseUser,
+    membership: Membership,
+    before: list[str] | None,
+    after: list[str] | None,
+) -> None:
+    security_event_record(
+        kind=SecurityEventKind.ROLE_CHANGE,
+        user=membership.user,
+        actor=actor,
+        shop=membership.shop,
+        detail=f"roles {', '.join(before or ['—'])} → {', '.join(after or ['—'])}",
+    )
+
+
 @transaction.atomic
 def membership_add(
     *, actor: AbstractBaseUser, shop: Shop, username: str, roles: list[Role]
 ) -> Membership:
-    """Give an existing user access to the shop with the given roles."""
+    """Give an existing user access to the shop at once, without their consent.
+
+    For seeding only (the demo, tests, scripts): the back office invites instead
+    (`shops.invitations`), which neither reveals user names nor adds anyone unasked.
+    """
     user_model = get_user_model()
     try:
         user = user_model.objects.get(username__iexact=username.strip())
@@ -247,17 +330,20 @@ def membership_add(
         raise ShopCtrlError(f"No user named “{username}”.", field="username") from exc
     if not roles:
         raise ShopCtrlError("Choose at least one role.", field="roles")
+    refuse_escalation(actor=actor, shop=shop, granted=roles)
     if Membership.objects.filter(shop=shop, user=user).exists():
         raise ShopCtrlError(f"{user.username} is already a member of this shop.", field="username")
     membership = Membership.objects.create(shop=shop, user=user)
     membership.roles.set(roles)
+    after = sorted(r.name for r in roles)
     audit_record(
         actor=actor,
         shop=shop,
         action="membership.create",
         target=membership,
-        changes={"roles": [None, sorted(r.name for r in roles)]},
+        changes={"roles": [None, after]},
     )
+    _role_security_event(actor, membership, None, after)
     return membership
 
 
@@ -265,41 +351,57 @@ def membership_add(
 def membership_set_roles(
     *, actor: AbstractBaseUser, membership: Membership, roles: list[Role]
 ) -> Membership:
-    """Replace a member's roles; the last Shop Owner Admin cannot lose that role."""
+    """Replace a member's roles, within the actor's own permissions; the last Shop Owner
+    Admin cannot lose that role."""
     if not roles:
         raise ShopCtrlError("Choose at least one role, or remove the member.", field="roles")
     _refuse_losing_last_owner(membership, roles)
     before = sorted(r.name for r in membership.roles.all())
-    membership.roles.set(roles)
     after = sorted(r.name for r in roles)
-    if before != after:
-        audit_record(
-            actor=actor,
-            shop=membership.shop,
-            action="membership.update",
-            target=membership,
-            changes={"roles": [before, after]},
-        )
+    if before == after:
+        return membership
+    current = {r.pk for r in membership.roles.all()}
+    refuse_escalation(
+        actor=actor,
+        shop=membership.shop,
+        granted=[r for r in roles if r.pk not in current],
+        touched=membership,
+    )
+    membership.roles.set(roles)
+    audit_record(
+        actor=actor,
+        shop=membership.shop,
+        action="membership.update",
+        target=membership,
+        changes={"roles": [before, after]},
+    )
+    _role_security_event(actor, membership, before, after)
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, actor: AbstractBaseUser, membership: Membership) -> None:
-    """Take a user's access to the shop away; the last Shop Owner Admin stays."""
+    """Take a user's access to the shop away; the last Shop Owner Admin stays, and only
+    someone holding all the member's permissions may remove them (anyone may leave)."""
     _refuse_losing_last_owner(membership, None)
+    if membership.user_id != actor.pk:
+        refuse_escalation(actor=actor, shop=membership.shop, touched=membership)
+    before = sorted(r.name for r in membership.roles.all())
     audit_record(
         actor=actor,
         shop=membership.shop,
         action="membership.delete",
         target=membership,
-        changes={"roles": [sorted(r.name for r in membership.roles.all()), None]},
+        changes={"roles": [before, None]},
     )
+    _role_security_event(actor, membership, before, None)
     membership.delete()
 
 
 @transaction.atomic
 def role_save(*, actor: AbstractBaseUser, role: Role, name: str, permissions: list[str]) -> Role:
-    """Create or change a role. The locked Shop Owner Admin role cannot be changed."""
+    """Create or change a role, within the actor's own permissions. The locked Shop Owner
+    Admin role cannot be changed."""
     if role.pk and role.is_locked:
         raise ShopCtrlError("The Shop Owner Admin role always holds every permission.")
     unknown = set(permissions) - set(Perm.values)
@@ -307,6 +409,9 @@ def role_save(*, actor: AbstractBaseUser, role: Role, name: str, permissions: li
         raise ShopCtrlError(
             f"Unknown permission(s): {', '.join(sorted(unknown))}.", field="permissions"
         )
+    if role.pk:
+        role.permissions = Role.objects.get(pk=role.pk).permissions
+    _refuse_role_above(actor, role, permissions)
     creating = role.pk is None
     before = {} if creating else snapshot(Role.objects.get(pk=role.pk), ["name", "permissions"])
     role.name = name
@@ -316,21 +421,32 @@ def role_save(*, actor: AbstractBaseUser, role: Role, name: str, permissions: li
             _save_validated(role)
     except IntegrityError as exc:
         raise ShopCtrlError("A role with this name already exists.", field="name") from exc
+    changes = diff(before, snapshot(role, ["name", "permissions"]))
     audit_record(
         actor=actor,
         shop=role.shop,
         action=f"role.{'create' if creating else 'update'}",
         target=role,
-        changes=diff(before, snapshot(role, ["name", "permissions"])),
+        changes=changes,
     )
+    if not creating and "permissions" in changes:
+        security_event_record(
+            kind=SecurityEventKind.ROLE_CHANGE,
+            actor=actor,
+            user=actor,
+            shop=role.shop,
+            detail=f"role {role.name}: permissions {', '.join(role.permissions) or '—'}",
+        )
     return role
 
 
 @transaction.atomic
 def role_delete(*, actor: AbstractBaseUser, role: Role) -> None:
-    """Delete a role that is neither locked nor held by anyone."""
+    """Delete a role that is neither locked nor held by anyone, within the actor's own
+    permissions."""
     if role.is_locked:
         raise ShopCtrlError("The Shop Owner Admin role cannot be deleted.")
+    _refuse_role_above(actor, role, [])
     holders = role.memberships.count()
     if holders:
         raise ShopCtrlError(f"“{role.name}” is held by {holders} member(s); take it away first.")

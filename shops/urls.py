@@ -19,6 +19,12 @@ urlpatterns = [
     path(
         "<int:shop_id>/settings/members/<int:pk>/remove/", views.member_remove, name="member-remove"
     ),
+    path(
+        "<int:shop_id>/settings/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("<int:shop_id>/settings/security/", views.security, name="security"),
     path("<int:shop_id>/settings/roles/", views.role_list, name="role-list"),
     path("<int:shop_id>/settings/roles/<int:pk>/", views.role_edit, name="role-edit"),
     path("<int:shop_id>/settings/roles/<int:pk>/delete/", views.role_delete, name="role-delete"),

@@ -3,6 +3,7 @@ roles), alerts and the audit log. Views check access, validate, call one service
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,19 +15,30 @@ from django.views.decorators.http import require_GET, require_POST
 from bulkbuy.pipeline import offers_pipeline
 from shopctrl.errors import ShopCtrlError
 from shopctrl.views_support import form_error_from, post_data, safe_next_url
-from shops import services
+from shops import people, services
 from shops.access import (
     alert_for_user,
     membership_for_user,
     role_for_user,
     shop_for_user,
+    shop_object_for_user,
 )
-from shops.forms import ContactInfoForm, MemberAddForm, MemberRolesForm, RoleForm, ShopForm
-from shops.models import Alert, AuditEntry, Membership, Role, Shop
+from shops.forms import (
+    ContactInfoForm,
+    MemberAddForm,
+    MemberRolesForm,
+    RoleForm,
+    ShopForm,
+    ShopSecurityForm,
+)
+from shops.models import Alert, AuditEntry, Invitation, InvitationStatus, Membership, Role, Shop
 from shops.permissions import Perm
+from shops.security_log import security_events_for_shop
 from shops.settings_collections import COLLECTIONS
 
 LAST_SHOP_SESSION_KEY = "last_shop_id"
+# Django's own model permission: superusers hold it; staff give it in /admin/ (Users).
+SHOP_CREATE_PERMISSION = "shops.add_shop"
 
 
 @require_GET
@@ -56,6 +68,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Open the shop used last, else the first one, else the shop list."""
+    if people.invitations_open_for(request.user).exists():
+        return redirect("accounts:invitation-list")
     shops = Shop.objects.filter(memberships__user=request.user)
     last = shops.filter(pk=request.session.get(LAST_SHOP_SESSION_KEY)).first() or shops.first()
     if last is None:
@@ -71,6 +85,9 @@ def shop_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("roles")
         .order_by("shop__name")
     )
+    can_create = request.user.has_perm(SHOP_CREATE_PERMISSION)
+    if request.method == "POST" and not can_create:
+        raise PermissionDenied("Creating shops needs the “Can add shop” permission.")
     form = ShopForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -83,7 +100,11 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "shops/shop_list.html",
-        {"memberships": memberships, "form": form},
+        {
+            "memberships": memberships,
+            "form": form if can_create else None,
+            "invitations": people.invitations_open_for(request.user),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -226,12 +247,12 @@ def setting_delete(request: HttpRequest, shop_id: int, pk: int, collection: str)
 
 @login_required
 def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
-    """Members with their roles; POST adds a member."""
+    """Members with their roles and pending invitations; POST invites someone by user name."""
     shop = shop_for_user(request, shop_id, Perm.MEMBERS_MANAGE)
     form = MemberAddForm(post_data(request), shop=shop)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.membership_add(
+            invitation = people.invitation_create(
                 actor=request.user,
                 shop=shop,
                 username=form.cleaned_data["username"],
@@ -240,20 +261,64 @@ def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
         except ShopCtrlError as error:
             form_error_from(form, error)
         else:
-            messages.success(request, f"{membership.user.username} added to {shop.name}.")
+            # The same words whether or not the name has an account: nothing is revealed.
+            messages.success(
+                request,
+                f"Invitation for “{invitation.username}” recorded. If an account of that name "
+                "exists, they see it after signing in and join when they accept.",
+            )
             return redirect("shops:member-list", shop_id=shop.pk)
     memberships = (
         Membership.objects.filter(shop=shop).select_related("user").prefetch_related("roles")
     )
+    invitations = Invitation.objects.filter(
+        shop=shop, status=InvitationStatus.PENDING, expires_at__gt=timezone.now()
+    ).prefetch_related("roles")
     return render_settings_page(
         request,
         "shops/member_list.html",
         {
             "shop": shop,
             "memberships": memberships,
+            "invitations": invitations,
             "form": form,
             "active": "members",
         },
+        form,
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    invitation = shop_object_for_user(
+        request, Invitation, shop_id=shop_id, pk=pk, perm=Perm.MEMBERS_MANAGE
+    )
+    people.invitation_revoke(actor=request.user, invitation=invitation)
+    messages.success(request, f"Invitation for “{invitation.username}” revoked.")
+    return redirect("shops:member-list", shop_id=shop_id)
+
+
+@login_required
+def security(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """The shop's sign-in policy (require two-factor sign-in) and its security log."""
+    shop = shop_for_user(request, shop_id, Perm.SECURITY_MANAGE)
+    form = ShopSecurityForm(post_data(request), initial={"require_mfa": shop.require_mfa})
+    if request.method == "POST" and form.is_valid():
+        try:
+            people.shop_set_require_mfa(
+                actor=request.user, shop=shop, required=form.cleaned_data["require_mfa"]
+            )
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, "Sign-in policy saved.")
+            return redirect("shops:security", shop_id=shop.pk)
+    page = Paginator(security_events_for_shop(shop), 50).get_page(request.GET.get("page"))
+    return render_settings_page(
+        request,
+        "shops/security.html",
+        {"shop": shop, "form": form, "page": page, "active": "security"},
         form,
     )
 

@@ -27,9 +27,22 @@ def _custom_endpoints_allowed(settings):
     settings.SPAPI_ALLOW_CUSTOM_ENDPOINTS = True
 
 
+@pytest.fixture(autouse=True)
+def _mfa_not_required_by_default(settings):
+    """Most tests sign in with `force_login`; tests of two-factor sign-in turn it on."""
+    settings.MFA_REQUIRED = False
+
+
+def grant_shop_creation(user):
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="add_shop"))
+    return user
+
+
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(username="owner")
+    return grant_shop_creation(UserFactory(username="owner"))
 
 
 @pytest.fixture
@@ -46,7 +59,7 @@ def viewer_user(shop):
 
 @pytest.fixture
 def other_admin(db):
-    return UserFactory(username="other-owner")
+    return grant_shop_creation(UserFactory(username="other-owner"))
 
 
 @pytest.fixture

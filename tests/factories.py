@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from orders.models import Channel
 from orders.services import CustomerInput, OrderInput, RowInput, order_create
 from shops.models import Role
+from shops.permissions import SHOP_OWNER_ADMIN
 from shops.services import membership_add, shop_create
 
 
@@ -39,7 +40,8 @@ class ShopFactory(factory.Factory):
 
 def add_member(shop, user, *role_names: str):
     roles = list(Role.objects.filter(shop=shop, name__in=role_names))
-    owner = shop.memberships.first().user
+    # A Shop Owner Admin adds them: nobody else may grant every role.
+    owner = shop.memberships.filter(roles__name=SHOP_OWNER_ADMIN).order_by("pk").first().user
     return membership_add(actor=owner, shop=shop, username=user.username, roles=roles)
 
 

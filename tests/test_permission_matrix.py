@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from orders.catalogue import products_fill_from_rows
 from orders.models import Product
-from shops.models import Alert, AlertSeverity, Membership, Role
+from shops.models import Alert, AlertSeverity, Invitation, Membership, Role
 from shops.services import alert_raise
 from shops.settings_collections import COLLECTIONS
 from tests.bulkbuy.factories import make_offer
@@ -29,25 +29,45 @@ VIEW = codes(302, 200, 200, 404)
 CONFIGURE = codes(302, 403, 200, 404)
 CONFIGURE_POST_EMPTY = codes(302, 403, 400, 404)  # empty form: field errors, nothing saved
 MUTATE = codes(302, 403, 302, 404)  # POST-only action that redirects back
+ALL_BACK = codes(302, 302, 302, 302)  # the user's own action: refused with a message, back
 
 MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "home": [("get", codes(302, 302, 302, 302))],
     "healthz": [("get", codes(200, 200, 200, 200))],
     "login": [("get", codes(200, 302, 302, 302))],
     "logout": [("post", codes(302, 302, 302, 302))],
-    "shops:shop-list": [("get", codes(302, 200, 200, 200)), ("post", codes(302, 400, 400, 400))],
+    # creating a shop needs Django's shops.add_shop permission (the admin personas hold it)
+    "shops:shop-list": [("get", codes(302, 200, 200, 200)), ("post", codes(302, 403, 400, 400))],
     "shops:dashboard": [("get", VIEW)],  # offers.view
     "shops:settings-general": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "shops:settings-contact-info": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "shops:member-list": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "shops:member-edit": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "shops:member-remove": [("post", MUTATE)],
+    "shops:invitation-revoke": [("post", MUTATE)],
+    # sign-in policy and security log: security.manage (Shop Owner Admin); an empty form
+    # leaves the policy as it is
+    "shops:security": [("get", CONFIGURE), ("post", MUTATE)],
     "shops:role-list": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "shops:role-edit": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "shops:role-delete": [("post", MUTATE)],
     "shops:audit-log": [("get", CONFIGURE)],
     "shops:alert-list": [("get", VIEW)],
     "shops:alert-read": [("post", codes(302, 302, 302, 404))],
+    # the user's own account pages: every signed-in user; nothing of anyone else's
+    "accounts:account": [("get", codes(302, 200, 200, 200))],
+    "accounts:verify": [("get", codes(302, 302, 302, 302))],  # no authenticator: nothing to do
+    "accounts:mfa-setup": [("get", codes(302, 200, 200, 200)), ("post", codes(302, 400, 400, 400))],
+    "accounts:mfa-qr": [("get", codes(302, 404, 404, 404))],  # no set-up under way
+    "accounts:recovery-codes": [("get", codes(302, 200, 200, 200)), ("post", ALL_BACK)],
+    "accounts:mfa-remove": [("post", ALL_BACK)],
+    "accounts:password-change": [
+        ("get", codes(302, 200, 200, 200)),
+        ("post", codes(302, 400, 400, 400)),
+    ],
+    "accounts:invitation-list": [("get", codes(302, 200, 200, 200))],
+    "accounts:invitation-accept": [("post", codes(302, 404, 404, 404))],  # another's: 404
+    "accounts:invitation-decline": [("post", codes(302, 404, 404, 404))],
     "orders:order-list": [("get", VIEW)],
     "orders:order-detail": [("get", VIEW)],
     "orders:credit-row-add": [("post", codes(302, 403, 400, 404))],
@@ -212,10 +232,24 @@ def _asn_group(shop):
     return group
 
 
+def _invite(shop):
+    from shops.people import invitation_create
+
+    return invitation_create(
+        actor=shop.memberships.first().user,
+        shop=shop,
+        username="newcomer",
+        roles=[Role.objects.get(shop=shop, name="Viewer")],
+    )
+
+
 def _pk_for(name: str, shop, order, viewer_membership) -> int:
     noun = name.split(":")[1].rsplit("-", 1)[0]
     if noun == "member":
         return viewer_membership.pk
+    if noun == "invitation":
+        invitation = Invitation.objects.filter(shop=shop, username="newcomer").first()
+        return (invitation or _invite(shop)).pk
     if noun == "role":
         return Role.objects.get(shop=shop, name="Commerce").pk
     if noun == "alert":
