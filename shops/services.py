@@ -78,7 +78,7 @@ def shop_create(*, actor: AbstractBaseUser, name: str, currency: str, country: s
         shop=shop,
         action="shop.create",
         target=shop,
-        changes=snapshot(shop, GENERAL_FIELDS),
+        changes=diff({}, snapshot(shop, GENERAL_FIELDS)),
     )
     return shop
 
