@@ -6,3 +6,9 @@ class Amazon1PConfig(AppConfig):
 
     name = "amazon1p"
     verbose_name = "Amazon 1P"
+
+    def ready(self) -> None:
+        from amazon1p.services import contact_info_change_check
+        from shops.guards import shop_change_check_register
+
+        shop_change_check_register(contact_info_change_check)

@@ -22,6 +22,7 @@ from shops.access import (
     shop_for_user,
 )
 from shops.forms import ContactInfoForm, MemberAddForm, MemberRolesForm, RoleForm, ShopForm
+from shops.guards import ShopChangeRefused
 from shops.models import Alert, AuditEntry, Membership, Role, Shop
 from shops.permissions import Perm
 from shops.settings_collections import COLLECTIONS
@@ -143,17 +144,22 @@ def settings_contact_info(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 def _shop_fields_form(request, shop, form_class, done, template, url_name) -> HttpResponse:
     form = form_class(post_data(request), instance=Shop.objects.get(pk=shop.pk))
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             services.shop_update(actor=request.user, shop=shop, values=form.cleaned_data)
+        except ShopChangeRefused as error:
+            form_error_from(form, error)
+            refusal = error.refusal
         except ShopCtrlError as error:
             form_error_from(form, error)
         else:
             messages.success(request, done)
             return redirect(f"shops:{url_name}", shop_id=shop.pk)
-    return render_settings_page(
-        request, template, {"shop": shop, "form": form, "active": url_name}, form
-    )
+    context = {"shop": shop, "form": form, "active": url_name, "refusal": refusal}
+    if refusal is not None and refusal.link_url:
+        context["refusal_link"] = reverse(refusal.link_url, kwargs={"shop_id": shop.pk})
+    return render_settings_page(request, template, context, form)
 
 
 @login_required
