@@ -34,4 +34,5 @@ def spapi_connection(settings: AmazonConnection) -> Connection:
             ),
         ),
         marketplace_id=settings.marketplace_id,
+        token_owner=str(settings.pk or ""),
     )

@@ -1,9 +1,45 @@
-"""Build a VendorClient with the deployment's settings (timeouts, retries, shared limiter)."""
+"""Build a VendorClient with the deployment's settings (timeouts, retries, shared limiter,
+access tokens kept in Django's cache)."""
+
+import json
+import time
+from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 
+from amazon1p import crypto
 from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
 from amazon1p.spapi.ratelimit import rate_limiter_from_settings
+
+
+class CachedTokens:
+    """LWA access tokens in Django's cache (Redis in production, so every worker and web
+    process shares them; per process in the demo), encrypted with the secrets' keys: an
+    access token is a credential for an hour. The entry expires with the token; a key no
+    configured key can read any more is treated as absent."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+
+    def get(self, key: str) -> tuple[str, float] | None:
+        stored = cache.get(key)
+        if not stored:
+            return None
+        try:
+            kept = json.loads(crypto.decrypt(stored, what="a cached access token"))
+            return str(kept["token"]), float(kept["expires_at"]) - self._clock()
+        except (crypto.SecretKeyError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, token: str, lifetime: float) -> None:
+        kept = json.dumps({"token": token, "expires_at": self._clock() + lifetime})
+        cache.set(key, crypto.encrypt(kept), timeout=max(1, int(lifetime)))
+
+    def forget(self, key: str, token: str) -> None:
+        kept = self.get(key)
+        if kept is not None and kept[0] == token:
+            cache.delete(key)
 
 
 def vendor_client_for(connection: Connection) -> VendorClient:
@@ -13,4 +49,5 @@ def vendor_client_for(connection: Connection) -> VendorClient:
         rate_limiter=rate_limiter_from_settings(),
         retry=RetryPolicy(max_attempts=settings.SPAPI_MAX_ATTEMPTS),
         timeout=settings.SPAPI_TIMEOUT_SECONDS,
+        shared_tokens=CachedTokens(),
     )
