@@ -11,6 +11,7 @@ admin.site.site_header = "ShopCtrl administration"
 urlpatterns = [
     path("", shop_views.home, name="home"),
     path("healthz", shop_views.healthz, name="healthz"),
+    path("favicon.ico", shop_views.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("shops/", include("shops.urls")),

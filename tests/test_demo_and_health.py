@@ -136,3 +136,14 @@ def test_demo_celery_broker_writes_nothing_outside_var(tmp_path):
     )
     assert list(cwd.iterdir()) == []
     assert _files_outside(root, skip) == before
+
+
+def test_favicon_is_served_and_linked(db, admin_client, shop):
+    response = admin_client.get("/favicon.ico", follow=True)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    page = admin_client.get(f"/shops/{shop.pk}/orders/").content.decode()
+    assert '<link rel="icon" href="/static/shopctrl/favicon.' in page

@@ -33,6 +33,7 @@ MUTATE = codes(302, 403, 302, 404)  # POST-only action that redirects back
 MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "home": [("get", codes(302, 302, 302, 302))],
     "healthz": [("get", codes(200, 200, 200, 200))],
+    "favicon": [("get", codes(302, 302, 302, 302))],  # to the static file, for everyone
     "login": [("get", codes(200, 302, 302, 302))],
     "logout": [("post", codes(302, 302, 302, 302))],
     "shops:shop-list": [("get", codes(302, 200, 200, 200)), ("post", codes(302, 400, 400, 400))],
@@ -264,7 +265,7 @@ def test_route_answers_each_persona(
     assert response.status_code == expected[persona], (
         f"{method.upper()} {url} as {persona}: {response.status_code}"
     )
-    if persona == ANON and expected[persona] == 302 and name not in ("logout", "home"):
+    if persona == ANON and expected[persona] == 302 and name not in ("logout", "home", "favicon"):
         assert response.url.startswith(reverse("login"))
 
 
