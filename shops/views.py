@@ -422,10 +422,16 @@ def alert_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def alert_read(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
-    """Mark an alert read; with htmx only the alert's own markup is swapped."""
+    """Mark an alert read; with htmx the alert's own markup is swapped, and the sidebar's
+    unread count with it (out of band)."""
     alert = services.alert_mark_read(
         actor=request.user, alert=alert_for_user(request, shop_id=shop_id, pk=pk)
     )
     if request.htmx:
-        return render(request, "shops/_alert.html", {"alert": alert, "shop": alert.shop})
+        unread = Alert.objects.filter(shop_id=alert.shop_id, is_read=False).count()
+        return render(
+            request,
+            "shops/_alert_read.html",
+            {"alert": alert, "shop": alert.shop, "unread_alert_count": unread, "oob": True},
+        )
     return redirect(safe_next_url(request, reverse("shops:alert-list", args=[shop_id])))
