@@ -2,6 +2,7 @@
 access tokens kept in Django's cache)."""
 
 import json
+import logging
 import time
 from collections.abc import Callable
 
@@ -12,18 +13,25 @@ from amazon1p import crypto
 from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
 from amazon1p.spapi.ratelimit import rate_limiter_from_settings
 
+logger = logging.getLogger(__name__)
+
 
 class CachedTokens:
     """LWA access tokens in Django's cache (Redis in production, so every worker and web
     process shares them; per process in the demo), encrypted with the secrets' keys: an
     access token is a credential for an hour. The entry expires with the token; a key no
-    configured key can read any more is treated as absent."""
+    configured key can read any more is treated as absent. A cache that does not answer
+    costs a token request, never the call: it is logged, and the client asks LWA."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
 
     def get(self, key: str) -> tuple[str, float] | None:
-        stored = cache.get(key)
+        try:
+            stored = cache.get(key)
+        except Exception as exc:  # the cache backend's own errors (Redis down, ...)
+            logger.warning("Access token cache unavailable (%s)", type(exc).__name__)
+            return None
         if not stored:
             return None
         try:
@@ -34,12 +42,18 @@ class CachedTokens:
 
     def put(self, key: str, token: str, lifetime: float) -> None:
         kept = json.dumps({"token": token, "expires_at": self._clock() + lifetime})
-        cache.set(key, crypto.encrypt(kept), timeout=max(1, int(lifetime)))
+        try:
+            cache.set(key, crypto.encrypt(kept), timeout=max(1, int(lifetime)))
+        except Exception as exc:
+            logger.warning("Access token not cached (%s)", type(exc).__name__)
 
     def forget(self, key: str, token: str) -> None:
         kept = self.get(key)
         if kept is not None and kept[0] == token:
-            cache.delete(key)
+            try:
+                cache.delete(key)
+            except Exception as exc:
+                logger.warning("Access token not dropped from the cache (%s)", type(exc).__name__)
 
 
 def vendor_client_for(connection: Connection) -> VendorClient:

@@ -123,3 +123,18 @@ def test_a_cached_token_amazon_refuses_is_replaced(connection, sim):
     assert _token_requests(sim) == 1
     token, _ = CachedTokens().get(spapi.token_key)
     assert token != "Atza|revoked-or-from-another-simulator"
+
+
+def test_an_unreachable_cache_costs_a_token_request_not_the_call(connection, sim, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+
+    _task(vendor_client_for(spapi_connection(connection)))
+    _task(vendor_client_for(spapi_connection(connection)))
+
+    assert _token_requests(sim) == 2
+    assert _paths(sim).count("/vendor/orders/v1/purchaseOrders") == 2
