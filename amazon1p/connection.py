@@ -89,4 +89,5 @@ def spapi_connection(settings: AmazonConnection) -> Connection:
         ),
         marketplace_id=settings.marketplace_id,
         secrets_fingerprint=settings.secrets_fingerprint,
+        token_owner=str(settings.pk or ""),
     )

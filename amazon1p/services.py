@@ -36,7 +36,15 @@ from amazon1p.spapi.errors import (
 from amazon1p.spapi.factory import vendor_client_for
 from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record, diff
-from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
+from shops.guards import ShopChangeRefusal
+from shops.models import (
+    AddressFormat,
+    CreditReason,
+    NameFormat,
+    OrderStatus,
+    PaymentStatus,
+    Shop,
+)
 
 SECRET_ROTATION_DAYS = 180  # Amazon requires a new LWA client secret this often
 SECRET_ROTATION_WARNING_DAYS = 30
@@ -147,6 +155,34 @@ def _rows_snapshot(connection: AmazonConnection) -> dict[str, Any]:
         }
     )
     return rows
+
+
+def contact_info_change_check(shop: Shop, values: Mapping[str, Any]) -> ShopChangeRefusal | None:
+    """Refuse moving a shop's contact info off single fields while its sync is enabled:
+    Amazon sends names and addresses as one field each (`enable_blockers` says the same
+    when switching on). The connection row is locked, so a concurrent save of the Amazon
+    settings (which locks it too) sees either the old formats or the new ones, never
+    enables sync against a format this change is writing."""
+    address = values.get("address_format", shop.address_format)
+    name = values.get("name_format", shop.name_format)
+    if address == AddressFormat.SINGLE and name == NameFormat.SINGLE:
+        return None
+    enabled = (
+        AmazonConnection.objects.select_for_update()
+        .filter(shop=shop, enabled=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if enabled is None:
+        return None
+    return ShopChangeRefusal(
+        "Amazon 1P synchronization is enabled, and Amazon sends names and addresses as one "
+        "field each: both settings must stay single fields. Disable the synchronization "
+        "first to change them.",
+        field="address_format" if address != AddressFormat.SINGLE else "name_format",
+        link_url="amazon1p:settings",
+        link_text="Amazon 1P Synchronization settings",
+    )
 
 
 def enable_blockers(connection: AmazonConnection, mappings: Iterable[StatusMapping]) -> list[str]:

@@ -2,6 +2,7 @@
 templates see (`asn.documents.data`), so a template never touches a model."""
 
 from collections import defaultdict
+from decimal import Decimal
 
 from amazon1p.models import AmazonConnection, FulfillmentCenter
 from asn.building import container_weights
@@ -14,7 +15,7 @@ from asn.documents.data import (
     PalletLabel,
     Party,
 )
-from asn.models import GroupShipment, Placement
+from asn.models import ContainerKind, GroupShipment, Placement
 from asn.placement import PackedContainer, packing_tree
 
 
@@ -45,6 +46,7 @@ def _items(placements: list[Placement]) -> list[Item]:
             quantity=p.quantity,
             asin=p.line.row.asin,
             sku=p.line.row.sku,
+            po_number=p.line.shipment.order.number,
         )
         for p in placements
     ]
@@ -65,6 +67,10 @@ class ShipmentDocuments:
         self.weights = (
             container_weights(group, connection).by_container if connection else defaultdict()
         )
+        # The containers' own weights (ASN settings): what a pallet or carton weighs at
+        # least when the goods' weight is not known (no unit weights, not weighed).
+        self.carton_own = Decimal(str(connection.carton_weight_kg)) if connection else None
+        self.pallet_own = Decimal(str(connection.pallet_weight_kg)) if connection else None
         self.ship_from = _ship_from(group)
         self.ship_to = _ship_to(group, connection)
 
@@ -107,32 +113,32 @@ class ShipmentDocuments:
             for index, pallet in enumerate(self.tree, start=1)
         ]
 
+    def _min_weight(self, packed: PackedContainer) -> Decimal | None:
+        """The known gross weight, else the container's own weight plus what is known of
+        the cartons on it: a lower bound the packing list prints as "at least"."""
+        known = self.weights.get(packed.container.pk)
+        if known is not None:
+            return known
+        own = self.pallet_own if packed.container.kind == ContainerKind.PALLET else self.carton_own
+        if own is None:
+            return None
+        return own + sum((self._min_weight(c) or Decimal(0) for c in packed.cartons), Decimal(0))
+
     def packing_list(self) -> PackingList:
-        """Cartons in pallet order; eaches loose on a pallet are listed under the pallet's
-        own SSCC, so every shipped each appears exactly once."""
-        cartons: list[PackingCarton] = []
-        for pallet in self.tree:
-            if pallet.placements:
-                cartons.append(
-                    PackingCarton(
-                        sscc=pallet.container.sscc,
-                        items=_items(pallet.placements),
-                        pallet_sscc=pallet.container.sscc,
-                        po_number=", ".join(
-                            sorted({p.line.shipment.order.number for p in pallet.placements})
-                        ),
-                    )
-                )
-            for carton in pallet.cartons:
-                cartons.append(
-                    PackingCarton(
-                        sscc=carton.container.sscc,
-                        items=_items(carton.placements),
-                        weight_kg=self.weights.get(carton.container.pk),
-                        pallet_sscc=pallet.container.sscc,
-                        po_number=", ".join(_po_numbers(carton)),
-                    )
-                )
+        """Cartons in pallet order; eaches placed on a pallet without a carton are the
+        pallet's loose items, each with its own PO, so every shipped each appears once."""
+        cartons = [
+            PackingCarton(
+                sscc=carton.container.sscc,
+                items=_items(carton.placements),
+                weight_kg=self.weights.get(carton.container.pk),
+                pallet_sscc=pallet.container.sscc,
+                po_number=", ".join(_po_numbers(carton)),
+                min_weight_kg=self._min_weight(carton),
+            )
+            for pallet in self.tree
+            for carton in pallet.cartons
+        ]
         return PackingList(
             shipment_code=self.group.code,
             ship_from=self.ship_from,
@@ -145,6 +151,8 @@ class ShipmentDocuments:
                     sscc=pallet.container.sscc,
                     carton_count=len(pallet.cartons),
                     weight_kg=self.weights.get(pallet.container.pk),
+                    loose_items=_items(pallet.placements),
+                    min_weight_kg=self._min_weight(pallet),
                 )
                 for pallet in self.tree
             ],

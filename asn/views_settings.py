@@ -33,7 +33,7 @@ def warehouse_list(request: HttpRequest, shop_id: int) -> HttpResponse:
                 shop=shop,
                 action="warehouse.create",
                 target=warehouse,
-                changes=snapshot(warehouse, WAREHOUSE_FIELDS),
+                changes=diff({}, snapshot(warehouse, WAREHOUSE_FIELDS)),
             )
         messages.success(request, f"Warehouse {warehouse.code} added.")
         return redirect("asn:warehouse-list", shop_id=shop.pk)

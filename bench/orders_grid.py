@@ -85,8 +85,8 @@ def configure_environment(database_url: str) -> None:
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ["SECURE_SSL_REDIRECT"] = "false"
     os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
-    # DEBUG off selects the manifest storage; finders serve static files without a
-    # collectstatic run.
+    # Finders serve static files without a collectstatic run (and `setup_django` swaps
+    # the manifest storage that DEBUG off selects for one that needs no manifest).
     os.environ["WHITENOISE_USE_FINDERS"] = "true"
     # Bench-only key: the grid touches no secret, but settings insist on one off DEBUG.
     os.environ.setdefault("SECRETS_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1yZWFsLXVzZSE=")
@@ -122,10 +122,19 @@ def ensure_database(database_url: str) -> bool:
         return True
 
 
+# Static file URLs without the manifest collectstatic writes: DEBUG off selects whitenoise's
+# manifest storage, whose `{% static %}` fails on a fresh clone ("Missing staticfiles
+# manifest entry"). Pages link the plain names; finders serve them. What is timed (views,
+# queries, template rendering) is the same; only the file names lack their hash.
+BENCH_STATICFILES_STORAGE = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+
 def setup_django() -> None:
     import django
+    from django.conf import settings
 
     sys.path.insert(0, str(REPO_ROOT))
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": BENCH_STATICFILES_STORAGE}
     django.setup()
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from amazon1p.importing.order_mapping import PARAM_DELIVERY_WINDOW
@@ -169,6 +170,27 @@ def offer_row_usage(*, rows: Iterable[OfferRow]) -> list[RowUsage]:
             )
         )
     return usage
+
+
+def offer_approved_value(*, offer: Offer) -> Decimal:
+    """The offer's value at the quantities decided so far: per delivery stage the latest
+    stage's quantity (Warehouse's, else Manufacture's, else the offered one while nobody
+    cut it), none for rows Commerce declined. After completion: what goes to Amazon."""
+    latest = Coalesce("warehouse_qty1", "manufacture_qty1", "stage1_qty") + Coalesce(
+        "warehouse_qty2", "manufacture_qty2", "stage2_qty", Value(0)
+    )
+    money = DecimalField(max_digits=20, decimal_places=4)
+    total = offer.rows.aggregate(
+        total=Sum(
+            Case(
+                When(approved=False, then=Value(Decimal(0))),
+                default=F("unit_cost") * latest,
+                output_field=money,
+            ),
+            default=Decimal(0),
+        )
+    )["total"]
+    return total
 
 
 def offer_linked_count(*, offer: Offer) -> int:

@@ -398,6 +398,15 @@ def offer_quantities_set(
     )
 
 
+def _approved_so_far(row: OfferRow, stage: str) -> tuple[int | None, int | None]:
+    """What the stages before `stage` approved of a row Commerce approved: Manufacture's
+    quantities for the Warehouse; for Manufacture, the offered ones (Commerce approves a
+    row as a whole)."""
+    if stage == OfferStage.WAREHOUSE:
+        return row.manufacture_qty1, row.manufacture_qty2
+    return row.stage1_qty, row.stage2_qty
+
+
 def offer_stage_file(*, offer: Offer, stage: str) -> tuple[str, bytes]:
     """(file name, xlsx) of the stage's rows (those Commerce approved) at the current
     revision. A read: changes nothing."""
@@ -411,8 +420,8 @@ def offer_stage_file(*, offer: Offer, stage: str) -> tuple[str, bytes]:
             title=row.title,
             offer_qty1=row.stage1_qty,
             offer_qty2=row.stage2_qty,
-            approved_qty1=row.manufacture_qty1 if stage == OfferStage.WAREHOUSE else None,
-            approved_qty2=row.manufacture_qty2 if stage == OfferStage.WAREHOUSE else None,
+            approved_qty1=_approved_so_far(row, stage)[0],
+            approved_qty2=_approved_so_far(row, stage)[1],
             qty1=getattr(row, f"{stage}_qty1"),
             qty2=getattr(row, f"{stage}_qty2"),
         )

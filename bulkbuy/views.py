@@ -141,6 +141,7 @@ def offer_orders(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
             "usage": selectors.offer_row_usage(rows=rows.object_list),
             "rows": rows,
             "has_stage2": "stage2_qty" in offer.columns,
+            "approved_value": selectors.offer_approved_value(offer=offer),
             "now": timezone.now(),
             "can_open_orders": Perm.SHOP_VIEW in request.shop_permissions,
         },

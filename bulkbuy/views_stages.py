@@ -94,6 +94,7 @@ def offer_stages(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
             "offer": offer,
             "rows": rows,
             "has_stage2": "stage2_qty" in offer.columns,
+            "approved_value": selectors.offer_approved_value(offer=offer),
             "now": timezone.now(),
             "with_stages": True,
             "tab": "rows",

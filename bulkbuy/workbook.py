@@ -370,7 +370,7 @@ class StageFileRow:
     title: str
     offer_qty1: int
     offer_qty2: int | None
-    approved_qty1: int | None  # the earlier stage's quantity (Manufacture's for Warehouse)
+    approved_qty1: int | None  # approved so far: Manufacture's for Warehouse, else offered
     approved_qty2: int | None
     qty1: int | None
     qty2: int | None

@@ -191,7 +191,7 @@ def product_create(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any
         shop=shop,
         action="product.create",
         target=product,
-        changes=snapshot(product, PRODUCT_FIELDS),
+        changes=diff({}, snapshot(product, PRODUCT_FIELDS)),
     )
     return product
 

@@ -207,6 +207,10 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # kombu keeps its exchange tables (celery.exchange, celery.pidbox.exchange, ...) in
+        # `control_folder`, by default "control" relative to the working directory: that
+        # put them in the repository. Everything a run writes belongs under var/.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True  # a task killed mid-run is redelivered; tasks are idempotent

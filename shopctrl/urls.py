@@ -13,6 +13,7 @@ admin.site.site_header = "ShopCtrl administration"
 urlpatterns = [
     path("", shop_views.home, name="home"),
     path("healthz", shop_views.healthz, name="healthz"),
+    path("favicon.ico", shop_views.favicon, name="favicon"),
     path("login/", SignIn.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("accounts.urls")),

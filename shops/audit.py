@@ -51,6 +51,18 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     }
 
 
+def as_change(value: Any) -> list[Any]:
+    """One stored change as `[old, new]`.
+
+    A pair (from `diff`) stays as it is; anything else is a value a step set (an ASN number,
+    the stage an offer went through, a row count) and becomes `[None, value]`: stored bare,
+    the page would read it as a pair and show its first two characters as "old → new".
+    """
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return list(value)
+    return [None, value]
+
+
 def audit_record(
     *,
     actor: AbstractBaseUser | AnonymousUser | None,
@@ -59,10 +71,10 @@ def audit_record(
     target: models.Model,
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. `changes` is usually `diff(before, after)` of two snapshots."""
+    """Write one audit entry. `changes` is usually `diff(before, after)` of two snapshots;
+    a value that is not an `[old, new]` pair is stored as `[None, value]` (see `as_change`)."""
     safe_changes = {
-        name: [masked(name, v) for v in value] if isinstance(value, list) else masked(name, value)
-        for name, value in (changes or {}).items()
+        name: [masked(name, v) for v in as_change(value)] for name, value in (changes or {}).items()
     }
     secrets = sorted(name for name in safe_changes if name in SECRET_FIELD_NAMES)
     if secrets or action.startswith("api_token."):

@@ -4,6 +4,7 @@ Every setting row belongs to one shop; names are unique within it.
 """
 
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -302,6 +303,32 @@ class SecurityEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
 
 
+class ChangeLine(NamedTuple):
+    """One field of an audit entry as the page shows it: `old` is None for a value set."""
+
+    field: str
+    old: str | None
+    new: str | None
+
+
+def _change_text(value: Any) -> str | None:
+    """A stored value as text: lists joined, nested changes (an offer's rows) spelled out."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        parts = []
+        for key, inner in value.items():
+            if isinstance(inner, list) and len(inner) == 2 and not isinstance(inner[0], list):
+                old, new = (_change_text(v) for v in inner)
+                parts.append(f"{key}: {old} → {new}" if old is not None else f"{key}: {new}")
+            else:
+                parts.append(f"{key}: {_change_text(inner)}")
+        return "; ".join(parts)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_change_text(v)) for v in value)
+    return str(value)
+
+
 class AuditEntry(models.Model):
     """One change made in the back office: who, when, what. Secrets arrive masked."""
 
@@ -327,6 +354,19 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_repr}"
+
+    @property
+    def change_lines(self) -> list[ChangeLine]:
+        """`changes` read as "field: old → new". Entries are `[old, new]` pairs; rows written
+        before every writer stored pairs hold a bare value, which reads as the value set."""
+        lines = []
+        for field, change in (self.changes or {}).items():
+            if isinstance(change, list) and len(change) == 2:
+                old, new = change
+            else:
+                old, new = None, change
+            lines.append(ChangeLine(field, _change_text(old), _change_text(new)))
+        return lines
 
 
 class AlertSeverity(models.TextChoices):

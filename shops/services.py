@@ -19,6 +19,7 @@ from django.utils import timezone
 from shopctrl.errors import ShopCtrlError
 from shops import defaults
 from shops.audit import audit_record, diff, snapshot
+from shops.guards import shop_change_check
 from shops.models import (
     Alert,
     AlertSeverity,
@@ -80,7 +81,7 @@ def shop_create(*, actor: AbstractBaseUser, name: str, currency: str, country: s
         shop=shop,
         action="shop.create",
         target=shop,
-        changes=snapshot(shop, GENERAL_FIELDS),
+        changes=diff({}, snapshot(shop, GENERAL_FIELDS)),
     )
     return shop
 
@@ -128,9 +129,12 @@ def shop_seed_defaults(*, shop: Shop) -> None:
 
 @transaction.atomic
 def shop_update(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any]) -> Shop:
-    """Change a shop's own fields (general or contact-info settings)."""
+    """Change a shop's own fields (general or contact-info settings). Raises
+    ShopChangeRefused when an app's registered check refuses the change (see guards.py)."""
     fields = [name for name in values if name in GENERAL_FIELDS + CONTACT_INFO_FIELDS]
-    before = snapshot(Shop.objects.get(pk=shop.pk), fields)
+    stored = Shop.objects.get(pk=shop.pk)
+    shop_change_check(stored, {name: values[name] for name in fields})
+    before = snapshot(stored, fields)
     for name in fields:
         setattr(shop, name, values[name])
     _save_validated(shop)

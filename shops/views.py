@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -31,6 +32,7 @@ from shops.forms import (
     ShopForm,
     ShopSecurityForm,
 )
+from shops.guards import ShopChangeRefused
 from shops.models import Alert, AuditEntry, Invitation, InvitationStatus, Membership, Role, Shop
 from shops.permissions import Perm
 from shops.security_log import security_events_for_shop
@@ -62,6 +64,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """`/favicon.ico`, which browsers ask for on pages that link no icon (the admin, PDFs):
+    the static file, under its current (hashed) name."""
+    return redirect(static("shopctrl/favicon.ico"))
 
 
 @login_required
@@ -164,17 +173,22 @@ def settings_contact_info(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 def _shop_fields_form(request, shop, form_class, done, template, url_name) -> HttpResponse:
     form = form_class(post_data(request), instance=Shop.objects.get(pk=shop.pk))
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             services.shop_update(actor=request.user, shop=shop, values=form.cleaned_data)
+        except ShopChangeRefused as error:
+            form_error_from(form, error)
+            refusal = error.refusal
         except ShopCtrlError as error:
             form_error_from(form, error)
         else:
             messages.success(request, done)
             return redirect(f"shops:{url_name}", shop_id=shop.pk)
-    return render_settings_page(
-        request, template, {"shop": shop, "form": form, "active": url_name}, form
-    )
+    context = {"shop": shop, "form": form, "active": url_name, "refusal": refusal}
+    if refusal is not None and refusal.link_url:
+        context["refusal_link"] = reverse(refusal.link_url, kwargs={"shop_id": shop.pk})
+    return render_settings_page(request, template, context, form)
 
 
 @login_required
@@ -473,10 +487,16 @@ def alert_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def alert_read(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
-    """Mark an alert read; with htmx only the alert's own markup is swapped."""
+    """Mark an alert read; with htmx the alert's own markup is swapped, and the sidebar's
+    unread count with it (out of band)."""
     alert = services.alert_mark_read(
         actor=request.user, alert=alert_for_user(request, shop_id=shop_id, pk=pk)
     )
     if request.htmx:
-        return render(request, "shops/_alert.html", {"alert": alert, "shop": alert.shop})
+        unread = Alert.objects.filter(shop_id=alert.shop_id, is_read=False).count()
+        return render(
+            request,
+            "shops/_alert_read.html",
+            {"alert": alert, "shop": alert.shop, "unread_alert_count": unread, "oob": True},
+        )
     return redirect(safe_next_url(request, reverse("shops:alert-list", args=[shop_id])))

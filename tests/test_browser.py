@@ -66,3 +66,25 @@ def test_staff_logs_in_and_browses_orders(live_server, shop, admin_user, browser
     page.get_by_role("link", name="PO771").click()
     expect(page.get_by_role("heading", name="Order PO771")).to_be_visible()
     expect(page.get_by_text("ShipToPartyRef")).to_be_visible()
+
+
+def test_mark_as_read_lowers_the_sidebar_alert_count(live_server, shop, admin_user, browser_page):
+    from shops.models import AlertSeverity
+    from shops.services import alert_raise
+
+    for n in range(3):
+        alert_raise(shop=shop, severity=AlertSeverity.WARNING, message=f"Check {n}")
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin_user.username)
+    page.fill("#id_password", "pw-Secret-123")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/shops/{shop.pk}/alerts/")
+    count = page.locator("#unread-alert-count")
+    expect(count).to_have_text("3")
+
+    for left in ("2", "1", ""):
+        page.get_by_role("button", name="Mark as read").first.click()
+        expect(count).to_have_text(left)
+    expect(page.get_by_role("button", name="Mark as read")).to_have_count(0)
+    assert page.url.endswith("/alerts/")  # swapped in place, no reload

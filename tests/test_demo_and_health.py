@@ -61,3 +61,91 @@ def test_demo_connected_to_the_simulator_imports_amazon_pos(db, django_capture_o
     connection.refresh_from_db()
     new = Order.objects.filter(shop=shop, amazon_po__state="New").first()
     assert connection.acknowledge_orders and acknowledgement_blocker(new, connection) == ""
+
+
+DEMO_BROKER_SCRIPT = """
+import django, json
+django.setup()
+from django.conf import settings
+from shopctrl.celery import app
+
+with app.connection_for_write() as conn:
+    channel = conn.default_channel
+    for queue in app.amqp.queues.values():  # what sending a task declares and binds
+        queue(channel).declare()
+    app.control.mailbox(conn).Node("demo@worker", channel=channel).listen()  # a worker's pidbox
+print(json.dumps({"var": str(settings.VAR_DIR), **settings.CELERY_BROKER_TRANSPORT_OPTIONS}))
+"""
+
+
+def _files_outside(root, skip):
+    """Path → mtime of every file under `root` but in the `skip` folders (by name)."""
+    import os
+
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in skip]
+        for name in files:
+            path = os.path.join(folder, name)
+            found[path] = os.stat(path).st_mtime_ns
+    return found
+
+
+def test_demo_celery_broker_writes_nothing_outside_var(tmp_path):
+    """The demo's file-system broker (web, worker and beat share it) keeps every file it
+    writes, kombu's exchange tables included, under var/: whatever the working directory."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    root = settings.BASE_DIR
+    skip = {"var", ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
+    before = _files_outside(root, skip)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "CELERY_BROKER_URL", "DATABASE_URL"}
+    }
+    env.update(
+        DJANGO_DEBUG="true",
+        DJANGO_SETTINGS_MODULE="shopctrl.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONPATH=str(root),
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", DEMO_BROKER_SCRIPT],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    options = json.loads(done.stdout.strip().splitlines()[-1])
+    var = options.pop("var")
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        assert os.path.commonpath([options[key], var]) == var, key
+    assert {"celery.exchange", "celery.pidbox.exchange"} <= set(
+        os.listdir(options["control_folder"])
+    )
+    assert list(cwd.iterdir()) == []
+    assert _files_outside(root, skip) == before
+
+
+def test_favicon_is_served_and_linked(db, admin_client, shop):
+    response = admin_client.get("/favicon.ico", follow=True)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    page = admin_client.get(f"/shops/{shop.pk}/orders/").content.decode()
+    assert '<link rel="icon" href="/static/shopctrl/favicon.' in page

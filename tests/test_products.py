@@ -93,7 +93,7 @@ def test_fill_from_orders_button_service_is_idempotent_and_audited(shop, admin_u
         ("", "B0CHAIR001"),
     }
     entries = AuditEntry.objects.filter(action="product.fill_from_orders")
-    assert [e.changes["products"] for e in entries.order_by("id")] == [3, 0]
+    assert [e.changes["products"] for e in entries.order_by("id")] == [[None, 3], [None, 0]]
 
 
 @pytest.fixture(scope="module")

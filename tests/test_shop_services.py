@@ -211,3 +211,22 @@ def test_wrong_password_is_refused_with_a_message(client, admin_user):
     assert response.status_code == 200
     assert "correct username and password" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_mark_as_read_with_htmx_updates_the_sidebar_count_out_of_band(shop, admin_client):
+    first, second = (
+        services.alert_raise(shop=shop, severity=AlertSeverity.INFO, message=m) for m in "ab"
+    )
+
+    response = admin_client.post(
+        f"/shops/{shop.pk}/alerts/{first.pk}/read/", headers={"HX-Request": "true"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200 and f'id="alert-{first.pk}"' in page
+    assert '<span id="unread-alert-count" class="count" hx-swap-oob="true">1</span>' in page
+    admin_client.post(f"/shops/{shop.pk}/alerts/{second.pk}/read/", headers={"HX-Request": "true"})
+    last = admin_client.post(
+        f"/shops/{shop.pk}/alerts/{second.pk}/read/", headers={"HX-Request": "true"}
+    )
+    assert '<span id="unread-alert-count" hx-swap-oob="true"></span>' in last.content.decode()

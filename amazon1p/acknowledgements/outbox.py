@@ -81,7 +81,8 @@ def _finish(ack: Acknowledgement, status: str, errors: list[dict[str, str]] | No
 
 
 def _apply_status(ack: Acknowledgement, order: Order) -> None:
-    """The order's main status after a successful acknowledgement, from the shop's mapping."""
+    """The order's main and payment status after a successful acknowledgement, from the
+    shop's mapping (a rejected PO is, e.g., Cancelled and Fully credited, not Unpaid)."""
     lines = list(ack.lines.all())
     if all(line.committed == 0 for line in lines):
         amazon_status = AmazonStatus.REJECTED
@@ -92,9 +93,16 @@ def _apply_status(ack: Acknowledgement, order: Order) -> None:
     mapping = StatusMapping.objects.filter(
         connection__shop_id=order.shop_id, amazon_status=amazon_status
     ).first()
-    if mapping and mapping.main_status_id and mapping.main_status_id != order.main_status_id:
-        order.main_status_id = mapping.main_status_id
-        order.save(update_fields=["main_status", "updated_at"])
+    if mapping is None:
+        return
+    changed = []
+    for field in ("main_status", "payment_status"):
+        mapped = getattr(mapping, f"{field}_id")
+        if mapped and mapped != getattr(order, f"{field}_id"):
+            setattr(order, f"{field}_id", mapped)
+            changed.append(field)
+    if changed:
+        order.save(update_fields=[*changed, "updated_at"])
 
 
 def applied_at_amazon(client: VendorClient, ack: Acknowledgement) -> bool:

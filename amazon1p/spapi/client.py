@@ -5,8 +5,10 @@ what the library leaves to its callers (spapi-vendor.md §7):
 
 - the endpoint per connection (Amazon's hosts, their sandbox, or the simulator), including the
   library's `Host` header that assumes an `https://` prefix;
-- one LWA access token per connection, renewed shortly before Amazon's `expires_in` (the
-  library caches per process for a fixed 3,200 s, whatever the token's lifetime);
+- one LWA access token per connection, renewed shortly before Amazon's `expires_in`, and
+  kept across clients, tasks and processes when given `shared_tokens` (the library's own
+  cache is bypassed: per process, keyed by the refresh token alone, for a fixed 3,200 s
+  whatever the token's lifetime);
 - the shared rate limit before every call, and bounded retries with exponential backoff and
   full jitter on 429, 5xx, timeouts and garbled answers (the library retries nothing);
 - request bodies and query strings without the `MarketplaceId…` keys the library injects and
@@ -19,6 +21,7 @@ thread-safe. Nothing it logs or raises contains a secret.
 """
 
 import functools
+import hashlib
 import logging
 import random
 import ssl
@@ -30,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from json import JSONDecodeError
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -82,6 +85,26 @@ class Connection:
     # `endpoints.secrets_fingerprint` of what the credentials were saved for; the factory
     # sends them nowhere else.
     secrets_fingerprint: str = ""
+    # The stored connection's id: with `shared_tokens`, its access token is kept per id and
+    # credentials (see `token_key`). Empty: the token lives as long as the client.
+    token_owner: str = ""
+
+    @property
+    def token_key(self) -> str:
+        """Where the connection's access token is kept: its id and a hash of everything
+        the token was issued for, so a changed credential or endpoint never reuses one."""
+        if not self.token_owner:
+            return ""
+        creds = self.credentials
+        parts = (
+            creds.lwa_client_id,
+            creds.lwa_client_secret,
+            creds.refresh_token,
+            self.endpoint.lwa_url,
+            self.endpoint.base_url,
+        )
+        digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+        return f"spapi:lwa:{self.token_owner}:{digest}"
 
 
 @dataclass(frozen=True)
@@ -106,11 +129,39 @@ class ClientStats:
     calls_by_operation: Counter = field(default_factory=Counter)
 
 
-class _TokenStore:
-    """One LWA access token per connection, shared by its API objects, renewed early."""
+class SharedTokens(Protocol):
+    """Access tokens kept beyond one client: by every task and process of a deployment.
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    Lifetimes are durations, so each side keeps its own clock."""
+
+    def get(self, key: str) -> tuple[str, float] | None:
+        """(token, seconds it stays valid) or None."""
+        ...
+
+    def put(self, key: str, token: str, lifetime: float) -> None: ...
+
+    def forget(self, key: str, token: str) -> None:
+        """Drop `token` if it is still the one kept under `key`."""
+        ...
+
+
+class _TokenStore:
+    """One LWA access token per connection, shared by its API objects, renewed early.
+
+    With `shared` (and a key), a token also outlives the client: the next task, in this
+    process or another, reuses it until shortly before it expires instead of asking Login
+    with Amazon again for each client.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        shared: SharedTokens | None = None,
+        key: str = "",
+    ) -> None:
         self._clock = clock
+        self._shared = shared if key else None
+        self._key = key
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
@@ -119,14 +170,23 @@ class _TokenStore:
     def get(self, fetch: Callable[[], dict[str, Any]]) -> str:
         with self._lock:
             if self._token is None or self._clock() >= self._expires_at - TOKEN_REFRESH_MARGIN:
-                data = fetch()
-                self.fetches += 1
-                self._token = data["access_token"]
-                self._expires_at = self._clock() + float(data.get("expires_in") or 3600)
+                kept = self._shared.get(self._key) if self._shared else None
+                if kept is not None and kept[1] > TOKEN_REFRESH_MARGIN:
+                    self._token, self._expires_at = kept[0], self._clock() + kept[1]
+                else:
+                    data = fetch()
+                    self.fetches += 1
+                    lifetime = float(data.get("expires_in") or 3600)
+                    self._token = data["access_token"]
+                    self._expires_at = self._clock() + lifetime
+                    if self._shared:
+                        self._shared.put(self._key, self._token, lifetime)
             return self._token
 
     def invalidate(self) -> None:
         with self._lock:
+            if self._shared and self._token:
+                self._shared.forget(self._key, self._token)
             self._token = None
 
 
@@ -381,6 +441,7 @@ class VendorClient:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
         budget_seconds: float | None = None,
+        shared_tokens: SharedTokens | None = None,
     ) -> None:
         """`budget_seconds` bounds all requests of this client together (see `_Budget`)."""
         self.connection = connection
@@ -390,7 +451,7 @@ class VendorClient:
         self._sleep = sleep
         self._now = now
         self._rng = rng or random.Random()
-        self._tokens = _TokenStore(clock)
+        self._tokens = _TokenStore(clock, shared_tokens, connection.token_key)
         budget = _Budget(budget_seconds) if budget_seconds is not None else None
         lwa = urlsplit(connection.endpoint.lwa_url)
         token_class = type(

@@ -31,13 +31,14 @@ class Party:
 
 @dataclass(frozen=True)
 class Item:
-    """One product in a carton: EAN (GTIN), title and units."""
+    """One product in a carton (or loose on a pallet): EAN (GTIN), title, units, its PO."""
 
     ean: str
     title: str
     quantity: int
     asin: str = ""
     sku: str = ""
+    po_number: str = ""
 
 
 def _units(items: Sequence[Item]) -> int:
@@ -102,13 +103,17 @@ class PalletLabel:
 
 @dataclass(frozen=True)
 class PackingCarton:
-    """A carton on the packing list; `pallet_sscc` is empty for cartons shipped loose."""
+    """A carton on the packing list; `pallet_sscc` is empty for cartons shipped loose.
+
+    `weight_kg` is the gross weight, empty when the goods' weight is not known;
+    `min_weight_kg` is then what is known for sure (the carton's own weight)."""
 
     sscc: str
     items: Sequence[Item]
     weight_kg: Number | None = None
     pallet_sscc: str = ""
     po_number: str = ""
+    min_weight_kg: Number | None = None
 
     @property
     def unit_count(self) -> int:
@@ -117,23 +122,56 @@ class PackingCarton:
 
 @dataclass(frozen=True)
 class PackingPallet:
+    """A pallet: its cartons are in `PackingList.cartons`, eaches placed on it without a
+    carton in `loose_items`. Weights as for a carton (the pallet with everything on it)."""
+
     sscc: str
     carton_count: int
     weight_kg: Number | None = None
+    loose_items: Sequence[Item] = ()
+    min_weight_kg: Number | None = None
+
+    @property
+    def loose_unit_count(self) -> int:
+        return _units(self.loose_items)
 
 
 @dataclass(frozen=True)
 class PackingLine:
-    """One printed row of the packing list: a product in a carton."""
+    """One printed row of the packing list: a product in a carton, or loose on a pallet
+    (then `carton_sscc` is empty, `carton_number` None and `is_loose` true)."""
 
     pallet_sscc: str
     carton_sscc: str
-    carton_number: int
+    carton_number: int | None
     ean: str
     title: str
     quantity: int
     asin: str = ""
     po_number: str = ""
+
+    @property
+    def is_loose(self) -> bool:
+        return not self.carton_sscc
+
+
+def _line(item: Item, pallet_sscc: str, carton: PackingCarton | None, number: int | None):
+    return PackingLine(
+        pallet_sscc=pallet_sscc,
+        carton_sscc=carton.sscc if carton else "",
+        carton_number=number,
+        ean=item.ean,
+        title=item.title,
+        quantity=item.quantity,
+        asin=item.asin,
+        po_number=item.po_number or (carton.po_number if carton else ""),
+    )
+
+
+def _sum(weights: Sequence[Number | None]) -> Number | None:
+    if not weights or any(w is None for w in weights):
+        return None
+    return sum(weights)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -156,6 +194,7 @@ class PackingList:
 
     @property
     def carton_count(self) -> int:
+        """Real cartons only: eaches loose on a pallet are in no carton."""
         return len(self.cartons)
 
     @property
@@ -164,35 +203,48 @@ class PackingList:
 
     @property
     def unit_count(self) -> int:
-        return sum(carton.unit_count for carton in self.cartons)
+        return sum(c.unit_count for c in self.cartons) + sum(
+            p.loose_unit_count for p in self.pallets
+        )
+
+    def _shipped(self) -> Sequence[PackingCarton | PackingPallet]:
+        """What the carrier takes: the pallets, or the cartons when nothing is palletised."""
+        return self.pallets if self.pallets else self.cartons
 
     @property
     def total_weight_kg(self) -> Number | None:
-        weights = [c.weight_kg for c in self.cartons]
-        if not weights or any(w is None for w in weights):
-            pallet_weights = [p.weight_kg for p in self.pallets]
-            if pallet_weights and all(w is not None for w in pallet_weights):
-                return sum(pallet_weights)
-            return None
-        return sum(weights)
+        """Gross weight of the shipment; empty unless every pallet's (carton's) is known."""
+        return _sum([unit.weight_kg for unit in self._shipped()])
+
+    @property
+    def min_total_weight_kg(self) -> Number | None:
+        """What the shipment weighs at least: known weights, else packaging alone."""
+        return _sum(
+            [u.min_weight_kg if u.weight_kg is None else u.weight_kg for u in self._shipped()]
+        )
 
     @property
     def lines(self) -> list[PackingLine]:
-        """Every product in every carton, in carton order."""
+        """Pallet by pallet: the eaches loose on it, then its cartons; cartons on no
+        pallet last. Cartons are numbered 1..n; loose eaches have no carton number."""
+        numbers = {id(carton): n for n, carton in enumerate(self.cartons, start=1)}
         rows = []
-        for number, carton in enumerate(self.cartons, start=1):
-            for item in carton.items:
-                rows.append(
-                    PackingLine(
-                        pallet_sscc=carton.pallet_sscc,
-                        carton_sscc=carton.sscc,
-                        carton_number=number,
-                        ean=item.ean,
-                        title=item.title,
-                        quantity=item.quantity,
-                        asin=item.asin,
-                        po_number=carton.po_number,
+        done: set[int] = set()
+        for pallet in self.pallets:
+            for item in pallet.loose_items:
+                rows.append(_line(item, pallet.sscc, None, None))
+            for carton in self.cartons:
+                if carton.pallet_sscc == pallet.sscc:
+                    done.add(id(carton))
+                    rows.extend(
+                        _line(item, pallet.sscc, carton, numbers[id(carton)])
+                        for item in carton.items
                     )
+        for carton in self.cartons:
+            if id(carton) not in done:
+                rows.extend(
+                    _line(item, carton.pallet_sscc, carton, numbers[id(carton)])
+                    for item in carton.items
                 )
         return rows
 
@@ -200,11 +252,12 @@ class PackingList:
     def items(self) -> list[Item]:
         """Units per product over the whole shipment, in order of first appearance."""
         totals: dict[str, list] = {}
-        for carton in self.cartons:
-            for item in carton.items:
-                entry = totals.setdefault(item.ean, [item, 0])
-                entry[1] += item.quantity
+        for line in self.lines:
+            entry = totals.setdefault(line.ean, [line, 0])
+            entry[1] += line.quantity
+        skus = {i.ean: i.sku for c in self.cartons for i in c.items}
+        skus.update({i.ean: i.sku for p in self.pallets for i in p.loose_items})
         return [
-            Item(ean=first.ean, title=first.title, quantity=qty, asin=first.asin, sku=first.sku)
-            for first, qty in totals.values()
+            Item(ean=first.ean, title=first.title, quantity=qty, asin=first.asin, sku=skus[ean])
+            for ean, (first, qty) in totals.items()
         ]

@@ -7,6 +7,7 @@ fits almost every real shipment.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -89,7 +90,14 @@ def sample_pallet_label() -> PalletLabel:
 def sample_packing_list() -> PackingList:
     pallets = (
         PackingPallet(sample_sscc(1, extension=3), carton_count=3, weight_kg=Decimal("61.8")),
-        PackingPallet(sample_sscc(2, extension=3), carton_count=2, weight_kg=Decimal("44.0")),
+        PackingPallet(
+            sample_sscc(2, extension=3),
+            carton_count=2,
+            weight_kg=None,
+            min_weight_kg=Decimal("26.0"),
+            # Eaches placed on the pallet without a carton: a template must show them too.
+            loose_items=(replace(ITEMS[4], quantity=4, po_number=PO_NUMBERS[1]),),
+        ),
     )
     cartons = []
     for index in range(6):

@@ -59,6 +59,7 @@ def test_accept_confirms_every_line_and_maps_the_status(connected, shop, admin_u
         assert ack.acknowledgement_date in item.acknowledgement_dates
     order.refresh_from_db()
     assert order.main_status.name == "Acknowledged"
+    assert order.payment_status.name == "Unpaid"
     assert acknowledgement_posts(sim, order.number) == 1
 
 
@@ -129,6 +130,7 @@ def test_reject_credits_every_row_and_amazon_closes_the_po(connected, shop, admi
     assert _amazon_state(api, order) == "Closed"
     order.refresh_from_db()
     assert order.main_status.name == "Cancelled"
+    assert order.payment_status.name == "Fully credited"  # the mapping for rejected POs
 
 
 def test_reacknowledgement_may_lower_but_not_raise_and_rejected_stays_rejected(

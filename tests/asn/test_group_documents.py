@@ -2,6 +2,8 @@
 sends, pallets get two labels unless the shop says one, the packing list lists every each,
 and the shop's templates are edited with a preview and checked before they are saved."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -9,7 +11,8 @@ from amazon1p.models import AmazonConnection
 from asn.building import shipment_confirmation_json
 from asn.document_service import document_template_save, group_document_pdf
 from asn.documents import default_template
-from asn.models import DocumentTemplate
+from asn.labels import ShipmentDocuments
+from asn.models import DocumentTemplate, ShipmentLine
 from asn.placement import carton_add, pallet_add, place
 from asn.shipments import shipment_add_order
 from shopctrl.errors import ShopCtrlError
@@ -130,3 +133,69 @@ def test_documents_download_from_the_shipment_page(packed, shop, viewer_user):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+@pytest.fixture
+def loose(group, shop, admin_user):
+    """Two orders loose on one pallet (no carton), plus one carton on a second pallet."""
+    one = shipment_add_order(group=group, order=acknowledged_order(shop, "PO-L1"), actor=admin_user)
+    two = shipment_add_order(group=group, order=acknowledged_order(shop, "PO-L2"), actor=admin_user)
+    first = pallet_add(group=group, actor=admin_user)
+    second = pallet_add(group=group, actor=admin_user)
+    box = carton_add(group=group, pallet=second, actor=admin_user)
+    for line in one.lines.all():
+        place(line=line, container=first, quantity=line.quantity, actor=admin_user)
+    kettles, toasters = two.lines.order_by("row__position")
+    place(line=kettles, container=first, quantity=kettles.quantity, actor=admin_user)
+    place(line=toasters, container=box, quantity=toasters.quantity, actor=admin_user)
+    return group, first, second, box
+
+
+def test_packing_list_of_eaches_loose_on_a_pallet(loose):
+    group, first, second, box = loose
+    packing = ShipmentDocuments(group).packing_list()
+
+    assert (packing.pallet_count, packing.carton_count, packing.unit_count) == (2, 1, 36)
+    assert [(c.sscc, c.pallet_sscc, c.po_number) for c in packing.cartons] == [
+        (box.sscc, second.sscc, "PO-L2")
+    ]
+    assert [
+        (line.pallet_sscc, line.carton_sscc, line.carton_number, line.po_number, line.ean)
+        for line in packing.lines
+    ] == [
+        (first.sscc, "", None, "PO-L1", "4006381333931"),
+        (first.sscc, "", None, "PO-L1", "4006381333948"),
+        (first.sscc, "", None, "PO-L2", "4006381333931"),
+        (second.sscc, box.sscc, 1, "PO-L2", "4006381333948"),
+    ]
+    assert [(i.ean, i.quantity) for i in packing.items] == [
+        ("4006381333931", 24),
+        ("4006381333948", 12),
+    ]
+    # No unit weights: the gross weight is not known, the packaging's (ASN settings) is.
+    assert packing.total_weight_kg is None
+    assert [p.min_weight_kg for p in packing.pallets] == [Decimal(25), Decimal("25.5")]
+    assert packing.cartons[0].min_weight_kg == Decimal("0.5")
+    assert packing.min_total_weight_kg == Decimal("50.5")
+
+    text = " ".join(" ".join(page_text(group_document_pdf(group, "packing_list"))).split())
+    assert "PALLETS 2 CARTONS 1 UNITS 36" in text
+    assert "GROSS WEIGHT at least 50.5 kg (goods not weighed)" in text
+    assert f"{first.sscc} loose on pallet PO-L1 4006381333931 Kettle 12" in text
+    assert f"{first.sscc} loose on pallet PO-L2 4006381333931 Kettle 12" in text
+    assert f"1 {second.sscc} {box.sscc} PO-L2 4006381333948 Toaster 6" in text
+    assert "PO-L1, PO-L2 4006" not in text
+
+
+def test_packing_list_weights_with_unit_weights(loose):
+    group = loose[0]
+    ShipmentLine.objects.filter(shipment__group=group).update(unit_weight_kg=Decimal("1.5"))
+    packing = ShipmentDocuments(group).packing_list()
+
+    # Pallet 1: 30 eaches × 1.5 + 25; pallet 2: carton (6 × 1.5 + 0.5) + 25.
+    assert [p.weight_kg for p in packing.pallets] == [Decimal("70.0"), Decimal("34.5")]
+    assert packing.cartons[0].weight_kg == Decimal("9.5")
+    assert packing.total_weight_kg == Decimal("104.5")
+    text = " ".join(" ".join(page_text(group_document_pdf(group, "packing_list"))).split())
+    assert "GROSS WEIGHT 104.5 kg" in text
+    assert f"1 {loose[1].sscc} 0 70.0 2 {loose[2].sscc} 1 34.5" in text

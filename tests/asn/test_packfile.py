@@ -204,7 +204,7 @@ def test_a_good_file_builds_orders_lines_pallets_cartons_and_loose_items(shop, g
     audit = AuditEntry.objects.get(action="group_shipment.pack_import")
     assert audit.target_id == str(group.pk)
     assert audit.changes["pallets"] == [0, 2]
-    assert audit.changes["packed_at"] == "2026-11-26T09:05:00+01:00"
+    assert audit.changes["packed_at"] == [None, "2026-11-26T09:05:00+01:00"]
     assert SsccRecord.objects.filter(shop=shop, generated=False).count() == 4
     assert "applied" in result.report() and "2 pallet(s), 2 carton(s)" in result.report()
 

@@ -101,7 +101,7 @@ def test_good_file_imports_every_row_with_its_product_stages_and_decisions(
     )
     assert third.approved is None and third.ean == "" and third.stage1_qty == 12
     entry = AuditEntry.objects.get(action="offer.import")
-    assert entry.actor == admin_user and entry.changes["rows"] == 3
+    assert entry.actor == admin_user and entry.changes["rows"] == [None, 3]
     # The import opens the offer's history: no stage, before any revision bump.
     event = OfferEvent.objects.get(offer=offer)
     assert (event.action, event.stage, event.user, event.revision) == ("import", "", admin_user, 1)

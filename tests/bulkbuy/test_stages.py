@@ -491,3 +491,46 @@ def test_user_holding_several_stages_chooses_which_to_act_as(offer, admin_user):
     assert "Act as:" in content
     assert "<strong>Manufacture</strong>" in content
     assert "Approve Manufacture stage" not in content  # the offer waits for Commerce
+
+
+def _stage_file_rows(content: bytes) -> list[dict]:
+    sheet = load_workbook(io.BytesIO(content)).active
+    lines = list(sheet.iter_rows(min_row=5, values_only=True))
+    return [dict(zip(lines[0], line, strict=False)) for line in lines[1:]]
+
+
+def test_stage_files_show_the_quantities_approved_so_far(offer, admin_user):
+    offer = to_manufacture(offer, admin_user)
+    _, content = offer_stage_file(offer=fresh(offer), stage="manufacture")
+    offered = {r.row_number: r.stage1_qty for r in rows(offer)}
+    assert [(r["Row"], r["Approved qty 1"]) for r in _stage_file_rows(content)] == list(
+        offered.items()
+    )
+
+    offer = offer_stage_approve(
+        actor=admin_user,
+        offer_id=offer.pk,
+        stage="manufacture",
+        revision=fill(offer, admin_user, "manufacture", 80).revision,
+    )
+    _, content = offer_stage_file(offer=fresh(offer), stage="warehouse")
+    assert {r["Approved qty 1"] for r in _stage_file_rows(content)} == {80}
+
+
+def test_offer_header_shows_the_value_of_the_approved_quantities(offer, admin_user):
+    client = client_for(admin_user)
+    unit_costs = [r.unit_cost for r in rows(offer)]
+
+    def header_values() -> tuple[str, str]:
+        page = client.get(stage_url("offer-detail", offer)).content.decode()
+        offered = page.split("Offered value</div><h1>")[1].split("</h1>")[0]
+        approved = page.split('data-testid="offer-approved-value">')[1].split("</strong>")[0]
+        return offered, approved
+
+    offered, approved = header_values()
+    assert offered == approved  # nothing cut yet
+    offer = to_warehouse(offer, admin_user)  # Manufacture: 80 of each row
+    assert header_values() == (offered, f"{sum(c * 80 for c in unit_costs):,.2f} EUR")
+    offer = fill(offer, admin_user, "warehouse", 60)
+    assert header_values() == (offered, f"{sum(c * 60 for c in unit_costs):,.2f} EUR")
+    assert offered == f"{fresh(offer).value:,.2f} EUR"

@@ -1,0 +1,49 @@
+"""Checks a higher app registers to refuse a change to a shop's own fields.
+
+`shops` sits below the apps that depend on its settings (Amazon 1P sync needs single-field
+contact info), so it cannot ask them directly: they register a check in `AppConfig.ready()`
+and `shop_update` runs every check before it saves.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shopctrl.errors import ShopCtrlError
+from shops.models import Shop
+
+
+@dataclass(frozen=True)
+class ShopChangeRefusal:
+    """Why a change is refused, the field it concerns, and where to fix what stands in the
+    way (`link_url` is a URL name taking `shop_id`)."""
+
+    message: str
+    field: str | None = None
+    link_url: str = ""
+    link_text: str = ""
+
+
+class ShopChangeRefused(ShopCtrlError):
+    def __init__(self, refusal: ShopChangeRefusal) -> None:
+        super().__init__(refusal.message, field=refusal.field)
+        self.refusal = refusal
+
+
+ShopChangeCheck = Callable[[Shop, Mapping[str, Any]], ShopChangeRefusal | None]
+_CHECKS: list[ShopChangeCheck] = []
+
+
+def shop_change_check_register(check: ShopChangeCheck) -> None:
+    """Add a check (once, however often an app's `ready()` runs)."""
+    if check not in _CHECKS:
+        _CHECKS.append(check)
+
+
+def shop_change_check(shop: Shop, values: Mapping[str, Any]) -> None:
+    """Raise ShopChangeRefused for the first registered check that refuses `values` (the
+    new field values) for `shop` (as stored)."""
+    for check in _CHECKS:
+        refusal = check(shop, values)
+        if refusal is not None:
+            raise ShopChangeRefused(refusal)
