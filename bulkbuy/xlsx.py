@@ -40,7 +40,9 @@ MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR bytes
 RATIO_FLOOR = 1024 * 1024
 MAX_SHARED_STRINGS = 200_000
 MAX_SHARED_STRING_CHARS = 32_767  # Excel's own limit for a cell
+MAX_SHARED_TEXT = 16_000_000  # characters over all shared strings
 MAX_ROW_ELEMENTS = 100_000  # <row> elements read per sheet, empty ones included
+MAX_CELL_ELEMENTS = 800_000  # <c> elements per sheet: 20,000 rows × 40 columns
 MAX_COLUMN = 16_384  # XFD
 
 
@@ -152,6 +154,7 @@ class XlsxBook:
         self.archive = open_checked(content)
         self._strings: list[str] | None = None
         self._dates: frozenset[int] | None = None
+        self._counted: set[str] = set()
         main = next(
             (p for t, p in _rels(self.archive, "").values() if t.endswith("/officeDocument")),
             "xl/workbook.xml",
@@ -189,8 +192,10 @@ class XlsxBook:
     # -- Shared strings and styles, read once, bounded ------------------------------------
 
     def _part(self, suffix: str) -> str | None:
+        """The workbook's part of a relationship type; openpyxl's own files leave out the
+        relationship of shared strings, so the usual place counts too."""
         path = next((p for t, p in self._rels_of_book.values() if t.endswith(suffix)), None)
-        return _member(self.archive, path) if path else None
+        return _member(self.archive, path or f"xl{suffix}.xml")
 
     @property
     def strings(self) -> list[str]:
@@ -238,6 +243,8 @@ class XlsxBook:
         """(row number, the first `columns` cells) of each non-empty row from `min_row`;
         cells beyond `columns` are skipped unread. Raises XlsxError for a damaged sheet or
         one with more than MAX_ROW_ELEMENTS rows."""
+        if max_row is None:  # a header search stops early: it need not count the sheet
+            self._count_cells(sheet)
         reader = _RowReader(self, columns, sheet.name)
         for rows in _expat(self.archive, sheet.path, reader):
             for number, cells in rows:
@@ -246,6 +253,25 @@ class XlsxBook:
                 if number >= min_row:
                     yield number, cells
             rows.clear()
+
+    def _count_cells(self, sheet: Sheet) -> None:
+        """Refuses a sheet with more than MAX_CELL_ELEMENTS cells before parsing it: the
+        tags are counted in the raw XML, at C speed (parsing a cell costs ~100 times more)."""
+        if sheet.path in self._counted:
+            return
+        count = 0
+        tail = b""
+        with self.archive.open(sheet.path) as stream:
+            while chunk := stream.read(1024 * 1024):
+                buffer = tail + chunk
+                count += len(_CELL_TAG.findall(buffer, 0, len(buffer) - TAG_OVERLAP))
+                tail = buffer[len(buffer) - TAG_OVERLAP :]
+                if count > MAX_CELL_ELEMENTS:
+                    raise XlsxError(
+                        f"{TOO_LARGE}: its sheet “{sheet.name}” has more than "
+                        f"{MAX_CELL_ELEMENTS:,} cells."
+                    )
+        self._counted.add(sheet.path)
 
     def value(self, kind: str, style: str | None, raw: str) -> Any:
         """A cell's value from its type (t), style (s) and <v> text, as openpyxl reads it."""
@@ -281,6 +307,9 @@ class XlsxBook:
 # refused (defusedxml's DTDForbidden): without one, no entity can be declared or expanded.
 
 CHUNK = 64 * 1024
+_CELL_TAG = re.compile(rb"<(?:[\w.-]{1,20}:)?c[\s/>]")
+TAG_OVERLAP = 24  # a tag cut by a chunk's end is counted in the next one
+MAX_PARTS = 64  # text pieces kept per cell: expat hands text over in pieces of its buffer
 
 
 def _expat(archive: zipfile.ZipFile, name: str, reader: Any) -> Iterator[list[Any]]:
@@ -322,6 +351,7 @@ class _StringsReader:
 
     def __init__(self) -> None:
         self.strings: list[str] = []
+        self.chars = 0
         self.out: list[Any] = []
         self.parts: list[str] = []
         self.capture = False
@@ -343,15 +373,18 @@ class _StringsReader:
         elif tag == "rPh":
             self.phonetic -= 1
         elif tag == "si":
-            self.strings.append("".join(self.parts)[:MAX_SHARED_STRING_CHARS])
-            if len(self.strings) > MAX_SHARED_STRINGS:
+            text = "".join(self.parts)[:MAX_SHARED_STRING_CHARS]
+            self.strings.append(text)
+            self.chars += len(text)
+            if len(self.strings) > MAX_SHARED_STRINGS or self.chars > MAX_SHARED_TEXT:
                 raise XlsxError(
-                    f"{TOO_LARGE}: it holds more than {MAX_SHARED_STRINGS:,} different texts."
+                    f"{TOO_LARGE}: it holds more than {MAX_SHARED_STRINGS:,} different texts "
+                    f"or more than {MAX_SHARED_TEXT // 1_000_000} million characters of text."
                 )
 
     def data(self, text: str) -> None:
-        if self.capture:
-            self.parts.append(text)
+        if self.capture and len(self.parts) < MAX_PARTS:
+            self.parts.append(text[:MAX_SHARED_STRING_CHARS])
 
 
 class _RowReader:
@@ -362,6 +395,7 @@ class _RowReader:
         self.book, self.width, self.sheet = book, width, sheet
         self.out: list[tuple[int, tuple[Any, ...]]] = []
         self.seen = 0
+        self.cells = 0
         self.number = 0
         self.column = 0
         self.values: list[Any] | None = None
@@ -370,13 +404,21 @@ class _RowReader:
         self.capture = False
         self.phonetic = 0
 
+    # The handlers run for every cell of the sheet, wanted or not: they are kept short.
     def start(self, qname: str, attrs: dict[str, str]) -> None:
-        tag = _name(qname)
+        tag = qname if ":" not in qname else qname.rpartition(":")[2]
         if tag == "c":
+            self.cells += 1
+            if self.cells > MAX_CELL_ELEMENTS:
+                raise XlsxError(
+                    f"{TOO_LARGE}: its sheet “{self.sheet}” has more than "
+                    f"{MAX_CELL_ELEMENTS:,} cells."
+                )
             ref = attrs.get("r")
-            self.column = _column(ref) if ref else self.column + 1
-            self.parts = []
-            self.cell = (attrs.get("t", "n"), attrs.get("s")) if self.column <= self.width else None
+            self.column = column = _column(ref) if ref else self.column + 1
+            if column <= self.width:
+                self.cell = (attrs.get("t", "n"), attrs.get("s"))
+                self.parts = []
         elif self.cell is None:
             if tag == "row":
                 self.seen += 1
@@ -391,9 +433,13 @@ class _RowReader:
             self.phonetic += 1
 
     def end(self, qname: str) -> None:
-        tag = _name(qname)
+        if self.cell is None:
+            if self.values is not None and (qname == "row" or qname.endswith(":row")):
+                self.out.append((self.number, tuple(self.values)))
+            return
+        tag = qname if ":" not in qname else qname.rpartition(":")[2]
         if tag == "c":
-            if self.cell is not None and self.parts:
+            if self.parts:
                 kind, style = self.cell
                 value = self.book.value(kind, style, "".join(self.parts))
                 if value is not None:
@@ -402,29 +448,30 @@ class _RowReader:
                     self.values[self.column - 1] = value
             self.cell = None
             self.capture = False
-        elif tag == "row":
-            if self.values is not None:
-                self.out.append((self.number, tuple(self.values)))
         elif tag in ("v", "t"):
             self.capture = False
         elif tag == "rPh":
             self.phonetic -= 1
 
     def data(self, text: str) -> None:
-        if self.capture:
-            self.parts.append(text)
+        if self.capture and len(self.parts) < MAX_PARTS:
+            self.parts.append(text[:MAX_SHARED_STRING_CHARS])
 
 
-_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?\d*")
+_COLUMNS: dict[str, int] = {}  # "AB" → 28, filled as references are met
 
 
 def _column(ref: str) -> int:
-    match = _REF.match(ref)
-    if match is None:
-        raise XlsxError(DAMAGED)
-    column = column_index_from_string(match.group(1).upper())
-    if column > MAX_COLUMN:
-        raise XlsxError(DAMAGED)
+    """The 1-based column of a cell reference such as "AB12" (or "$AB$12")."""
+    letters = ref.rstrip("0123456789").replace("$", "")
+    column = _COLUMNS.get(letters)
+    if column is None:
+        if not (letters.isalpha() and letters.isascii() and len(letters) <= 3):
+            raise XlsxError(DAMAGED)
+        column = column_index_from_string(letters.upper())
+        if column > MAX_COLUMN:
+            raise XlsxError(DAMAGED)
+        _COLUMNS[letters] = column
     return column
 
 
