@@ -19,6 +19,7 @@ from openpyxl.utils.datetime import from_excel
 
 from bulkbuy.xlsx import Sheet, XlsxBook, XlsxError
 from shopctrl.errors import ShopCtrlError
+from shopctrl.spreadsheet import xlsx_text_cells
 
 MAX_DATA_ROWS = 20_000
 MAX_HEADER_COLUMNS = 200  # the header is looked for in the first 200 columns only
@@ -394,6 +395,8 @@ def stage_file_write(
                 row.qty2,
             ]
         )
+    for line in sheet.iter_rows():  # names and titles come from users and Amazon's file
+        xlsx_text_cells(line)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
