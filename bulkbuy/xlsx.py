@@ -38,6 +38,7 @@ MAX_MEMBER_BYTES = 40 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 80 * 1024 * 1024
 MAX_RATIO = 100  # uncompressed / compressed, for members over RATIO_FLOOR bytes
 RATIO_FLOOR = 1024 * 1024
+MAX_SMALL_PART_BYTES = 4 * 1024 * 1024  # workbook.xml, *.rels, styles.xml: read as a tree
 MAX_SHARED_STRINGS = 200_000
 MAX_SHARED_STRING_CHARS = 32_767  # Excel's own limit for a cell
 MAX_SHARED_TEXT = 16_000_000  # characters over all shared strings
@@ -122,8 +123,18 @@ def _events(archive: zipfile.ZipFile, name: str, events=("end",)) -> Iterator[tu
 
 
 def _parse_small(archive: zipfile.ZipFile, name: str) -> list[Any]:
-    """Every element of a small part (workbook, rels, styles), in document order."""
+    """Every element of a small part (workbook, rels), in document order."""
+    _check_small(archive, name)
     return [element for _event, element in _events(archive, name)]
+
+
+def _check_small(archive: zipfile.ZipFile, name: str) -> None:
+    """Parts read whole as a tree (workbook, relationships, styles) are small in any real
+    workbook; a large one would cost far more memory than its bytes."""
+    if archive.getinfo(name).file_size > MAX_SMALL_PART_BYTES:
+        raise XlsxError(
+            f"{TOO_LARGE}: its part {name} is larger than {MAX_SMALL_PART_BYTES // 2**20} MB."
+        )
 
 
 def _member(archive: zipfile.ZipFile, name: str) -> str | None:
@@ -220,6 +231,8 @@ class XlsxBook:
             formats: dict[int, str] = dict(BUILTIN_FORMATS)
             xfs: list[int] = []
             in_cell_xfs = False
+            if name:
+                _check_small(self.archive, name)
             for event, element in (
                 _events(self.archive, name, ("start", "end")) if name else iter(())
             ):

@@ -145,6 +145,17 @@ def test_entity_expansion_is_refused(tmp_path):
     assert "could not be read as an Excel workbook" in figures["result"]
 
 
+def test_a_huge_styles_part_is_refused_before_it_is_parsed(tmp_path):
+    good = offer_xlsx([offer_row(1)])
+    xfs = "".join(
+        f'<xf numFmtId="{n % 200}" fontId="{n * 7919 % 1000}" xfId="0"/>' for n in range(150_000)
+    )
+    styles = f'<styleSheet xmlns="{MAIN_NS}"><cellXfs>{xfs}</cellXfs></styleSheet>'.encode()
+    bomb = replace_members(good, {"xl/styles.xml": styles})
+    figures = run(tmp_path, READ_OFFER, bomb)
+    assert "xl/styles.xml is larger than 4 MB" in figures["result"], figures
+
+
 def test_a_macro_workbook_is_refused(tmp_path):
     bomb = replace_members(offer_xlsx([offer_row(1)]), {"xl/vbaProject.bin": b"\xd0\xcf" * 100})
     figures = run(tmp_path, READ_OFFER, bomb)
