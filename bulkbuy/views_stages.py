@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from bulkbuy import selectors, stages
@@ -264,7 +265,7 @@ def offer_stage_file(request: HttpRequest, shop_id: int, pk: int) -> HttpRespons
     offer, stage = _offer_as_stage(request, shop_id, pk, request.GET.get("as"), quantities=True)
     filename, content = stages.offer_stage_file(offer=offer, stage=stage)
     response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

@@ -8,22 +8,21 @@ the names in `COLUMNS`.
 
 import io
 import re
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
 
+from bulkbuy.xlsx import Sheet, XlsxBook, XlsxError
 from shopctrl.errors import ShopCtrlError
+from shopctrl.spreadsheet import xlsx_text_cells
 
 MAX_DATA_ROWS = 20_000
-MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # a 20,000-row offer unzips to a few MB
+MAX_HEADER_COLUMNS = 200  # the header is looked for in the first 200 columns only
 HEADER_SEARCH_ROWS = 20  # title lines Amazon may put above the header
 MIN_HEADER_MATCHES = 3  # a row naming this many known columns is the header
 
@@ -126,7 +125,7 @@ def missing_columns(columns: dict[str, int]) -> list[str]:
     return missing
 
 
-def _open(content: bytes):
+def _book(content: bytes) -> XlsxBook:
     if not content:
         raise WorkbookError("The file is empty.")
     if content.startswith(b"\xd0\xcf\x11\xe0"):
@@ -136,91 +135,75 @@ def _open(content: bytes):
     if not content.startswith(b"PK"):
         raise WorkbookError("This is not an Excel workbook (.xlsx). Upload Amazon's offer file.")
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unzipped = sum(member.file_size for member in archive.infolist())
-        if unzipped > MAX_UNZIPPED_BYTES:  # a "zip bomb", or far more than an offer
-            raise WorkbookError("This workbook is far too large for an offer file.")
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError):
-        raise WorkbookError(
-            "This file could not be read as an Excel workbook (.xlsx): it is damaged or of "
-            "another kind. Upload Amazon's offer file."
-        ) from None
+        return XlsxBook(content)
+    except XlsxError as error:
+        raise WorkbookError(error.message) from None
 
 
-def _find_header(worksheet) -> tuple[int, dict[str, int], list[str]] | None:
-    rows = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
-    for number, cells in enumerate(rows, start=1):
+def _find_header(book: XlsxBook, sheet: Sheet) -> tuple[int, dict[str, int], list[str]] | None:
+    rows = book.rows(sheet, columns=MAX_HEADER_COLUMNS, max_row=HEADER_SEARCH_ROWS)
+    for number, cells in rows:
         columns, twice = header_columns(cells)
         if len(columns) >= MIN_HEADER_MATCHES:
             return number, columns, twice
     return None
 
 
-def _data_rows(worksheet, header_row: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    rows = worksheet.iter_rows(min_row=header_row + 1, values_only=True)
-    for number, cells in enumerate(rows, start=header_row + 1):
-        if not all(_is_blank(cell) for cell in cells):
-            yield number, cells
-
-
 def read_offer_sheet(content: bytes) -> OfferSheet:
     """The offer sheet of an xlsx workbook: the first sheet (the active one first) whose
-    first rows hold a header naming at least three known columns.
+    first rows hold a header naming at least three known columns. Only the columns up to
+    the last one the header names are read.
 
-    Raises WorkbookError for a file that is not a readable xlsx, has no header row, lacks
-    required columns, names a column twice, or has no data rows.
+    Raises WorkbookError for a file that is not a readable xlsx (or is too large, or holds
+    macros), has no header row, lacks required columns, names a column twice, or has no
+    data rows, or more than MAX_DATA_ROWS.
     """
-    workbook = _open(content)
-    try:
-        sheets = [workbook.active, *(ws for ws in workbook.worksheets if ws != workbook.active)]
-        for worksheet in sheets:
-            if worksheet is None or not hasattr(worksheet, "iter_rows"):
-                continue  # a chart sheet
-            worksheet.reset_dimensions()  # some writers store wrong dimensions
-            found = _find_header(worksheet)
-            if found is None:
-                continue
-            header_row, columns, twice = found
-            if twice:
-                names = ", ".join(sorted({LABELS[f] for f in twice}))
-                raise WorkbookError(f"Row {header_row} names these columns twice: {names}.")
-            missing = missing_columns(columns)
-            if missing:
-                raise WorkbookError(
-                    f"The header (row {header_row} of sheet “{worksheet.title}”) lacks these "
-                    f"columns: {', '.join(missing)}."
-                )
-            rows = []
-            for row in _data_rows(worksheet, header_row):
-                rows.append(row)
-                if len(rows) > MAX_DATA_ROWS:
-                    raise WorkbookError(
-                        f"The sheet has more than {MAX_DATA_ROWS:,} rows; split the offer."
-                    )
-            if not rows:
-                raise WorkbookError(
-                    f"The sheet “{worksheet.title}” has a header but no rows of products."
-                )
-            return OfferSheet(worksheet.title, header_row, columns, rows)
-        if all(_is_empty(ws) for ws in sheets if hasattr(ws, "iter_rows")):
-            raise WorkbookError("The workbook is empty: it has no header and no rows.")
-        expected = ", ".join(LABELS[f] for f in ("asin", "ean", "unit_cost", *REQUIRED[1:]))
-        raise WorkbookError(
-            f"No header row found: none of the first {HEADER_SEARCH_ROWS} rows names the "
-            f"offer's columns ({expected}, and optionally Title, Stage 2 …, Approved, Comment)."
-        )
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError):
-        raise WorkbookError(
-            "This workbook could not be read: a sheet is damaged. Save it again in Excel."
-        ) from None
-    finally:
-        workbook.close()
+    with _book(content) as book:
+        try:
+            return _offer_sheet(book)
+        except XlsxError as error:
+            raise WorkbookError(error.message) from None
 
 
-def _is_empty(worksheet) -> bool:
-    cells = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
-    return all(_is_blank(cell) for row in cells for cell in row)
+def _offer_sheet(book: XlsxBook) -> OfferSheet:
+    sheets = [book.active, *(s for s in book.sheets if s != book.active)] if book.active else []
+    for sheet in sheets:
+        found = _find_header(book, sheet)
+        if found is None:
+            continue
+        header_row, columns, twice = found
+        if twice:
+            names = ", ".join(sorted({LABELS[f] for f in twice}))
+            raise WorkbookError(f"Row {header_row} names these columns twice: {names}.")
+        missing = missing_columns(columns)
+        if missing:
+            raise WorkbookError(
+                f"The header (row {header_row} of sheet “{sheet.name}”) lacks these "
+                f"columns: {', '.join(missing)}."
+            )
+        rows = []
+        width = max(columns.values()) + 1
+        for row in book.rows(sheet, columns=width, min_row=header_row + 1):
+            rows.append(row)
+            if len(rows) > MAX_DATA_ROWS:
+                raise WorkbookError(
+                    f"The sheet has more than {MAX_DATA_ROWS:,} rows; split the offer."
+                )
+        if not rows:
+            raise WorkbookError(f"The sheet “{sheet.name}” has a header but no rows of products.")
+        return OfferSheet(sheet.name, header_row, columns, rows)
+    if all(_is_empty(book, s) for s in sheets):
+        raise WorkbookError("The workbook is empty: it has no header and no rows.")
+    expected = ", ".join(LABELS[f] for f in ("asin", "ean", "unit_cost", *REQUIRED[1:]))
+    raise WorkbookError(
+        f"No header row found: none of the first {HEADER_SEARCH_ROWS} rows names the "
+        f"offer's columns ({expected}, and optionally Title, Stage 2 …, Approved, Comment)."
+    )
+
+
+def _is_empty(book: XlsxBook, sheet: Sheet) -> bool:
+    rows = book.rows(sheet, columns=MAX_HEADER_COLUMNS, max_row=HEADER_SEARCH_ROWS)
+    return next(rows, None) is None
 
 
 # --- Cells --------------------------------------------------------------------------------
@@ -412,6 +395,8 @@ def stage_file_write(
                 row.qty2,
             ]
         )
+    for line in sheet.iter_rows():  # names and titles come from users and Amazon's file
+        xlsx_text_cells(line)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -424,29 +409,43 @@ def _whole(value: Any) -> int | None:
         return None
 
 
+def _stage_rows(book: XlsxBook) -> dict[int, tuple[Any, ...]]:
+    """{sheet row number: its ten cells} of the stage file's sheet, at most MAX_DATA_ROWS."""
+    sheet = book.active or (book.sheets[0] if book.sheets else None)
+    rows: dict[int, tuple[Any, ...]] = {}
+    if sheet is None:
+        return rows
+    for number, cells in book.rows(sheet, columns=len(STAGE_FILE_HEADERS)):
+        rows[number] = cells
+        if len(rows) > MAX_DATA_ROWS + STAGE_FILE_HEAD_ROWS + 1:
+            raise WorkbookError(f"The stage file has more than {MAX_DATA_ROWS:,} rows.")
+    return rows
+
+
 def stage_file_read(content: bytes) -> StageFile:
     """The head and the entered quantities of a stage file (blank = pending). Raises
-    WorkbookError when the file is not a stage file; bad cells are listed in `problems`."""
-    workbook = _open(content)
-    try:
-        sheet = workbook.active
-        cells = list(sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
-    head = {cell_text(r[0]).lower(): r[1] for r in cells[:3] if r and len(r) > 1}
+    WorkbookError when the file is not a stage file; bad cells are listed in `problems`.
+    Only the file's ten columns are read."""
+    with _book(content) as book:
+        try:
+            rows = _stage_rows(book)
+        except XlsxError as error:
+            raise WorkbookError(error.message) from None
+    head = {cell_text(r[0]).lower(): r[1] for n, r in rows.items() if n <= 3}
     offer_id, revision = _whole(head.get("offer")), _whole(head.get("revision"))
     if offer_id is None or revision is None or "stage" not in head:
         raise WorkbookError(
             "This is not a stage file: download the stage file from the offer page and fill "
             "in its Quantity columns."
         )
-    header = [cell_text(c) for c in cells[STAGE_FILE_HEAD_ROWS]] if len(cells) > 4 else []
+    header_row = STAGE_FILE_HEAD_ROWS + 1
+    header = [cell_text(c) for c in rows.get(header_row, ())]
     if header[: len(STAGE_FILE_HEADERS)] != list(STAGE_FILE_HEADERS):
         raise WorkbookError("The stage file's columns were changed: download it again.")
     quantities: dict[int, tuple[int | None, int | None]] = {}
     problems: list[str] = []
-    for number, line in enumerate(cells[STAGE_FILE_HEAD_ROWS + 1 :], STAGE_FILE_HEAD_ROWS + 2):
-        if not line or all(_is_blank(c) for c in line):
+    for number, line in sorted(rows.items()):
+        if number <= header_row:
             continue
         row_number = _whole(line[0])
         if row_number is None:
@@ -454,7 +453,7 @@ def stage_file_read(content: bytes) -> StageFile:
             continue
         values: list[int | None] = []
         for index in (8, 9):
-            value = line[index] if index < len(line) else None
+            value = line[index]
             try:
                 values.append(None if _is_blank(value) else cell_quantity(value))
             except CellError as error:

@@ -1,6 +1,9 @@
 """Input validation for the order pages."""
 
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from orders.models import Channel, Order, PurchaseType
 from orders.selectors import OrderGridFilters
@@ -21,8 +24,17 @@ class OrderGridFilterForm(forms.Form):
         + [(value or "none", label) for value, label in PurchaseType.choices],
     )
     channel = forms.ChoiceField(required=False, choices=[("", "All channels"), *Channel.choices])
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Bounded: the grid filters up to the day after date_to, which 9999-12-31 has not.
+    date_from = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "min": "1970-01-01", "max": "9998-12-31"}),
+        validators=[MinValueValidator(date(1970, 1, 1)), MaxValueValidator(date(9998, 12, 31))],
+    )
+    date_to = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "min": "1970-01-01", "max": "9998-12-31"}),
+        validators=[MinValueValidator(date(1970, 1, 1)), MaxValueValidator(date(9998, 12, 31))],
+    )
     ack_due = forms.BooleanField(required=False, label="Acknowledgement due")
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:

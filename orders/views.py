@@ -30,7 +30,8 @@ def order_list(request: HttpRequest, shop_id: int) -> HttpResponse:
     if request.session.get(LAST_SHOP_SESSION_KEY) != shop.pk:  # no session write per page
         request.session[LAST_SHOP_SESSION_KEY] = shop.pk
     form = OrderGridFilterForm(request.GET or None, shop=shop)
-    filters = form.filters() if form.is_bound and form.is_valid() else OrderGridFilters()
+    refused = form.is_bound and not form.is_valid()
+    filters = form.filters() if form.is_bound and not refused else OrderGridFilters()
     page = selectors.order_grid_page(
         shop=shop,
         filters=filters,
@@ -49,7 +50,7 @@ def order_list(request: HttpRequest, shop_id: int) -> HttpResponse:
         "unread_alerts": Alert.objects.filter(shop=shop, is_read=False)[:5],
     }
     template = "orders/_order_grid.html" if request.htmx else "orders/order_list.html"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if refused else 200)
 
 
 def order_detail_context(request: HttpRequest, order, **forms) -> dict:

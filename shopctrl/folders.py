@@ -59,3 +59,51 @@ def file_away(path: Path, folder: Path, report: str) -> Path:
     os.replace(partial, report_path)
     os.replace(path, target)
     return target
+
+
+# --- One sub-folder per shop ------------------------------------------------------------------
+# A watched folder is shared by every shop of the installation; what a file does is decided
+# by the sub-folder it is dropped in (`inbox/<shop id>/`), never by what the file says, so a
+# file can only ever touch the shop whose folder it is in. `done/` and `failed/` keep the
+# same sub-folders. Files dropped in `inbox/` itself, or in a folder that is no shop's id,
+# are filed in `failed/` with a report saying where they belong.
+
+
+def shop_folder_ids(inbox: Path) -> list[int]:
+    """The shop ids that have a sub-folder in `inbox` (folders named by a number), sorted."""
+    return sorted(
+        int(path.name) for path in inbox.iterdir() if path.is_dir() and path.name.isdigit()
+    )
+
+
+def make_shop_folders(directory: Path, shop_ids: list[int]) -> None:
+    """`inbox/<id>`, `done/<id>` and `failed/<id>` for each shop, so writers find their
+    folder before the first file."""
+    for name in ("inbox", "done", "failed"):
+        (directory / name).mkdir(parents=True, exist_ok=True)
+        for shop_id in shop_ids:
+            (directory / name / str(shop_id)).mkdir(exist_ok=True)
+
+
+def misplaced_files(inbox: Path, suffix: str, settle_seconds: float, known: set[int]):
+    """(file, report) for each settled file that no shop's sub-folder holds: in `inbox`
+    itself, or in a numbered folder of no shop."""
+    found = [
+        (path, "it is not in a shop's folder")
+        for path in settled_files(inbox, suffix, settle_seconds)
+    ]
+    for shop_id in shop_folder_ids(inbox):
+        if shop_id not in known:
+            found += [
+                (path, f"no shop has the id {shop_id}")
+                for path in settled_files(inbox / str(shop_id), suffix, settle_seconds)
+            ]
+    return [
+        (
+            path,
+            f"{path.name}: refused, for no shop ({reason}). Nothing was changed.\n"
+            f"Put each shop's files in {inbox.name}/<shop id>/ (the shop's id is in its "
+            "web address: /shops/<id>/).",
+        )
+        for path, reason in found
+    ]

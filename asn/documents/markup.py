@@ -67,6 +67,9 @@ SANS = {"sans-serif", "sans", "dejavu sans", "helvetica", "arial", "verdana", "s
 MONO = {"monospace", "dejavu sans mono", "courier", "courier new", "consolas", "menlo"}
 
 
+MAX_DEPTH = 40  # elements open inside each other
+
+
 class MarkupError(ValueError):
     """The rendered template is not valid document markup; `messages` are for the shop admin."""
 
@@ -174,6 +177,15 @@ class _Parser:
         elif tag in BLOCK_TAGS | {"table", "hr", "barcode"}:
             self._close_implied({"p"}, stop=BLOCK_TAGS - {"p"} | TABLE_TAGS)
         top = self.stack[-1]
+        if tag not in VOID_TAGS and not closed and len(self.stack) > MAX_DEPTH:
+            # Styling and layout walk the tree recursively: a deeper one would exhaust the
+            # stack (a 500 once). No document needs more than a few levels.
+            raise MarkupError(
+                [
+                    f"<{tag}> ({self._where()}) is nested more than {MAX_DEPTH} elements "
+                    "deep; close the elements you open."
+                ]
+            )
         node = Node(tag, {k: (v if v is not None else "") for k, v in attrs}, top, self._line)
         top.children.append(node)
         if tag not in VOID_TAGS and not closed:
@@ -230,9 +242,13 @@ class _Parser:
 
 
 def parse(markup: str) -> tuple[Node, str, list[str]]:
-    """(root node, CSS text, errors)."""
+    """(root node, CSS text, errors). Markup nested more than MAX_DEPTH deep is an error
+    (and an empty tree)."""
     parser = _Parser()
-    parser.feed(markup)
+    try:
+        parser.feed(markup)
+    except MarkupError as error:
+        return Node("root", {}, None, 1), "", error.messages
     parser.close()
     return parser.root, "\n".join(parser.css), parser.errors
 

@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from asn.gs1 import InvalidSSCC, normalise_sscc
 
 from . import samples
+from .budget import Budget, BudgetExceeded, metered, render_within
 from .data import CartonLabel, PackingList, PalletLabel
 from .layout import (
     MM,
@@ -48,7 +49,6 @@ A4_CELL = (A4[0] / 2, A4[1] / 2)
 LABEL_MARGIN = 4 * MM
 PACKING_MARGIN = {"A4": 15 * MM, "4x6": 5 * MM}
 BASE_FONT_SIZE = 9.0
-MAX_MARKUP_CHARS = 500_000  # per label / packing list: a runaway loop fails instead of eating RAM
 
 _ENGINE = make_engine()
 _STRICT_ENGINE = make_engine(string_if_invalid="\x00UNKNOWN:%s\x00")
@@ -102,28 +102,27 @@ def _syntax_message(error: Exception) -> str:
 def _compile(source: str, strict: bool = False):
     engine = _STRICT_ENGINE if strict else _ENGINE
     try:
-        return engine.from_string(source)
+        return metered(engine.from_string(source))
     except TemplateSyntaxError as error:
         raise DocumentError([_syntax_message(error)]) from None
+    except RecursionError:  # thousands of nested {% if %}: the parser recurses per level
+        raise DocumentError(["Template: its tags are nested too deeply."]) from None
 
 
 def _fill(template, context: dict) -> str:
+    """The template's markup for one document, within a fresh render budget."""
     try:
-        markup = template.render(Context(context, autoescape=True))
+        return render_within(template, Context(context, autoescape=True), Budget())
     except DocumentError:
         raise
+    except BudgetExceeded as error:
+        raise DocumentError([str(error)]) from None
+    except RecursionError:
+        raise DocumentError(["Template: its tags are nested too deeply."]) from None
     except Exception as error:  # a filter or tag failing on the data: report, don't crash
         info = getattr(error, "template_debug", None)
         where = f"Template line {info['line']}: " if info else "Template: "
         raise DocumentError([f"{where}{type(error).__name__}: {error}"]) from None
-    if len(markup) > MAX_MARKUP_CHARS:
-        raise DocumentError(
-            [
-                f"The template produced {len(markup):,} characters for one document "
-                f"(at most {MAX_MARKUP_CHARS:,}); check its loops."
-            ]
-        )
-    return markup
 
 
 def _blocks(markup: str, default_margin: float) -> tuple[list[Block], list[float], list[str]]:
@@ -351,4 +350,30 @@ def template_errors(kind: str, source: str) -> list[str]:
             render_preview(kind, source, page_size)
         except DocumentError as error:
             errors.extend(error.messages)
+    if not errors:
+        errors.extend(_worst_case_errors(kind, source))
     return list(dict.fromkeys(errors))
+
+
+def _worst_case_errors(kind: str, source: str) -> list[str]:
+    """Problems of the template with the largest data there can be (samples.worst_*): it
+    must render within its budget, produce well-nested markup and, on a label, print the
+    barcode of that label's own SSCC (not a number copied from the preview)."""
+    document = samples.worst_document(kind)
+    context_name = "packing_list" if kind == "packing_list" else "label"
+    prefix = f"With the largest data ({samples.WORST_DESCRIPTION[kind]}): "
+    try:
+        markup = _fill(_compile(source), {context_name: document, "page_size": "A4", "kind": kind})
+    except DocumentError as error:
+        return [prefix + message for message in error.messages]
+    if kind == "packing_list":  # 1,000 cartons: parsing shows the nesting; layout is per page
+        _root, _css, problems = parse(markup)
+        return [prefix + message for message in problems]
+    blocks, _margins, problems = _blocks(markup, LABEL_MARGIN)
+    sscc = normalise_sscc(document.sscc)
+    if not any(b.sscc == sscc for block in blocks for b in block.barcodes()):
+        problems.append(
+            "the barcode does not print the label's own SSCC; use "
+            '<barcode sscc="{{ label.sscc }}">.'
+        )
+    return [prefix + message for message in problems]

@@ -126,3 +126,113 @@ def sample_packing_list() -> PackingList:
         ship_date=date(2026, 11, 30),
         notes="Deliver to dock 4. Call 2 hours before arrival.",
     )
+
+
+# --- Worst cases ----------------------------------------------------------------------------
+# A saved template must also stay within its render budget (budget.py) for the largest
+# documents the data allows: every text at its field's maximum length, and many rows.
+
+WORST_ITEMS_PER_CARTON = 40
+WORST_POS = 40
+WORST_CARTONS = 1_000
+WORST_PALLETS = 50
+
+
+def _long(text: str, length: int) -> str:
+    return (text + " ") * (length // (len(text) + 1)) + text[: length % (len(text) + 1)]
+
+
+WORST_SHIP_FROM = Party(
+    _long("Ślůsarstwí Großhändler", 120),
+    (_long("Ulica", 200), "9" * 20 + " " + _long("Miasto", 100), "DE"),
+)
+WORST_SHIP_TO = Party(
+    "Amazon " + _long("FC Łódź", 120),
+    (_long("ul. Długa", 200), "9" * 20 + " " + _long("Łódź", 100), "PL"),
+)
+WORST_ITEMS = tuple(
+    Item(f"{4006381000000 + n:013d}", _long(f"Product {n} ñ", 250), 9999, f"B{n:09d}", "S" * 40)
+    for n in range(WORST_ITEMS_PER_CARTON)
+)
+WORST_POS_NUMBERS = tuple(f"{n:08d}" for n in range(WORST_POS))
+
+
+def worst_carton_label() -> CartonLabel:
+    return CartonLabel(
+        sscc=sample_sscc(999999999, extension=9),
+        ship_from=WORST_SHIP_FROM,
+        ship_to=WORST_SHIP_TO,
+        fc_code="W" * 10,
+        po_numbers=WORST_POS_NUMBERS,
+        carton_index=WORST_CARTONS,
+        carton_total=WORST_CARTONS,
+        items=WORST_ITEMS,
+        weight_kg=Decimal("99999.999"),
+        shipment_code="S" * 30,
+        pallet_sscc=sample_sscc(99999, extension=9),
+    )
+
+
+def worst_pallet_label() -> PalletLabel:
+    return PalletLabel(
+        sscc=sample_sscc(99999, extension=9),
+        ship_from=WORST_SHIP_FROM,
+        ship_to=WORST_SHIP_TO,
+        fc_code="W" * 10,
+        po_numbers=WORST_POS_NUMBERS,
+        pallet_index=WORST_PALLETS,
+        pallet_total=WORST_PALLETS,
+        carton_count=WORST_CARTONS,
+        weight_kg=Decimal("99999.999"),
+        bill_of_lading="B" * 40,
+        shipment_code="S" * 30,
+        unit_count=9_999_000,
+        carrier="C" * 40,
+    )
+
+
+def worst_packing_list() -> PackingList:
+    pallets = tuple(
+        PackingPallet(sample_sscc(n, extension=3), carton_count=20, weight_kg=Decimal("999.9"))
+        for n in range(WORST_PALLETS)
+    )
+    cartons = tuple(
+        PackingCarton(
+            sscc=sample_sscc(10_000 + n),
+            items=WORST_ITEMS[n % WORST_ITEMS_PER_CARTON : n % WORST_ITEMS_PER_CARTON + 1],
+            weight_kg=Decimal("99.9"),
+            pallet_sscc=pallets[n // 20].sscc,
+            po_number=WORST_POS_NUMBERS[n % WORST_POS],
+        )
+        for n in range(WORST_CARTONS)
+    )
+    return PackingList(
+        shipment_code="S" * 30,
+        ship_from=WORST_SHIP_FROM,
+        ship_to=WORST_SHIP_TO,
+        fc_code="W" * 10,
+        po_numbers=WORST_POS_NUMBERS,
+        cartons=cartons,
+        pallets=pallets,
+        bill_of_lading="B" * 40,
+        carrier="C" * 40,
+        ship_date=date(2026, 11, 30),
+        notes=_long("Deliver to dock 4.", 1000),
+    )
+
+
+WORST_DESCRIPTION = {
+    "carton_label": f"{WORST_ITEMS_PER_CARTON} products and {WORST_POS} POs on a carton, "
+    "every text at its longest",
+    "pallet_label": f"{WORST_POS} POs, every text at its longest",
+    "packing_list": f"{WORST_CARTONS:,} cartons on {WORST_PALLETS} pallets, every text at its "
+    "longest",
+}
+
+
+def worst_document(kind: str) -> CartonLabel | PalletLabel | PackingList:
+    if kind == "carton_label":
+        return worst_carton_label()
+    if kind == "pallet_label":
+        return worst_pallet_label()
+    return worst_packing_list()

@@ -17,13 +17,23 @@ dedicated `Engine`, never by the project's engine (settings.TEMPLATES):
 
 Every other built-in tag and filter (if, for, with, cycle, firstof, now, regroup, spaceless,
 widthratio, filter, date, floatformat, truncatechars, default, join, slice, ...) works as
-documented by Django. Autoescaping is on, so data such as "Pan <28 cm>" cannot break the
+documented by Django, within a budget (budget.py): `lorem` is left out (it writes any
+number of words), the numbers that size a filter's output are capped (ljust, rjust and
+center to 200 characters, floatformat to 20 places, stringformat's widths to 100), and no
+filter may return more than 100,000 characters (`add` doubling a text in nested `with`s).
+Autoescaping is on, so data such as "Pan <28 cm>" cannot break the
 markup.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
+
 from django.template import Engine, Library, defaultfilters, defaulttags
+
+from .budget import BudgetExceeded
 
 ALLOWED_TAGS = (
     "autoescape",
@@ -34,7 +44,6 @@ ALLOWED_TAGS = (
     "for",
     "if",
     "ifchanged",
-    "lorem",
     "now",
     "regroup",
     "resetcycle",
@@ -46,12 +55,41 @@ ALLOWED_TAGS = (
 )
 DENIED_FILTERS = {"pprint"}
 
+MAX_FILTER_OUTPUT = 100_000  # characters (or items) one filter may return
+# Filters whose argument sizes their output: the largest argument a document needs.
+WIDTH_LIMITS = {"ljust": 200, "rjust": 200, "center": 200, "floatformat": 20}
+MAX_FORMAT_WIDTH = 100  # stringformat: "%0999999999d" would build a 1 GB string
+
+
+def _number(arg: object) -> int:
+    digits = re.findall(r"\d+", str(arg))
+    return max((int(d) for d in digits), default=0)
+
+
+def _budgeted(name: str, original: Callable) -> Callable:
+    limit = WIDTH_LIMITS.get(name, MAX_FORMAT_WIDTH if name == "stringformat" else None)
+
+    @functools.wraps(original)  # keeps is_safe, needs_autoescape... and the signature
+    def budgeted(value, *args, **kwargs):
+        if limit is not None and args and _number(args[0]) > limit:
+            raise BudgetExceeded(f"The {name} filter takes at most {limit}, not {args[0]}.")
+        result = original(value, *args, **kwargs)
+        if isinstance(result, str | list | tuple) and len(result) > MAX_FILTER_OUTPUT:
+            raise BudgetExceeded(
+                f"The {name} filter made more than {MAX_FILTER_OUTPUT:,} characters; "
+                "a document needs far less."
+            )
+        return result
+
+    return budgeted
+
+
 register = Library()
 for _name in ALLOWED_TAGS:
     register.tags[_name] = defaulttags.register.tags[_name]
 for _name, _filter in defaultfilters.register.filters.items():
     if _name not in DENIED_FILTERS:
-        register.filters[_name] = _filter
+        register.filters[_name] = _budgeted(_name, _filter)
 
 
 class SandboxEngine(Engine):

@@ -23,7 +23,7 @@ shipment run one at a time under its row lock, and each bumps its revision once.
 """
 
 from asn.packfile.importing import PackResult, pack_import
-from asn.packfile.inbox import InboxFile, pack_inbox_process, pack_shop
+from asn.packfile.inbox import InboxFile, pack_inbox_process
 from asn.packfile.reading import PackFile, PackLine, pack_file_read
 
 __all__ = [
@@ -34,5 +34,4 @@ __all__ = [
     "pack_file_read",
     "pack_import",
     "pack_inbox_process",
-    "pack_shop",
 ]

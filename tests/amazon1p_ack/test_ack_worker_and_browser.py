@@ -88,6 +88,14 @@ def test_staff_reduces_a_line_and_acknowledges_in_the_browser(
     page.select_option("#id_reason", str(reason.pk))
     page.get_by_role("button", name="Add credit row").click()
     expect(page.get_by_text("Credit row added.")).to_be_visible()
+    # Reject asks first (shopctrl/static/shopctrl/app.js, as CSP allows no onsubmit=):
+    # dismissing the question sends nothing.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.locator("[data-action=ack-reject]").click()
+    expect(page.locator("[data-action=ack-accept]")).to_be_visible()
+    assert questions == ["Credit every row and reject the whole PO at Amazon?"]
+    assert not Acknowledgement.objects.filter(order=order).exists()
     page.locator("[data-action=ack-accept]").click()
     expect(page.get_by_text("Acknowledgement written; it is on its way")).to_be_visible()
     # The panel polls (htmx) until Amazon decides.

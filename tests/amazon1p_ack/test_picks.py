@@ -309,9 +309,8 @@ def test_two_workers_importing_the_same_file_apply_it_once(connected, shop):
 # --- the watched folder ---------------------------------------------------------------------
 
 
-def _drop(directory, name: str, content: bytes):
-    inbox = directory / "inbox"
-    inbox.mkdir(parents=True, exist_ok=True)
+def _drop(inbox, name: str, content: bytes):
+    inbox.mkdir(parents=True, exist_ok=True)  # a shop's folder: <dir>/inbox/<shop id>/
     path = inbox / name
     path.write_bytes(content)
     past = time.time() - 60  # written a minute ago: settled
@@ -322,24 +321,27 @@ def _drop(directory, name: str, content: bytes):
 def test_folder_pass_moves_files_to_done_and_failed_with_reports(connected, shop, tmp_path):
     order = fresh_order(shop, where=_two_rows_of_several)
     good = pick_csv(order, {1: _case(order.rows.get(position=1))})
-    _drop(tmp_path, "good.csv", good)
+    _drop(tmp_path / "inbox" / str(shop.pk), "good.csv", good)
     _drop(
-        tmp_path,
+        tmp_path / "inbox" / str(shop.pk),
         "bad.csv",
         f"{HEADER}\n{shop.pk},NOSUCHPO,4006381333931,1,2026-11-20T10:00:00Z\n".encode(),
     )
-    _drop(tmp_path, "notes.txt", b"not a pick file")
-    fresh = _drop(tmp_path, "writing.csv", b"shop,po")
+    _drop(tmp_path / "inbox" / str(shop.pk), "notes.txt", b"not a pick file")
+    fresh = _drop(tmp_path / "inbox" / str(shop.pk), "writing.csv", b"shop,po")
     os.utime(fresh)  # just now: maybe still being written
 
     handled = pick_inbox_process(directory=tmp_path)
 
     assert sorted(item.name for item in handled) == ["bad.csv", "good.csv"]
-    assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == ["notes.txt", "writing.csv"]
-    assert (tmp_path / "done/good.csv").read_bytes() == good
-    assert "applied" in (tmp_path / "done/good.report.txt").read_text()
-    assert (tmp_path / "failed/bad.csv").exists()
-    assert "NOSUCHPO" in (tmp_path / "failed/bad.report.txt").read_text()
+    assert sorted(p.name for p in (tmp_path / "inbox" / str(shop.pk)).iterdir()) == [
+        "notes.txt",
+        "writing.csv",
+    ]
+    assert (tmp_path / f"done/{shop.pk}/good.csv").read_bytes() == good
+    assert "applied" in (tmp_path / f"done/{shop.pk}/good.report.txt").read_text()
+    assert (tmp_path / f"failed/{shop.pk}/bad.csv").exists()
+    assert "NOSUCHPO" in (tmp_path / f"failed/{shop.pk}/bad.report.txt").read_text()
     assert Acknowledgement.objects.filter(order=order).count() == 1
     assert Alert.objects.filter(shop=shop, message__contains="bad.csv was refused").count() == 1
 
@@ -350,34 +352,60 @@ def test_a_crash_before_the_move_reruns_harmlessly(connected, shop, tmp_path, se
     settings.PICK_INBOX_DIR = tmp_path
     order = fresh_order(shop, where=_two_rows_of_several)
     content = pick_csv(order, {1: _case(order.rows.get(position=1))})
-    _drop(tmp_path, "picks.csv", content)
+    _drop(tmp_path / "inbox" / str(shop.pk), "picks.csv", content)
     # The pass that crashed imported the file but never moved it.
     assert _folder_import(content).ok
     credits = list(CreditRow.objects.filter(order=order).values_list("pk", flat=True))
-    _drop(tmp_path, "old.csv", b"")  # and a done/ file of the same name exists already
-    (tmp_path / "done").mkdir()
-    (tmp_path / "done/picks.csv").write_bytes(b"earlier")
+    _drop(
+        tmp_path / "inbox" / str(shop.pk), "old.csv", b""
+    )  # and a done/ file of the same name exists already
+    (tmp_path / "done" / str(shop.pk)).mkdir(parents=True)
+    (tmp_path / f"done/{shop.pk}/picks.csv").write_bytes(b"earlier")
 
     assert pick_inbox_process_task() == 2
 
-    assert not (tmp_path / "inbox/picks.csv").exists()
-    moved = [p for p in (tmp_path / "done").glob("picks.*.csv")]
+    assert not (tmp_path / f"inbox/{shop.pk}/picks.csv").exists()
+    moved = [p for p in (tmp_path / "done" / str(shop.pk)).glob("picks.*.csv")]
     assert len(moved) == 1 and moved[0].read_bytes() == content
     assert "Same content as pick import" in moved[0].with_suffix(".report.txt").read_text()
     assert list(CreditRow.objects.filter(order=order).values_list("pk", flat=True)) == credits
     assert Acknowledgement.objects.filter(order=order).count() == 1
-    assert "The file is empty" in (tmp_path / "failed/old.report.txt").read_text()
+    assert "The file is empty" in (tmp_path / f"failed/{shop.pk}/old.report.txt").read_text()
+
+
+def test_a_pick_file_acts_only_on_the_shop_whose_folder_holds_it(
+    connected, shop, other_shop, tmp_path
+):
+    # Before: the file's shop column chose the shop, so anyone writing to the shared inbox
+    # could acknowledge any shop's orders. Now the folder decides; the column must agree.
+    order = fresh_order(shop, where=_two_rows_of_several)
+    content = pick_csv(order, {1: _case(order.rows.get(position=1))})  # names shop.pk
+    _drop(tmp_path / "inbox" / str(other_shop.pk), "picks.csv", content)
+    _drop(tmp_path / "inbox", "shared.csv", content)  # in no shop's folder
+
+    handled = pick_inbox_process(directory=tmp_path)
+
+    assert sorted(item.name for item in handled) == ["picks.csv", "shared.csv"]
+    report = (tmp_path / f"failed/{other_shop.pk}/picks.report.txt").read_text()
+    assert f"shop {shop.pk} is not this shop ({other_shop.pk})" in report
+    assert "not in a shop's folder" in (tmp_path / "failed/shared.report.txt").read_text()
+    assert not Acknowledgement.objects.filter(order=order).exists()
+    assert not CreditRow.objects.filter(order=order).exists()
+
+    _drop(tmp_path / "inbox" / str(shop.pk), "picks.csv", content)
+    (item,) = pick_inbox_process(directory=tmp_path)
+    assert item.result.ok and Acknowledgement.objects.filter(order=order).count() == 1
 
 
 def test_management_command_does_one_pass(connected, shop, tmp_path, capsys):
     order = fresh_order(shop)
-    _drop(tmp_path, "picks.csv", pick_csv(order))
+    _drop(tmp_path / "inbox" / str(shop.pk), "picks.csv", pick_csv(order))
 
     call_command("amazon1p_picks", "--dir", str(tmp_path))
 
     out = capsys.readouterr().out
     assert "picks.csv: Applied" in out and "1 file(s) handled" in out
-    assert (tmp_path / "done/picks.csv").exists()
+    assert (tmp_path / f"done/{shop.pk}/picks.csv").exists()
 
 
 # --- the REST endpoint ----------------------------------------------------------------------

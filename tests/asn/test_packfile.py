@@ -28,7 +28,9 @@ from asn.models import (
     PackSource,
     Placement,
     ShipmentLine,
+    ShipmentType,
     SsccRecord,
+    Warehouse,
 )
 from asn.packfile import pack_file_read, pack_import, pack_inbox_process
 from asn.packfile.tasks import pack_inbox_process_task
@@ -41,7 +43,7 @@ from asn.shipments import (
 )
 from shopctrl.folders import pass_lock
 from shops.models import Alert, AuditEntry
-from tests.asn.conftest import acknowledged_order
+from tests.asn.conftest import FC, acknowledged_order
 
 pytestmark = pytest.mark.django_db
 
@@ -531,9 +533,8 @@ def test_the_same_file_twice_at_once_applies_once(shop, group, orders):
 # --- the inbox ----------------------------------------------------------------------------------
 
 
-def _drop(directory, name: str, content: bytes, *, settled: bool = True):
-    inbox = directory / "inbox"
-    inbox.mkdir(parents=True, exist_ok=True)
+def _drop(inbox, name: str, content: bytes, *, settled: bool = True):
+    inbox.mkdir(parents=True, exist_ok=True)  # a shop's folder: <dir>/inbox/<shop id>/
     path = inbox / name
     path.write_bytes(content)
     if settled:
@@ -545,47 +546,99 @@ def _drop(directory, name: str, content: bytes, *, settled: bool = True):
 def test_inbox_pass_files_applied_refused_and_shopless_files_with_reports(
     shop, group, orders, tmp_path
 ):
-    _drop(tmp_path, "good.csv", csv_file(*GOOD))
-    _drop(tmp_path, "bad.csv", csv_file((BOL, "PO-NOPE", P1, "", KETTLE, 1, "", "")))
-    _drop(tmp_path, "stray.csv", csv_file(("BOL-NOBODY", "PO-A", P1, "", KETTLE, 1, "", "")))
-    _drop(tmp_path, "notes.txt", b"not a pack file")
-    _drop(tmp_path, "writing.csv", b"bol,po", settled=False)
+    inbox = tmp_path / "inbox" / str(shop.pk)
+    _drop(inbox, "good.csv", csv_file(*GOOD))
+    _drop(inbox, "bad.csv", csv_file((BOL, "PO-NOPE", P1, "", KETTLE, 1, "", "")))
+    _drop(inbox, "nobody.csv", csv_file(("BOL-NOBODY", "PO-A", P1, "", KETTLE, 1, "", "")))
+    _drop(inbox, "notes.txt", b"not a pack file")
+    _drop(inbox, "writing.csv", b"bol,po", settled=False)
+    _drop(tmp_path / "inbox", "stray.csv", csv_file(*GOOD))  # in no shop's folder
+    _drop(tmp_path / "inbox" / "99999", "lost.csv", csv_file(*GOOD))  # no such shop
 
     handled = pack_inbox_process(directory=tmp_path)
 
-    assert sorted(item.name for item in handled) == ["bad.csv", "good.csv", "stray.csv"]
-    assert sorted(p.name for p in (tmp_path / "inbox").iterdir()) == ["notes.txt", "writing.csv"]
-    assert (tmp_path / "done/good.csv").read_bytes() == csv_file(*GOOD)
-    assert "applied" in (tmp_path / "done/good.report.txt").read_text()
-    assert "PO-NOPE" in (tmp_path / "failed/bad.report.txt").read_text()
+    names = ["bad.csv", "good.csv", "lost.csv", "nobody.csv", "stray.csv"]
+    assert sorted(item.name for item in handled) == names
+    assert sorted(p.name for p in inbox.iterdir()) == ["notes.txt", "writing.csv"]
+    assert (tmp_path / f"done/{shop.pk}/good.csv").read_bytes() == csv_file(*GOOD)
+    assert "applied" in (tmp_path / f"done/{shop.pk}/good.report.txt").read_text()
+    assert "PO-NOPE" in (tmp_path / f"failed/{shop.pk}/bad.report.txt").read_text()
+    nobody = (tmp_path / f"failed/{shop.pk}/nobody.report.txt").read_text()
+    assert "No group shipment of this shop has the bill of lading BOL-NOBODY" in nobody
     stray = (tmp_path / "failed/stray.report.txt").read_text()
-    assert "No shop has a group shipment with the bill of lading BOL-NOBODY" in stray
+    assert "refused, for no shop (it is not in a shop's folder)" in stray
+    assert "inbox/<shop id>/" in stray
+    assert "no shop has the id 99999" in (tmp_path / "failed/lost.report.txt").read_text()
     assert placement_of(group) == GOOD_PLACEMENT
     records = PackImport.objects.filter(source=PackSource.INBOX)
     assert sorted(records.values_list("name", "status")) == [
         ("bad.csv", PackImportStatus.REFUSED),
         ("good.csv", PackImportStatus.APPLIED),
+        ("nobody.csv", PackImportStatus.REFUSED),
     ]
-    assert Alert.objects.filter(shop=shop).count() == 1
+    assert Alert.objects.filter(shop=shop).count() == 2
 
     assert pack_inbox_process(directory=tmp_path) == []  # nothing new
+
+
+def _same_bol_draft_of(other_shop) -> GroupShipment:
+    """Another shop's draft group shipment with our group's bill of lading."""
+    warehouse = Warehouse.objects.create(
+        shop=other_shop,
+        code="WH9",
+        name="Theirs",
+        address_line="x",
+        postal_code="1",
+        city="Wien",
+        country="AT",
+    )
+    return GroupShipment.objects.create(
+        shop=other_shop,
+        code="THEIRS-1",
+        warehouse=warehouse,
+        fc_code=FC,
+        shipment_type=ShipmentType.LTL,
+        bill_of_lading=BOL,
+    )
+
+
+def test_a_pack_file_in_a_shops_folder_touches_that_shop_only(
+    shop, group, orders, other_shop, tmp_path
+):
+    # Before: the file went to whichever shop had a draft with the BOL, or another shop's
+    # draft with the same BOL blocked it ("on group shipments of several shops").
+    theirs = _same_bol_draft_of(other_shop)
+    _drop(tmp_path / "inbox" / str(shop.pk), "pack.csv", csv_file(*GOOD))
+    _drop(tmp_path / "inbox" / str(other_shop.pk), "pack.csv", csv_file(*GOOD))
+
+    handled = {item.moved_to.parent.name: item for item in pack_inbox_process(directory=tmp_path)}
+
+    assert handled[str(shop.pk)].result.ok
+    assert placement_of(group) == GOOD_PLACEMENT
+    assert not handled[str(other_shop.pk)].result.ok  # their draft has none of our POs
+    assert (tmp_path / f"failed/{other_shop.pk}/pack.csv").exists()
+    assert placement_of(theirs) == set()
+    assert PackImport.objects.get(shop=other_shop).status == PackImportStatus.REFUSED
+    assert PackImport.objects.get(shop=shop).status == PackImportStatus.APPLIED
 
 
 def test_a_pass_killed_before_the_move_reruns_harmlessly(shop, group, orders, tmp_path, settings):
     settings.PACK_INBOX_DIR = tmp_path
     content = csv_file(*GOOD)
-    _drop(tmp_path, "pack.csv", content)
+    _drop(tmp_path / "inbox" / str(shop.pk), "pack.csv", content)
     apply(shop, content, source=PackSource.INBOX)  # the killed pass applied it, never moved it
     before = state_of(group)
-    (tmp_path / "done").mkdir()
-    (tmp_path / "done/pack.csv").write_bytes(b"an earlier file of the same name")
+    (tmp_path / "done" / str(shop.pk)).mkdir(parents=True)
+    (tmp_path / f"done/{shop.pk}/pack.csv").write_bytes(b"an earlier file of the same name")
 
     assert pack_inbox_process_task() == 1
     assert pack_inbox_process_task() == 0  # the beat job again: nothing left
 
-    assert (tmp_path / "done/pack.csv").read_bytes() == b"an earlier file of the same name"
-    assert (tmp_path / "done/pack.1.csv").read_bytes() == content
-    assert "nothing was written" in (tmp_path / "done/pack.1.report.txt").read_text()
+    assert (
+        tmp_path / f"done/{shop.pk}/pack.csv"
+    ).read_bytes() == b"an earlier file of the same name"
+    assert (tmp_path / f"done/{shop.pk}/pack.1.csv").read_bytes() == content
+    assert "nothing was written" in (tmp_path / f"done/{shop.pk}/pack.1.report.txt").read_text()
     assert state_of(group) == before
 
 
@@ -597,14 +650,19 @@ def _database_gone(execute, sql, params, many, context):
 
 
 def test_a_file_that_fails_unexpectedly_stays_for_the_next_pass(shop, group, orders, tmp_path):
-    _drop(tmp_path, "a.csv", csv_file(*GOOD))
-    _drop(tmp_path, "b.csv", csv_file(("BOL-NOBODY", "PO-A", P1, "", KETTLE, 1, "", "")))
+    _drop(tmp_path / "inbox" / str(shop.pk), "a.csv", csv_file(*GOOD))
+    _drop(
+        tmp_path / "inbox" / str(shop.pk),
+        "b.csv",
+        csv_file(("BOL-NOBODY", "PO-A", P1, "", KETTLE, 1, "", "")),
+    )
 
     with connection.execute_wrapper(_database_gone):
         handled = pack_inbox_process(directory=tmp_path)
 
     assert [item.name for item in handled] == ["b.csv"]  # a.csv did not hold it up
-    assert (tmp_path / "inbox/a.csv").exists() and not PackImport.objects.exists()
+    assert (tmp_path / f"inbox/{shop.pk}/a.csv").exists()
+    assert not PackImport.objects.filter(name="a.csv").exists()
     assert not ShipmentLine.objects.exists()
 
     assert [item.name for item in pack_inbox_process(directory=tmp_path)] == ["a.csv"]
@@ -612,7 +670,7 @@ def test_a_file_that_fails_unexpectedly_stays_for_the_next_pass(shop, group, ord
 
 
 def test_an_overlapping_pass_skips(shop, group, orders, tmp_path):
-    _drop(tmp_path, "pack.csv", csv_file(*GOOD))
+    _drop(tmp_path / "inbox" / str(shop.pk), "pack.csv", csv_file(*GOOD))
     held, release = threading.Event(), threading.Event()
 
     def other_pass():  # another worker, on its own database session, in the middle of a pass
@@ -631,18 +689,18 @@ def test_an_overlapping_pass_skips(shop, group, orders, tmp_path):
     finally:
         release.set()
         worker.join()
-    assert (tmp_path / "inbox/pack.csv").exists()
+    assert (tmp_path / f"inbox/{shop.pk}/pack.csv").exists()
     assert len(pack_inbox_process(directory=tmp_path)) == 1
 
 
 def test_management_command_runs_one_pass(shop, group, orders, tmp_path, capsys):
-    _drop(tmp_path, "pack.csv", csv_file(*GOOD))
+    _drop(tmp_path / "inbox" / str(shop.pk), "pack.csv", csv_file(*GOOD))
 
     call_command("asn_packs", "--dir", str(tmp_path))
 
     out = capsys.readouterr().out
     assert "pack.csv → " in out and ": applied." in out and "1 file(s) handled" in out
-    assert (tmp_path / "done/pack.csv").exists()
+    assert (tmp_path / f"done/{shop.pk}/pack.csv").exists()
 
 
 # --- the REST endpoint --------------------------------------------------------------------------

@@ -147,6 +147,8 @@ def pick_lines_from_json(content: bytes) -> tuple[list[PickLine], list[Problem]]
         records = json.loads(content)
     except ValueError as exc:
         return [], [Problem(f"The body is not JSON: {exc}")]
+    except RecursionError:  # thousands of nested brackets exhaust the parser's stack
+        return [], [Problem("The body is nested too deeply: send a flat list of objects.")]
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         return [], [Problem("The body must be a JSON list of objects.")]
     lines: list[PickLine] = []

@@ -10,7 +10,7 @@ from amazon1p.acknowledgements.picks import pick_inbox_process
 
 
 class Command(BaseCommand):
-    help = "Import the pick files waiting in <dir>/inbox (default: PICK_INBOX_DIR)."
+    help = "Import the pick files waiting in <dir>/inbox/<shop id>/ (default: PICK_INBOX_DIR)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dir", type=Path, help="The pick folder (holds inbox/)")
@@ -25,6 +25,9 @@ class Command(BaseCommand):
         directory = options["dir"] or settings.PICK_INBOX_DIR
         handled = pick_inbox_process(directory=directory, settle_seconds=options["settle"])
         for item in handled:
+            if item.result is None:
+                self.stdout.write(f"{item.name}: in no shop's folder → {item.moved_to}")
+                continue
             record = item.result.pick_import
             self.stdout.write(
                 f"{item.name}: {record.get_status_display()} (pick import #{record.pk}) "

@@ -11,7 +11,7 @@ from asn.packfile.inbox import SETTLE_SECONDS
 
 
 class Command(BaseCommand):
-    help = "Apply the pack files waiting in <dir>/inbox (default: PACK_INBOX_DIR)."
+    help = "Apply the pack files waiting in <dir>/inbox/<shop id>/ (default: PACK_INBOX_DIR)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dir", type=Path, help="The pack folder (holds inbox/)")
