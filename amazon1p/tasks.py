@@ -46,10 +46,11 @@ def amazon1p_sync_run_task(self, run_id: int) -> str:
 
 
 @shared_task(name="amazon1p.tasks.amazon1p_sync_watchdog")
-def amazon1p_sync_watchdog_task() -> tuple[int, int]:
+def amazon1p_sync_watchdog_task() -> dict[str, int]:
     """Beat job: re-queue active runs that lost their worker or task, and fail the ones no
     worker will finish (see `sync_runs_watchdog`). Safe to overlap with itself."""
-    return sync_runs_watchdog()
+    handed_over, failed = sync_runs_watchdog()
+    return {"handed_over": handed_over, "failed": failed}
 
 
 @shared_task(name="amazon1p.tasks.amazon1p_sync_due")

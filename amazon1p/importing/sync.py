@@ -170,8 +170,8 @@ def _hand_to_worker(run_id: int) -> None:
     except Exception as exc:  # the broker's errors vary by transport; all mean "not queued"
         logger.exception("Sync run %s could not be queued", run_id)
         run = SyncRun.objects.select_related("shop").get(pk=run_id)
-        if run.status == SyncStatus.QUEUED:
-            _fail(run, f"The run could not be handed to a worker ({type(exc).__name__}: {exc}).")
+        reason = f"The run could not be handed to a worker ({type(exc).__name__}: {exc})."
+        _fail(run, reason, expect=run.status)  # unless a worker has claimed it meanwhile
 
 
 def sync_run_is_stale(run: SyncRun) -> bool:
