@@ -13,9 +13,9 @@ from shops.models import Shop
 def updated_numbers(client: VendorClient, shop: Shop, start: datetime, end: datetime) -> list[str]:
     """POs the shop has whose status Amazon updated in [start, end) (status API)."""
     numbers = {
-        status.number
+        number
         for page in client.list_purchase_order_statuses(updated_after=start, updated_before=end)
-        for status in page.statuses
+        for number in page.numbers  # an unreadable status still names its PO
     }
     known = rows_by_number(AmazonPurchaseOrder, shop.pk, "po_number", list(numbers), ("po_number",))
     return sorted(number for (number,) in known)
@@ -25,9 +25,9 @@ def missing_numbers(client: VendorClient, shop: Shop, start: datetime, end: date
     """POs created in [start, end) that Amazon lists (status API and order list) and the shop
     has not stored. Reads only; two listings per window."""
     numbers = {
-        status.number
+        number
         for page in client.list_purchase_order_statuses(created_after=start, created_before=end)
-        for status in page.statuses
+        for number in page.numbers  # an unreadable status still names its PO
     }
     numbers.update(
         po.number

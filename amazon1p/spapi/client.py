@@ -617,12 +617,17 @@ class VendorClient:
                 self._orders.get_purchase_orders_status,
             ):
                 statuses: list[PurchaseOrderStatus] = []
+                unreadable: list[tuple[str, str]] = []
                 for raw in payload.get("ordersStatus") or ():
                     try:
                         statuses.append(mapping.parse_order_status(raw))
                     except AmazonMappingError as exc:
-                        logger.warning("Skipping an unreadable PO status: %s", exc)
-                yield PurchaseOrderStatusPage(statuses=tuple(statuses), next_token=token)
+                        logger.warning("An unreadable PO status: %s", exc)
+                        number = raw.get("purchaseOrderNumber") if isinstance(raw, dict) else ""
+                        unreadable.append((number if isinstance(number, str) else "", str(exc)))
+                yield PurchaseOrderStatusPage(
+                    statuses=tuple(statuses), next_token=token, unreadable=tuple(unreadable)
+                )
 
     # --- submissions and transactions -----------------------------------------------------
 
