@@ -123,11 +123,12 @@ def parse_datetime(raw: str, fail=None) -> datetime:
     """ISO-8601 → aware UTC datetime; a missing zone (as in sandbox cases) means UTC."""
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
+        # Year 1 ahead of UTC has no UTC twin: OverflowError, as unreadable as a bad date.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         if fail is None:
             raise
         raise fail(f"“{raw}” is not an ISO-8601 date-time") from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def format_datetime(value: datetime) -> str:
