@@ -25,7 +25,12 @@ from amazon1p.importing.upsert import (
 )
 from amazon1p.models import SyncCursor, SyncKind, SyncRun, SyncRunError
 from amazon1p.spapi.client import VendorClient, read_purchase_order
-from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderPage, PurchaseOrderStatus
+from amazon1p.spapi.types import (
+    PurchaseOrder,
+    PurchaseOrderPage,
+    PurchaseOrderStatus,
+    PurchaseOrderStatusPage,
+)
 
 Progress = Callable[[SyncRun], None]
 
@@ -84,6 +89,21 @@ class RunRecorder:
         if result.errors:
             SyncRunError.objects.bulk_create(
                 [SyncRunError(run=self.run, po_number=n, message=m) for n, m in result.errors]
+            )
+
+    def unreadable_statuses(self, page: PurchaseOrderStatusPage) -> None:
+        """Keep the statuses Amazon sent that could not be read as the run's errors: the
+        reconciliation still uses their PO numbers, but what they said is lost."""
+        if page.unreadable:
+            SyncRunError.objects.bulk_create(
+                [
+                    SyncRunError(
+                        run=self.run,
+                        po_number=number,
+                        message=f"getPurchaseOrdersStatus answered unreadably: {error}",
+                    )
+                    for number, error in page.unreadable
+                ]
             )
 
     def flush(self) -> None:

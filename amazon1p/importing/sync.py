@@ -329,20 +329,20 @@ def _run_windows(
                 on_progress=on_progress,
                 forecast=forecast,
             )
-            numbers = [n for n in updated_numbers(client, run.shop, start, end) if n not in seen]
+            updated = updated_numbers(client, run.shop, start, end, recorder)
+            numbers = [n for n in updated if n not in seen]
             store_numbers(
                 client, numbers, run=run, ctx=ctx, recorder=recorder, on_progress=on_progress
             )
         else:
             statuses = None
             if run.kind == SyncKind.HISTORICAL:
-                statuses = {
-                    s.number: s
-                    for page in client.list_purchase_order_statuses(
-                        created_after=start, created_before=end
-                    )
-                    for s in page.statuses
-                }
+                statuses = {}
+                for page in client.list_purchase_order_statuses(
+                    created_after=start, created_before=end
+                ):
+                    statuses.update((s.number, s) for s in page.statuses)
+                    recorder.unreadable_statuses(page)
             store_pages(
                 client.list_purchase_orders(created_after=start, created_before=end),
                 run=run,
