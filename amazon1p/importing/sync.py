@@ -209,9 +209,12 @@ def sync_run_give_up(run: SyncRun) -> bool:
             "reading the default queue?"
         )
     elif sync_run_needs_worker(run) and run.attempts >= MAX_ATTEMPTS:
-        reason = (
-            f"Given up after {run.attempts} attempts: its worker stopped each time "
-            "(killed, out of memory or restarted) before the run could finish."
+        last = run.error.removeprefix("Retrying: ") if run.error.startswith("Retrying: ") else ""
+        reason = f"Given up after {run.attempts} attempts: " + (
+            f"the last ended with {last}"
+            if last
+            else "its worker stopped each time (killed, out of memory or restarted) before "
+            "the run could finish."
         )
     else:
         return False

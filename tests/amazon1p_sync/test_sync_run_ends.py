@@ -142,3 +142,19 @@ def test_watchdog_hands_a_run_that_lost_its_task_to_a_worker(
     run = wait_finished(run.pk)
     assert run.status == SyncStatus.SUCCEEDED, run.error
     assert run.attempts == 1 and run.api_calls >= 1 and vendor_calls(sim)
+
+
+def test_watchdog_gives_up_on_a_run_amazon_kept_failing_with_amazons_answer(connected, shop):
+    run = queued(shop, waited=timedelta(minutes=15))
+    SyncRun.objects.filter(pk=run.pk).update(
+        attempts=MAX_ATTEMPTS, error="Retrying: Amazon failed on getPurchaseOrders (HTTP 503)"
+    )
+
+    assert sync_runs_watchdog() == (0, 1)
+
+    run.refresh_from_db()
+    assert run.status == SyncStatus.FAILED
+    assert run.error == (
+        f"Given up after {MAX_ATTEMPTS} attempts: the last ended with Amazon failed on "
+        "getPurchaseOrders (HTTP 503)"
+    )
