@@ -3,10 +3,13 @@
 Secrets are stored encrypted (amazon1p.crypto); the models hold ciphertext only.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from amazon1p.spapi.endpoints import EndpointKind, Region
 from shopctrl.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus
@@ -234,9 +237,15 @@ class SyncRun(models.Model):
     changed_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
+    # Every SP-API call of every attempt (429s and retries included), counted as they happen.
     api_calls = models.PositiveIntegerField(default=0)
     throttled = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    # How many times a worker claimed the run (first start, retries, takeovers).
+    attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # What a person should know about a run that succeeded (e.g. a sandbox's fixed examples).
+    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -252,6 +261,13 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+    @property
+    def duration(self) -> timedelta | None:
+        """From the first start to the end; for a run still active, the time so far."""
+        if self.started_at is None:
+            return None
+        return (self.finished_at or timezone.now()) - self.started_at
 
 
 class SyncRunError(models.Model):

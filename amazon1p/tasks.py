@@ -11,7 +11,7 @@ from amazon1p.acknowledgements.outbox import (
     acknowledgements_idle,
 )
 from amazon1p.acknowledgements.rules import RULE_STOCK_AND_COST, acknowledge_by_rule
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
+from amazon1p.importing.sync import sync_run_execute, sync_run_request, sync_runs_watchdog
 from amazon1p.models import AmazonConnection, SyncKind
 from amazon1p.spapi.errors import AmazonTransientError
 from shopctrl.outbox import follow_up, watchdog_follow_up
@@ -36,10 +36,21 @@ def amazon1p_sync_run_task(self, run_id: int) -> str:
     """Do one sync run (see `sync_run_execute`).
 
     Idempotency key: the run id; a duplicate delivery finds the run claimed or finished and
-    does nothing. Transient Amazon errors put the run back in the queue and retry with backoff.
+    does nothing. Transient Amazon errors put the run back in the queue and retry with
+    backoff; on the last retry they fail the run with the reason instead, so no run waits
+    in the queue for a task that will not come.
     """
-    run = sync_run_execute(run_id=run_id)
+    final = self.request.retries >= self.max_retries
+    run = sync_run_execute(run_id=run_id, final=final)
     return run.status if run else "skipped"
+
+
+@shared_task(name="amazon1p.tasks.amazon1p_sync_watchdog")
+def amazon1p_sync_watchdog_task() -> dict[str, int]:
+    """Beat job: re-queue active runs that lost their worker or task, and fail the ones no
+    worker will finish (see `sync_runs_watchdog`). Safe to overlap with itself."""
+    handed_over, failed = sync_runs_watchdog()
+    return {"handed_over": handed_over, "failed": failed}
 
 
 @shared_task(name="amazon1p.tasks.amazon1p_sync_due")

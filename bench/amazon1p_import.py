@@ -148,7 +148,7 @@ def core_pages(base_url: str, pages: list[list[dict]]) -> dict:
 
     shop, connection = make_shop(base_url)
     run, _ = sync_run_request(shop=shop, kind=SyncKind.NEW, enqueue=False)
-    offline = SimpleNamespace(stats=SimpleNamespace(calls=0, throttled=0))
+    offline = SimpleNamespace(stats=SimpleNamespace(calls=0, throttled=0, retries=0))
     recorder = RunRecorder(run, offline)
     batches = [
         PurchaseOrderPage(None, None, tuple(raws), read=read_purchase_order) for raws in pages

@@ -33,6 +33,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=23),
         "args": ("changed",),
     },
+    "amazon1p-sync-watchdog": {
+        "task": "amazon1p.tasks.amazon1p_sync_watchdog",
+        "schedule": crontab(minute="*/5"),
+    },
     "amazon1p-acknowledgements-watchdog": {
         "task": "amazon1p.tasks.acknowledgements_watchdog",
         "schedule": crontab(minute="*"),

@@ -25,17 +25,28 @@ from amazon1p.importing.upsert import (
 )
 from amazon1p.models import SyncCursor, SyncKind, SyncRun, SyncRunError
 from amazon1p.spapi.client import VendorClient, read_purchase_order
-from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderPage, PurchaseOrderStatus
+from amazon1p.spapi.types import (
+    PurchaseOrder,
+    PurchaseOrderPage,
+    PurchaseOrderStatus,
+    PurchaseOrderStatusPage,
+)
 
 Progress = Callable[[SyncRun], None]
 
 
 class RunRecorder:
-    """Counts a run's pages, calls and errors into its row (one UPDATE per page)."""
+    """Counts a run's pages, calls and errors into its row (one UPDATE per page).
+
+    Calls, 429s and retries are counted from the client's stats as they grow, whether or not
+    a page is stored: a missing or changed run that only lists adds its calls at the end of
+    each window, and an attempt that fails adds what it spent before it gives up (`flush`).
+    """
 
     def __init__(self, run: SyncRun, client: VendorClient) -> None:
         self.run, self.client = run, client
-        self.calls, self.throttled = client.stats.calls, client.stats.throttled
+        stats = client.stats
+        self._spent = (stats.calls, stats.throttled, stats.retries)
 
     # The counters grow in the database (several processes may have counted into a resumed
     # run). Written as SQL: the ORM spent a millisecond a page compiling the F() sums.
@@ -47,34 +58,64 @@ class RunRecorder:
         "failed_count",
         "api_calls",
         "throttled",
+        "retries",
     )
     _ADD_COUNTS = "UPDATE {table} SET {sums}, heartbeat_at = %s WHERE id = %s".format(
         table=SyncRun._meta.db_table,
         sums=", ".join(f"{name} = {name} + %s" for name in _COUNTED),
     )
 
-    def page(self, result: PageResult, *, pages: int = 1) -> None:
+    def _spent_since(self) -> tuple[int, int, int]:
+        """Calls, 429s and retries since the last time they were counted in."""
         stats = self.client.stats
-        added = (
+        now = (stats.calls, stats.throttled, stats.retries)
+        spent = tuple(a - b for a, b in zip(now, self._spent, strict=True))
+        self._spent = now
+        return spent  # type: ignore[return-value]
+
+    def _add(self, *counts: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(self._ADD_COUNTS, [*counts, timezone.now(), self.run.pk])
+
+    def page(self, result: PageResult, *, pages: int = 1) -> None:
+        self._add(
             pages,
             result.new,
             result.changed,
             result.unchanged,
             result.failed,
-            stats.calls - self.calls,
-            stats.throttled - self.throttled,
+            *self._spent_since(),
         )
-        with connection.cursor() as cursor:
-            cursor.execute(self._ADD_COUNTS, [*added, timezone.now(), self.run.pk])
-        self.calls, self.throttled = stats.calls, stats.throttled
         if result.errors:
             SyncRunError.objects.bulk_create(
                 [SyncRunError(run=self.run, po_number=n, message=m) for n, m in result.errors]
             )
 
+    def unreadable_statuses(self, page: PurchaseOrderStatusPage) -> None:
+        """Keep the statuses Amazon sent that could not be read as the run's errors: the
+        reconciliation still uses their PO numbers, but what they said is lost."""
+        if page.unreadable:
+            SyncRunError.objects.bulk_create(
+                [
+                    SyncRunError(
+                        run=self.run,
+                        po_number=number,
+                        message=f"getPurchaseOrdersStatus answered unreadably: {error}",
+                    )
+                    for number, error in page.unreadable
+                ]
+            )
+
+    def flush(self) -> None:
+        """Count in the calls made since the last page (listings, lookups, a failed call)."""
+        spent = self._spent_since()
+        if any(spent):
+            self._add(0, 0, 0, 0, 0, *spent)
+
     def window_done(self, end: datetime) -> None:
         """Commit the window: the run resumes after it and the watermark moves past it."""
         with transaction.atomic():
+            self.flush()
             SyncRun.objects.filter(pk=self.run.pk).update(
                 resume_from=end, windows_done=F("windows_done") + 1, heartbeat_at=timezone.now()
             )

@@ -1,34 +1,47 @@
 """Reconciliation: which POs Amazon has that the shop lacks (missing), or that Amazon updated
 (acknowledgement, receipt) since the last look (changed)."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from amazon1p.importing.bulk import rows_by_number
 from amazon1p.importing.pages import store_numbers
 from amazon1p.models import AmazonPurchaseOrder, SyncRun
 from amazon1p.spapi.client import VendorClient
+from amazon1p.spapi.types import PurchaseOrderStatusPage
 from shops.models import Shop
 
 
-def updated_numbers(client: VendorClient, shop: Shop, start: datetime, end: datetime) -> list[str]:
+def _status_numbers(pages: Iterable[PurchaseOrderStatusPage], recorder) -> set[str]:
+    """The PO numbers of status pages; an unreadable status still names its PO, and goes
+    on the run's errors (`recorder`, when there is a run)."""
+    numbers: set[str] = set()
+    for page in pages:
+        numbers |= page.numbers
+        if recorder is not None:
+            recorder.unreadable_statuses(page)
+    return numbers
+
+
+def updated_numbers(
+    client: VendorClient, shop: Shop, start: datetime, end: datetime, recorder=None
+) -> list[str]:
     """POs the shop has whose status Amazon updated in [start, end) (status API)."""
-    numbers = {
-        status.number
-        for page in client.list_purchase_order_statuses(updated_after=start, updated_before=end)
-        for status in page.statuses
-    }
+    numbers = _status_numbers(
+        client.list_purchase_order_statuses(updated_after=start, updated_before=end), recorder
+    )
     known = rows_by_number(AmazonPurchaseOrder, shop.pk, "po_number", list(numbers), ("po_number",))
     return sorted(number for (number,) in known)
 
 
-def missing_numbers(client: VendorClient, shop: Shop, start: datetime, end: datetime) -> list[str]:
+def missing_numbers(
+    client: VendorClient, shop: Shop, start: datetime, end: datetime, recorder=None
+) -> list[str]:
     """POs created in [start, end) that Amazon lists (status API and order list) and the shop
     has not stored. Reads only; two listings per window."""
-    numbers = {
-        status.number
-        for page in client.list_purchase_order_statuses(created_after=start, created_before=end)
-        for status in page.statuses
-    }
+    numbers = _status_numbers(
+        client.list_purchase_order_statuses(created_after=start, created_before=end), recorder
+    )
     numbers.update(
         po.number
         for page in client.list_purchase_orders(
@@ -55,5 +68,5 @@ def missing_window(
     on_progress,
 ) -> None:
     """Import each PO of the window that the shop lacks, fetched one by one."""
-    numbers = missing_numbers(client, run.shop, start, end)
+    numbers = missing_numbers(client, run.shop, start, end, recorder)
     store_numbers(client, numbers, run=run, ctx=ctx, recorder=recorder, on_progress=on_progress)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from amazon1p.importing.sync import sync_run_is_stale
+from amazon1p.importing.sync import sync_run_is_stale, sync_run_needs_worker
 from amazon1p.models import AmazonPurchaseOrder, AmazonPurchaseOrderVersion, SyncRun, SyncStatus
 from orders.models import Order
 from shops.models import Shop
@@ -32,6 +32,8 @@ def sync_health(shop: Shop) -> SyncHealth:
         return SyncHealth("Never synced", "", None)
     if sync_run_is_stale(run):
         return SyncHealth("Stalled", "warning", run)
+    if run.status == SyncStatus.QUEUED and sync_run_needs_worker(run):
+        return SyncHealth("Waiting for a worker", "warning", run)
     labels = {
         SyncStatus.QUEUED: ("Queued", "active"),
         SyncStatus.RUNNING: ("Running", "active"),

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from amazon1p.connection import spapi_connection
@@ -35,6 +37,7 @@ from amazon1p.models import (
     SyncStatus,
 )
 from amazon1p.spapi.client import VendorClient
+from amazon1p.spapi.endpoints import EndpointKind
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
 from shopctrl.errors import ShopCtrlError
@@ -50,6 +53,10 @@ FIRST_LOOKBACK = {SyncKind.NEW: timedelta(days=7), SyncKind.CHANGED: timedelta(d
 MISSING_LOOKBACK = timedelta(days=14)
 HISTORY_LIMIT = timedelta(days=183)  # Amazon keeps six months of POs
 STALE_AFTER = timedelta(minutes=10)  # a running run without a heartbeat this long is dead
+# A queued run no worker claimed for this long will not be: it fails, with the reason, so the
+# shop's one active run is free again. (Retries wait at most ten minutes between attempts.)
+QUEUE_GIVE_UP = timedelta(hours=1)
+MAX_ATTEMPTS = 12  # claims (start, retries, takeovers) before a run is given up as hopeless
 
 
 def mapping_context(connection: AmazonConnection) -> MappingContext:
@@ -130,6 +137,8 @@ def sync_run_request(
                 )
     except IntegrityError:
         active = SyncRun.objects.filter(shop=shop, status__in=ACTIVE_SYNC_STATUSES).first()
+        if active is not None and sync_run_give_up(active):
+            active = None  # it failed with its reason; the shop's active slot is free
         if active is None:  # it finished in between: ask again
             return sync_run_request(
                 shop=shop,
@@ -148,9 +157,21 @@ def sync_run_request(
 
 
 def _enqueue(run_id: int) -> None:
+    transaction.on_commit(lambda: _hand_to_worker(run_id))
+
+
+def _hand_to_worker(run_id: int) -> None:
+    """Send the run's task; a run the broker would not take fails with the reason, rather
+    than waiting in the queue for a task that does not exist."""
     from amazon1p.tasks import amazon1p_sync_run_task
 
-    transaction.on_commit(lambda: amazon1p_sync_run_task.delay(run_id))
+    try:
+        amazon1p_sync_run_task.delay(run_id)
+    except Exception as exc:  # the broker's errors vary by transport; all mean "not queued"
+        logger.exception("Sync run %s could not be queued", run_id)
+        run = SyncRun.objects.select_related("shop").get(pk=run_id)
+        reason = f"The run could not be handed to a worker ({type(exc).__name__}: {exc})."
+        _fail(run, reason, expect=run.status)  # unless a worker has claimed it meanwhile
 
 
 def sync_run_is_stale(run: SyncRun) -> bool:
@@ -172,14 +193,62 @@ def sync_run_needs_worker(run: SyncRun) -> bool:
     )
 
 
+def sync_run_give_up(run: SyncRun) -> bool:
+    """Fail an active run that no worker will finish; True when it did (compare-and-set).
+
+    A queued run nobody claimed within QUEUE_GIVE_UP (no worker consumes the queue, or its
+    task was lost and never handed over again), or a run claimed MAX_ATTEMPTS times without
+    finishing (its workers keep dying), ends Failed with the reason and an alert.
+    """
+    now = timezone.now()
+    waited_since = run.heartbeat_at or run.created_at
+    if run.status == SyncStatus.QUEUED and waited_since < now - QUEUE_GIVE_UP:
+        minutes = int((now - waited_since).total_seconds() // 60)
+        reason = (
+            f"No worker took the run in {minutes} minutes: is a Celery worker running and "
+            "reading the default queue?"
+        )
+    elif sync_run_needs_worker(run) and run.attempts >= MAX_ATTEMPTS:
+        last = run.error.removeprefix("Retrying: ") if run.error.startswith("Retrying: ") else ""
+        reason = f"Given up after {run.attempts} attempts: " + (
+            f"the last ended with {last}"
+            if last
+            else "its worker stopped each time (killed, out of memory or restarted) before "
+            "the run could finish."
+        )
+    else:
+        return False
+    return _fail(run, reason, expect=run.status).status == SyncStatus.FAILED
+
+
+def sync_runs_watchdog() -> tuple[int, int]:
+    """Beat job: hand every active run that lost its worker back to one, and give up on
+    the runs no worker will finish (see `sync_run_give_up`). Returns (handed over, failed).
+
+    Idempotency: a duplicate hand-over is harmless (only one claim succeeds), and giving up
+    is a compare-and-set on the run's status.
+    """
+    handed = failed = 0
+    for run in SyncRun.objects.filter(status__in=ACTIVE_SYNC_STATUSES).select_related("shop"):
+        if sync_run_give_up(run):
+            failed += 1
+        elif sync_run_needs_worker(run):
+            _hand_to_worker(run.pk)
+            handed += 1
+    return handed, failed
+
+
 def _claim(run_id: int) -> SyncRun | None:
     """Compare-and-set: queued → running, or take over a stale running run."""
     now = timezone.now()
     runs = SyncRun.objects.filter(pk=run_id)
     claimed = runs.filter(status=SyncStatus.QUEUED).update(
-        status=SyncStatus.RUNNING, heartbeat_at=now, started_at=now
+        status=SyncStatus.RUNNING,
+        heartbeat_at=now,
+        started_at=Coalesce("started_at", Value(now)),
+        attempts=F("attempts") + 1,
     ) or runs.filter(status=SyncStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER).update(
-        heartbeat_at=now
+        heartbeat_at=now, attempts=F("attempts") + 1
     )
     return SyncRun.objects.select_related("shop").get(pk=run_id) if claimed else None
 
@@ -207,15 +276,43 @@ def _plan(run: SyncRun, connection: AmazonConnection) -> None:
     run.range_from, run.range_to, run.resume_from, run.windows_total = start, end, start, total
 
 
+class SyncRunStopped(ShopCtrlError):
+    """The run cannot go on; its message is the reason the run shows."""
+
+
+def _static_sandbox(connection: AmazonConnection) -> bool:
+    """Whether a repeated nextToken is the endpoint's nature, not a fault: Amazon's sandbox
+    (and a custom endpoint such as `vendor_simulator --sandbox`) answers fixed examples with
+    the same nextToken on every page. Amazon's production hosts never should."""
+    return EndpointKind(connection.endpoint_kind) != EndpointKind.PRODUCTION
+
+
+def _sandbox_note(connection: AmazonConnection, repeated: str) -> str:
+    where = (
+        "Amazon's sandbox"
+        if EndpointKind(connection.endpoint_kind) == EndpointKind.SANDBOX
+        else f"The endpoint {connection.custom_base_url} answers like Amazon's static sandbox: it"
+    )
+    return (
+        f"{where} returns fixed examples, not this vendor's purchase orders — the same "
+        f"example POs whatever the dates, and the same nextToken on every page ({repeated}). "
+        "The examples that came were stored; point the connection at production for real POs."
+    )
+
+
 def _run_windows(
     run: SyncRun,
     client: VendorClient,
     ctx: MappingContext,
     connection: AmazonConnection,
+    recorder: RunRecorder,
     on_progress: Progress | None,
 ) -> None:
-    """Each window from `resume_from`: fetch (outside transactions), store, then commit it."""
-    recorder = RunRecorder(run, client)
+    """Each window from `resume_from`: fetch (outside transactions), store, then commit it.
+
+    A repeated nextToken from Amazon's production hosts stops the run before the window is
+    committed (so the next run reads it again); from a sandbox it ends the paging only.
+    """
     forecast = ChangeForecast()  # a re-sync's next window starts unchanged, as the last ended
     ignore_before = connection.ignore_orders_before
     if run.kind == SyncKind.HISTORICAL:
@@ -235,20 +332,20 @@ def _run_windows(
                 on_progress=on_progress,
                 forecast=forecast,
             )
-            numbers = [n for n in updated_numbers(client, run.shop, start, end) if n not in seen]
+            updated = updated_numbers(client, run.shop, start, end, recorder)
+            numbers = [n for n in updated if n not in seen]
             store_numbers(
                 client, numbers, run=run, ctx=ctx, recorder=recorder, on_progress=on_progress
             )
         else:
             statuses = None
             if run.kind == SyncKind.HISTORICAL:
-                statuses = {
-                    s.number: s
-                    for page in client.list_purchase_order_statuses(
-                        created_after=start, created_before=end
-                    )
-                    for s in page.statuses
-                }
+                statuses = {}
+                for page in client.list_purchase_order_statuses(
+                    created_after=start, created_before=end
+                ):
+                    statuses.update((s.number, s) for s in page.statuses)
+                    recorder.unreadable_statuses(page)
             store_pages(
                 client.list_purchase_orders(created_after=start, created_before=end),
                 run=run,
@@ -259,21 +356,35 @@ def _run_windows(
                 on_progress=on_progress,
                 forecast=forecast,
             )
+        if client.stats.repeated_token and not _static_sandbox(connection):
+            raise SyncRunStopped(
+                f"Amazon {client.stats.repeated_token} (window {start:%Y-%m-%d %H:%M} – "
+                f"{end:%Y-%m-%d %H:%M} UTC), so the window may hold POs that were not read. "
+                "What came was stored; the next run reads the window again. If it keeps "
+                "happening, report it to Amazon's SP-API support."
+            )
         recorder.window_done(end)
         if on_progress:
             on_progress(run)
 
 
 def sync_run_execute(
-    *, run_id: int, client: VendorClient | None = None, on_progress: Progress | None = None
+    *,
+    run_id: int,
+    client: VendorClient | None = None,
+    on_progress: Progress | None = None,
+    final: bool = False,
 ) -> SyncRun | None:
     """Claim and do one sync run; None when another worker has it or it is finished.
 
-    Side effects: orders and POs (see `purchase_orders_upsert`), the run's counters and
-    errors, the shop's SyncCursor, an alert on the shop when the run fails. Idempotency key:
-    the run id with a compare-and-set claim — a second call while the first is alive is a
-    no-op; after a kill it resumes from `resume_from`. Raises AmazonTransientError after
-    putting the run back in the queue, so the task retries it.
+    Side effects: orders and POs (see `purchase_orders_upsert`), the run's counters (every
+    call, 429 and retry of every attempt, counted even when the attempt fails) and errors,
+    the shop's SyncCursor, an alert on the shop when the run fails. Idempotency key: the run
+    id with a compare-and-set claim — a second call while the first is alive is a no-op;
+    after a kill it resumes from `resume_from`. A transient Amazon error puts the run back
+    in the queue and is raised, so the task retries it; with `final` (no retry will follow)
+    the run fails with the reason instead. A run ends Succeeded, Succeeded with errors or
+    Failed — never left running or queued by this call.
     """
     run = _claim(run_id)
     if run is None:
@@ -284,16 +395,19 @@ def sync_run_execute(
             return _fail(run, "The Amazon 1P connection is off.")
         _plan(run, connection)
         ctx = mapping_context(connection)
-        own = client is None
         active = client or vendor_client_for(spapi_connection(connection))
+        recorder = RunRecorder(run, active)
         try:
-            _run_windows(run, active, ctx, connection, on_progress)
+            _run_windows(run, active, ctx, connection, recorder, on_progress)
         finally:
-            if own:
+            recorder.flush()  # what this attempt spent counts, however it ended
+            if client is None:
                 active.close()
     except AmazonTransientError as exc:
+        if final:
+            return _fail(run, f"Amazon stayed unavailable, no retry is left: {exc.message}")
         SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
-            status=SyncStatus.QUEUED, error=f"Retrying: {exc.message}"
+            status=SyncStatus.QUEUED, error=f"Retrying: {exc.message}", heartbeat_at=timezone.now()
         )
         raise
     except AmazonConnection.DoesNotExist:
@@ -301,11 +415,13 @@ def sync_run_execute(
     except Exception as exc:  # the run is marked failed and reported; the worker goes on
         logger.exception("Sync run %s failed", run.pk)
         return _fail(run, getattr(exc, "message", None) or str(exc) or type(exc).__name__)
+    repeated = active.stats.repeated_token
     run.refresh_from_db()
     SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
         status=SyncStatus.PARTIAL if run.failed_count else SyncStatus.SUCCEEDED,
         finished_at=timezone.now(),
         error="",
+        note=_sandbox_note(connection, repeated) if repeated else "",
     )
     from bulkbuy.linking import purchase_orders_link_soon  # bulkbuy builds on amazon1p
 
@@ -314,15 +430,19 @@ def sync_run_execute(
     return run
 
 
-def _fail(run: SyncRun, message: str) -> SyncRun:
+def _fail(run: SyncRun, message: str, *, expect: str = SyncStatus.RUNNING) -> SyncRun:
+    """Compare-and-set `expect` → Failed with the reason, and alert the shop (once)."""
     with transaction.atomic():
-        SyncRun.objects.filter(pk=run.pk).update(
+        failed = SyncRun.objects.filter(pk=run.pk, status=expect).update(
             status=SyncStatus.FAILED, finished_at=timezone.now(), error=message
         )
-        alert_raise(
-            shop=run.shop,
-            severity=AlertSeverity.ERROR,
-            message=f"Amazon 1P {run.get_kind_display().lower()} run #{run.pk} failed: {message}",
-        )
+        if failed:
+            alert_raise(
+                shop=run.shop,
+                severity=AlertSeverity.ERROR,
+                message=(
+                    f"Amazon 1P {run.get_kind_display().lower()} run #{run.pk} failed: {message}"
+                ),
+            )
     run.refresh_from_db()
     return run

@@ -127,6 +127,8 @@ class ClientStats:
     retries: int = 0
     rate_wait_seconds: float = 0.0
     calls_by_operation: Counter = field(default_factory=Counter)
+    # Paging stopped on a nextToken already followed (see `_pages`): what happened, or "".
+    repeated_token: str = ""
 
 
 class SharedTokens(Protocol):
@@ -634,10 +636,16 @@ class VendorClient:
     def _pages(
         self, operation: str, params: dict[str, Any], send: Callable[..., Any]
     ) -> Iterator[tuple[dict[str, Any], str | None]]:
-        """Follow nextToken to the end of one query; refuse to loop on a repeated token."""
+        """Follow nextToken to the end of one query; stop on a token already followed.
+
+        Amazon's static sandbox answers every page with the same fixed examples and the same
+        nextToken (spapi-vendor.md §4), so following it would never end. Paging stops after
+        the page that repeats a token; `stats.repeated_token` says so, and the caller decides
+        what that means (a sandbox's nature, or a fault worth reporting in production).
+        """
         token: str | None = None
         seen: set[str] = set()
-        for _ in range(MAX_PAGES_PER_WINDOW):
+        for pages in range(1, MAX_PAGES_PER_WINDOW + 1):
             page_params = {**params, "nextToken": token} if token else dict(params)
             response = self._call(self._orders, operation, lambda p=page_params: send(**p))
             payload = response.payload if isinstance(response.payload, dict) else {}
@@ -646,10 +654,13 @@ class VendorClient:
             if token is None:
                 return
             if token in seen:
-                raise AmazonTransientError(
-                    f"{operation} returned the same nextToken twice; stopped paging.",
-                    operation=operation,
-                )
+                logger.warning("SP-API %s repeated nextToken %s; paging stopped", operation, token)
+                if not self.stats.repeated_token:
+                    self.stats.repeated_token = (
+                        f"{operation} answered page {pages} with the nextToken of an "
+                        "earlier page; paging stopped there"
+                    )
+                return
             seen.add(token)
         raise AmazonTransientError(
             f"{operation}: more than {MAX_PAGES_PER_WINDOW} pages.", operation=operation
@@ -708,12 +719,17 @@ class VendorClient:
                 self._orders.get_purchase_orders_status,
             ):
                 statuses: list[PurchaseOrderStatus] = []
+                unreadable: list[tuple[str, str]] = []
                 for raw in payload.get("ordersStatus") or ():
                     try:
                         statuses.append(mapping.parse_order_status(raw))
                     except AmazonMappingError as exc:
-                        logger.warning("Skipping an unreadable PO status: %s", exc)
-                yield PurchaseOrderStatusPage(statuses=tuple(statuses), next_token=token)
+                        logger.warning("An unreadable PO status: %s", exc)
+                        number = raw.get("purchaseOrderNumber") if isinstance(raw, dict) else ""
+                        unreadable.append((number if isinstance(number, str) else "", str(exc)))
+                yield PurchaseOrderStatusPage(
+                    statuses=tuple(statuses), next_token=token, unreadable=tuple(unreadable)
+                )
 
     # --- submissions and transactions -----------------------------------------------------
 

@@ -103,7 +103,7 @@ class _Reader:
             if required:
                 raise self.fail(f"{field}.{key}" if field else key, "is missing")
             return ""
-        if not isinstance(value, str | int):
+        if not isinstance(value, str | int) or value.__class__ is bool:  # True is no text
             raise self.fail(f"{field}.{key}" if field else key, "must be a string")
         return str(value)
 
@@ -115,18 +115,20 @@ class _Reader:
 
     def when(self, data: Json, key: str, field: str, *, required: bool = False) -> datetime | None:
         raw = self.text(data, key, field, required=required)
-        return parse_datetime(raw, lambda msg: self.fail(f"{field}.{key}", msg)) if raw else None
+        path = f"{field}.{key}" if field else key
+        return parse_datetime(raw, lambda msg: self.fail(path, msg)) if raw else None
 
 
 def parse_datetime(raw: str, fail=None) -> datetime:
     """ISO-8601 → aware UTC datetime; a missing zone (as in sandbox cases) means UTC."""
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
+        # Year 1 ahead of UTC has no UTC twin: OverflowError, as unreadable as a bad date.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         if fail is None:
             raise
         raise fail(f"“{raw}” is not an ISO-8601 date-time") from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def format_datetime(value: datetime) -> str:
@@ -336,22 +338,70 @@ def parse_purchase_order(data: Any) -> PurchaseOrder:
     )
 
 
-def _item_status(r: _Reader, data: Any, index: int) -> ItemStatus:
-    field = f"itemStatus[{index}]"
-    data = r.obj(data, field)
-    ordered = data.get("orderedQuantity") or {}
-    ack = data.get("acknowledgementStatus") or {}
-    receiving = data.get("receivingStatus") or {}
+# getPurchaseOrdersStatus enums (vendorOrders.json): unlike a PO's, a status drives what the
+# sync concludes (what Amazon accepted, received), so an undocumented value is refused.
+ORDER_STATUSES = ("OPEN", "CLOSED")
+CONFIRMATION_STATUSES = ("ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "UNCONFIRMED")
+RECEIVE_STATUSES = ("NOT_RECEIVED", "PARTIALLY_RECEIVED", "RECEIVED")
+
+
+def _objects(r: _Reader, data: Json, key: str, field: str, *, required: bool = False) -> list:
+    """`data[key]`, an array of objects (absent: empty); `field` is `data`'s path."""
+    path = f"{field}.{key}" if field else key
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise r.fail(path, "is missing")
+        return []
+    if not isinstance(value, list):
+        raise r.fail(path, f"expected an array, got {type(value).__name__}")
+    return [r.obj(item, f"{path}[{i}]") for i, item in enumerate(value)]
+
+
+def _member(r: _Reader, data: Json, key: str, field: str) -> Json:
+    """`data[key]`, an optional object (absent: empty)."""
+    value = data.get(key)
+    return {} if value is None else r.obj(value, f"{field}.{key}" if field else key)
+
+
+def _strict_enum(
+    r: _Reader, data: Json, key: str, field: str, allowed: tuple[str, ...], *, required=False
+) -> str:
+    value = r.text(data, key, field, required=required)
+    if value and value not in allowed:
+        raise r.fail(
+            f"{field}.{key}" if field else key, f"“{value}” is not a value Amazon documents"
+        )
+    return value
+
+
+def _item_status(r: _Reader, data: Json, field: str) -> ItemStatus:
+    ordered = _member(r, data, "orderedQuantity", field)
+    ordered_at = f"{field}.orderedQuantity"
+    ack = _member(r, data, "acknowledgementStatus", field)
+    ack_at = f"{field}.acknowledgementStatus"
+    receiving = _member(r, data, "receivingStatus", field)
+    receiving_at = f"{field}.receivingStatus"
+    details_at = f"{ordered_at}.orderedQuantityDetails"
     details = tuple(
         OrderedQuantityDetail(
-            updated_date=r.when(detail, "updatedDate", f"{field}.orderedQuantityDetails"),
-            ordered=_quantity(r, detail.get("orderedQuantity"), f"{field}.ordered", required=False),
+            updated_date=r.when(detail, "updatedDate", f"{details_at}[{i}]"),
+            ordered=_quantity(
+                r,
+                detail.get("orderedQuantity"),
+                f"{details_at}[{i}].orderedQuantity",
+                required=False,
+            ),
             cancelled=_quantity(
-                r, detail.get("cancelledQuantity"), f"{field}.cancelled", required=False
+                r,
+                detail.get("cancelledQuantity"),
+                f"{details_at}[{i}].cancelledQuantity",
+                required=False,
             ),
         )
-        for detail in ordered.get("orderedQuantityDetails") or ()
+        for i, detail in enumerate(_objects(r, ordered, "orderedQuantityDetails", ordered_at))
     )
+    ack_details_at = f"{ack_at}.acknowledgementStatusDetails"
     return ItemStatus(
         sequence_number=r.text(data, "itemSequenceNumber", field, required=True),
         asin=r.text(data, "buyerProductIdentifier", field),
@@ -359,47 +409,59 @@ def _item_status(r: _Reader, data: Any, index: int) -> ItemStatus:
         net_cost=_money(r, data.get("netCost"), f"{field}.netCost"),
         list_price=_money(r, data.get("listPrice"), f"{field}.listPrice"),
         ordered_quantity=_quantity(
-            r, ordered.get("orderedQuantity"), f"{field}.ordered", required=False
+            r, ordered.get("orderedQuantity"), f"{ordered_at}.orderedQuantity", required=False
         ),
         ordered_quantity_details=details,
-        confirmation_status=r.text(ack, "confirmationStatus", field),
+        confirmation_status=_strict_enum(
+            r, ack, "confirmationStatus", ack_at, CONFIRMATION_STATUSES
+        ),
         accepted_quantity=_quantity(
-            r, ack.get("acceptedQuantity"), f"{field}.accepted", required=False
+            r, ack.get("acceptedQuantity"), f"{ack_at}.acceptedQuantity", required=False
         ),
         rejected_quantity=_quantity(
-            r, ack.get("rejectedQuantity"), f"{field}.rejected", required=False
+            r, ack.get("rejectedQuantity"), f"{ack_at}.rejectedQuantity", required=False
         ),
         acknowledgement_dates=tuple(
             moment
-            for detail in ack.get("acknowledgementStatusDetails") or ()
-            if (moment := r.when(r.obj(detail, field), "acknowledgementDate", field))
+            for i, detail in enumerate(_objects(r, ack, "acknowledgementStatusDetails", ack_at))
+            if (moment := r.when(detail, "acknowledgementDate", f"{ack_details_at}[{i}]"))
         ),
-        receive_status=r.text(receiving, "receiveStatus", field),
+        receive_status=_strict_enum(r, receiving, "receiveStatus", receiving_at, RECEIVE_STATUSES),
         received_quantity=_quantity(
-            r, receiving.get("receivedQuantity"), f"{field}.received", required=False
+            r, receiving.get("receivedQuantity"), f"{receiving_at}.receivedQuantity", required=False
         ),
-        last_receive_date=r.when(receiving, "lastReceiveDate", field),
+        last_receive_date=r.when(receiving, "lastReceiveDate", receiving_at),
     )
 
 
+def _required_party_id(r: _Reader, data: Json, key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        raise r.fail(key, "is missing")
+    return r.text(r.obj(value, key), "partyId", key, required=True)
+
+
 def parse_order_status(data: Any) -> PurchaseOrderStatus:
-    """One `OrderStatus` of getPurchaseOrdersStatus → PurchaseOrderStatus."""
+    """One `OrderStatus` of getPurchaseOrdersStatus → PurchaseOrderStatus.
+
+    Faithful or refused: every field the model requires must be there, every enum value
+    documented and every value of its type; otherwise AmazonMappingError names the PO and
+    the field by its JSON path (e.g. `itemStatus[2].acknowledgementStatus.confirmationStatus`).
+    """
     if not isinstance(data, Mapping):
-        raise AmazonMappingError("expected an object")
-    r = _Reader(data.get("purchaseOrderNumber"))
+        raise AmazonMappingError(f"expected an object, got {type(data).__name__}")
+    number = data.get("purchaseOrderNumber")
+    r = _Reader(number if isinstance(number, str) and number else None)
     return PurchaseOrderStatus(
         number=r.text(data, "purchaseOrderNumber", "", required=True),
-        status=r.text(data, "purchaseOrderStatus", "", required=True),
+        status=_strict_enum(r, data, "purchaseOrderStatus", "", ORDER_STATUSES, required=True),
         purchase_order_date=r.when(data, "purchaseOrderDate", "", required=True),
         last_updated_date=r.when(data, "lastUpdatedDate", ""),
-        selling_party_id=r.text(
-            r.obj(data.get("sellingParty") or {}, "sellingParty"), "partyId", "sellingParty"
-        ),
-        ship_to_party_id=r.text(
-            r.obj(data.get("shipToParty") or {}, "shipToParty"), "partyId", "shipToParty"
-        ),
+        selling_party_id=_required_party_id(r, data, "sellingParty"),
+        ship_to_party_id=_required_party_id(r, data, "shipToParty"),
         items=tuple(
-            _item_status(r, item, i) for i, item in enumerate(data.get("itemStatus") or ())
+            _item_status(r, item, f"itemStatus[{i}]")
+            for i, item in enumerate(_objects(r, data, "itemStatus", "", required=True))
         ),
     )
 

@@ -241,6 +241,14 @@ class PurchaseOrderStatus:
 class PurchaseOrderStatusPage:
     statuses: tuple[PurchaseOrderStatus, ...]
     next_token: str | None = None
+    # Statuses that could not be read: (PO number or "", the mapping error). The number
+    # alone still tells a reconciliation which PO Amazon has.
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def numbers(self) -> set[str]:
+        """Every PO number on the page, readable or not."""
+        return {s.number for s in self.statuses} | {n for n, _ in self.unreadable if n}
 
 
 @dataclass(frozen=True)

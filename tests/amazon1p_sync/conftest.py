@@ -3,6 +3,7 @@ reasons configured as on the settings page."""
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from amazon1p import crypto
@@ -89,3 +90,15 @@ def connected(shop, sim):
 
 def days_ago(days: float) -> datetime:
     return (datetime.now(UTC) - timedelta(days=days)).replace(microsecond=0)
+
+
+def vendor_calls(sim, since: int = 0) -> list[dict]:
+    """The SP-API requests the simulator received after request `since` (LWA left out), as
+    its request log shows them: what a run's counters must add up to."""
+    entries = httpx.get(f"{sim.base_url}/_simulator/requests", params={"since": since}).json()
+    return [entry for entry in entries if entry["operation"] not in (None, "lwaToken")]
+
+
+def last_seq(sim) -> int:
+    entries = httpx.get(f"{sim.base_url}/_simulator/requests").json()
+    return max((entry["seq"] for entry in entries), default=0)

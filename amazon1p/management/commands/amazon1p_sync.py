@@ -4,10 +4,11 @@ the foreground, with a progress bar and the run's summary."""
 from datetime import UTC, datetime, time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_is_stale, sync_run_request
 from amazon1p.models import SyncKind, SyncRun, SyncStatus
-from amazon1p.spapi.errors import AmazonTransientError
+from amazon1p.templatetags.amazon1p_sync import format_duration
 from shopctrl.errors import ShopCtrlError
 from shops.models import Shop
 
@@ -48,36 +49,67 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
 
+    def _in_the_way(self, shop: Shop, run: SyncRun, kind: SyncKind, options) -> str | None:
+        """Why the shop's active run is not the one asked for (None: it is)."""
+        if run.kind != kind:
+            return (
+                f"Run #{run.pk} ({run.get_kind_display()}, {run.get_status_display().lower()}) "
+                f"is in the way: a shop has one active run at a time, and it is not a "
+                f"{kind.label.lower()} run. Let it finish (or run it now: "
+                f"manage.py amazon1p_sync {shop.pk} --kind {run.kind}), then ask again."
+            )
+        asked = (options["since"], options["until"])
+        if kind == SyncKind.HISTORICAL and asked != (run.range_from, run.range_to):
+            return (
+                f"Run #{run.pk} (Historical import of {run.range_from:%Y-%m-%d} – "
+                f"{run.range_to:%Y-%m-%d}, {run.get_status_display().lower()}) is in the way "
+                "of this range; let it finish, then ask again."
+            )
+        return None
+
     def handle(self, *args, **options) -> None:
         shop = self._shop(options["shop"])
+        kind = SyncKind(options["kind"])
         try:
             run, created = sync_run_request(
                 shop=shop,
-                kind=SyncKind(options["kind"]),
+                kind=kind,
                 range_from=options["since"],
                 range_to=options["until"],
                 enqueue=False,
             )
         except ShopCtrlError as exc:
             raise CommandError(exc.message) from None
-        if not created and not sync_run_is_stale(run) and run.status != SyncStatus.QUEUED:
-            raise CommandError(f"Run #{run.pk} ({run.get_kind_display()}) is already running.")
         if not created:
+            # Never go on with another kind's run under this one's name.
+            problem = self._in_the_way(shop, run, kind, options)
+            if problem:
+                raise CommandError(problem)
+            if not sync_run_is_stale(run) and run.status != SyncStatus.QUEUED:
+                raise CommandError(f"Run #{run.pk} ({run.get_kind_display()}) is already running.")
             self.stdout.write(f"Taking over run #{run.pk} ({run.get_kind_display()}).")
         try:
-            done = sync_run_execute(run_id=run.pk, on_progress=self._progress)
-        except AmazonTransientError as exc:
-            raise CommandError(f"Amazon is unavailable, run #{run.pk} is queued: {exc}") from None
+            # Final: nobody retries a foreground run, so Amazon staying unavailable fails it.
+            done = sync_run_execute(run_id=run.pk, on_progress=self._progress, final=True)
+        except KeyboardInterrupt:
+            SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
+                status=SyncStatus.INTERRUPTED,
+                finished_at=timezone.now(),
+                error="Stopped with Ctrl-C in manage.py amazon1p_sync; what was stored stays.",
+            )
+            raise CommandError(f"Run #{run.pk} interrupted.") from None
         self.stdout.write("")
         if done is None:
             raise CommandError(f"Run #{run.pk} is being run by another worker.")
-        seconds = (done.finished_at - done.started_at).total_seconds() if done.finished_at else 0
         self.stdout.write(
             f"Run #{done.pk} {done.get_status_display()}: {done.new_count} new, "
             f"{done.changed_count} changed, {done.unchanged_count} unchanged, "
             f"{done.failed_count} failed; {done.pages} pages, {done.api_calls} API calls, "
-            f"{done.throttled} throttled, {seconds:.1f} s."
+            f"{done.throttled} throttled, {done.retries} retries, "
+            f"{format_duration(done.duration)}."
         )
+        if done.note:
+            self.stdout.write(f"Note: {done.note}")
         for error in done.errors.all()[:20]:
             self.stdout.write(f"  {error.po_number or '-'}: {error.message}")
         if done.status == SyncStatus.FAILED:

@@ -1,0 +1,1 @@
+"""Test helpers shared across the test packages (see STYLE.md, "Tests")."""
