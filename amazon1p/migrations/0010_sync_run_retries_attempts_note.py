@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('amazon1p', '0007_version_payload_on_po'),
+        ('amazon1p', '0009_bind_stored_secrets_to_their_endpoint'),
     ]
 
     operations = [
