@@ -76,6 +76,7 @@ ACCESS_RULES: dict[str, str] = {
     "shops.role": "role_for_user",
     "shops.membership": "membership_for_user",
     "shops.alert": "alert_for_user",
+    "shops.alertitem": "through its alert (alert_for_user); the orders grid filters by it",
     "shops.auditentry": "shop_for_user (audit log page, shop.configure)",
     "orders.order": "orders.access.order_for_user",
     "orders.orderrow": "through its order (order_for_user)",

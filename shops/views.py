@@ -21,7 +21,15 @@ from shops.access import (
     role_for_user,
     shop_for_user,
 )
-from shops.forms import ContactInfoForm, MemberAddForm, MemberRolesForm, RoleForm, ShopForm
+from shops.alerts import alerts_mark_all_read
+from shops.forms import (
+    AlertFilterForm,
+    ContactInfoForm,
+    MemberAddForm,
+    MemberRolesForm,
+    RoleForm,
+    ShopForm,
+)
 from shops.models import Alert, AuditEntry, Membership, Role, Shop
 from shops.permissions import Perm
 from shops.settings_collections import COLLECTIONS
@@ -394,15 +402,44 @@ def audit_log(request: HttpRequest, shop_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def alert_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """Unread (or all) alerts, filtered by severity and kind."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
-    show_all = request.GET.get("show") == "all"
-    alerts = Alert.objects.filter(shop=shop).select_related("target_type")
+    form = AlertFilterForm(request.GET or None)
+    show_all, severity, kind = form.values()
+    alerts = Alert.objects.filter(shop=shop).select_related("target_type", "item_type")
     if not show_all:
         alerts = alerts.filter(is_read=False)
+    if severity:
+        alerts = alerts.filter(severity=severity)
+    if kind is not None:
+        alerts = alerts.filter(kind=kind)
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request, "shops/alert_list.html", {"shop": shop, "page": page, "show_all": show_all}
+        request,
+        "shops/alert_list.html",
+        {
+            "shop": shop,
+            "page": page,
+            "show_all": show_all,
+            "form": form,
+            "filter_query": query.urlencode(),
+            "severity": severity,
+            "kind": "" if kind is None else kind or "other",
+        },
     )
+
+
+@login_required
+@require_POST
+def alert_read_all(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """Mark every unread alert read, or those of the severity and kind filtered on."""
+    shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
+    _, severity, kind = AlertFilterForm(request.POST).values()
+    count = alerts_mark_all_read(actor=request.user, shop=shop, severity=severity, kind=kind)
+    messages.success(request, f"Marked {count} alert{'' if count == 1 else 's'} as read.")
+    return redirect(safe_next_url(request, reverse("shops:alert-list", args=[shop_id])))
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from amazon1p.importing.order_mapping import MappingContext, OrderValues
+from amazon1p.importing.summary import run_summary_raise
 from amazon1p.importing.upsert import (
     Digest,
     PageResult,
@@ -67,6 +68,8 @@ class RunRecorder:
         with connection.cursor() as cursor:
             cursor.execute(self._ADD_COUNTS, [*added, timezone.now(), self.run.pk])
         self.calls, self.throttled = stats.calls, stats.throttled
+        if result.overdue:
+            run_summary_raise(self.run, result.overdue)
         if result.errors:
             SyncRunError.objects.bulk_create(
                 [SyncRunError(run=self.run, po_number=n, message=m) for n, m in result.errors]

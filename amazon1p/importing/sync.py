@@ -26,6 +26,7 @@ from amazon1p.importing.pages import (
     store_pages,
 )
 from amazon1p.importing.reconcile import missing_window, updated_numbers
+from amazon1p.importing.summary import run_summary_finish
 from amazon1p.models import (
     ACTIVE_SYNC_STATUSES,
     AmazonConnection,
@@ -39,7 +40,15 @@ from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
 from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
-from shops.models import AlertSeverity, OrderStatus, PaymentStatus, PaymentType, Shop, VatTariff
+from shops.models import (
+    AlertKind,
+    AlertSeverity,
+    OrderStatus,
+    PaymentStatus,
+    PaymentType,
+    Shop,
+    VatTariff,
+)
 from shops.services import alert_raise
 
 logger = logging.getLogger(__name__)
@@ -307,6 +316,7 @@ def sync_run_execute(
         finished_at=timezone.now(),
         error="",
     )
+    run_summary_finish(run)
     from bulkbuy.linking import purchase_orders_link_soon  # bulkbuy builds on amazon1p
 
     purchase_orders_link_soon(shop_id=run.shop_id)
@@ -323,6 +333,7 @@ def _fail(run: SyncRun, message: str) -> SyncRun:
             shop=run.shop,
             severity=AlertSeverity.ERROR,
             message=f"Amazon 1P {run.get_kind_display().lower()} run #{run.pk} failed: {message}",
+            kind=AlertKind.SYNC,
         )
     run.refresh_from_db()
     return run
