@@ -79,6 +79,11 @@ def shop_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("roles")
         .order_by("shop__name")
     )
+    memberships = list(memberships)
+    for membership in memberships:  # "Edit" leads to the shop's settings where allowed
+        membership.can_edit = any(
+            Perm.SHOP_CONFIGURE in role.permissions for role in membership.roles.all()
+        )
     form = ShopForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -158,6 +163,8 @@ def _shop_fields_form(request, shop, form_class, done, template, url_name) -> Ht
             form_error_from(form, error)
         else:
             messages.success(request, done)
+            if request.POST.get("close"):  # "Save and Close": back to the shops list
+                return redirect("shops:shop-list")
             return redirect(f"shops:{url_name}", shop_id=shop.pk)
     return render_settings_page(
         request, template, {"shop": shop, "form": form, "active": url_name}, form

@@ -48,6 +48,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "shops:audit-log": [("get", CONFIGURE)],
     "shops:alert-list": [("get", VIEW)],
     "shops:alert-read": [("post", codes(302, 302, 302, 404))],
+    "shops:alert-read-all": [("post", codes(302, 302, 302, 404))],
     "orders:order-list": [("get", VIEW)],
     "orders:order-detail": [("get", VIEW)],
     "orders:credit-row-add": [("post", codes(302, 403, 400, 404))],

@@ -217,7 +217,8 @@ def _credits(
                         f"no credit reason for {label} rows is configured.",
                         f"credit-reason:{label}",
                         f"Rows {label} at Amazon were not credited: no credit reason for "
-                        f"{label} rows is configured (Amazon 1P settings › Order sync settings).",
+                        f"{label} rows is configured (Amazon 1P Synchronization › Order Sync "
+                        "Settings).",
                     )
                 )
                 continue
@@ -293,7 +294,7 @@ def map_purchase_order(
                 AlertKind.FULFILLMENT_CENTER,
                 f"PO {po.number}: unknown fulfillment center {shown}.",
                 f"fc-unknown:{code}",
-                f"Unknown fulfillment center {shown}: add it under Amazon 1P settings › "
+                f"Unknown fulfillment center {shown}: add it under Amazon 1P Synchronization › "
                 "Amazon Fulfillment Centers.",
             )
         )
