@@ -68,19 +68,30 @@ def alerts_group_raise(*, shop: Shop, groups: Iterable[AlertGroup]) -> dict[str,
         update_fields=["message", "severity", "last_raised_at"],
     )
     by_key = {a.group_key: a for a in alerts if a.group_key is not None}
-    pairs = [(by_key[key].pk, oid) for key, oids in ids.items() for oid in sorted(oids)]
     added: Counter[int] = Counter()
     table = AlertItem._meta.db_table
+    insert = f"INSERT INTO {table} (alert_id, object_id) "
+    conflict = " ON CONFLICT (alert_id, object_id) DO NOTHING RETURNING alert_id"
     with connection.cursor() as cursor:
-        for start in range(0, len(pairs), 5000):  # keep a statement's parameters in bounds
-            chunk = pairs[start : start + 5000]
-            values = ", ".join(["(%s, %s)"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} (alert_id, object_id) VALUES {values} "
-                "ON CONFLICT (alert_id, object_id) DO NOTHING RETURNING alert_id",
-                [v for pair in chunk for v in pair],
-            )
-            added.update(row[0] for row in cursor.fetchall())
+        for key, oids in ids.items():
+            if not oids:
+                continue
+            alert_id = by_key[key].pk
+            if connection.vendor == "postgresql":  # one array parameter, not one per item
+                cursor.execute(
+                    f"{insert}SELECT %s, unnest(%s::bigint[]){conflict}", [alert_id, sorted(oids)]
+                )
+                added.update(row[0] for row in cursor.fetchall())
+                continue
+            ordered = sorted(oids)
+            for start in range(0, len(ordered), 400):  # SQLite's bound on parameters
+                chunk = ordered[start : start + 400]
+                values = ", ".join(["(%s, %s)"] * len(chunk))
+                cursor.execute(
+                    f"{insert}VALUES {values}{conflict}",
+                    [v for oid in chunk for v in (alert_id, oid)],
+                )
+                added.update(row[0] for row in cursor.fetchall())
     for alert_id, n in added.items():
         Alert.objects.filter(pk=alert_id).update(count=models.F("count") + n)
     return by_key  # as upserted: read `count` from the database when it matters
