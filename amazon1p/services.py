@@ -192,7 +192,7 @@ def enable_blockers(connection: AmazonConnection, mappings: Iterable[StatusMappi
     if not shop.has_single_field_contact_info:
         problems.append(
             "the shop's contact info must use one field for the address and one "
-            "for the name (Shop settings › Contact info), as Amazon sends them"
+            "for the name (Shop settings › Contacts › Contact Info), as Amazon sends them"
         )
     if not connection.vendor_code:
         problems.append("the vendor code is empty")

@@ -19,8 +19,9 @@ SECRET_FIELDS = ("lwa_client_secret", "refresh_token")
 
 @login_required
 def connection_settings(request: HttpRequest, shop_id: int) -> HttpResponse:
-    """Every pane on one page. POST `action`: save (default), test, add_default_fcs,
-    remove_empty_fcs. Saving is all or nothing; testing saves nothing but the result."""
+    """Every pane on one page. POST `action`: save (default), save_close (then back to the
+    shops list, as the setup article says), test, add_default_fcs, remove_empty_fcs.
+    Saving is all or nothing; testing saves nothing but the result."""
     shop = shop_for_user(request, shop_id, Perm.SYNC_CONFIGURE)
     connection = services.amazon_connection_for(shop)
     action = request.POST.get("action", "save") if request.method == "POST" else None
@@ -54,7 +55,7 @@ def connection_settings(request: HttpRequest, shop_id: int) -> HttpResponse:
         invalid = not form.is_valid()
         if not invalid:
             _test(request, form, connection)
-    elif action == "save":
+    elif action in ("save", "save_close"):
         valid = all([form.is_valid(), mapping_formset.is_valid(), fc_formset.is_valid()])
         if valid:
             try:
@@ -63,6 +64,8 @@ def connection_settings(request: HttpRequest, shop_id: int) -> HttpResponse:
                 form_error_from(form, error)
             else:
                 messages.success(request, "Amazon 1P settings saved.")
+                if action == "save_close":
+                    return redirect("shops:shop-list")
                 return redirect("amazon1p:settings", shop_id=shop.pk)
         invalid = True
     connection.refresh_from_db()

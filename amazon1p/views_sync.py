@@ -36,16 +36,12 @@ def sync_run_list_view(request: HttpRequest, shop_id: int) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     page = Paginator(sync_run_list(shop), 25).get_page(request.GET.get("page"))
     connection = AmazonConnection.objects.filter(shop=shop).first()
-    initial = {}
-    if connection and connection.history_from and connection.history_to:
-        initial = {"date_from": connection.history_from, "date_to": connection.history_to}
     context = _context(
         request,
         shop,
         page=page,
         health=sync_health(shop),
         connection=connection,
-        history_form=HistoryImportForm(initial=initial),
         polling=any(run.status in ACTIVE_SYNC_STATUSES for run in page.object_list),
     )
     template = "amazon1p/sync_run_table.html" if request.htmx else "amazon1p/sync_run_list.html"
@@ -103,7 +99,12 @@ def sync_now_view(request: HttpRequest, shop_id: int) -> HttpResponse:
 def import_history_view(request: HttpRequest, shop_id: int) -> HttpResponse:
     """Queue a historical import of the posted date range."""
     shop = shop_for_user(request, shop_id, Perm.SYNC_CONFIGURE)
-    form = HistoryImportForm(request.POST)
+    # The settings page's historical import pane posts its own field names.
+    data = request.POST.copy()
+    for ours, settings_name in (("date_from", "history_from"), ("date_to", "history_to")):
+        if not data.get(ours) and data.get(settings_name):
+            data[ours] = data[settings_name]
+    form = HistoryImportForm(data)
     if not form.is_valid():
         for field_errors in form.errors.values():
             for error in field_errors:

@@ -35,7 +35,7 @@ from asn.models import (
     GroupShipmentStatus,
 )
 from shopctrl.outbox import Outcome, amazon_errors, idle_messages, transaction_errors
-from shops.models import AlertSeverity
+from shops.models import AlertKind, AlertSeverity
 from shops.services import alert_raise
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def _finish(submission: AsnSubmission, status: str, errors: list[dict] | None = 
                 message=f"Amazon refused the ASN {row.asn_number} ({row.confirmation_type}) "
                 f"of {group.code}: " + "; ".join(e["message"] for e in row.errors),
                 target=group,
+                kind=AlertKind.SHIPMENT,
             )
         group.save(update_fields=["status", "updated_at"])
 
@@ -183,6 +184,7 @@ def _watch_processing(row: AsnSubmission) -> None:
             message=f"The ASN {row.asn_number} of {row.group.code} is still processing at "
             f"Amazon (transaction {row.transaction_id}).",
             target=row.group,
+            kind=AlertKind.SHIPMENT,
         )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from amazon1p.models import AmazonConnection
 from bulkbuy.models import Offer, OfferStatus
-from shops.models import Alert, AlertSeverity
+from shops.models import Alert, AlertKind, AlertSeverity
 from shops.services import alert_raise
 
 DEFAULT_ALERT_DAYS = 2
@@ -66,6 +66,7 @@ def offers_expiry_alert(now: datetime | None = None) -> int:
                 severity=AlertSeverity.ERROR if expired else AlertSeverity.WARNING,
                 message=message,
                 target=offer,
+                kind=AlertKind.OFFER,
             )
             sent += 1
     return sent

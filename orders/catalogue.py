@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from orders.models import OrderRow, Product
@@ -236,3 +236,34 @@ def ean_variants(ean: str) -> set[str]:
     """The spellings one EAN may have in a shop's data (8, 12, 13 or 14 digits)."""
     key = gtin_key(ean)
     return {ean, key} | {key.zfill(width) for width in (8, 12, 13, 14) if len(key) <= width}
+
+
+def row_titles(shop_id: int, rows: Iterable[OrderRow]) -> dict[int, str]:
+    """The catalogue's title of each row's product, by row id (rows without one left out).
+
+    Amazon's POs name products by ASIN and EAN only, so their rows' own title is the ASIN;
+    pages show the catalogue's title instead where there is one. One query.
+    """
+    rows = list(rows)
+    asins = {r.asin for r in rows if r.asin}
+    eans = {r.ean for r in rows if r.ean}
+    if not asins and not eans:
+        return {}
+    products = (
+        Product.objects.filter(shop_id=shop_id)
+        .filter(Q(asin__in=asins) | Q(ean__in=eans))
+        .exclude(title="")
+        .exclude(title=F("asin"))  # an import's stand-in title is the ASIN
+    )
+    by_asin, by_ean = {}, {}
+    for product in products.only("asin", "ean", "title"):
+        if product.asin:
+            by_asin[product.asin] = product.title
+        if product.ean:
+            by_ean[product.ean] = product.title
+    titles = {}
+    for row in rows:
+        title = by_asin.get(row.asin) or by_ean.get(row.ean)
+        if title:
+            titles[row.pk] = title
+    return titles

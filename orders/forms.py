@@ -3,11 +3,12 @@
 from datetime import date
 
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from orders.models import Channel, Order, PurchaseType
 from orders.selectors import OrderGridFilters
-from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
+from shops.models import Alert, CreditReason, OrderStatus, PaymentStatus, Shop
 
 
 class OrderGridFilterForm(forms.Form):
@@ -36,9 +37,15 @@ class OrderGridFilterForm(forms.Form):
         validators=[MinValueValidator(date(1970, 1, 1)), MaxValueValidator(date(9998, 12, 31))],
     )
     ack_due = forms.BooleanField(required=False, label="Acknowledgement due")
+    alert = forms.ModelChoiceField(
+        queryset=Alert.objects.none(), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["alert"].queryset = Alert.objects.filter(
+            shop=shop, item_type=ContentType.objects.get_for_model(Order)
+        )
         self.fields["status"].queryset = OrderStatus.objects.filter(shop=shop)
         self.fields["payment"].queryset = PaymentStatus.objects.filter(shop=shop)
 
@@ -61,6 +68,7 @@ class OrderGridFilterForm(forms.Form):
             date_to=data.get("date_to"),
             search=data.get("q") or "",
             acknowledgement_due=bool(data.get("ack_due")),
+            alert=data.get("alert"),
         )
 
 

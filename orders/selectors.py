@@ -13,7 +13,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, S
 from django.utils import timezone
 
 from orders.models import Order, OrderRow
-from shops.models import Alert, AuditEntry, OrderStatus, PaymentStatus, Shop
+from shops.models import Alert, AlertItem, AuditEntry, OrderStatus, PaymentStatus, Shop
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class OrderGridFilters:
     date_to: date | None = None
     search: str = ""
     acknowledgement_due: bool = False  # Amazon POs still owed an acknowledgement
+    alert: Alert | None = None  # the orders a grouped alert stands for
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,10 @@ def order_grid_queryset(*, shop: Shop, filters: OrderGridFilters) -> QuerySet[Or
         orders = orders.filter(search_condition(filters.search))
     if filters.acknowledgement_due:  # few rows, found through a partial index on the PO
         orders = orders.filter(amazon_po__ack_due_at__isnull=False)
+    if filters.alert is not None:
+        orders = orders.filter(
+            pk__in=AlertItem.objects.filter(alert=filters.alert).values("object_id")
+        )
     return orders
 
 
@@ -203,10 +208,15 @@ def order_detail(*, shop: Shop, pk: int) -> Order:
 
 
 def order_alerts(*, order: Order) -> QuerySet[Alert]:
+    """Alerts hung on the order, and grouped alerts that count it among their orders."""
+    order_type = ContentType.objects.get_for_model(Order)
     return Alert.objects.filter(
+        Q(target_type=order_type, target_id=str(order.pk))
+        | Q(
+            item_type=order_type,
+            pk__in=AlertItem.objects.filter(object_id=order.pk).values("alert_id"),
+        ),
         shop_id=order.shop_id,
-        target_type=ContentType.objects.get_for_model(Order),
-        target_id=str(order.pk),
     )
 
 

@@ -12,6 +12,7 @@ from amazon1p.importing.selectors import order_purchase_order
 from bulkbuy.views_links import order_bulk_buy_context
 from orders import selectors, services
 from orders.access import order_for_user
+from orders.catalogue import row_titles
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm
 from orders.selectors import Cursor, OrderGridFilters
 from shopctrl.errors import ShopCtrlError
@@ -59,7 +60,9 @@ def order_detail_context(request: HttpRequest, order, **forms) -> dict:
     order = selectors.order_detail(shop=order.shop, pk=order.pk)
     amazon = order_purchase_order(order)
     rows = list(order.rows.all())
+    titles = row_titles(order.shop_id, rows)
     for row in rows:
+        row.product = titles.get(row.pk, "")
         row.credited = sum(credit.quantity for credit in row.credit_rows.all())
         row.remaining = row.quantity - row.credited
     return {

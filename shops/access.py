@@ -89,6 +89,7 @@ ACCESS_RULES: dict[str, str] = {
     "shops.role": "role_for_user",
     "shops.membership": "membership_for_user",
     "shops.alert": "alert_for_user",
+    "shops.alertitem": "through its alert (alert_for_user); the orders grid filters by it",
     "shops.auditentry": "shop_for_user (audit log page, shop.configure)",
     "shops.invitation": "shop_for_user(members.manage) for the shop; its addressee by user name",
     "shops.securityevent": "shop_for_user(security.manage): the security log page",

@@ -3,6 +3,8 @@
 from django import forms
 
 from shops.models import (
+    AlertKind,
+    AlertSeverity,
     CreditReason,
     OrderStatus,
     PaymentStatus,
@@ -111,3 +113,30 @@ class ShopSecurityForm(forms.Form):
         help_text="Members without an authenticator app are sent to set one up before any "
         "page of this shop.",
     )
+
+
+class AlertFilterForm(forms.Form):
+    """The Alerts page's filters (GET) and, the same fields posted, what *Mark all as read*
+    covers. Unknown values are ignored (a stale link shows everything, never an error)."""
+
+    show = forms.ChoiceField(required=False, choices=[("", "Unread"), ("all", "All")], label="Show")
+    severity = forms.ChoiceField(
+        required=False, choices=[("", "All severities"), *AlertSeverity.choices]
+    )
+    # "other" stands for the blank kind (alerts raised without one).
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "All kinds")]
+        + [(value or "other", label) for value, label in AlertKind.choices],
+    )
+
+    def values(self) -> tuple[bool, str, str | None]:
+        """(show read ones too, severity or "", kind or None for any kind)."""
+        if not self.is_bound or not self.is_valid():
+            return False, "", None
+        kind = self.cleaned_data.get("kind") or None
+        return (
+            self.cleaned_data.get("show") == "all",
+            self.cleaned_data.get("severity") or "",
+            "" if kind == "other" else kind,
+        )

@@ -375,11 +375,32 @@ class AlertSeverity(models.TextChoices):
     INFO = "info", "Info"
 
 
+class AlertKind(models.TextChoices):
+    """What an alert is about: the Alerts page filters by it."""
+
+    OTHER = "", "Other"
+    SYNC = "sync", "Synchronization"
+    IMPORT = "import", "Import summary"
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+    FULFILLMENT_CENTER = "fulfillment_center", "Fulfillment center"
+    ORDER_DATA = "order_data", "Order data"
+    OFFER = "offer", "Bulk Buy Offer"
+    SHIPMENT = "shipment", "Shipment"
+    PICKS = "picks", "Pick results"
+
+
 class Alert(models.Model):
-    """Something staff should see: on the shop, or hung on any object (order, offer, ...)."""
+    """Something staff should see: on the shop, or hung on any object (order, offer, ...).
+
+    A *grouped* alert stands for many objects of one kind (e.g. every PO shipping to the
+    unknown fulfillment center ZRH2): it has a `group_key`, unique among the shop's open
+    (unread) alerts, its objects as `AlertItem`s and `count` = how many. Reading it clears
+    the key, so the next occurrence opens a new group.
+    """
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="alerts")
     severity = models.CharField(max_length=8, choices=AlertSeverity.choices)
+    kind = models.CharField(max_length=24, choices=AlertKind.choices, blank=True, default="")
     message = models.TextField()
     is_read = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -387,6 +408,13 @@ class Alert(models.Model):
     target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True)
     target_id = models.CharField(max_length=40, blank=True)
     target = GenericForeignKey("target_type", "target_id")
+    # NULL for a single alert (NULLs never collide), so a grouped raise is one upsert.
+    group_key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001
+    count = models.PositiveIntegerField(default=1)
+    last_raised_at = models.DateTimeField(null=True, blank=True)
+    item_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -394,6 +422,29 @@ class Alert(models.Model):
             models.Index(fields=["shop", "is_read", "-created_at"], name="alert_shop_unread_idx"),
             models.Index(fields=["target_type", "target_id"], name="alert_target_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "group_key"], name="alert_one_open_group"),
+        ]
 
     def __str__(self) -> str:
         return f"[{self.severity}] {self.message[:60]}"
+
+    @property
+    def is_grouped(self) -> bool:
+        return self.item_type_id is not None
+
+
+class AlertItem(models.Model):
+    """One object a grouped alert stands for; unique, so raising it twice counts it once."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="items")
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "object_id"], name="alert_item_once"),
+        ]
+        indexes = [models.Index(fields=["object_id"], name="alert_item_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}:{self.object_id}"

@@ -468,12 +468,22 @@ def role_delete(*, actor: AbstractBaseUser, role: Role) -> None:
 
 
 def alert_raise(
-    *, shop: Shop, severity: AlertSeverity, message: str, target: models.Model | None = None
+    *,
+    shop: Shop,
+    severity: AlertSeverity,
+    message: str,
+    target: models.Model | None = None,
+    kind: str = "",
 ) -> Alert:
-    """Raise an alert on the shop, optionally hung on one object (order, offer, ...)."""
+    """Raise an alert on the shop, optionally hung on one object (order, offer, ...).
+
+    Something that may happen to many objects at once is better raised grouped
+    (`shops.alerts.alerts_group_raise`).
+    """
     return Alert.objects.create(
         shop=shop,
         severity=severity,
+        kind=kind,
         message=message,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
@@ -481,7 +491,10 @@ def alert_raise(
 
 
 def alerts_raise(
-    *, shop: Shop, alerts: Iterable[tuple[AlertSeverity, str, models.Model | None]]
+    *,
+    shop: Shop,
+    alerts: Iterable[tuple[AlertSeverity, str, models.Model | None]],
+    kind: str = "",
 ) -> list[Alert]:
     """Raise many alerts on the shop in one INSERT: (severity, message, target) each.
 
@@ -492,6 +505,7 @@ def alerts_raise(
             Alert(
                 shop=shop,
                 severity=severity,
+                kind=kind,
                 message=message,
                 target_type=ContentType.objects.get_for_model(target) if target else None,
                 target_id=str(target.pk) if target is not None else "",
@@ -502,10 +516,13 @@ def alerts_raise(
 
 
 def alert_mark_read(*, actor: AbstractBaseUser, alert: Alert) -> Alert:
-    """Mark an alert read. Compare-and-set, so a double click writes one audit entry."""
+    """Mark an alert read. Compare-and-set, so a double click writes one audit entry.
+
+    A grouped alert gives up its group key: the next occurrence opens a new one.
+    """
     with transaction.atomic():
         updated = Alert.objects.filter(pk=alert.pk, is_read=False).update(
-            is_read=True, read_at=timezone.now()
+            is_read=True, read_at=timezone.now(), group_key=None
         )
         if updated:
             audit_record(

@@ -31,6 +31,7 @@ urlpatterns = [
     path("<int:shop_id>/settings/audit-log/", views.audit_log, name="audit-log"),
     path("<int:shop_id>/alerts/", views.alert_list, name="alert-list"),
     path("<int:shop_id>/alerts/<int:pk>/read/", views.alert_read, name="alert-read"),
+    path("<int:shop_id>/alerts/read-all/", views.alert_read_all, name="alert-read-all"),
 ]
 
 for spec in COLLECTIONS.values():

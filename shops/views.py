@@ -24,7 +24,9 @@ from shops.access import (
     shop_for_user,
     shop_object_for_user,
 )
+from shops.alerts import alerts_mark_all_read
 from shops.forms import (
+    AlertFilterForm,
     ContactInfoForm,
     MemberAddForm,
     MemberRolesForm,
@@ -97,6 +99,11 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     can_create = request.user.has_perm(SHOP_CREATE_PERMISSION)
     if request.method == "POST" and not can_create:
         raise PermissionDenied("Creating shops needs the “Can add shop” permission.")
+    memberships = list(memberships)
+    for membership in memberships:  # "Edit" leads to the shop's settings where allowed
+        membership.can_edit = any(
+            Perm.SHOP_CONFIGURE in role.permissions for role in membership.roles.all()
+        )
     form = ShopForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -184,6 +191,8 @@ def _shop_fields_form(request, shop, form_class, done, template, url_name) -> Ht
             form_error_from(form, error)
         else:
             messages.success(request, done)
+            if request.POST.get("close"):  # "Save and Close": back to the shops list
+                return redirect("shops:shop-list")
             return redirect(f"shops:{url_name}", shop_id=shop.pk)
     context = {"shop": shop, "form": form, "active": url_name, "refusal": refusal}
     if refusal is not None and refusal.link_url:
@@ -473,15 +482,44 @@ def audit_log(request: HttpRequest, shop_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def alert_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """Unread (or all) alerts, filtered by severity and kind."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
-    show_all = request.GET.get("show") == "all"
-    alerts = Alert.objects.filter(shop=shop).select_related("target_type")
+    form = AlertFilterForm(request.GET or None)
+    show_all, severity, kind = form.values()
+    alerts = Alert.objects.filter(shop=shop).select_related("target_type", "item_type")
     if not show_all:
         alerts = alerts.filter(is_read=False)
+    if severity:
+        alerts = alerts.filter(severity=severity)
+    if kind is not None:
+        alerts = alerts.filter(kind=kind)
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request, "shops/alert_list.html", {"shop": shop, "page": page, "show_all": show_all}
+        request,
+        "shops/alert_list.html",
+        {
+            "shop": shop,
+            "page": page,
+            "show_all": show_all,
+            "form": form,
+            "filter_query": query.urlencode(),
+            "severity": severity,
+            "kind": "" if kind is None else kind or "other",
+        },
     )
+
+
+@login_required
+@require_POST
+def alert_read_all(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """Mark every unread alert read, or those of the severity and kind filtered on."""
+    shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
+    _, severity, kind = AlertFilterForm(request.POST).values()
+    count = alerts_mark_all_read(actor=request.user, shop=shop, severity=severity, kind=kind)
+    messages.success(request, f"Marked {count} alert{'' if count == 1 else 's'} as read.")
+    return redirect(safe_next_url(request, reverse("shops:alert-list", args=[shop_id])))
 
 
 @login_required

@@ -78,14 +78,17 @@ def test_page_shows_every_pane_with_default_mappings(admin_client, url, shop):
     page = admin_client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    for pane in (
-        "Connection",
-        "Synchronization customization",
-        "Order sync settings",
-        "status mapping",
-        "fulfillment centers",
-        "BulkBuy settings",
-        "ASN sync settings",
+    for pane in (  # the setup article's words (../shared/seed/)
+        "Self Authorization",
+        "Synchronization Customization",
+        "Order Sync Settings",
+        "Main Order Status mapping",
+        "Payment Order Status mapping",
+        "Amazon Fulfillment Centers",
+        "BulkBuy Settings",
+        "ASN Sync Settings",
+        "Document templates",
+        "Save and Close",
     ):
         assert pane in html
     connection = AmazonConnection.objects.get(shop=shop)

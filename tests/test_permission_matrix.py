@@ -69,6 +69,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "accounts:invitation-list": [("get", codes(302, 200, 200, 200))],
     "accounts:invitation-accept": [("post", codes(302, 404, 404, 404))],  # another's: 404
     "accounts:invitation-decline": [("post", codes(302, 404, 404, 404))],
+    "shops:alert-read-all": [("post", codes(302, 302, 302, 404))],
     "orders:order-list": [("get", VIEW)],
     "orders:order-detail": [("get", VIEW)],
     "orders:credit-row-add": [("post", codes(302, 403, 400, 404))],

@@ -1,5 +1,5 @@
 """Amazon's acknowledgement deadlines (PRODUCT.md §4): a new PO within 24 hours of its date,
-a change within 48 hours of Amazon's change; alerts before and after.
+a change within 48 hours of Amazon's change; alerts before and after (grouped per shop).
 
 `due_after_import` is pure and decides the deadline from what Amazon sent; the importer calls
 it for new and changed POs, a successful acknowledgement clears it, and the beat task
@@ -14,8 +14,8 @@ from django.utils import timezone
 from amazon1p.models import AmazonConnection, AmazonPurchaseOrder
 from amazon1p.spapi.types import PurchaseOrder
 from orders.models import Order
-from shops.models import AlertSeverity
-from shops.services import alert_raise
+from shops.alerts import AlertGroup, alerts_group_raise
+from shops.models import AlertKind, AlertSeverity
 
 NEW_PO_WINDOW = timedelta(hours=24)
 CHANGE_WINDOW = timedelta(hours=48)
@@ -42,39 +42,58 @@ def deadline_clear(purchase_order_id: int) -> None:
 
 
 def deadlines_alert(now: datetime | None = None) -> int:
-    """Warn about deadlines within the shop's warning window and about passed ones, each once.
+    """Warn about deadlines within the shop's warning window and about passed ones, each PO
+    once per level.
 
-    Safe to run twice or concurrently: rows are claimed with SKIP LOCKED. Returns how many
-    alerts went out.
+    The POs of one level go into one grouped alert per shop ("acknowledge soon", "past the
+    deadline") with a count and a link, not an alert each. Safe to run twice or
+    concurrently: rows are claimed with SKIP LOCKED, and an order joins a group once.
+    Returns how many POs were alerted.
     """
     now = now or timezone.now()
     sent = 0
     for connection in AmazonConnection.objects.filter(enabled=True).select_related("shop"):
         horizon = now + timedelta(hours=connection.ack_warn_hours)
         with transaction.atomic():
-            owed = (
+            owed = list(
                 AmazonPurchaseOrder.objects.select_for_update(skip_locked=True)
                 .filter(shop=connection.shop, ack_due_at__lte=horizon, order__isnull=False)
                 .exclude(ack_alerted=ALERTED_OVERDUE)
+                .values_list("pk", "order_id", "ack_due_at", "ack_alerted")
             )
-            for po in owed:
-                level = ALERTED_OVERDUE if po.ack_due_at <= now else ALERTED_SOON
-                if po.ack_alerted >= level:
+            levels: dict[int, list[tuple[int, int]]] = {ALERTED_SOON: [], ALERTED_OVERDUE: []}
+            for pk, order_id, due, alerted in owed:
+                level = ALERTED_OVERDUE if due <= now else ALERTED_SOON
+                if alerted < level:
+                    levels[level].append((pk, order_id))
+            groups = []
+            for level, pos in levels.items():
+                if not pos:
                     continue
-                when = timezone.localtime(po.ack_due_at).strftime("%Y-%m-%d %H:%M")
-                if level == ALERTED_OVERDUE:
-                    message = f"PO {po.po_number}: the acknowledgement to Amazon was due {when}."
-                else:
-                    message = f"PO {po.po_number}: acknowledge to Amazon by {when}."
-                alert_raise(
-                    shop=connection.shop,
-                    severity=AlertSeverity.ERROR
-                    if level == ALERTED_OVERDUE
-                    else AlertSeverity.WARNING,
-                    message=message,
-                    target=Order(pk=po.order_id),
+                AmazonPurchaseOrder.objects.filter(pk__in=[pk for pk, _ in pos]).update(
+                    ack_alerted=level
                 )
-                po.ack_alerted = level
-                po.save(update_fields=["ack_alerted"])
-                sent += 1
+                groups.append(_deadline_group(level, [order_id for _, order_id in pos]))
+                sent += len(pos)
+            alerts_group_raise(shop=connection.shop, groups=groups)
     return sent
+
+
+def _deadline_group(level: int, order_ids: list[int]) -> AlertGroup:
+    if level == ALERTED_OVERDUE:
+        return AlertGroup(
+            "ack-overdue",
+            AlertKind.ACKNOWLEDGEMENT,
+            AlertSeverity.ERROR,
+            "Acknowledgement to Amazon overdue: these POs are past their deadline.",
+            Order,
+            order_ids,
+        )
+    return AlertGroup(
+        "ack-due-soon",
+        AlertKind.ACKNOWLEDGEMENT,
+        AlertSeverity.WARNING,
+        "Acknowledge to Amazon soon: these POs reach their deadline within the warning window.",
+        Order,
+        order_ids,
+    )

@@ -1,22 +1,46 @@
 """The per-line acknowledgement form on the order page: one set of fields per order row."""
 
 from django import forms
+from django.db.models import Sum
 
 from amazon1p.acknowledgements.services import LineDecision
 from amazon1p.models import RejectionReason
-from orders.models import Order, OrderRow
+from orders.catalogue import row_titles
+from orders.models import CreditRow, Order, OrderRow
 
 ACCEPT, BACKORDER = "accept", "backorder"
 
 
 class AcknowledgementLinesForm(forms.Form):
-    """Per row: accept or backorder what is not credited (with dates); the reason for the
-    credited part, which Amazon receives as Rejected."""
+    """Per row: the quantity to confirm (a lower one than is open credits the rest), accept
+    or backorder it (with dates); the reason for the credited part, which Amazon receives
+    as Rejected."""
 
     def __init__(self, *args, order: Order, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.rows: list[OrderRow] = list(order.rows.all())
+        credited = dict(
+            CreditRow.objects.filter(order=order)
+            .values("row_id")
+            .annotate(total=Sum("quantity"))
+            .values_list("row_id", "total")
+        )
+        self.titles = row_titles(order.shop_id, self.rows)
         for row in self.rows:
+            row.credited = credited.get(row.pk, 0)
+            row.open_quantity = row.quantity - row.credited
+            self.fields[f"quantity_{row.pk}"] = forms.IntegerField(
+                min_value=0,
+                max_value=row.open_quantity,
+                initial=row.open_quantity,
+                label=f"Confirm (row {row.position})",
+                widget=forms.NumberInput(attrs={"class": "qty", "data-open": row.open_quantity}),
+                error_messages={
+                    "max_value": f"At most {row.open_quantity}: {row.quantity} ordered, "
+                    f"{row.credited} credited.",
+                    "required": "Enter the quantity to confirm (0 rejects the line).",
+                },
+            )
             self.fields[f"mode_{row.pk}"] = forms.ChoiceField(
                 choices=[(ACCEPT, "Accept"), (BACKORDER, "Backorder")],
                 initial=ACCEPT,
@@ -54,6 +78,7 @@ class AcknowledgementLinesForm(forms.Form):
         data = self.cleaned_data
         return {
             row.pk: LineDecision(
+                quantity=data[f"quantity_{row.pk}"],
                 backorder=data[f"mode_{row.pk}"] == BACKORDER,
                 rejection_reason=data[f"reason_{row.pk}"],
                 scheduled_ship_date=data.get(f"ship_{row.pk}"),
@@ -63,11 +88,9 @@ class AcknowledgementLinesForm(forms.Form):
         }
 
     def row_fields(self) -> list[tuple[OrderRow, dict[str, forms.BoundField]]]:
-        """For the template: each row with its bound fields by short name."""
-        return [
-            (
-                row,
-                {name: self[f"{name}_{row.pk}"] for name in ("mode", "ship", "delivery", "reason")},
-            )
-            for row in self.rows
-        ]
+        """For the template: each row (with `credited`, `open_quantity`, `product`: the
+        catalogue's title) and its bound fields by short name."""
+        names = ("quantity", "mode", "ship", "delivery", "reason")
+        for row in self.rows:
+            row.product = self.titles.get(row.pk, "")
+        return [(row, {name: self[f"{name}_{row.pk}"] for name in names}) for row in self.rows]

@@ -41,7 +41,7 @@ from amazon1p.spapi.errors import (
 from amazon1p.spapi.factory import vendor_client_for
 from orders.models import Order
 from shopctrl.outbox import Outcome, amazon_errors, idle_messages, transaction_errors
-from shops.models import AlertSeverity
+from shops.models import AlertKind, AlertSeverity
 from shops.services import alert_raise
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def _finish(ack: Acknowledgement, status: str, errors: list[dict[str, str]] | No
                 message=f"Amazon did not take the acknowledgement of PO {order.number}: "
                 + "; ".join(e["message"] for e in ack.errors),
                 target=order,
+                kind=AlertKind.ACKNOWLEDGEMENT,
             )
     return ack
 
@@ -241,6 +242,7 @@ def _watch_processing(ack: Acknowledgement, client: VendorClient) -> None:
             message=f"The acknowledgement of PO {ack.purchase_order.po_number} is stuck at "
             f"Amazon (transaction {ack.transaction_id} still Processing).",
             target=Order(pk=ack.order_id),
+            kind=AlertKind.ACKNOWLEDGEMENT,
         )
 
 

@@ -39,8 +39,11 @@ from shops.audit import audit_record
 @dataclass(frozen=True)
 class LineDecision:
     """What was chosen for one row. The part not credited is accepted (or backordered); the
-    credited part goes out Rejected with `rejection_reason`."""
+    credited part goes out Rejected with `rejection_reason`. `quantity` (eaches to confirm)
+    below what is not credited yet credits the difference first, with the connection's
+    credit reason for rejected rows: the same as a credit row added by hand."""
 
+    quantity: int | None = None
     backorder: bool = False
     rejection_reason: str = RejectionReason.TEMPORARILY_UNAVAILABLE
     scheduled_ship_date: date | None = None
@@ -156,6 +159,50 @@ def _answers(
     return answers
 
 
+def _credit_down_to(
+    actor: AbstractBaseUser | None,
+    order: Order,
+    connection: AmazonConnection,
+    decisions: Mapping[int, LineDecision],
+) -> None:
+    """Credit each row down to the quantity chosen for it (see LineDecision.quantity).
+
+    Inside the acknowledgement's transaction: when the acknowledgement is refused later
+    (say, it would raise a quantity Amazon already has), the credit rows go too.
+    """
+    lowered = {pk: d.quantity for pk, d in decisions.items() if d.quantity is not None}
+    if not lowered:
+        return
+    credited = dict(
+        CreditRow.objects.filter(order=order)
+        .values("row_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("row_id", "total")
+    )
+    for row in order.rows.filter(pk__in=lowered):
+        open_quantity = row.quantity - credited.get(row.pk, 0)
+        wanted = lowered[row.pk]
+        if wanted < 0 or wanted > open_quantity:
+            raise ShopCtrlError(
+                f"Row {row.position}: confirm between 0 and {open_quantity} "
+                f"({row.quantity} ordered, {credited.get(row.pk, 0)} credited).",
+                field="quantity",
+            )
+        if wanted == open_quantity:
+            continue
+        reason = connection.credit_reason_rejected
+        if reason is None:
+            raise ShopCtrlError(
+                "Set the credit reason for rejected rows first (Amazon 1P settings › "
+                "Order sync settings): a lower quantity is credited with it."
+            )
+        if actor is None or not actor.is_authenticated:
+            raise ShopCtrlError("Only a person may lower a quantity while acknowledging.")
+        order_credit_row_add(
+            actor=actor, order=order, row=row, quantity=open_quantity - wanted, reason=reason
+        )
+
+
 def _check_against_previous(order: Order, answers: list[tuple[OrderRow, LineAnswer]]) -> None:
     """A re-acknowledgement may only lower quantities; a rejected line stays rejected."""
     previous = (
@@ -214,6 +261,7 @@ def acknowledgement_request(
     if blocker:
         raise ShopCtrlError(blocker)
     apo, po = _purchase_order(order)
+    _credit_down_to(actor, order, connection, decisions or {})
     answers = _answers(order, po, decisions or {})
     _check_against_previous(order, answers)
     moment = _acknowledgement_moment(order)

@@ -15,6 +15,7 @@ import orjson
 
 from amazon1p.models import AmazonStatus
 from amazon1p.spapi.types import CASES, PurchaseOrder, PurchaseOrderStatus
+from shops.models import AlertKind
 
 PARAM_SHIP_TO_REF = "ShipToPartyRef"
 PARAM_PO_TYPE = "PurchaseOrderType"
@@ -92,7 +93,7 @@ class OrderValues:
     rows: tuple[RowValues, ...]
     parameters: dict[str, str]
     credits: tuple[CreditValues, ...] = ()
-    alerts: tuple[str, ...] = field(default=())
+    alerts: tuple["MappedAlert", ...] = field(default=())
 
     def header(self) -> dict[str, Any]:
         """The Order fields an update compares and writes."""
@@ -171,12 +172,22 @@ def _rows(po: PurchaseOrder) -> tuple[RowValues, ...]:
     return tuple(rows)
 
 
+class MappedAlert(NamedTuple):
+    """An alert a PO calls for. With a `group` (e.g. the FC code) the POs that share it are
+    raised as one grouped alert reading `group_text`; otherwise one alert reading `text`."""
+
+    kind: str
+    text: str
+    group: str = ""
+    group_text: str = ""
+
+
 def _credits(
     po: PurchaseOrder,
     rows: tuple[RowValues, ...],
     status: PurchaseOrderStatus,
     ctx: MappingContext,
-    alerts: list[str],
+    alerts: list[MappedAlert],
 ) -> tuple[tuple[RowValues, ...], tuple[CreditValues, ...]]:
     """Rows at their original quantity, with credit rows for cancelled and rejected parts."""
     by_seq = {item.sequence_number: item for item in status.items}
@@ -200,8 +211,15 @@ def _credits(
                 continue
             if reason_id is None:
                 alerts.append(
-                    f"PO {po.number} row {row.position}: {amount} {label} at Amazon, but no "
-                    f"credit reason for {label} rows is configured."
+                    MappedAlert(
+                        AlertKind.ORDER_DATA,
+                        f"PO {po.number} row {row.position}: {amount} {label} at Amazon, but "
+                        f"no credit reason for {label} rows is configured.",
+                        f"credit-reason:{label}",
+                        f"Rows {label} at Amazon were not credited: no credit reason for "
+                        f"{label} rows is configured (Amazon 1P Synchronization › Order Sync "
+                        "Settings).",
+                    )
                 )
                 continue
             credits.append(CreditValues(row.position, amount, reason_id))
@@ -221,7 +239,7 @@ def map_purchase_order(
     """
     if po.purchase_order_date is None:
         raise ValueError(f"PO {po.number}: no purchaseOrderDate")
-    alerts = [f"PO {po.number}: {warning}" for warning in po.warnings]
+    alerts = [MappedAlert(AlertKind.ORDER_DATA, f"PO {po.number}: {w}") for w in po.warnings]
     rows = _rows(po)
     credits: tuple[CreditValues, ...] = ()
     if status is not None:
@@ -230,18 +248,29 @@ def map_purchase_order(
     currencies = {i.net_cost.currency for i in po.items if i.net_cost}
     currency = next(iter(currencies)) if len(currencies) == 1 else ctx.shop_currency
     if currencies and currencies != {ctx.shop_currency}:
+        priced = ", ".join(sorted(currencies))
         alerts.append(
-            f"PO {po.number} is priced in {', '.join(sorted(currencies))}, "
-            f"not the shop currency {ctx.shop_currency}."
+            MappedAlert(
+                AlertKind.ORDER_DATA,
+                f"PO {po.number} is priced in {priced}, not the shop currency {ctx.shop_currency}.",
+                f"currency:{priced}",
+                f"POs priced in {priced}, not the shop currency {ctx.shop_currency}.",
+            )
         )
 
     payment_type_id = (
         ctx.payment_types.get(po.payment_method.lower()) if po.payment_method else None
     )
     if payment_type_id is None:
+        method = po.payment_method.lower()
         alerts.append(
-            f"PO {po.number}: no payment type with code {po.payment_method.lower()!r}; "
-            "the order has none."
+            MappedAlert(
+                AlertKind.ORDER_DATA,
+                f"PO {po.number}: no payment type with code {method!r}; the order has none.",
+                f"payment-type:{method}",
+                f"No payment type with code {method!r}: these orders have none "
+                "(Shop settings › Payment types).",
+            )
         )
 
     ship_to = po.ship_to_party
@@ -259,7 +288,16 @@ def map_purchase_order(
         parameters[PARAM_SHIP_TO_REF] = fc.ship_to_party_ref
     else:
         address = ship_to.address if ship_to else None
-        alerts.append(f"PO {po.number}: unknown fulfillment center {code or '(none)'}.")
+        shown = code or "(none)"
+        alerts.append(
+            MappedAlert(
+                AlertKind.FULFILLMENT_CENTER,
+                f"PO {po.number}: unknown fulfillment center {shown}.",
+                f"fc-unknown:{code}",
+                f"Unknown fulfillment center {shown}: add it under Amazon 1P Synchronization › "
+                "Amazon Fulfillment Centers.",
+            )
+        )
         name = (address.name if address else "") or code
         line = address.street if address else ""
         postal = address.postal_code if address else ""

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from amazon1p.importing.order_mapping import MappingContext, OrderValues
+from amazon1p.importing.summary import run_summary_raise
 from amazon1p.importing.upsert import (
     Digest,
     PageResult,
@@ -86,6 +87,8 @@ class RunRecorder:
             result.failed,
             *self._spent_since(),
         )
+        if result.overdue:
+            run_summary_raise(self.run, result.overdue)
         if result.errors:
             SyncRunError.objects.bulk_create(
                 [SyncRunError(run=self.run, po_number=n, message=m) for n, m in result.errors]

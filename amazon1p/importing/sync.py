@@ -28,6 +28,7 @@ from amazon1p.importing.pages import (
     store_pages,
 )
 from amazon1p.importing.reconcile import missing_window, updated_numbers
+from amazon1p.importing.summary import run_summary_finish
 from amazon1p.models import (
     ACTIVE_SYNC_STATUSES,
     AmazonConnection,
@@ -42,7 +43,15 @@ from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
 from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
-from shops.models import AlertSeverity, OrderStatus, PaymentStatus, PaymentType, Shop, VatTariff
+from shops.models import (
+    AlertKind,
+    AlertSeverity,
+    OrderStatus,
+    PaymentStatus,
+    PaymentType,
+    Shop,
+    VatTariff,
+)
 from shops.services import alert_raise
 
 logger = logging.getLogger(__name__)
@@ -423,6 +432,7 @@ def sync_run_execute(
         error="",
         note=_sandbox_note(connection, repeated) if repeated else "",
     )
+    run_summary_finish(run)
     from bulkbuy.linking import purchase_orders_link_soon  # bulkbuy builds on amazon1p
 
     purchase_orders_link_soon(shop_id=run.shop_id)
@@ -443,6 +453,7 @@ def _fail(run: SyncRun, message: str, *, expect: str = SyncStatus.RUNNING) -> Sy
                 message=(
                     f"Amazon 1P {run.get_kind_display().lower()} run #{run.pk} failed: {message}"
                 ),
+                kind=AlertKind.SYNC,
             )
     run.refresh_from_db()
     return run

@@ -10,10 +10,11 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from amazon1p.acknowledgements.deadlines import due_after_import
+from amazon1p.acknowledgements.deadlines import ALERTED_OVERDUE, due_after_import
 from amazon1p.importing.bulk import copy_rows, create_orders, rows_by_number
 from amazon1p.importing.merge import history_apply, map_old, update_order
 from amazon1p.importing.order_mapping import (
+    MappedAlert,
     MappingContext,
     OrderValues,
     canonical_json,
@@ -30,7 +31,8 @@ from amazon1p.spapi.types import (
     PurchaseOrderStatus,
 )
 from orders.models import Order
-from shops.models import AlertSeverity, Shop
+from shops.alerts import AlertGroup, alerts_group_raise
+from shops.models import AlertKind, AlertSeverity, Shop
 from shops.services import alert_raise, alerts_raise
 
 
@@ -108,6 +110,30 @@ class PageResult:
     unchanged: int = 0
     failed: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
+    # Orders of new POs whose acknowledgement deadline had passed before they arrived: no
+    # alert each (a first or historical import brings hundreds); the run sums them up.
+    overdue: list[int] = field(default_factory=list)
+
+
+def mapped_alerts_raise(shop: Shop, alerts: Iterable[tuple[int, MappedAlert]]) -> None:
+    """The mapping's alerts for orders (order id, alert): the grouped ones as one alert per
+    group with the orders as its items, the others one each; a few statements in all."""
+    single: list[tuple[AlertSeverity, str, Order, str]] = []
+    groups: dict[str, tuple[MappedAlert, list[int]]] = {}
+    for order_id, alert in alerts:
+        if alert.group:
+            groups.setdefault(alert.group, (alert, []))[1].append(order_id)
+        else:
+            single.append((AlertSeverity.WARNING, alert.text, Order(pk=order_id), alert.kind))
+    for kind in {a[3] for a in single}:
+        alerts_raise(shop=shop, kind=kind, alerts=(a[:3] for a in single if a[3] == kind))
+    alerts_group_raise(
+        shop=shop,
+        groups=[
+            AlertGroup(key, a.kind, AlertSeverity.WARNING, a.group_text, Order, ids)
+            for key, (a, ids) in groups.items()
+        ],
+    )
 
 
 def _store_malformed(shop: Shop, bad: Iterable[MalformedPurchaseOrder], result: PageResult) -> None:
@@ -197,11 +223,14 @@ def purchase_orders_upsert(
             shop=shop,
             severity=AlertSeverity.WARNING,
             message=f"PO {number} matched an existing order; linked it without changes.",
+            kind=AlertKind.ORDER_DATA,
             target=order,
         )
     created.update({number: order.pk for number, order in linked.items()})
     now = timezone.now()
     fresh_pos = [v.number for v in fresh if v.number not in existing]
+    dues = {n: due_after_import(latest[n], None, None) for n in fresh_pos}
+    result.overdue = [created[n] for n in fresh_pos if dues[n] is not None and dues[n] <= now]
     copy_rows(
         AmazonPurchaseOrder,
         (
@@ -234,8 +263,8 @@ def purchase_orders_upsert(
                 "",
                 now,
                 now,
-                due_after_import(latest[n], None, None),
-                0,
+                dues[n],
+                ALERTED_OVERDUE if dues[n] is not None and dues[n] <= now else 0,
             )
             for n in fresh_pos
         ),
@@ -265,14 +294,9 @@ def purchase_orders_upsert(
                 f"SELECT t.id, 1, %s, t.content_hash, NULL, '[]' FROM {source}",
                 params,
             )
-    alerts_raise(
-        shop=shop,
-        alerts=(
-            (AlertSeverity.WARNING, message, Order(pk=created[v.number]))
-            for v in fresh
-            if v.number not in linked
-            for message in v.alerts
-        ),
+    mapped_alerts_raise(
+        shop,
+        ((created[v.number], alert) for v in fresh if v.number not in linked for alert in v.alerts),
     )
     result.new = len(fresh)
 
@@ -304,6 +328,7 @@ def _apply_history(
             shop=shop,
             severity=AlertSeverity.WARNING,
             message=f"Historical import kept a staff edit: {text}",
+            kind=AlertKind.ORDER_DATA,
             target=Order(pk=order_id),
         )
 
@@ -334,6 +359,7 @@ def _change_pos(
         .values_list("purchase_order_id", "last")
     )
     versions = []
+    raised: list[tuple[int, MappedAlert]] = []
     superseded: dict[int, Any] = {}  # PO id → the payload its latest version had
     for number in numbers:
         apo, po, values = apos[number], latest[number], mapped[number]
@@ -351,14 +377,14 @@ def _change_pos(
             conflicts = update_order(shop, apo.order, old, values)
             new_alerts = [a for a in values.alerts if not old or a not in old.alerts]
             if conflicts:
+                text = "; ".join(conflicts)
                 new_alerts.append(
-                    f"PO {number} changed at Amazon, but staff edited the order; kept: "
-                    + "; ".join(conflicts)
+                    MappedAlert(
+                        AlertKind.ORDER_DATA,
+                        f"PO {number} changed at Amazon, but staff edited the order; kept: {text}",
+                    )
                 )
-            for message in new_alerts:
-                alert_raise(
-                    shop=shop, severity=AlertSeverity.WARNING, message=message, target=apo.order
-                )
+            raised.extend((apo.order.pk, alert) for alert in new_alerts)
         if counts:
             result.changed += 1
         superseded[apo.pk] = old_raw
@@ -387,3 +413,4 @@ def _change_pos(
             raw=payload
         )
     AmazonPurchaseOrderVersion.objects.bulk_create(versions)
+    mapped_alerts_raise(shop, raised)

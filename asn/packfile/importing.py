@@ -21,7 +21,7 @@ from asn.packfile.matching import Packing, packing_match, packing_of, ssccs_reco
 from asn.packfile.reading import PackFile
 from asn.shipments import ShipmentError, locked_draft, revision_bump
 from shops.audit import audit_record
-from shops.models import AlertSeverity, Shop
+from shops.models import AlertKind, AlertSeverity, Shop
 from shops.services import alert_raise
 
 
@@ -199,5 +199,6 @@ def _refuse(record: PackImport, group: GroupShipment | None, problems: list[Prob
         message=f"Pack file {record.name}{where} was refused ({len(problems)} problem(s)); "
         f"nothing was changed. See pack import #{record.pk}.",
         target=group,
+        kind=AlertKind.SHIPMENT,
     )
     return PackResult(record, problems)

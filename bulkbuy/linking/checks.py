@@ -26,7 +26,7 @@ from bulkbuy.models import Offer, OfferStatus, OrderLink, OrderLinkLine
 from orders.models import Order, PurchaseType
 from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
-from shops.models import Alert, AlertSeverity
+from shops.models import Alert, AlertKind, AlertSeverity
 from shops.services import alert_raise
 
 
@@ -93,7 +93,13 @@ def _alert_undefined(order: Order, verdict: Verdict) -> None:
         target_type=order_type, target_id=str(order.pk), message=message
     ).exists():
         return
-    alert_raise(shop=order.shop, severity=AlertSeverity.WARNING, message=message, target=order)
+    alert_raise(
+        shop=order.shop,
+        severity=AlertSeverity.WARNING,
+        message=message,
+        target=order,
+        kind=AlertKind.OFFER,
+    )
 
 
 def _acknowledge(order: Order) -> str:

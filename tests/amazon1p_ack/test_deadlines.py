@@ -17,6 +17,8 @@ from amazon1p.acknowledgements.outbox import acknowledgements_idle
 from amazon1p.acknowledgements.services import acknowledgement_request
 from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder
 from amazon1p.spapi.types import PurchaseOrder
+from orders.models import Order
+from orders.selectors import order_alerts
 from shops.models import Alert
 from tests.amazon1p_ack.conftest import deliver, fresh_order
 
@@ -89,9 +91,27 @@ def test_deadline_alerts_go_out_once_each(connected, shop):
     assert deadlines_alert(now + timedelta(hours=3)) == 0
     po.refresh_from_db()
     assert po.ack_alerted == ALERTED_OVERDUE
-    alerts = Alert.objects.filter(shop=shop, target_id=str(po.order_id)).order_by("id")
-    assert [a.severity for a in alerts] == ["warning", "error"]
-    assert "acknowledge to Amazon by" in alerts[0].message and "was due" in alerts[1].message
+    # Grouped per shop and level: each PO counted once in "soon" and once in "overdue".
+    alerts = order_alerts(order=Order(pk=po.order_id, shop=shop)).order_by("id")
+    assert [(a.severity, a.group_key, a.count) for a in alerts] == [
+        ("warning", "ack-due-soon", 1),
+        ("error", "ack-overdue", 1),
+    ]
+    assert "Acknowledge to Amazon soon" in alerts[0].message and "overdue" in alerts[1].message
+
+
+def test_deadline_alerts_of_many_pos_are_one_alert_with_a_count(connected, shop):
+    now = timezone.now()
+    AmazonPurchaseOrder.objects.filter(shop=shop).update(ack_due_at=None, ack_alerted=0)
+    late = list(AmazonPurchaseOrder.objects.filter(shop=shop, order__isnull=False)[:5])
+    AmazonPurchaseOrder.objects.filter(pk__in=[p.pk for p in late]).update(
+        ack_due_at=now - timedelta(days=3)
+    )
+    assert deadlines_alert(now) == 5
+    assert deadlines_alert(now) == 0
+    (alert,) = Alert.objects.filter(shop=shop, kind="acknowledgement")
+    assert alert.count == 5 and alert.severity == "error"
+    assert set(alert.items.values_list("object_id", flat=True)) == {p.order_id for p in late}
 
 
 def test_deadline_outside_the_warning_window_is_not_alerted(connected, shop):

@@ -13,6 +13,7 @@ from amazon1p.models import (
     SyncStatus,
 )
 from amazon1p.spapi.errors import AmazonTransientError
+from orders import selectors
 from orders.models import CreditRow, Order, OrderParameter
 from orders.services import OrderInput, RowInput, order_create
 from shops.models import Alert
@@ -198,13 +199,20 @@ def test_po_entered_by_hand_before_it_arrived_is_linked_not_duplicated(connected
     assert not others.filter(rows__isnull=True).exists()
 
 
-def test_po_to_an_unknown_fc_imports_with_an_alert(connected, shop, sim):
+def test_pos_to_an_unknown_fc_import_with_one_alert_per_fc(connected, shop, sim):
     connected.fulfillment_centers.all().delete()
     run_sync(shop, SyncKind.NEW, sim, range_from=days_ago(1), range_to=days_ago(0))
     order = Order.objects.filter(shop=shop).first()
-    assert Alert.objects.filter(
-        shop=shop, target_id=str(order.pk), message__contains="unknown fulfillment center"
-    ).exists()
+    # One grouped alert per unknown code, counting its orders; the order page still shows it.
+    grouped = Alert.objects.filter(shop=shop, kind="fulfillment_center")
+    codes = {
+        raw["orderDetails"]["shipToParty"]["partyId"]
+        for raw in AmazonPurchaseOrder.objects.filter(shop=shop).values_list("raw", flat=True)
+    }
+    assert grouped.count() == len(codes) < Order.objects.filter(shop=shop).count()
+    assert sum(a.count for a in grouped) == Order.objects.filter(shop=shop).count()
+    assert all(a.message.startswith("Unknown fulfillment center") for a in grouped)
+    assert selectors.order_alerts(order=order).filter(kind="fulfillment_center").count() == 1
     # Name and address come from the PO's shipToParty instead.
     assert order.customer_display_name and order.address_display
 

@@ -43,7 +43,7 @@ from orders.models import CreditRow, Order, OrderRow
 from orders.services import order_credit_row_add
 from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
-from shops.models import AlertSeverity, CreditReason, Shop
+from shops.models import AlertKind, AlertSeverity, CreditReason, Shop
 from shops.services import alert_raise
 
 
@@ -421,6 +421,7 @@ def pick_import(
             message=f"Pick file {filename} was refused ({len(problems)} problem(s)); nothing "
             f"was changed. See pick import #{record.pk}.",
             target=record,
+            kind=AlertKind.PICKS,
         )
     return PickResult(record, problems, earlier)
 
