@@ -1,6 +1,7 @@
 """Input validation for the order pages."""
 
 from decimal import Decimal
+
 from django import forms
 
 from orders.models import Channel, Order, PurchaseType

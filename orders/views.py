@@ -67,7 +67,9 @@ def order_detail_context(request: HttpRequest, order, **forms) -> dict:
         "rows": rows,
         # Rows priced per weight unit or not priced have no total yet: the order's is then
         # an estimate of the rows priced per each.
-        "total": sum((row.unit_price * row.remaining for row in rows if not row.price_is_estimate), 0),
+        "total": sum(
+            (row.unit_price * row.remaining for row in rows if not row.price_is_estimate), 0
+        ),
         "total_is_estimate": any(row.price_is_estimate for row in rows),
         "unpriced_rows": [row for row in rows if row.unit_price is None],
         "price_form": forms.get("price_form") or RowPriceForm(order=order),

@@ -7,10 +7,10 @@ No ORM, clock or settings: everything the mapping needs about the shop comes in 
 import hashlib
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -398,8 +398,7 @@ def map_purchase_order(
             )
     elif currency != ctx.shop_currency:
         alerts.append(
-            f"PO {po.number} is priced in {currency}, not the shop currency "
-            f"{ctx.shop_currency}."
+            f"PO {po.number} is priced in {currency}, not the shop currency {ctx.shop_currency}."
         )
     by_weight = [row for row in rows if row.price_unit]
     if by_weight:

@@ -122,11 +122,13 @@ def parse_datetime(raw: str, fail=None) -> datetime:
     """ISO-8601 → aware UTC datetime; a missing zone (as in sandbox cases) means UTC."""
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
+        # A moment at the edge of the calendar (9999-12-31T23:59-05:00) has no UTC form:
+        # OverflowError, found by the property tests.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         if fail is None:
-            raise
+            raise ValueError(f"“{raw}” is not an ISO-8601 date-time") from exc
         raise fail(f"“{raw}” is not an ISO-8601 date-time") from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def format_datetime(value: datetime) -> str:
