@@ -154,11 +154,24 @@ def _nul_malformed(po: PurchaseOrder) -> MalformedPurchaseOrder:
     )
 
 
+_NUMBER_MAX = 40  # AmazonPurchaseOrder.po_number, SyncRunError.po_number
+
+
 def _store_malformed(shop: Shop, bad: Iterable[MalformedPurchaseOrder], result: PageResult) -> None:
+    """Count and report each PO; keep the ones with a usable number, raw, to show and retry.
+
+    What is reported must be storable (the run keeps it as SyncRunError): a NUL becomes
+    U+FFFD, a number longer than a PO number is cut. A PO whose number is no PO number
+    (empty, too long, with a NUL: all found by the property tests) is reported, not kept.
+    """
     for po in bad:
+        number = po.number or ""
+        usable = 0 < len(number) <= _NUMBER_MAX and "\x00" not in number
         result.failed += 1
-        result.errors.append((po.number or "", po.error))
-        if not po.number:
+        result.errors.append(
+            (number.replace("\x00", "\ufffd")[:_NUMBER_MAX], po.error.replace("\x00", "\ufffd"))
+        )
+        if not usable:
             continue
         raw = dict(po.raw)
         if _NUL in canonical_json(raw):  # found by the property tests: jsonb refuses it
@@ -170,7 +183,7 @@ def _store_malformed(shop: Shop, bad: Iterable[MalformedPurchaseOrder], result: 
                 "raw": raw,
                 "content_hash": content_hash(raw),
                 "is_malformed": True,
-                "error": po.error,
+                "error": po.error.replace("\x00", "\ufffd"),
             },
         )
 

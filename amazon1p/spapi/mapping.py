@@ -460,7 +460,13 @@ def party_json(party: Party) -> dict[str, Any]:
     data: dict[str, Any] = {"partyId": party.party_id}
     if party.address is not None:
         a = party.address
-        data["address"] = _drop_empty(
+        # name, addressLine1 and countryCode are required by the model: kept even when empty
+        # (an address Amazon sent with them blank must still validate; property tests).
+        data["address"] = {
+            "name": a.name,
+            "addressLine1": a.address_line1,
+            "countryCode": a.country_code,
+        } | _drop_empty(
             {
                 "name": a.name,
                 "addressLine1": a.address_line1,
