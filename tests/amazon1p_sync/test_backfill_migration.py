@@ -21,16 +21,16 @@ class _Sim:
     base_url = "http://127.0.0.1:9"
 
 
-def _imported(shop, number: str) -> Order:
+def _imported(shop, ctx, number: str) -> Order:
     raw = next(po for po in EXAMPLES if po["purchaseOrderNumber"] == number)
-    ctx = mapping_context(connect(shop, _Sim()))
     purchase_orders_upsert(shop=shop, ctx=ctx, orders=[parse_purchase_order(raw)])
     return Order.objects.get(shop=shop, number=number)
 
 
 def test_backfill_restores_units_missing_prices_currency_and_parties(shop):
-    weight = _imported(shop, "3TRD2IAB")
-    unpriced = _imported(shop, "mock-purchaseOrderNumber1")
+    ctx = mapping_context(connect(shop, _Sim()))
+    weight = _imported(shop, ctx, "3TRD2IAB")
+    unpriced = _imported(shop, ctx, "mock-purchaseOrderNumber1")
     # as the import stored them before: per each, 0.00, the shop's currency, no parties
     OrderRow.objects.filter(order=weight).update(price_unit="", list_price_unit="")
     OrderRow.objects.filter(order=unpriced).update(unit_price=Decimal(0))

@@ -68,5 +68,6 @@ def test_an_ean_with_a_new_asin_is_kept_and_alerted_once(shop):
         "B000000003",
     ]
     alerts = _asin_alerts(shop)
-    assert len(alerts) == 2 and "B000000003" in alerts[1] and "ASINPO04" in alerts[1]
+    assert len(alerts) == 2
+    assert any("B000000003" in alert and "ASINPO04" in alert for alert in alerts)
     assert Product.objects.filter(shop=shop).count() == 1

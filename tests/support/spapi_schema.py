@@ -45,7 +45,10 @@ def resolved(model_name: str, definition_name: str) -> dict[str, Any]:
 # every PO a sync lists (includeDetails=true) and getPurchaseOrder.
 ALWAYS_SENT = {"Order": ("orderDetails",)}
 # Optional in the schema and nearly always sent: four in five generated values have them.
-USUALLY_SENT = {"Money": ("amount", "currencyCode"), "ItemQuantity": ("amount", "unitOfMeasure")}
+USUALLY_SENT = {
+    "Money": ("amount", "currencyCode"),
+    "ItemQuantity": ("amount", "unitOfMeasure", "unitSize"),
+}
 
 
 # Definitions that are plain strings in the schema, and what they hold.
@@ -101,6 +104,14 @@ def _property(name: str, schema: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "format": "amz-currency"}
     if name == "purchaseOrderNumber":
         return {"type": "string", "format": "amz-po-number"}
+    if name == "partyId":
+        return {"type": "string", "format": "amz-party-id"}
+    if name == "itemSequenceNumber":
+        return {"type": "string", "format": "amz-sequence"}
+    if name == "amazonProductIdentifier":
+        return {"type": "string", "format": "amz-asin"}
+    if name == "vendorProductIdentifier":
+        return {"type": "string", "format": "amz-ean"}
     if name in ("amount", "unitSize") and schema.get("type") == "integer":
         # ItemQuantity: Amazon's quantities are small and not negative, and case sizes at
         # least 1; a few out of range stay, to check they are refused with a reason.
@@ -124,7 +135,7 @@ def _text_dates() -> st.SearchStrategy[str]:
     odd = st.sampled_from(
         ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00", "2024-02-30T00:00:00Z", "soon"]
     )
-    return st.one_of(realistic, realistic, realistic, realistic, realistic, realistic, odd)
+    return _mostly(realistic, odd)
 
 
 def _intervals(dates: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -138,7 +149,7 @@ def _intervals(dates: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
     realistic = st.builds(interval, starts, st.integers(0, 30))
     odd = st.one_of(dates, st.builds(lambda a, b: f"{a}--{b}", dates, dates), st.text(max_size=8))
-    return st.one_of(realistic, realistic, realistic, realistic, odd)
+    return _mostly(realistic, odd)
 
 
 def _decimals() -> st.SearchStrategy[str]:
@@ -148,17 +159,22 @@ def _decimals() -> st.SearchStrategy[str]:
         st.sampled_from(["-1.00", "0", "1E+3", "12.34567", "123456789.00", "0.0001", "1e-7"]),
         st.decimals(allow_nan=False, allow_infinity=False, places=6).map(str),
     )
-    return st.one_of(cents, cents, cents, whole, odd)
+    return _mostly(st.one_of(cents, cents, cents, whole), odd)
 
 
 def _po_numbers() -> st.SearchStrategy[str]:
     alnum = string.ascii_uppercase + string.digits
-    return st.one_of(
-        st.text(alnum, min_size=8, max_size=8),
-        st.text(alnum, min_size=8, max_size=8),
-        st.text(alnum, min_size=8, max_size=8),
-        st.text(min_size=0, max_size=60),
-    )
+    return _mostly(st.text(alnum, min_size=8, max_size=8), st.text(min_size=0, max_size=60))
+
+
+def _product_ids(size: int, alphabet: str) -> st.SearchStrategy[str]:
+    """ASINs (10 letters or digits) and EANs (13 digits), now and then any text."""
+    return _mostly(st.text(alphabet, min_size=size, max_size=size), st.text(max_size=20))
+
+
+def _mostly(usual: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """`usual` nine times in ten, else `odd` (odd on 9, not 0: hypothesis favours 0)."""
+    return st.integers(0, 9).flatmap(lambda n: odd if n == 9 else usual)
 
 
 def _formats() -> dict[str, st.SearchStrategy[Any]]:
@@ -167,16 +183,17 @@ def _formats() -> dict[str, st.SearchStrategy[Any]]:
         "amz-date-time": dates,
         "amz-interval": _intervals(dates),
         "amz-decimal": _decimals(),
-        "amz-currency": st.one_of(
-            st.sampled_from(CURRENCIES), st.sampled_from(CURRENCIES), st.text(max_size=3)
-        ),
+        "amz-currency": _mostly(st.sampled_from(CURRENCIES), st.text(max_size=3)),
         "amz-po-number": _po_numbers(),
-        "amz-amount-int": st.one_of(
-            st.integers(0, 500), st.integers(0, 500), st.integers(0, 500), st.integers(-5, 10**10)
+        "amz-party-id": _mostly(
+            st.text(string.ascii_uppercase + string.digits, min_size=3, max_size=6),
+            st.text(max_size=12),
         ),
-        "amz-unitsize-int": st.one_of(
-            st.integers(1, 48), st.integers(1, 48), st.integers(-1, 10**6)
-        ),
+        "amz-sequence": _mostly(st.integers(1, 99).map(str), st.text(max_size=5)),
+        "amz-asin": _product_ids(10, string.ascii_uppercase + string.digits),
+        "amz-ean": _product_ids(13, string.digits),
+        "amz-amount-int": _mostly(st.integers(0, 500), st.integers(-5, 10**10)),
+        "amz-unitsize-int": _mostly(st.integers(1, 48), st.integers(-1, 10**6)),
     }
 
 
@@ -186,8 +203,9 @@ def _strategy(schema: dict[str, Any], formats: dict[str, st.SearchStrategy[Any]]
     (Its own object strategy builds the strategies of an object's properties anew at every
     draw: about a second per Order, too slow for a property test in CI.)"""
     if "x-usually" in schema:
-        usual = _strategy(schema["x-usually"], formats)
-        return st.one_of(usual, usual, usual, usual, _strategy(schema["x-else"], formats))
+        return _mostly(
+            _strategy(schema["x-usually"], formats), _strategy(schema["x-else"], formats)
+        )
     if "properties" in schema:
         required = set(schema.get("required", ()))
         props = {name: _strategy(sub, formats) for name, sub in schema["properties"].items()}
