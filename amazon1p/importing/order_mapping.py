@@ -306,9 +306,11 @@ PARTY_ROLES = (
 )
 
 
+@lru_cache(maxsize=1024)
 def party_values(party: Party) -> dict[str, str]:
     """A party as stored on the order (JSON): id, address and tax registration, empty
-    fields left out."""
+    fields left out. Cached (a vendor's POs name the same few parties): treat the result
+    as read-only."""
     values = {"party_id": party.party_id}
     if party.address is not None:
         for name in _PARTY_ADDRESS:
