@@ -120,6 +120,9 @@ def test_order_page_shows_weight_prices_missing_prices_parties_and_the_json(
     assert "isBackOrderAllowed&quot;: true" in html or "isBackOrderAllowed&quot;: false" in html
     assert "&#x27;purchaseOrderNumber&#x27;" not in html and ": True" not in html
 
+    grid = admin_client.get(reverse("orders:order-list", args=[shop.pk])).content.decode()
+    assert "Estimated: rows priced per weight unit or without a price" in grid
+
     unpriced = Order.objects.filter(shop=shop, rows__unit_price__isnull=True).first()
     html = admin_client.get(reverse("orders:order-detail", args=[shop.pk, unpriced.pk])).content
     assert b"missing" in html and b'id="row-price-form"' in html
