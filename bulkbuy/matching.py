@@ -37,7 +37,7 @@ class OrderLine:
     label: str  # "EAN 4006381333931" (or the ASIN): how messages name the product
     product_ids: frozenset[int]
     quantity: int
-    unit_price: Decimal
+    unit_price: Decimal | None  # None: the PO line came without a net cost
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,9 @@ def slot_verdict(
         # rule; when it names it twice, neither fits, and the first is the one to fix.
         row = candidates[0]
         name = f"row {line.position} {line.label}"
-        if line.unit_price != row.unit_cost:
+        if line.unit_price is None:  # Amazon sent no net cost and staff set none yet
+            problems.append(f"{name}: no price yet ≠ offer {money(row.unit_cost)}")
+        elif line.unit_price != row.unit_cost:
             problems.append(
                 f"{name}: price {money(line.unit_price)} ≠ offer {money(row.unit_cost)}"
             )

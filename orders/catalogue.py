@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from orders.models import OrderRow, Product
+from orders.models import OrderRow, Product, ProductAsin
 from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record, diff, snapshot
 from shops.models import Shop
@@ -41,7 +41,10 @@ def normalize_asin(value: Any) -> str:
 
 
 def products_fill_from_rows(
-    shop: Shop, rows: Iterable[tuple[str, str, str]], known: set[tuple[str, str]] | None = None
+    shop: Shop,
+    rows: Iterable[tuple[str, str, str]],
+    known: set[tuple[str, str]] | None = None,
+    new_asins: list[tuple[Product, str]] | None = None,
 ) -> int:
     """Add the products that (EAN, ASIN, title) rows name and the catalogue lacks.
 
@@ -60,6 +63,10 @@ def products_fill_from_rows(
     `known` (EAN, ASIN pairs) spares an importer the lookup for pairs an earlier call of the
     same import settled: they are skipped, and this call adds the pairs it settles. Keep it
     no longer than the import: a pair is known only while its transaction may commit.
+
+    One EAN, several ASINs: a row naming a known EAN with an ASIN its product does not have
+    records that ASIN for the product (`ProductAsin`, once) and appends (product, ASIN) to
+    `new_asins`, for the caller to raise an alert.
     """
     pairs: dict[tuple[str, str], str] = {}
     for ean, asin, title in rows:
@@ -88,9 +95,18 @@ def products_fill_from_rows(
     by_asin: dict[str, Product] = {p.asin: p for p in known if p.asin}
     new: list[Product] = []
     completed: dict[int, Product] = {}
+    other_asins: list[tuple[Product, str]] = []
     for (ean, asin), title in pairs.items():
         found_by_ean = by_ean.get(ean) if ean else None
         found_by_asin = by_asin.get(asin) if asin else None
+        if (
+            found_by_ean is not None
+            and found_by_ean.pk is not None
+            and asin
+            and found_by_ean.asin
+            and found_by_ean.asin != asin
+        ):
+            other_asins.append((found_by_ean, asin))
         if found_by_ean is None and found_by_asin is None:
             product = Product(shop=shop, ean=ean, asin=asin, title=title)
             new.append(product)
@@ -108,6 +124,8 @@ def products_fill_from_rows(
             by_ean.setdefault(product.ean, product)
         if product.asin:
             by_asin.setdefault(product.asin, product)
+    if other_asins:
+        _record_other_asins(other_asins, new_asins)
     # One order for every writer: two imports of the same shop that insert overlapping
     # products wait for each other in the same sequence instead of deadlocking.
     new.sort(key=lambda product: (product.ean, product.asin))
@@ -129,6 +147,26 @@ def products_fill_from_rows(
             logger.warning("Product fill for shop %s skipped completing ids: a clash", shop.pk)
             return len(new)
     return len(new) + len(completed)
+
+
+def _record_other_asins(
+    pairs: list[tuple[Product, str]], new_asins: list[tuple[Product, str]] | None
+) -> None:
+    """Keep each (product, ASIN) once; the ones not kept before go to `new_asins`."""
+    seen = set(
+        ProductAsin.objects.filter(product__in={p.pk for p, _ in pairs}).values_list(
+            "product_id", "asin"
+        )
+    )
+    fresh = {(p.pk, asin): p for p, asin in pairs if (p.pk, asin) not in seen}
+    if not fresh:
+        return
+    ProductAsin.objects.bulk_create(
+        [ProductAsin(product_id=pk, asin=asin) for pk, asin in sorted(fresh)],
+        ignore_conflicts=True,
+    )
+    if new_asins is not None:
+        new_asins.extend((product, asin) for (_, asin), product in fresh.items())
 
 
 @transaction.atomic

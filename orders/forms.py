@@ -1,6 +1,7 @@
 """Input validation for the order pages."""
 
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
@@ -88,9 +89,22 @@ class CreditRowForm(forms.Form):
         self.fields["reason"].queryset = CreditReason.objects.filter(shop_id=order.shop_id)
 
 
+class RowPriceForm(forms.Form):
+    """The price of a row the channel sent without one."""
+
+    row = RowChoiceField(queryset=None, empty_label=None)
+    unit_price = forms.DecimalField(
+        label="Unit price", min_value=Decimal("0.0001"), max_digits=12, decimal_places=4
+    )
+
+    def __init__(self, *args, order: Order, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["row"].queryset = order.rows.filter(unit_price__isnull=True)
+
+
 class OrderParameterForm(forms.Form):
     key = forms.CharField(max_length=64)
-    value = forms.CharField(max_length=500, required=False)
+    value = forms.CharField(max_length=2000, required=False)
 
 
 class ProductForm(forms.Form):

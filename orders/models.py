@@ -23,6 +23,27 @@ class PurchaseType(models.TextChoices):
     UNDEFINED = "undefined", "Undefined"
 
 
+class PriceUnit(models.TextChoices):
+    """What a row's price is per: each (blank) or a weight unit (Amazon's names)."""
+
+    EACH = "", "each"
+    POUNDS = "POUNDS", "lb"
+    OUNCES = "OUNCES", "oz"
+    GRAMS = "GRAMS", "g"
+    KILOGRAMS = "KILOGRAMS", "kg"
+
+
+PRICE_UNIT_LABELS = {choice.value: choice.label for choice in PriceUnit if choice.value}
+
+
+PARTY_LABELS = (
+    ("buying", "Buying party"),
+    ("selling", "Selling party"),
+    ("bill_to", "Bill-to party (invoices)"),
+    ("ship_to", "Ship-to party"),
+)
+
+
 class Order(models.Model):
     # db_index=False here and on the FKs below: a composite or unique index leading with the
     # same column already serves every lookup, and each index costs every bulk import.
@@ -53,6 +74,10 @@ class Order(models.Model):
     postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, blank=True)
+    # The parties a channel names, by role ("buying", "selling", "bill_to", "ship_to"): id,
+    # address fields and tax registration, as the channel sent them. Invoices go to
+    # "bill_to". One JSON value, so a bulk import writes it in the order's own COPY.
+    parties = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-ordered_at", "-id"]
@@ -103,6 +128,15 @@ class Order(models.Model):
         )
 
     @property
+    def party_list(self) -> list[tuple[str, dict]]:
+        """(label, party) in a fixed order, for the order page."""
+        return [
+            (label, self.parties[role])
+            for role, label in PARTY_LABELS
+            if isinstance(self.parties, dict) and role in self.parties
+        ]
+
+    @property
     def address_display(self) -> str:
         street = self.address_line or " ".join(
             part for part in (self.street, self.house_number, self.house_number_ext) if part
@@ -129,7 +163,13 @@ class OrderRow(models.Model):
     asin = models.CharField(max_length=10, blank=True)
     title = models.CharField(max_length=250, blank=True)
     quantity = models.PositiveIntegerField(help_text="In eaches (single units).")
-    unit_price = models.DecimalField(max_digits=12, decimal_places=4)
+    # Empty when the channel sent no price (Amazon: a line without netCost): unknown, which
+    # is not zero; staff set it (`order_row_price_set`).
+    unit_price = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    # The price is per this weight unit, not per each (Amazon's variable-weight items:
+    # Money.unitOfMeasure POUNDS, OUNCES, GRAMS or KILOGRAMS); "" = per each. Such a row's
+    # total is only known once the shipped weight is.
+    price_unit = models.CharField(max_length=10, blank=True, choices=PriceUnit.choices)
     vat_tariff = models.ForeignKey(
         VatTariff, on_delete=models.PROTECT, null=True, blank=True, related_name="+", **UNCHECKED
     )
@@ -138,8 +178,13 @@ class OrderRow(models.Model):
     ordered_cases = models.PositiveIntegerField(null=True, blank=True)
     case_size = models.PositiveIntegerField(null=True, blank=True, help_text="Eaches per case.")
     list_price = models.DecimalField(
-        max_digits=12, decimal_places=4, null=True, blank=True, help_text="Retail price per each."
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Retail price per each (or per `list_price_unit`).",
     )
+    list_price_unit = models.CharField(max_length=10, blank=True, choices=PriceUnit.choices)
 
     class Meta:
         ordering = ["position", "id"]
@@ -151,8 +196,24 @@ class OrderRow(models.Model):
         return f"{self.order_id}#{self.position} {self.title or self.sku or self.ean}"
 
     @property
+    def price_is_estimate(self) -> bool:
+        """The row's total is not known yet: priced per weight unit, or not priced."""
+        return bool(self.price_unit) or self.unit_price is None
+
+    @property
     def line_total(self):
+        """Price × quantity for rows priced per each; None while it is not known."""
+        if self.price_is_estimate:
+            return None
         return self.unit_price * self.quantity
+
+    @property
+    def price_unit_label(self) -> str:
+        return PRICE_UNIT_LABELS.get(self.price_unit, "")
+
+    @property
+    def list_price_unit_label(self) -> str:
+        return PRICE_UNIT_LABELS.get(self.list_price_unit, "")
 
 
 class CreditRow(models.Model):
@@ -186,7 +247,7 @@ class OrderParameter(models.Model):
         Order, on_delete=models.CASCADE, related_name="parameters", db_index=False, **UNCHECKED
     )
     key = models.CharField(max_length=64)
-    value = models.CharField(max_length=500, blank=True)
+    value = models.CharField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["key"]
@@ -255,3 +316,22 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.sku or self.ean or self.asin
+
+
+class ProductAsin(models.Model):
+    """The other ASINs a channel named for a product's EAN: Amazon may list one EAN under
+    several ASINs (a merged or re-listed detail page). The product keeps its first ASIN in
+    `Product.asin`; this table every further one, and importers alert on a new one."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="asins")
+    asin = models.CharField("ASIN", max_length=10)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_seen_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "asin"], name="uniq_product_asin_seen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.asin}"

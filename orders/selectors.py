@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from orders.models import Order, OrderRow
@@ -182,14 +182,25 @@ def _search_rows(
 
 def _attach_totals(orders: list[Order]) -> None:
     """Set `grid_total` on each order with one grouped query over just this page's rows."""
-    totals = dict(
-        OrderRow.objects.filter(order_id__in=[o.pk for o in orders])
+    # Rows priced per weight unit or not priced have no total yet: the order's is then an
+    # estimate of the rest (`grid_total_estimated`).
+    uncertain = ~Q(price_unit="") | Q(unit_price__isnull=True)
+    totals = {
+        order_id: (total, estimated)
+        for order_id, total, estimated in OrderRow.objects.filter(
+            order_id__in=[o.pk for o in orders]
+        )
         .values("order_id")
-        .annotate(total=Sum(F("quantity") * F("unit_price")))
-        .values_list("order_id", "total")
-    )
+        .annotate(
+            total=Sum(F("quantity") * F("unit_price"), filter=~uncertain),
+            estimated=Count("id", filter=uncertain),
+        )
+        .values_list("order_id", "total", "estimated")
+    }
     for order in orders:
-        order.grid_total = totals.get(order.pk, Decimal(0))  # type: ignore[attr-defined]
+        total, estimated = totals.get(order.pk, (None, 0))
+        order.grid_total = total or Decimal(0)  # type: ignore[attr-defined]
+        order.grid_total_estimated = bool(estimated)  # type: ignore[attr-defined]
 
 
 def order_detail(*, shop: Shop, pk: int) -> Order:

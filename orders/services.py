@@ -188,3 +188,30 @@ def order_parameter_set(
             changes={key: [old, value]},
         )
     return parameter
+
+
+@transaction.atomic
+def order_row_price_set(
+    *, actor: AbstractBaseUser, order: Order, row: OrderRow, unit_price: Decimal
+) -> OrderRow:
+    """Set the unit price of a row the channel sent without one (Amazon: no netCost).
+
+    Only a missing price may be set here: a price the channel sent is its word, changed by
+    the channel. Side effects: saves the row, one audit entry. Idempotent: setting the same
+    price again is refused as the row is priced by then.
+    """
+    row = OrderRow.objects.select_for_update().get(pk=row.pk, order=order)
+    if row.unit_price is not None:
+        raise ShopCtrlError(f"Row {row.position} already has a price.", field="unit_price")
+    if unit_price <= 0:
+        raise ShopCtrlError("A price must be more than zero.", field="unit_price")
+    row.unit_price = unit_price
+    row.save(update_fields=["unit_price"])
+    audit_record(
+        actor=actor,
+        shop=order.shop,
+        action="order.row.price_set",
+        target=order,
+        changes={f"row {row.position} unit price": [None, str(unit_price)]},
+    )
+    return row

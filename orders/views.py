@@ -13,7 +13,7 @@ from bulkbuy.views_links import order_bulk_buy_context
 from orders import selectors, services
 from orders.access import order_for_user
 from orders.catalogue import row_titles
-from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm
+from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm, RowPriceForm
 from orders.selectors import Cursor, OrderGridFilters
 from shopctrl.errors import ShopCtrlError
 from shopctrl.views_support import form_error_from
@@ -69,7 +69,14 @@ def order_detail_context(request: HttpRequest, order, **forms) -> dict:
         "shop": order.shop,
         "order": order,
         "rows": rows,
-        "total": sum((row.unit_price * row.remaining for row in rows), 0),
+        # Rows priced per weight unit or not priced have no total yet: the order's is then
+        # an estimate of the rows priced per each.
+        "total": sum(
+            (row.unit_price * row.remaining for row in rows if not row.price_is_estimate), 0
+        ),
+        "total_is_estimate": any(row.price_is_estimate for row in rows),
+        "unpriced_rows": [row for row in rows if row.unit_price is None],
+        "price_form": forms.get("price_form") or RowPriceForm(order=order),
         "alerts": selectors.order_alerts(order=order),
         "history": selectors.order_history(order=order)[:100],
         "amazon": amazon,
@@ -132,5 +139,26 @@ def order_parameter_set(request: HttpRequest, shop_id: int, pk: int) -> HttpResp
         request,
         "orders/order_detail.html",
         order_detail_context(request, order, parameter_form=form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def order_row_price_set(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.ORDERS_EDIT)
+    form = RowPriceForm(request.POST, order=order)
+    if form.is_valid():
+        try:
+            services.order_row_price_set(actor=request.user, order=order, **form.cleaned_data)
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"Row {form.cleaned_data['row'].position} priced.")
+            return redirect("orders:order-detail", shop_id=shop_id, pk=pk)
+    return render(
+        request,
+        "orders/order_detail.html",
+        order_detail_context(request, order, price_form=form),
         status=400,
     )

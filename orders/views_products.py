@@ -24,7 +24,7 @@ PRODUCTS_PAGE_SIZE = 50
 
 def _list_page(request: HttpRequest, shop, form: ProductForm, *, status: int = 200):
     search = ProductSearchForm(request.GET or None)
-    products = Product.objects.filter(shop=shop)
+    products = Product.objects.filter(shop=shop).prefetch_related("asins")
     query = search.cleaned_data["q"].strip() if search.is_bound and search.is_valid() else ""
     if query:
         products = products.filter(

@@ -98,6 +98,7 @@ ACCESS_RULES: dict[str, str] = {
     "orders.creditrow": "through its order (order_for_user)",
     "orders.orderparameter": "through its order (order_for_user)",
     "orders.product": "shop_object_for_user: the Products page (shop.view; shop.configure edits)",
+    "orders.productasin": "through its product (shown on the Products page)",
     "bulkbuy.offer": "bulkbuy.access.offer_for_user (offers.view; offers.add uploads)",
     "bulkbuy.offerrow": "through its offer (offer_for_user)",
     "bulkbuy.offerstagelook": "through its offer (offer_for_user; stage permissions)",

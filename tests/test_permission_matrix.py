@@ -74,6 +74,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "orders:order-detail": [("get", VIEW)],
     "orders:credit-row-add": [("post", codes(302, 403, 400, 404))],
     "orders:parameter-set": [("post", codes(302, 403, 400, 404))],
+    "orders:row-price-set": [("post", codes(302, 403, 400, 404))],
     # products: members see the catalogue; shop.configure (Shop Owner Admin) changes it
     "orders:product-list": [("get", VIEW)],
     "orders:product-add": [("post", CONFIGURE_POST_EMPTY)],

@@ -14,6 +14,7 @@ from amazon1p.spapi.types import (
     EACHES,
     AcknowledgementItem,
     ItemAcknowledgement,
+    Money,
     OrderAcknowledgement,
     OrderItem,
     PurchaseOrder,
@@ -32,6 +33,9 @@ class LineAnswer:
     rejection_reason: str = ""
     scheduled_ship_date: date | None = None
     scheduled_delivery_date: date | None = None
+    # The price staff set for a line Amazon sent without netCost (per each, in the order's
+    # currency); None: the PO's own netCost, or none.
+    net_cost: Money | None = None
 
 
 def _quantity(eaches: int, ordered: Quantity, whole_cases: bool) -> Quantity:
@@ -84,7 +88,8 @@ def acknowledgement_item(answer: LineAnswer) -> AcknowledgementItem:
         sequence_number=answer.item.sequence_number,
         asin=answer.item.asin,
         vendor_product_id=answer.item.vendor_product_id,
-        net_cost=answer.item.net_cost,
+        # Amazon's netCost as it came (weight unit included), else the staff price.
+        net_cost=answer.item.net_cost or answer.net_cost,
         list_price=answer.item.list_price,
     )
 

@@ -10,6 +10,7 @@ warehouse.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
@@ -39,9 +40,11 @@ def rule_findings(
     by_ean: Mapping[str, Product],
     by_asin: Mapping[str, Product],
     promised: Mapping[int, int],
+    row_prices: Mapping[int, Decimal | None] | None = None,
 ) -> list[str]:
     """Why the rule does not accept `po` ([] = it does). `promised`: eaches per product id
-    already promised to other POs in this pass."""
+    already promised to other POs in this pass. `row_prices`: the order's unit price by
+    row position, for lines Amazon sent without netCost (staff set those)."""
     findings = []
     wanted: dict[int, int] = {}
     for position, item in enumerate(po.items, start=1):
@@ -49,8 +52,18 @@ def rule_findings(
         if product is None:
             findings.append(f"line {position}: not in the Products catalogue")
             continue
-        cost = item.net_cost.amount if item.net_cost else None
-        if product.agreed_cost is None:
+        cost = item.net_cost.amount if item.net_cost else (row_prices or {}).get(position)
+        if item.net_cost is None and cost is None:
+            findings.append(
+                f"line {position}: Amazon sent no net cost; set the price on the order first"
+            )
+        elif item.net_cost is not None and item.net_cost.unit_of_measure:
+            # The agreed cost is per each; a price per pound cannot be compared with it.
+            findings.append(
+                f"line {position}: priced per {item.net_cost.unit_of_measure.lower()}, "
+                "not per each; acknowledge it by hand"
+            )
+        elif product.agreed_cost is None:
             findings.append(f"line {position}: no agreed cost for {product}")
         elif cost is None or cost != product.agreed_cost:
             findings.append(f"line {position}: cost {cost} ≠ agreed {product.agreed_cost:.2f}")
@@ -90,6 +103,7 @@ def acknowledge_by_rule(connection: AmazonConnection) -> RuleRun:
         .select_related("order")
         .order_by("ack_due_at", "pk")
     )
+    candidates = candidates.prefetch_related("order__rows")
     parsed: list[tuple[AmazonPurchaseOrder, PurchaseOrder]] = []
     for apo in candidates:
         try:
@@ -99,7 +113,7 @@ def acknowledge_by_rule(connection: AmazonConnection) -> RuleRun:
     by_ean, by_asin = _catalogue(connection.shop_id, [po for _, po in parsed])
     promised: dict[int, int] = {}
     for apo, po in parsed:
-        findings = rule_findings(po, by_ean, by_asin, promised)
+        findings = rule_findings(po, by_ean, by_asin, promised, _row_prices(apo.order))
         order: Order = apo.order
         blocker = acknowledgement_blocker(order, connection)
         if blocker:
@@ -132,4 +146,8 @@ def order_rule_findings(order: Order, connection: AmazonConnection) -> list[str]
     except AmazonMappingError:
         return None
     by_ean, by_asin = _catalogue(order.shop_id, [po])
-    return rule_findings(po, by_ean, by_asin, {})
+    return rule_findings(po, by_ean, by_asin, {}, _row_prices(order))
+
+
+def _row_prices(order: Order) -> dict[int, Decimal | None]:
+    return {row.position: row.unit_price for row in order.rows.all()}

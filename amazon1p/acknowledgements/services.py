@@ -29,7 +29,7 @@ from amazon1p.models import (
 )
 from amazon1p.spapi import mapping
 from amazon1p.spapi.errors import AmazonMappingError
-from amazon1p.spapi.types import PurchaseOrder
+from amazon1p.spapi.types import Money, PurchaseOrder
 from orders.models import CreditRow, Order, OrderRow
 from orders.services import order_credit_row_add
 from shopctrl.errors import ShopCtrlError
@@ -152,6 +152,11 @@ def _answers(
                     scheduled_ship_date=decision.scheduled_ship_date if backordered else None,
                     scheduled_delivery_date=(
                         decision.scheduled_delivery_date if backordered else None
+                    ),
+                    net_cost=(
+                        Money(row.unit_price, order.currency)
+                        if item.net_cost is None and row.unit_price is not None
+                        else None
                     ),
                 ),
             )

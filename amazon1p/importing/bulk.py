@@ -8,15 +8,25 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from psycopg.copy import LibpqWriter
 
 from amazon1p.importing.order_mapping import MappingContext, OrderValues
 from orders.catalogue import products_fill_from_rows
-from orders.models import Channel, CreditRow, Order, OrderParameter, OrderRow, PurchaseType
+from orders.models import (
+    Channel,
+    CreditRow,
+    Order,
+    OrderParameter,
+    OrderRow,
+    Product,
+    PurchaseType,
+)
 from orders.services import CustomerInput, contact_fields_for_shop
-from shops.models import Shop
+from shops.models import AlertSeverity, Shop
+from shops.services import alerts_raise
 
 
 def order_fields(shop: Shop, values: OrderValues) -> dict[str, Any]:
@@ -33,6 +43,7 @@ def order_fields(shop: Shop, values: OrderValues) -> dict[str, Any]:
     )
     return {
         "currency": values.currency,
+        "parties": values.parties,
         "main_status_id": values.main_status_id,
         "payment_status_id": values.payment_status_id,
         "payment_type_id": values.payment_type_id,
@@ -144,6 +155,7 @@ _ORDER_COLUMNS = (
     "ordered_at",
     "created_at",
     "updated_at",
+    "parties",
     "customer_name",
     "customer_first_name",
     "customer_last_name",
@@ -155,7 +167,7 @@ _ORDER_COLUMNS = (
     "city",
     "country",
 )
-_CONTACT = _ORDER_COLUMNS[12:]
+_CONTACT = _ORDER_COLUMNS[13:]
 
 
 def create_orders(
@@ -190,6 +202,7 @@ def create_orders(
             v.ordered_at,
             now,
             now,
+            orjson.dumps(v.parties).decode(),  # COPY takes JSON as text
         )
         return head + tuple(fields.get(name, "") for name in _CONTACT)
 
@@ -219,6 +232,8 @@ def create_orders(
             "ordered_cases",
             "case_size",
             "list_price",
+            "price_unit",
+            "list_price_unit",
         ),
         (
             (
@@ -234,14 +249,19 @@ def create_orders(
                 r.cases,
                 r.case_size,
                 r.list_price,
+                r.price_unit,
+                r.list_price_unit,
             )
             for v in mapped
             for r in v.rows
         ),
     )
+    new_asins: list[tuple[Product, str]] = []
     products_fill_from_rows(
-        shop, ((r.ean, r.asin, r.title) for v in mapped for r in v.rows), known_products
+        shop, ((r.ean, r.asin, r.title) for v in mapped for r in v.rows), known_products, new_asins
     )
+    if new_asins:
+        _alert_new_asins(shop, mapped, new_asins)
     copy_rows(
         OrderParameter,
         ("order_id", "key", "value"),
@@ -265,3 +285,26 @@ def create_orders(
             ),
         )
     return ids
+
+
+def _alert_new_asins(
+    shop: Shop, mapped: Sequence[OrderValues], new_asins: list[tuple[Product, str]]
+) -> None:
+    """One alert on the product per EAN that a PO names with an ASIN new for it."""
+    first_po: dict[tuple[str, str], str] = {}
+    for v in mapped:
+        for r in v.rows:
+            first_po.setdefault((r.ean, r.asin), v.number)
+    alerts_raise(
+        shop=shop,
+        alerts=(
+            (
+                AlertSeverity.WARNING,
+                f"EAN {product.ean} now comes as ASIN {asin} too (PO "
+                f"{first_po.get((product.ean, asin), '?')}); its product has ASIN "
+                f"{product.asin}. The catalogue keeps both.",
+                product,
+            )
+            for product, asin in new_asins
+        ),
+    )

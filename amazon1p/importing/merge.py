@@ -26,7 +26,12 @@ ROW_FIELDS = {
     "ordered_cases": "cases",
     "case_size": "case_size",
     "list_price": "list_price",
+    "price_unit": "price_unit",
+    "list_price_unit": "list_price_unit",
 }
+# Fields staff cannot edit: Amazon's value always wins (orders stored before a field
+# existed hold its empty default, which is no staff edit).
+AMAZON_ONLY = {"parties", "price_unit", "list_price_unit"}
 
 
 def map_old(raw: Mapping[str, Any], ctx: MappingContext) -> OrderValues | None:
@@ -52,7 +57,7 @@ def update_order(shop: Shop, order: Order, old: OrderValues | None, new: OrderVa
     changed_fields = []
     for name, value in new_fields.items():
         current = getattr(order, name)
-        base = old_fields[name] if old_fields else current
+        base = current if name in AMAZON_ONLY else old_fields[name] if old_fields else current
         kept, conflict = _merge(base, current, value)
         if conflict:
             conflicts.append(f"{name} (Amazon: {value}, kept: {current})")
@@ -80,6 +85,8 @@ def update_order(shop: Shop, order: Order, old: OrderValues | None, new: OrderVa
                     ordered_cases=row.cases,
                     case_size=row.case_size,
                     list_price=row.list_price,
+                    price_unit=row.price_unit,
+                    list_price_unit=row.list_price_unit,
                 )
             )
             continue
@@ -87,7 +94,7 @@ def update_order(shop: Shop, order: Order, old: OrderValues | None, new: OrderVa
         dirty = False
         for name, source in ROW_FIELDS.items():
             current, value = getattr(db_row, name), getattr(row, source)
-            base = getattr(base_row, source) if base_row else current
+            base = getattr(base_row, source) if base_row and name not in AMAZON_ONLY else current
             kept, conflict = _merge(base, current, value)
             if conflict:
                 conflicts.append(f"row {row.position} {name} (Amazon: {value}, kept: {current})")

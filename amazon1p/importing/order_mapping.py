@@ -5,16 +5,19 @@ No ORM, clock or settings: everything the mapping needs about the shop comes in 
 """
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
 
 from amazon1p.models import AmazonStatus
-from amazon1p.spapi.types import CASES, PurchaseOrder, PurchaseOrderStatus
+from amazon1p.spapi.errors import AmazonMappingError
+from amazon1p.spapi.types import CASES, Money, Party, PurchaseOrder, PurchaseOrderStatus
 from shops.models import AlertKind
 
 PARAM_SHIP_TO_REF = "ShipToPartyRef"
@@ -22,6 +25,25 @@ PARAM_PO_TYPE = "PurchaseOrderType"
 PARAM_DEAL_CODE = "DealCode"
 PARAM_SHIP_WINDOW = "ShipWindow"
 PARAM_DELIVERY_WINDOW = "DeliveryWindow"
+# importDetails, one readable parameter each (import POs only).
+IMPORT_PARAMETERS = (
+    ("method_of_payment", "ImportMethodOfPayment"),
+    ("international_commercial_terms", "Incoterms"),
+    ("port_of_delivery", "PortOfDelivery"),
+    ("import_containers", "ImportContainers"),
+    ("shipping_instructions", "ShippingInstructions"),
+)
+PARAMETER_MAX = 2000  # OrderParameter.value
+
+# Money.unitOfMeasure: the price is per this weight unit, not per each (variable-weight
+# items; the weight is only known when shipped). Short labels for "94.97 USD / lb".
+WEIGHT_UNITS = {"POUNDS": "lb", "OUNCES": "oz", "GRAMS": "g", "KILOGRAMS": "kg"}
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+# OrderRow.unit_price / list_price: DecimalField(max_digits=12, decimal_places=4).
+_PRICE_LIMIT = Decimal(10) ** 8
+_PRICE_STEP = Decimal("0.0001")
+_QUANTITY_LIMIT = 2_147_483_647  # PositiveIntegerField
+_ORDER_NUMBER_MAX = 40  # Order.number, AmazonPurchaseOrder.po_number
 
 
 @dataclass(frozen=True)
@@ -60,11 +82,13 @@ class RowValues(NamedTuple):
     asin: str
     ean: str
     quantity: int  # in eaches
-    unit_price: Decimal  # net cost per each
+    unit_price: Decimal | None  # net cost per each or per `price_unit`; None: Amazon sent none
     title: str
     cases: int | None  # the quantity Amazon ordered in cases, if it ordered in cases
     case_size: int | None  # eaches per case
     list_price: Decimal | None
+    price_unit: str = ""  # "" per each, else a WEIGHT_UNITS key (net cost per weight unit)
+    list_price_unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,11 +118,14 @@ class OrderValues:
     parameters: dict[str, str]
     credits: tuple[CreditValues, ...] = ()
     alerts: tuple["MappedAlert", ...] = field(default=())
+    # Buying, selling, bill-to and ship-to party as Amazon named them (see `party_values`).
+    parties: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def header(self) -> dict[str, Any]:
         """The Order fields an update compares and writes."""
         return {
             "currency": self.currency,
+            "parties": self.parties,
             "main_status_id": self.main_status_id,
             "payment_status_id": self.payment_status_id,
             "payment_type_id": self.payment_type_id,
@@ -151,22 +178,84 @@ def _window(value: Any) -> str:
     return f"{value.start.isoformat()}--{value.end.isoformat()}" if value else ""
 
 
+@lru_cache(maxsize=4096)
+def _price_check(money: Money) -> tuple[Decimal, str] | str:
+    """(amount, weight unit or "") of a price as stored, or why a row cannot hold it
+    faithfully. Cached: a vendor's POs repeat their prices (Money is frozen, and the
+    mapping memo hands out the same instances)."""
+    unit = money.unit_of_measure or ""
+    if unit and unit not in WEIGHT_UNITS:
+        return f"unitOfMeasure “{unit}” is not a weight unit Amazon documents"
+    if not _CURRENCY.match(money.currency or ""):
+        return f"currencyCode “{money.currency}” is not an ISO-4217 code"
+    amount = money.amount
+    if amount < 0:
+        return f"amount {amount} is negative"
+    if amount >= _PRICE_LIMIT or amount.quantize(_PRICE_STEP) != amount:
+        return f"amount {amount} does not fit (below 100,000,000, at most 4 decimals)"
+    return amount, unit
+
+
+def _price(money: Money | None, field: str, po: PurchaseOrder) -> tuple[Decimal | None, str]:
+    """(amount, weight unit or "") of a netCost/listPrice; a value the row cannot hold
+    faithfully is the PO's error, naming the field."""
+    if money is None:
+        return None, ""
+    checked = _price_check(money)
+    if checked.__class__ is str:
+        raise AmazonMappingError(checked, po_number=po.number, field=field)  # type: ignore[arg-type]
+    return checked  # type: ignore[return-value]
+
+
 def _rows(po: PurchaseOrder) -> tuple[RowValues, ...]:
     rows = []
     for position, item in enumerate(po.items, start=1):
+        field = f"items[{position - 1}]"
         qty = item.ordered_quantity
         is_cases = qty.unit == CASES
+        if qty.amount < 0:
+            raise AmazonMappingError(
+                f"{qty.amount} is negative", po_number=po.number, field=f"{field}.orderedQuantity"
+            )
+        if is_cases and qty.unit_size is None:
+            raise AmazonMappingError(
+                "Cases without unitSize: the number of eaches is unknown",
+                po_number=po.number,
+                field=f"{field}.orderedQuantity.unitSize",
+            )
+        if qty.eaches > _QUANTITY_LIMIT:
+            raise AmazonMappingError(
+                f"{qty.eaches} eaches is more than an order row holds",
+                po_number=po.number,
+                field=f"{field}.orderedQuantity",
+            )
+        if len(item.asin) > 10:
+            raise AmazonMappingError(
+                "is longer than an ASIN (10)",
+                po_number=po.number,
+                field=f"{field}.amazonProductIdentifier",
+            )
+        if len(item.vendor_product_id) > 14:
+            raise AmazonMappingError(
+                "is longer than an EAN/GTIN (14)",
+                po_number=po.number,
+                field=f"{field}.vendorProductIdentifier",
+            )
+        unit_price, price_unit = _price(item.net_cost, f"{field}.netCost", po)
+        list_price, list_price_unit = _price(item.list_price, f"{field}.listPrice", po)
         rows.append(
             RowValues(
                 position=position,
-                asin=item.asin[:10],
-                ean=item.vendor_product_id[:14],
+                asin=item.asin,
+                ean=item.vendor_product_id,
                 quantity=qty.eaches,
-                unit_price=item.net_cost.amount if item.net_cost else Decimal(0),
+                unit_price=unit_price,
                 title=item.asin or item.vendor_product_id,
                 cases=qty.amount if is_cases else None,
                 case_size=qty.unit_size,
-                list_price=item.list_price.amount if item.list_price else None,
+                list_price=list_price,
+                price_unit=price_unit,
+                list_price_unit=list_price_unit,
             )
         )
     return tuple(rows)
@@ -180,6 +269,70 @@ class MappedAlert(NamedTuple):
     text: str
     group: str = ""
     group_text: str = ""
+
+
+def po_currency(po: PurchaseOrder) -> str | None:
+    """The PO's currency: its net costs', else its list prices' (None: no price at all).
+
+    Raises AmazonMappingError naming the first price in another currency: one order has one
+    currency, and converting is not ours to do.
+    """
+    prices = [
+        (index, name, money)
+        for name, key in (("netCost", "net_cost"), ("listPrice", "list_price"))
+        for index, item in enumerate(po.items)
+        if (money := getattr(item, key)) is not None
+    ]
+    if not prices:
+        return None
+    currency = prices[0][2].currency  # a net cost's, when there is one: they come first
+    for index, name, money in prices:
+        if money.currency != currency:
+            raise AmazonMappingError(
+                f"{money.currency}, while the PO is priced in {currency}",
+                po_number=po.number,
+                field=f"items[{index}].{name}.currencyCode",
+            )
+    return currency
+
+
+_PARTY_ADDRESS = (
+    "name",
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "city",
+    "county",
+    "district",
+    "state_or_region",
+    "postal_code",
+    "country_code",
+    "phone",
+)
+PARTY_ROLES = (
+    ("buying", "buying_party"),
+    ("selling", "selling_party"),
+    ("bill_to", "bill_to_party"),
+    ("ship_to", "ship_to_party"),
+)
+
+
+@lru_cache(maxsize=1024)
+def party_values(party: Party) -> dict[str, str]:
+    """A party as stored on the order (JSON): id, address and tax registration, empty
+    fields left out. Cached (a vendor's POs name the same few parties): treat the result
+    as read-only."""
+    values = {"party_id": party.party_id}
+    if party.address is not None:
+        for name in _PARTY_ADDRESS:
+            value = getattr(party.address, name)
+            if value:
+                values[name] = value
+    if party.tax_registration_type:
+        values["tax_registration_type"] = party.tax_registration_type
+    if party.tax_registration_number:
+        values["tax_registration_number"] = party.tax_registration_number
+    return values
 
 
 def _credits(
@@ -235,26 +388,64 @@ def map_purchase_order(
 ) -> OrderValues:
     """The order values of a PO. `status` (historical import) adds credit rows.
 
-    Raises ValueError when the PO lacks what an order needs (its date).
+    Raises ValueError (AmazonMappingError, naming the field) when the PO lacks what an order
+    needs (its date) or holds a value an order cannot keep faithfully (a price with more
+    than 4 decimals, an unknown weight unit, two currencies, cases of unknown size...).
     """
     if po.purchase_order_date is None:
-        raise ValueError(f"PO {po.number}: no purchaseOrderDate")
+        raise AmazonMappingError(
+            "is missing", po_number=po.number, field="orderDetails.purchaseOrderDate"
+        )
     alerts = [MappedAlert(AlertKind.ORDER_DATA, f"PO {po.number}: {w}") for w in po.warnings]
     rows = _rows(po)
     credits: tuple[CreditValues, ...] = ()
     if status is not None:
         rows, credits = _credits(po, rows, status, ctx, alerts)
 
-    currencies = {i.net_cost.currency for i in po.items if i.net_cost}
-    currency = next(iter(currencies)) if len(currencies) == 1 else ctx.shop_currency
-    if currencies and currencies != {ctx.shop_currency}:
-        priced = ", ".join(sorted(currencies))
+    if len(po.number) > _ORDER_NUMBER_MAX:
+        raise AmazonMappingError(
+            f"is longer than an order number ({_ORDER_NUMBER_MAX})",
+            po_number=po.number[:_ORDER_NUMBER_MAX],
+            field="purchaseOrderNumber",
+        )
+    currency = po_currency(po)
+    if currency is None:
+        currency = ctx.shop_currency
+        if po.items:
+            alerts.append(
+                MappedAlert(
+                    AlertKind.ORDER_DATA,
+                    f"PO {po.number} names no price at all; its currency is taken as the shop "
+                    f"currency {ctx.shop_currency}.",
+                )
+            )
+    elif currency != ctx.shop_currency:
         alerts.append(
             MappedAlert(
                 AlertKind.ORDER_DATA,
-                f"PO {po.number} is priced in {priced}, not the shop currency {ctx.shop_currency}.",
-                f"currency:{priced}",
-                f"POs priced in {priced}, not the shop currency {ctx.shop_currency}.",
+                f"PO {po.number} is priced in {currency}, not the shop currency "
+                f"{ctx.shop_currency}.",
+                f"currency:{currency}",
+                f"POs priced in {currency}, not the shop currency {ctx.shop_currency}.",
+            )
+        )
+    by_weight = [row for row in rows if row.price_unit]
+    if by_weight:
+        alerts.append(
+            MappedAlert(
+                AlertKind.ORDER_DATA,
+                f"PO {po.number}: {_rows_named(by_weight)} priced per weight unit "
+                f"({', '.join(sorted({WEIGHT_UNITS[r.price_unit] for r in by_weight}))}); the "
+                "order total is an estimate until the shipped weight is known.",
+            )
+        )
+    unpriced = [row for row in rows if row.unit_price is None]
+    if unpriced:
+        alerts.append(
+            MappedAlert(
+                AlertKind.ORDER_DATA,
+                f"PO {po.number}: {_rows_named(unpriced)} without a net cost from Amazon; set "
+                "the price on the order. Acknowledgement by rule waits for it.",
             )
         )
 
@@ -262,7 +453,7 @@ def map_purchase_order(
         ctx.payment_types.get(po.payment_method.lower()) if po.payment_method else None
     )
     if payment_type_id is None:
-        method = po.payment_method.lower()
+        method = (po.payment_method or "").lower()
         alerts.append(
             MappedAlert(
                 AlertKind.ORDER_DATA,
@@ -308,6 +499,20 @@ def map_purchase_order(
     parameters[PARAM_DEAL_CODE] = po.deal_code
     parameters[PARAM_SHIP_WINDOW] = _window(po.ship_window)
     parameters[PARAM_DELIVERY_WINDOW] = _window(po.delivery_window)
+    if po.import_details is not None:
+        for attr, key in IMPORT_PARAMETERS:
+            parameters[key] = getattr(po.import_details, attr)
+    for key, value in parameters.items():
+        if len(value) > PARAMETER_MAX:
+            alerts.append(
+                f"PO {po.number}: {key} is longer than {PARAMETER_MAX} characters; the order "
+                "parameter keeps the beginning, the payload all of it."
+            )
+    parties = {
+        role: party_values(party)
+        for role, attr in PARTY_ROLES
+        if (party := getattr(po, attr)) is not None
+    }
 
     status_code = amazon_status(po, status)
     main_id, payment_id = ctx.statuses.get(status_code, (None, None))
@@ -326,10 +531,16 @@ def map_purchase_order(
         country=country[:2],
         rows=rows,
         # Empty values are left out: a blank parameter says nothing and costs a row.
-        parameters={k: v[:500] for k, v in parameters.items() if v},
+        parameters={k: v[:PARAMETER_MAX] for k, v in parameters.items() if v},
         credits=credits,
         alerts=tuple(alerts),
+        parties=parties,
     )
+
+
+def _rows_named(rows: list[RowValues]) -> str:
+    positions = ", ".join(str(row.position) for row in rows)
+    return f"row {positions}" if len(rows) == 1 else f"rows {positions}"
 
 
 def raw_diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:

@@ -136,13 +136,72 @@ def mapped_alerts_raise(shop: Shop, alerts: Iterable[tuple[int, MappedAlert]]) -
     )
 
 
+_NUL = "\\u0000"  # how JSON text spells the NUL character
+
+
+def _nul_path(value: Any, path: str = "") -> str | None:
+    """Where in a payload a NUL character is (a key or a string value), or None."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return here
+            found = _nul_path(item, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    elif isinstance(value, str) and "\x00" in value:
+        return path
+    return None
+
+
+def _without_nul(value: Any) -> Any:
+    """The payload with U+FFFD for each NUL: PostgreSQL stores no NUL in text or JSON."""
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    return value
+
+
+def _nul_malformed(po: PurchaseOrder) -> MalformedPurchaseOrder:
+    field = _nul_path(po.raw) or "(payload)"
+    return MalformedPurchaseOrder(
+        number=po.number,
+        error=f"PO {po.number}: {field}: holds a NUL character (\\u0000), which cannot be "
+        "stored; the payload is kept with U+FFFD in its place",
+        raw=po.raw,
+    )
+
+
+_NUMBER_MAX = 40  # AmazonPurchaseOrder.po_number, SyncRunError.po_number
+
+
 def _store_malformed(shop: Shop, bad: Iterable[MalformedPurchaseOrder], result: PageResult) -> None:
+    """Count and report each PO; keep the ones with a usable number, raw, to show and retry.
+
+    What is reported must be storable (the run keeps it as SyncRunError): a NUL becomes
+    U+FFFD, a number longer than a PO number is cut. A PO whose number is no PO number
+    (empty, too long, with a NUL: all found by the property tests) is reported, not kept.
+    """
     for po in bad:
+        number = po.number or ""
+        usable = 0 < len(number) <= _NUMBER_MAX and "\x00" not in number
         result.failed += 1
-        result.errors.append((po.number or "", po.error))
-        if not po.number:
+        result.errors.append(
+            (number.replace("\x00", "\ufffd")[:_NUMBER_MAX], po.error.replace("\x00", "\ufffd"))
+        )
+        if not usable:
             continue
         raw = dict(po.raw)
+        if _NUL in canonical_json(raw):  # found by the property tests: jsonb refuses it
+            raw = _without_nul(raw)
         AmazonPurchaseOrder.objects.update_or_create(
             shop=shop,
             po_number=po.number,
@@ -150,7 +209,7 @@ def _store_malformed(shop: Shop, bad: Iterable[MalformedPurchaseOrder], result: 
                 "raw": raw,
                 "content_hash": content_hash(raw),
                 "is_malformed": True,
-                "error": po.error,
+                "error": po.error.replace("\x00", "\ufffd"),
             },
         )
 
@@ -182,10 +241,17 @@ def purchase_orders_upsert(
     mapping them and `known_products` (see `products_fill_from_rows`) catalogue lookups.
     """
     result = PageResult()
-    _store_malformed(shop, malformed, result)
     latest = {po.number: po for po in orders}
     if digests is None or not digests.keys() >= latest.keys():
         digests = page_digests(po.raw for po in latest.values())
+    # A NUL character anywhere (PostgreSQL stores none) makes the PO malformed, not the page:
+    # one substring search of the text already made for the hash.
+    unstorable = [po for n, po in latest.items() if _NUL in digests[n].text]
+    if unstorable:
+        malformed = [*malformed, *map(_nul_malformed, unstorable)]
+        for po in unstorable:
+            del latest[po.number]
+    _store_malformed(shop, malformed, result)
     texts = {n: digests[n].text for n in latest}
     hashes = {n: digests[n].hash for n in latest}
     if stored is None:

@@ -123,11 +123,12 @@ def parse_datetime(raw: str, fail=None) -> datetime:
     """ISO-8601 → aware UTC datetime; a missing zone (as in sandbox cases) means UTC."""
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        # Year 1 ahead of UTC has no UTC twin: OverflowError, as unreadable as a bad date.
+        # A moment at the edge of the calendar (9999-12-31T23:59-05:00) has no UTC form:
+        # OverflowError, found by the property tests.
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         if fail is None:
-            raise
+            raise ValueError(f"“{raw}” is not an ISO-8601 date-time") from exc
         raise fail(f"“{raw}” is not an ISO-8601 date-time") from exc
 
 
@@ -520,7 +521,13 @@ def party_json(party: Party) -> dict[str, Any]:
     data: dict[str, Any] = {"partyId": party.party_id}
     if party.address is not None:
         a = party.address
-        data["address"] = _drop_empty(
+        # name, addressLine1 and countryCode are required by the model: kept even when empty
+        # (an address Amazon sent with them blank must still validate; property tests).
+        data["address"] = {
+            "name": a.name,
+            "addressLine1": a.address_line1,
+            "countryCode": a.country_code,
+        } | _drop_empty(
             {
                 "name": a.name,
                 "addressLine1": a.address_line1,

@@ -18,8 +18,16 @@ TRANSACTION_DELAY = 0.3
 
 @pytest.fixture(scope="module")
 def sim():
+    # Every line priced per each in EUR: these tests are about acknowledging; weight prices,
+    # missing net costs and foreign currencies are test_data_fidelity's (its own simulator).
     config = SimulatorConfig(
-        seed=31, orders_per_day=120, transaction_delay=TRANSACTION_DELAY, rate_limits=False
+        seed=31,
+        orders_per_day=120,
+        transaction_delay=TRANSACTION_DELAY,
+        rate_limits=False,
+        weight_price_rate=0,
+        no_net_cost_rate=0,
+        foreign_currency_rate=0,
     )
     with start_simulator(config) as running:
         yield running

@@ -54,6 +54,25 @@ class Command(BaseCommand):
         )
         parser.add_argument("--currency", default=defaults.currency)
         parser.add_argument(
+            "--weight-price-rate",
+            type=_rate,
+            default=defaults.weight_price_rate,
+            help="share of lines priced per weight unit (POUNDS, OUNCES, GRAMS, KILOGRAMS)",
+        )
+        parser.add_argument(
+            "--no-net-cost-rate",
+            type=_rate,
+            default=defaults.no_net_cost_rate,
+            help="share of lines without netCost (listPrice only)",
+        )
+        parser.add_argument(
+            "--foreign-currency-rate",
+            type=_rate,
+            default=defaults.foreign_currency_rate,
+            help="share of POs priced in --foreign-currency",
+        )
+        parser.add_argument("--foreign-currency", default=defaults.foreign_currency)
+        parser.add_argument(
             "--throttle-rate", type=_rate, default=0.0, help="share of calls answered 429"
         )
         parser.add_argument(
@@ -96,6 +115,10 @@ class Command(BaseCommand):
                 lines_per_po=options["lines_per_po"],
                 vendor_codes=options["vendor_codes"],
                 currency=options["currency"],
+                weight_price_rate=options["weight_price_rate"],
+                no_net_cost_rate=options["no_net_cost_rate"],
+                foreign_currency_rate=options["foreign_currency_rate"],
+                foreign_currency=options["foreign_currency"],
                 throttle_rate=options["throttle_rate"],
                 error_rate=options["error_rate"],
                 html_error_rate=options["html_error_rate"],

@@ -26,7 +26,16 @@ RUNTIME_FIELDS = (
     "token_ttl",
 )
 
-_RATE_FIELDS = ("throttle_rate", "error_rate", "html_error_rate", "truncate_rate", "malformed_rate")
+_RATE_FIELDS = (
+    "throttle_rate",
+    "error_rate",
+    "html_error_rate",
+    "truncate_rate",
+    "malformed_rate",
+    "weight_price_rate",
+    "no_net_cost_rate",
+    "foreign_currency_rate",
+)
 _VENDOR_CODE = re.compile(r"^[A-Z0-9]{2,10}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -44,6 +53,12 @@ class SimulatorConfig:
             None keeps the realistic mix, which depends on the PO's kind (about 6 on average).
         vendor_codes: the vendor codes (sellingParty.partyId) POs are spread over.
         currency: ISO-4217 code of netCost/listPrice.
+        weight_price_rate: fraction of lines priced per weight unit (Money.unitOfMeasure
+            POUNDS, OUNCES, GRAMS or KILOGRAMS), besides the products always sold by weight.
+        no_net_cost_rate: fraction of lines sent without netCost (listPrice only), as in
+            Amazon's own examples.
+        foreign_currency_rate: fraction of POs priced in `foreign_currency`, not `currency`.
+        foreign_currency: ISO-4217 code of those POs.
         throttle_rate: fraction of vendor calls answered 429 whatever the bucket holds.
         error_rate: fraction answered 500/503 with Amazon's JSON error envelope.
         html_error_rate: fraction answered 502/503 with an HTML gateway page.
@@ -65,6 +80,10 @@ class SimulatorConfig:
     lines_per_po: int | None = None
     vendor_codes: tuple[str, ...] = ("VNDR1",)
     currency: str = "EUR"
+    weight_price_rate: float = 0.01
+    no_net_cost_rate: float = 0.005
+    foreign_currency_rate: float = 0.005
+    foreign_currency: str = "INR"
     throttle_rate: float = 0.0
     error_rate: float = 0.0
     html_error_rate: float = 0.0
@@ -95,6 +114,11 @@ class SimulatorConfig:
                 raise ValueError(f"vendor code {code!r} is not 2-10 upper-case letters/digits")
         if not _CURRENCY.match(self.currency):
             raise ValueError(f"currency {self.currency!r} is not an ISO-4217 code")
+        if not _CURRENCY.match(self.foreign_currency) or self.foreign_currency == self.currency:
+            raise ValueError(
+                f"foreign currency {self.foreign_currency!r} must be an ISO-4217 code other "
+                f"than {self.currency}"
+            )
         if self.slow_ms < 0 or self.slow_ms > 600_000:
             raise ValueError("slow_ms must be between 0 and 600000")
         if self.transaction_delay < 0:

@@ -75,7 +75,8 @@ def malform(order: dict[str, Any], kind: str) -> dict[str, Any]:
     elif kind == "missing_required":
         details.pop("purchaseOrderDate", None)
     elif kind == "non_numeric_amount":
-        cost = details["items"][0]["netCost"]
+        item = details["items"][0]
+        cost = item.get("netCost") or item["listPrice"]
         cost["amount"] = cost["amount"].replace(".", ",") + " " + cost["currencyCode"]
     elif kind == "unknown_type":
         details["purchaseOrderType"] = "DropShipOrder"

@@ -93,6 +93,12 @@ class World:
     vendor_codes: tuple[str, ...]
     currency: str
     lines_per_po: int | None = None  # None: by the PO's kind (see _SHAPE)
+    # What Amazon also sends, at a low rate by default (see SimulatorConfig): lines priced
+    # per weight unit, lines without netCost (listPrice only), POs in another currency.
+    weight_price_rate: float = 0.0
+    no_net_cost_rate: float = 0.0
+    foreign_currency_rate: float = 0.0
+    foreign_currency: str = "INR"
 
     @property
     def interval(self) -> float:
@@ -169,6 +175,8 @@ class Line:
     hist_accept: float  # share the historical ack accepts (1 all, 0 none)
     hist_backorder: bool
     hist_received: float  # share of the accepted quantity finally received
+    weight_unit: str | None = None  # netCost/listPrice per POUNDS, KILOGRAMS...; None: each
+    without_net_cost: bool = False  # Amazon sends only the listPrice
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,7 @@ class PurchaseOrder:
     deal_code: str | None
     import_details: dict[str, str] | None
     lines: tuple[Line, ...]
+    currency: str = ""  # of netCost/listPrice; "" = the world's
 
 
 def _day_start(moment: int) -> int:
@@ -299,6 +308,8 @@ def purchase_order(world: World, index: int) -> PurchaseOrder:
     # for imports) or, on some accounts, both.
     shown = rng.random()
     windows = "ship" if head.kind == "import" or shown < 0.25 else "delivery"
+    # Separate hashes, not `rng`: these options must not change the rest of a seed's POs.
+    foreign = _share(world.seed, _SALT_CURRENCY, index) < world.foreign_currency_rate
     return PurchaseOrder(
         header=head,
         window_fields="both" if head.kind != "import" and shown > 0.85 else windows,
@@ -306,8 +317,31 @@ def purchase_order(world: World, index: int) -> PurchaseOrder:
         payment_method="Consignment" if head.kind == "consigned" else "Invoice",
         deal_code=deal_code,
         import_details=import_details,
-        lines=tuple(lines),
+        lines=tuple(_priced(world, index, line) for line in lines),
+        currency=world.foreign_currency if foreign else world.currency,
     )
+
+
+_SALT_CURRENCY, _SALT_WEIGHT, _SALT_NO_COST = 0x43555252, 0x57474854, 0x4E4F4353
+WEIGHT_UNITS = ("POUNDS", "OUNCES", "GRAMS", "KILOGRAMS")
+
+
+def _share(seed: int, salt: int, index: int, seq: int = 0) -> float:
+    """A fraction in [0, 1) fixed by (seed, salt, PO index, line)."""
+    return _mix64(_mix64(seed ^ salt) ^ (index * 64 + seq)) / 2**64
+
+
+def _priced(world: World, index: int, line: Line) -> Line:
+    """The line's pricing: per weight unit (the product's, or at `weight_price_rate` one of
+    Amazon's four), and without netCost at `no_net_cost_rate`."""
+    unit = line.product.weight_unit
+    share = _share(world.seed, _SALT_WEIGHT, index, line.seq)
+    if unit is None and share < world.weight_price_rate:
+        unit = WEIGHT_UNITS[int(share / world.weight_price_rate * len(WEIGHT_UNITS))]
+    missing = _share(world.seed, _SALT_NO_COST, index, line.seq) < world.no_net_cost_rate
+    if unit is None and not missing:
+        return line
+    return replace(line, weight_unit=unit, without_net_cost=missing)
 
 
 def _line(rng: random.Random, kind: str, seq: int, product: Product) -> Line:

@@ -60,7 +60,7 @@ def order_json(snap: Snapshot, world: World, *, details: bool = True) -> dict[st
         info["shipWindow"] = interval(ship)
     if order.window_fields in ("delivery", "both"):
         info["deliveryWindow"] = interval(delivery)
-    info["items"] = [_item(state, world.currency) for state in snap.lines]
+    info["items"] = [_item(state, order.currency or world.currency) for state in snap.lines]
     result["orderDetails"] = info
     return result
 
@@ -78,11 +78,24 @@ def _item(state: LineState, currency: str) -> dict[str, Any]:
         **_identifiers(product, "amazonProductIdentifier"),
         "orderedQuantity": quantity(state.quantity, line),
         "isBackOrderAllowed": product.backorder_allowed,
-        "netCost": money(line.net_cost, currency, product.weight_unit),
+        **_prices(line, currency),
     }
-    if product.list_price is not None:
-        item["listPrice"] = money(product.list_price, currency, product.weight_unit)
     return item
+
+
+def _prices(line: Line, currency: str) -> dict[str, Any]:
+    """netCost (unless Amazon leaves it out) and listPrice (when known), per each or per the
+    line's weight unit. A line without netCost always has a listPrice, as in Amazon's
+    examples."""
+    product, prices = line.product, {}
+    if not line.without_net_cost:
+        prices["netCost"] = money(line.net_cost, currency, line.weight_unit)
+    list_price = product.list_price
+    if list_price is None and line.without_net_cost:
+        list_price = line.net_cost
+    if list_price is not None:
+        prices["listPrice"] = money(list_price, currency, line.weight_unit)
+    return prices
 
 
 def status_json(snap: Snapshot, world: World) -> dict[str, Any]:
@@ -96,7 +109,9 @@ def status_json(snap: Snapshot, world: World) -> dict[str, Any]:
         "lastUpdatedDate": iso(tl.last_updated),
         "sellingParty": {"partyId": head.vendor_code},
         "shipToParty": {"partyId": head.destination(tl.changed).party_id},
-        "itemStatus": [_item_status(snap, state, world.currency) for state in snap.lines],
+        "itemStatus": [
+            _item_status(snap, state, snap.order.currency or world.currency) for state in snap.lines
+        ],
     }
 
 
@@ -131,9 +146,7 @@ def _item_status(snap: Snapshot, state: LineState, currency: str) -> dict[str, A
     }
     if state.received and snap.timeline.last_receipt:
         receiving["lastReceiveDate"] = iso(snap.timeline.last_receipt)
-    prices = {"netCost": money(line.net_cost, currency, product.weight_unit)}
-    if product.list_price is not None:
-        prices["listPrice"] = money(product.list_price, currency, product.weight_unit)
+    prices = _prices(line, currency)
     return {
         "itemSequenceNumber": str(line.seq),
         # the status API's name for the ASIN

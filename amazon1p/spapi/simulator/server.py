@@ -72,6 +72,10 @@ class Simulator:
             config.vendor_codes,
             config.currency,
             config.lines_per_po,
+            weight_price_rate=config.weight_price_rate,
+            no_net_cost_rate=config.no_net_cost_rate,
+            foreign_currency_rate=config.foreign_currency_rate,
+            foreign_currency=config.foreign_currency,
         )
         self.state = SimulatorState()
         self.renders = RenderCache()

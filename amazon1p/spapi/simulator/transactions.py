@@ -55,13 +55,23 @@ def _check_item(
     number: str, item: dict[str, Any], line: Line, ordered: int
 ) -> Iterator[dict[str, str]]:
     where = f"PO {number}, item {line.seq}"
-    cost = item.get("netCost", {}).get("amount")
-    try:
-        positive = cost is not None and Decimal(cost) > 0
-    except InvalidOperation:
-        positive = False
-    if not positive:
-        yield error("INVALID_NET_COST", "netCost must be present and greater than zero.", where)
+    # Amazon takes an acknowledgement without netCost (its PO may have had none); a cost it
+    # is given must be positive and per the PO's unit (each, or its weight unit).
+    if "netCost" in item:
+        cost = item["netCost"].get("amount")
+        try:
+            positive = cost is not None and Decimal(cost) > 0
+        except InvalidOperation:
+            positive = False
+        if not positive:
+            yield error("INVALID_NET_COST", "netCost must be greater than zero.", where)
+        unit = item["netCost"].get("unitOfMeasure")
+        if unit != line.weight_unit:
+            yield error(
+                "INVALID_NET_COST",
+                "netCost must be per the purchase order's unit of measure.",
+                f"{where}: per {unit or 'each'}, the PO prices per {line.weight_unit or 'each'}",
+            )
     entries = item["itemAcknowledgements"]
     if any(int(e["acknowledgedQuantity"].get("amount", 0)) < 0 for e in entries):
         yield error("INVALID_QUANTITY", "Acknowledged quantities cannot be negative.", where)
