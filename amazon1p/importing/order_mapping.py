@@ -437,6 +437,9 @@ def map_purchase_order(
                 f"PO {po.number}: {_rows_named(by_weight)} priced per weight unit "
                 f"({', '.join(sorted({WEIGHT_UNITS[r.price_unit] for r in by_weight}))}); the "
                 "order total is an estimate until the shipped weight is known.",
+                "weight-priced",
+                "POs with lines priced per weight unit: their totals are estimates until the "
+                "shipped weight is known.",
             )
         )
     unpriced = [row for row in rows if row.unit_price is None]
@@ -446,6 +449,9 @@ def map_purchase_order(
                 AlertKind.ORDER_DATA,
                 f"PO {po.number}: {_rows_named(unpriced)} without a net cost from Amazon; set "
                 "the price on the order. Acknowledgement by rule waits for it.",
+                "no-net-cost",
+                "POs with lines without a net cost from Amazon: set the price on each order; "
+                "acknowledgement by rule waits for it.",
             )
         )
 

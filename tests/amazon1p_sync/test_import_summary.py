@@ -31,8 +31,10 @@ def test_first_import_raises_one_summary_instead_of_an_alert_per_late_po(connect
     # The deadline job does not raise them again, one by one or grouped.
     deadlines_alert()
     assert not Alert.objects.filter(shop=shop, group_key="ack-overdue").exists()
-    # Nothing else came one per PO.
-    assert Alert.objects.filter(shop=shop).count() < 5
+    # Nothing else came one per PO: what the simulator's mix brings (an unknown FC, prices
+    # per weight unit, no net cost, another currency, deadlines soon) is one alert per kind.
+    assert Alert.objects.filter(shop=shop).count() < 8
+    assert not Alert.objects.filter(shop=shop, group_key="").exclude(kind="import").exists()
 
     run_summary_finish(run)  # finishing twice changes nothing
     summary_again = Alert.objects.get(shop=shop, kind="import")
