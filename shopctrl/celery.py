@@ -15,6 +15,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "ops-beat-tick": {
+        # /readyz and /metrics read this to tell that beat stopped (ops/tasks.py)
+        "task": "ops.tasks.beat_tick",
+        "schedule": crontab(minute="*"),
+    },
     "alerts-purge-read": {
         "task": "shops.tasks.alert_purge_read",
         "schedule": crontab(hour=3, minute=17),
