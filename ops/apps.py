@@ -14,3 +14,4 @@ class OpsConfig(AppConfig):
         from ops import logs
 
         logs.connect_task_signals()
+        logs.connect_request_signals()

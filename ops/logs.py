@@ -29,7 +29,7 @@ _SECRET_PATTERNS = [
     # header or field name, then its value: Authorization / x-amz-access-token / secrets
     re.compile(
         r"(?i)((?:authorization|x-amz-access-token|client_secret|refresh_token|access_token)"
-        r"[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|token|basic)\s+)?[^\s\"',;&}\]]+"
+        r"[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|token|basic)\s+)?(?!\[redacted\])[^\s\"',;&}\]]+"
     ),
 ]
 
@@ -180,19 +180,29 @@ def connect_task_signals() -> None:
 
 
 class LogContextMiddleware:
-    """Puts the page's shop (its `shop_id` URL argument) into the log context."""
+    """Puts the page's shop (its `shop_id` URL argument) into the log context.
+
+    Cleared when the next request starts and when the response is closed, not when the
+    middleware returns: Django logs a 4xx/5xx response after every middleware has, and that
+    line should name the shop too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            return self.get_response(request)
-        finally:
-            token = request.__dict__.pop("_log_shop_token", None)
-            if token is not None:
-                _vars["shop_id"].reset(token)
+        _clear_request_context()
+        return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
         if "shop_id" in view_kwargs:
-            request._log_shop_token = _vars["shop_id"].set(view_kwargs["shop_id"])
+            _vars["shop_id"].set(view_kwargs["shop_id"])
+
+
+def _clear_request_context(**_) -> None:
+    _vars["shop_id"].set(None)
+
+
+def connect_request_signals() -> None:
+    from django.core.signals import request_finished
+
+    request_finished.connect(_clear_request_context, dispatch_uid="ops.logs.request_finished")
