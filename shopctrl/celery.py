@@ -7,12 +7,25 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopctrl.settings")
 
 app = Celery("shopctrl")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _log_like_the_web(**_) -> None:
+    """Workers and beat log through Django's LOGGING (LOG_FORMAT json|text, the shop/run/PO
+    context, secrets masked) instead of Celery's own root handler."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
 
 app.conf.beat_schedule = {
     "ops-beat-tick": {
