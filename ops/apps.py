@@ -11,7 +11,7 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from ops import logs
+        from ops import checks, logs  # noqa: F401 (checks registers itself)
 
         logs.connect_task_signals()
         logs.connect_request_signals()

@@ -110,3 +110,14 @@ def test_livez_answers_without_touching_the_database(client, db, django_assert_n
 def test_healthz_is_unchanged(client, db):
     response = client.get(reverse("healthz"))
     assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_deploy_check_warns_about_a_short_metrics_token(settings):
+    from ops.checks import metrics_token_check
+
+    settings.METRICS_TOKEN = "short"
+    assert [w.id for w in metrics_token_check(None)] == ["ops.W001"]
+    settings.METRICS_TOKEN = "x" * 32
+    assert metrics_token_check(None) == []
+    settings.METRICS_TOKEN = ""
+    assert metrics_token_check(None) == []
