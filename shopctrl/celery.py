@@ -7,6 +7,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopctrl.settings")
 
@@ -14,7 +15,24 @@ app = Celery("shopctrl")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+@setup_logging.connect
+def _log_like_the_web(**_) -> None:
+    """Workers and beat log through Django's LOGGING (LOG_FORMAT json|text, the shop/run/PO
+    context, secrets masked) instead of Celery's own root handler."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
 app.conf.beat_schedule = {
+    "ops-beat-tick": {
+        # /readyz and /metrics read this to tell that beat stopped (ops/tasks.py)
+        "task": "ops.tasks.beat_tick",
+        "schedule": crontab(minute="*"),
+    },
     "alerts-purge-read": {
         "task": "shops.tasks.alert_purge_read",
         "schedule": crontab(hour=3, minute=17),

@@ -8,6 +8,7 @@ Embedded defaults (SQLite, a file-system Celery broker, a local-memory cache) ex
 the demo runs on a bare machine; production and the tests set DATABASE_URL and REDIS_URL.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,9 +51,11 @@ INSTALLED_APPS = [
     "amazon1p",
     "bulkbuy",
     "asn",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.timing.ServerTimingMiddleware",  # first: the whole server time of the page
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "shopctrl.middleware.PrivacyHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ops.logs.LogContextMiddleware",
     # After OTPMiddleware (needs request.user.is_verified); before axes, which must be last.
     "accounts.middleware.MfaRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -194,7 +198,12 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers and container checks speak plain HTTP
+SECURE_REDIRECT_EXEMPT = [
+    r"^healthz$",
+    r"^readyz$",
+    r"^livez$",
+    r"^metrics$",
+]  # load balancers and container checks speak plain HTTP
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts only from our own static files — no inline
@@ -281,11 +290,46 @@ if not PACK_INBOX_DIR.is_absolute():
 ALERT_READ_RETENTION_DAYS = env.int("ALERT_READ_RETENTION_DAYS", default=90)
 ORDERS_PAGE_SIZE = env.int("ORDERS_PAGE_SIZE", default=50)
 
+# --- Operations (ops/): /metrics, /readyz, logs
+# /metrics answers a `Authorization: Bearer <METRICS_TOKEN>` or a caller from one of
+# METRICS_ALLOWED_NETWORKS (CIDRs); with neither set it is a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(n) for n in env.list("METRICS_ALLOWED_NETWORKS", default=[])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {exc}") from exc
+# beat ticks every minute; /readyz fails when the last tick is older than this
+BEAT_STALE_SECONDS = env.int("BEAT_STALE_SECONDS", default=180)
+OPS_PING_TIMEOUT = env.float("OPS_PING_TIMEOUT", default=1.0)  # Operations page: worker ping
+# json: one JSON object a line (production); text: plain lines (the demo)
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {
+            "()": "ops.logs.RedactingTextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
+        "json": {"()": "ops.logs.RedactingJsonFormatter"},
+    },
+    # context first (shop, run, PO), then the secrets are masked
+    "filters": {
+        "context": {"()": "ops.logs.ContextFilter"},
+        "redact": {"()": "ops.logs.RedactFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from accounts.views import SignIn
 from amazon1p.urls_picks import api_urlpatterns
 from asn.urls_pack_api import urlpatterns as pack_api_urlpatterns
+from ops import views as ops_views
 from shops import views as shop_views
 
 admin.site.site_header = "ShopCtrl administration"
@@ -13,6 +14,10 @@ admin.site.site_header = "ShopCtrl administration"
 urlpatterns = [
     path("", shop_views.home, name="home"),
     path("healthz", shop_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("livez", ops_views.livez, name="livez"),
+    path("metrics", ops_views.metrics, name="metrics"),
+    path("ops/", include("ops.urls")),
     path("favicon.ico", shop_views.favicon, name="favicon"),
     path("login/", SignIn.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

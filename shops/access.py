@@ -129,4 +129,5 @@ ACCESS_RULES: dict[str, str] = {
     "asn.documenttemplate": "shop_for_user(sync.configure): the document templates page",
     "asn.asnsubmission": "through its group shipment (the ASN panel)",
     "asn.packimport": "shop_for_user: the pack imports list; the API by its token's shop",
+    "ops.heartbeat": "site-wide, no shop: only staff see it (the Operations page, /readyz)",
 }

@@ -35,6 +35,14 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "home": [("get", codes(302, 302, 302, 302))],
     "healthz": [("get", codes(200, 200, 200, 200))],
     "favicon": [("get", codes(302, 302, 302, 302))],  # to the static file, for everyone
+    "livez": [("get", codes(200, 200, 200, 200))],
+    "readyz": [("get", codes(503, 503, 503, 503))],  # beat never ticked here (tests/ops)
+    "metrics": [("get", codes(404, 404, 404, 404))],  # no METRICS_TOKEN: off (tests/ops)
+    # the Operations page: Django staff only, site-wide (none of these personas is staff)
+    "ops:operations": [("get", codes(302, 403, 403, 403))],
+    "ops:run-requeue": [("post", codes(302, 403, 403, 403))],
+    "ops:acknowledgement-requeue": [("post", codes(302, 403, 403, 403))],
+    "ops:asn-requeue": [("post", codes(302, 403, 403, 403))],
     "login": [("get", codes(200, 302, 302, 302))],
     "logout": [("post", codes(302, 302, 302, 302))],
     # creating a shop needs Django's shops.add_shop permission (the admin personas hold it)
@@ -247,6 +255,8 @@ def _invite(shop):
 
 
 def _pk_for(name: str, shop, order, viewer_membership) -> int:
+    if name.startswith("ops:"):  # refused before any lookup (staff only)
+        return 1
     noun = name.split(":")[1].rsplit("-", 1)[0]
     if noun == "member":
         return viewer_membership.pk

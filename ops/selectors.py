@@ -1,0 +1,91 @@
+"""Ops reads: queue lengths, workers, stuck sync runs and outbox rows."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+
+from amazon1p.importing.sync import sync_run_needs_worker
+from amazon1p.models import ACTIVE_SYNC_STATUSES, Acknowledgement, SyncRun
+from asn.models import AsnSubmission
+from ops.health import TIMEOUT, broker_data_folder
+from shopctrl.outbox import idle_messages
+
+# An outbox row nobody touched for this long is stuck: the watchdog hands idle rows back
+# after two minutes, so ten means even the watchdog's follow-ups do not move it.
+OUTBOX_STUCK_AFTER = timedelta(minutes=10)
+OUTBOXES = {"acknowledgement": Acknowledgement, "asn": AsnSubmission}
+_REDIS_PRIORITY_SEP = "\x06\x16"  # kombu's redis transport: queue, queue␆␖3, …6, …9
+_REDIS_PRIORITIES = ("", "3", "6", "9")
+
+
+def queue_names() -> list[str]:
+    return [getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", None) or "celery"]
+
+
+def queue_lengths() -> dict[str, int]:
+    """Messages waiting per Celery queue, read from the broker itself (Redis list lengths, or
+    the demo's file-system broker folder). Raises when the broker cannot be read."""
+    names = queue_names()
+    folder = broker_data_folder()
+    if folder is not None:
+        files = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+        return {name: sum(f.endswith(f".{name}.msg") for f in files) for name in names}
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return {}
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
+    try:
+        return {
+            name: sum(
+                client.llen(f"{name}{_REDIS_PRIORITY_SEP}{p}" if p else name)
+                for p in _REDIS_PRIORITIES
+            )
+            for name in names
+        }
+    finally:
+        client.close()
+
+
+def workers_alive() -> dict[str, str] | None:
+    """{worker name: "ok"} of the workers answering a ping within OPS_PING_TIMEOUT, or None
+    when the broker cannot broadcast (the demo's file-system broker) or cannot be reached."""
+    if broker_data_folder() is not None:
+        return None
+    from shopctrl.celery import app
+
+    try:
+        replies = app.control.inspect(timeout=settings.OPS_PING_TIMEOUT).ping() or {}
+    except Exception:
+        return None
+    return {name: reply.get("ok", "?") for name, reply in replies.items()}
+
+
+@dataclass(frozen=True)
+class StuckOutboxRow:
+    kind: str
+    message: object
+    shop_name: str
+
+
+def sync_runs_stuck() -> list[SyncRun]:
+    """Active runs that need a worker again: running with a stale heartbeat, or queued too
+    long (the message was lost). Same rule as the sync's own take-over."""
+    active = SyncRun.objects.filter(status__in=ACTIVE_SYNC_STATUSES).select_related("shop")
+    return [run for run in active.order_by("pk") if sync_run_needs_worker(run)]
+
+
+def outbox_rows_stuck() -> list[StuckOutboxRow]:
+    """In-flight acknowledgements and ASNs nobody touched for OUTBOX_STUCK_AFTER."""
+    seconds = int(OUTBOX_STUCK_AFTER.total_seconds())
+    rows = [
+        StuckOutboxRow("acknowledgement", ack, ack.shop.name)
+        for ack in idle_messages(Acknowledgement, seconds)
+    ]
+    rows += [
+        StuckOutboxRow("asn", asn, asn.group.shop.name)
+        for asn in idle_messages(AsnSubmission, seconds)
+    ]
+    return rows

@@ -1,0 +1,100 @@
+"""Ops writes: beat's heartbeat and the Operations page's re-queue of a stuck item.
+
+A re-queue hands the item to the same task that the beat watchdogs use, so it is exactly
+what the system does on its own, only now: the sync run's claim takes over a run whose
+worker died (compare-and-set on the stale heartbeat), and an outbox row goes back through
+`watchdog_follow_up` (pending → send, otherwise → check Amazon's transaction), whose send
+recovers a row left `sending` without sending it twice.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from amazon1p.importing.sync import sync_run_needs_worker
+from amazon1p.models import Acknowledgement, SyncRun
+from asn.models import AsnSubmission
+from ops.models import Heartbeat
+from shopctrl.errors import ShopCtrlError
+from shopctrl.outbox import IN_FLIGHT, watchdog_follow_up
+from shops.audit import audit_record
+
+
+def heartbeat_record(*, name: str) -> datetime:
+    """Store `now` as the heartbeat `name` (one row per name, upserted)."""
+    now = timezone.now()
+    Heartbeat.objects.update_or_create(name=name, defaults={"at": now})
+    return now
+
+
+def sync_run_requeue(*, actor: AbstractBaseUser, run_id: int) -> SyncRun:
+    """Hand a stuck sync run (worker dead, or its message lost) to a worker again.
+
+    Side effects: the run's task after commit, an audit entry on the run's shop. Refused
+    (ShopCtrlError) when the run is not stuck: a live run must not get a second worker; the
+    claim would refuse it anyway, so a double click is harmless."""
+    run = SyncRun.objects.select_related("shop").filter(pk=run_id).first()
+    if run is None:
+        raise ShopCtrlError("That sync run does not exist.")
+    if not sync_run_needs_worker(run):
+        raise ShopCtrlError(f"Sync run #{run.pk} is not stuck ({run.status}); nothing to do.")
+    from amazon1p.tasks import amazon1p_sync_run_task
+
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            shop=run.shop,
+            action="ops.sync_run.requeue",
+            target=run,
+            changes={"status": [None, run.status]},
+        )
+        transaction.on_commit(lambda: amazon1p_sync_run_task.delay(run.pk))
+    return run
+
+
+def _outbox(kind: str):
+    """(model, send task, check task) of an outbox kind ("acknowledgement" or "asn")."""
+    if kind == "acknowledgement":
+        from amazon1p.tasks import acknowledgement_check_task, acknowledgement_send_task
+
+        return Acknowledgement, acknowledgement_send_task, acknowledgement_check_task
+    if kind == "asn":
+        from asn.tasks import asn_check_task, asn_send_task
+
+        return AsnSubmission, asn_send_task, asn_check_task
+    raise ShopCtrlError(f"Unknown outbox {kind!r}.")
+
+
+def outbox_requeue(*, actor: AbstractBaseUser, kind: str, message_id: int):
+    """Hand an in-flight outbox row (acknowledgement or ASN) back to its tasks now.
+
+    Side effects: a send (pending) or check (sending, submitted) task after commit, an audit
+    entry. Refused when the row is finished. Idempotent: the send claims the row by
+    compare-and-set and a check only reads Amazon's outcome."""
+    model, send_task, check_task = _outbox(kind)
+    message = model.objects.filter(pk=message_id).first()
+    if message is None:
+        raise ShopCtrlError("That outbox row does not exist.")
+    if message.status not in IN_FLIGHT:
+        raise ShopCtrlError(f"{message} is finished; nothing to re-queue.")
+    shop = _shop_of(message)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            shop=shop,
+            action=f"ops.{kind}.requeue",
+            target=message,
+            changes={"status": [None, message.status]},
+        )
+        transaction.on_commit(
+            lambda: watchdog_follow_up([message], check_task=check_task, send_task=send_task)
+        )
+    return message
+
+
+def _shop_of(message):
+    if isinstance(message, AsnSubmission):
+        return message.group.shop
+    return message.shop

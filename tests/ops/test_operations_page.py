@@ -1,0 +1,152 @@
+"""The Operations page: staff only; shows what is stuck and re-queues it (POST, audited)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from amazon1p import tasks as amazon1p_tasks
+from amazon1p.models import SyncRun
+from ops.tasks import beat_tick_task
+from shops.models import AuditEntry
+from tests.conftest import client_for
+from tests.factories import UserFactory
+from tests.ops.support import acknowledgement, run
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="ops-staff", is_staff=True)
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Tasks sent to the broker, by name and arguments (the broker itself is not asserted)."""
+    sent: list[tuple[str, tuple]] = []
+    for task in (
+        amazon1p_tasks.amazon1p_sync_run_task,
+        amazon1p_tasks.acknowledgement_send_task,
+        amazon1p_tasks.acknowledgement_check_task,
+    ):
+        monkeypatch.setattr(
+            task, "apply_async", lambda args=(), kw=None, t=task, **_: sent.append((t.name, args))
+        )
+    return sent
+
+
+def stale_run(shop) -> SyncRun:
+    made = run(shop, status="running")
+    SyncRun.objects.filter(pk=made.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=30))
+    return made
+
+
+def test_operations_page_is_for_staff_only(shop, admin_user, viewer_user, client):
+    page = reverse("ops:operations")
+    assert client.get(page).status_code == 302  # to sign in
+    assert client_for(viewer_user).get(page).status_code == 403
+    assert client_for(admin_user).get(page).status_code == 403  # a shop owner is not staff
+    sync_run = stale_run(shop)
+    response = client_for(admin_user).post(reverse("ops:run-requeue", args=[sync_run.pk]))
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action__startswith="ops.").exists()
+
+
+def test_operations_page_shows_health_queues_and_what_is_stuck(shop, staff, settings):
+    settings.OPS_PING_TIMEOUT = 0.2  # no worker runs in the tests
+    beat_tick_task()
+    stuck = stale_run(shop)
+    alive = run(shop, kind="changed", status="succeeded")
+    ack = acknowledgement(shop, "PO-STUCK", status="submitted", minutes_ago=45)
+    acknowledgement(shop, "PO-FRESH", status="pending", minutes_ago=0)
+
+    response = client_for(staff).get(reverse("ops:operations"))
+
+    assert response.status_code == 200
+    assert [r.pk for r in response.context["stuck_runs"]] == [stuck.pk]
+    assert alive.pk not in [r.pk for r in response.context["stuck_runs"]]
+    assert [r.message.pk for r in response.context["stuck_outbox"]] == [ack.pk]
+    html = response.content.decode()
+    assert reverse("ops:run-requeue", args=[stuck.pk]) in html
+    assert reverse("ops:acknowledgement-requeue", args=[ack.pk]) in html
+    assert 'data-testid="queue-celery"' in html
+    assert "No worker answered" in html
+    assert response.context["checks"]["beat"] == "ok"
+    assert "<script>" not in html and " onclick=" not in html
+
+
+def test_requeue_a_stuck_run_sends_its_task_and_is_audited(
+    shop, staff, queued, django_capture_on_commit_callbacks
+):
+    stuck = stale_run(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(staff).post(reverse("ops:run-requeue", args=[stuck.pk]))
+
+    assert response.status_code == 302
+    assert queued == [("amazon1p.tasks.amazon1p_sync_run", (stuck.pk,))]
+    entry = AuditEntry.objects.get(action="ops.sync_run.requeue")
+    assert (entry.shop_id, entry.actor_id) == (shop.pk, staff.pk)
+
+
+def test_requeued_stale_run_is_taken_over_by_the_worker(shop, staff, queued):
+    """The task the button sends claims the stale run (compare-and-set on the heartbeat)."""
+    from amazon1p.importing.sync import sync_run_execute
+
+    stuck = stale_run(shop)
+    client_for(staff).post(reverse("ops:run-requeue", args=[stuck.pk]))
+    sync_run_execute(run_id=stuck.pk)  # what the task does: no connection here → failed
+    stuck.refresh_from_db()
+    assert stuck.status == "failed"
+    assert stuck.heartbeat_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_requeue_refuses_a_live_run(shop, staff, queued, django_capture_on_commit_callbacks):
+    live = run(shop, status="running")
+    SyncRun.objects.filter(pk=live.pk).update(heartbeat_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(staff).post(reverse("ops:run-requeue", args=[live.pk]), follow=True)
+    assert queued == []
+    assert "is not stuck" in response.content.decode()
+    assert not AuditEntry.objects.filter(action="ops.sync_run.requeue").exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "task"),
+    [
+        ("pending", "amazon1p.tasks.acknowledgement_send"),
+        ("sending", "amazon1p.tasks.acknowledgement_check"),
+        ("submitted", "amazon1p.tasks.acknowledgement_check"),
+    ],
+)
+def test_requeue_a_stuck_acknowledgement_hands_it_to_its_task(
+    shop, staff, queued, django_capture_on_commit_callbacks, status, task
+):
+    ack = acknowledgement(shop, "PO-Q", status=status, minutes_ago=30)
+    url = reverse("ops:acknowledgement-requeue", args=[ack.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(staff).post(url).status_code == 302
+    assert [name for name, _ in queued] == [task]
+    assert queued[0][1][0] == ack.pk
+    assert AuditEntry.objects.filter(action="ops.acknowledgement.requeue", shop=shop).count() == 1
+
+
+def test_requeue_refuses_a_finished_acknowledgement(
+    shop, staff, queued, django_capture_on_commit_callbacks
+):
+    ack = acknowledgement(shop, "PO-DONE", status="success", minutes_ago=30)
+    url = reverse("ops:acknowledgement-requeue", args=[ack.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(staff).post(url, follow=True)
+    assert queued == []
+    assert "nothing to re-queue" in response.content.decode()
+
+
+def test_requeue_is_post_only(shop, staff):
+    stuck = stale_run(shop)
+    assert client_for(staff).get(reverse("ops:run-requeue", args=[stuck.pk])).status_code == 405
+
+
+def test_the_sidebar_links_the_operations_page_for_staff_only(shop, staff, admin_user):
+    link = reverse("ops:operations")
+    assert link in client_for(staff).get(reverse("shops:shop-list")).content.decode()
+    assert link not in client_for(admin_user).get(reverse("shops:shop-list")).content.decode()
