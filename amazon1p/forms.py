@@ -72,14 +72,14 @@ class AmazonSettingsForm(forms.ModelForm):
     lwa_client_secret = forms.CharField(
         required=False,
         strip=True,
-        label="LWA client secret",
+        label="LWA Client Secret",
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Write-only. Leave blank to keep the stored secret.",
     )
     refresh_token = forms.CharField(
         required=False,
         strip=True,
-        label="Refresh token",
+        label="Refresh Token",
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Write-only, starts with Atzr|. Leave blank to keep the stored token.",
     )
@@ -102,7 +102,7 @@ class AmazonSettingsForm(forms.ModelForm):
         labels = {
             "endpoint_kind": "Endpoint",
             "custom_base_url": "Custom base URL",
-            "lwa_client_id": "LWA client id",
+            "lwa_client_id": "LWA Client Id",
             "credit_reason_rejected": "Credit reason for rows Amazon rejected",
             "credit_reason_cancelled": "Credit reason for rows Amazon cancelled",
             "history_from": "Historical import from",

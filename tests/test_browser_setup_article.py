@@ -71,11 +71,9 @@ def test_setup_article_walked_step_by_step(live_server, shop, admin_user, browse
     expect(auth.get_by_role("heading", name="Self Authorization")).to_be_visible()
     auth.get_by_label("Vendor code").fill("vndr1")
     # "7. Provide the LWA Client Id and LWA Client Secret …" "8. Enter the Refresh Token."
-    auth.get_by_label(re.compile("^LWA Client Id", re.I)).fill(
-        "amzn1.application-oa2-client.shopctrl"
-    )
-    auth.get_by_label(re.compile("^LWA Client Secret", re.I)).fill("client-secret-value")
-    auth.get_by_label(re.compile("^Refresh Token", re.I)).fill("Atzr|refresh-token-value")
+    auth.get_by_label(re.compile("^LWA Client Id")).fill("amzn1.application-oa2-client.shopctrl")
+    auth.get_by_label(re.compile("^LWA Client Secret")).fill("client-secret-value")
+    auth.get_by_label(re.compile("^Refresh Token")).fill("Atzr|refresh-token-value")
     # "9. In the Synchronization Customization pane, check the features you would like to
     # use: Orders Integration, Import new orders, Import missing orders."
     custom = page.locator(
