@@ -5,6 +5,7 @@ from datetime import date
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from orders.grid_filters import GRID_FILTERS
 from orders.models import Channel, Order, PurchaseType
 from orders.selectors import OrderGridFilters
 from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
@@ -41,6 +42,16 @@ class OrderGridFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].queryset = OrderStatus.objects.filter(shop=shop)
         self.fields["payment"].queryset = PaymentStatus.objects.filter(shop=shop)
+        for extra in GRID_FILTERS.values():
+            if extra.choices is None:
+                field: forms.Field = forms.CharField(
+                    required=False, max_length=20, label=extra.label
+                )
+            else:
+                field = forms.ChoiceField(
+                    required=False, label=extra.label, choices=[("", "Any"), *extra.choices]
+                )
+            self.fields[extra.name] = field
 
     def clean(self) -> dict:
         data = super().clean()
@@ -61,6 +72,7 @@ class OrderGridFilterForm(forms.Form):
             date_to=data.get("date_to"),
             search=data.get("q") or "",
             acknowledgement_due=bool(data.get("ack_due")),
+            extra=tuple((name, data[name]) for name in GRID_FILTERS if data.get(name)),
         )
 
 

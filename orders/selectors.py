@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
+from orders.grid_filters import GRID_FILTERS
 from orders.models import Order, OrderRow
 from shops.models import Alert, AuditEntry, OrderStatus, PaymentStatus, Shop
 
@@ -26,6 +27,8 @@ class OrderGridFilters:
     date_to: date | None = None
     search: str = ""
     acknowledgement_due: bool = False  # Amazon POs still owed an acknowledgement
+    # Filters registered by higher apps (orders.grid_filters): ((name, value), ...).
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def order_grid_queryset(*, shop: Shop, filters: OrderGridFilters) -> QuerySet[Or
         orders = orders.filter(search_condition(filters.search))
     if filters.acknowledgement_due:  # few rows, found through a partial index on the PO
         orders = orders.filter(amazon_po__ack_due_at__isnull=False)
+    for name, value in filters.extra:
+        orders = orders.filter(GRID_FILTERS[name].condition(shop, value))
     return orders
 
 
