@@ -5,7 +5,6 @@ Nothing here is entered by a person: `cockpit.rollup.rollup_day` deletes and reb
 A day is the local calendar day of the PO date (`Order.ordered_at`); see docs/metrics.md.
 """
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from orders.models import Order
@@ -66,7 +65,7 @@ class DailyFc(models.Model):
     ack_pending = models.PositiveIntegerField(default=0)
     # Minutes to acknowledge of each acknowledged PO: a median cannot be summed, so the
     # week's median is taken over the days' lists (a few thousand numbers at most).
-    ack_minutes = ArrayField(models.PositiveIntegerField(), default=list, blank=True)
+    ack_minutes = models.JSONField(default=list, blank=True)  # a list (JSON: SQLite demo too)
     units_ordered = models.PositiveIntegerField(default=0)
     units_accepted = models.PositiveIntegerField(default=0)
     units_backordered = models.PositiveIntegerField(default=0)

@@ -109,3 +109,17 @@ def test_weekly_summary_goes_out_once(admin_user, rolled_up):
     assert mail.outbox[0].to == ["owner@example.com"]
     assert "Acknowledged on time: 50.0 %" in mail.outbox[0].body
     assert WeeklySummary.objects.get().recipients == 1
+
+
+def test_demo_history_fills_several_weeks_and_runs_twice(admin_user, shop):
+    from cockpit.demo import cockpit_demo_history
+    from cockpit.models import DailyFc
+
+    created = cockpit_demo_history(shop=shop, weeks=3, per_day=2)
+    assert created == 42
+    assert cockpit_demo_history(shop=shop, weeks=3, per_day=2) == 0
+    weeks = {row.day.isocalendar()[1] for row in DailyFc.objects.filter(shop=shop)}
+    assert len(weeks) >= 3
+    response = client_for(admin_user).get(reverse("cockpit:dashboard", args=[shop.pk]))
+    ack = {c["key"]: c for c in response.context["chart_data"]}["ack"]
+    assert sum(v is not None for v in ack["series"][0]["values"]) >= 3
