@@ -93,11 +93,18 @@ def test_formula_like_cells_are_quoted(admin_user, rolled_up):
 
 
 def test_cockpit_page_query_budget(admin_user, rolled_up, django_assert_max_num_queries):
+    """24 queries today (about half the Bulk Buy pipeline), whatever the number of orders,
+    days or FCs: the page reads roll-ups only."""
+    from cockpit.demo import cockpit_demo_history
+
     client = client_for(admin_user)
     url = reverse("cockpit:dashboard", args=[rolled_up.pk])
     client.get(url)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(26):
         assert client.get(url).status_code == 200
+    cockpit_demo_history(shop=rolled_up, weeks=4, per_day=3)  # more days, FCs and products
+    with django_assert_max_num_queries(26):
+        assert client.get(url + "?period=day").status_code == 200
 
 
 def test_weekly_summary_goes_out_once(admin_user, rolled_up):
@@ -123,3 +130,13 @@ def test_demo_history_fills_several_weeks_and_runs_twice(admin_user, shop):
     response = client_for(admin_user).get(reverse("cockpit:dashboard", args=[shop.pk]))
     ack = {c["key"]: c for c in response.context["chart_data"]}["ack"]
     assert sum(v is not None for v in ack["series"][0]["values"]) >= 3
+
+
+def test_exports_answer_viewer_other_shop_and_anonymous(
+    viewer_user, other_admin, rolled_up, client
+):
+    url = reverse("cockpit:export", args=[rolled_up.pk]) + "?table=fcs"
+    assert client_for(viewer_user).get(url).status_code == 200
+    assert client_for(other_admin).get(url).status_code == 404
+    assert client.get(url).status_code == 302
+    assert client_for(viewer_user).post(url).status_code == 405
