@@ -23,6 +23,7 @@ def test_cockpit_draws_charts_and_a_point_opens_the_filtered_grid(
     page = browser_page
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", admin_user.username)
     page.fill("#id_password", "pw-Secret-123")
