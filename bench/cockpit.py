@@ -320,7 +320,12 @@ def main(argv: list[str] | None = None) -> int:
             load(shop, args.orders, end)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE)")
-        first_day = timezone.localdate(end) - timedelta(days=DAYS)
+    else:
+        print(f"Reusing {have:,} orders already loaded.", flush=True)
+    fill_s = None
+    first_day = timezone.localdate(end) - timedelta(days=DAYS)
+    filled = DailyFc.objects.filter(shop=shop, day__gte=first_day).values("day").distinct()
+    if filled.count() < DAYS:  # a fresh load, or an interrupted fill: roll every day up
         started = time.perf_counter()
         day = first_day
         while day <= timezone.localdate(end):
@@ -330,9 +335,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Rolled up {DAYS + 1} days in {fill_s:.1f} s", flush=True)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE)")
-    else:
-        fill_s = None
-        print(f"Reusing {have:,} orders already loaded.", flush=True)
 
     busy_day = timezone.localdate(end) - timedelta(days=10)
     rollups = []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
@@ -59,14 +60,22 @@ def _lock(shop_id: int, day: date) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7140, key - 2**31])
 
 
-def _asn_by_order(order_ids: list[int]) -> tuple[dict[int, _Asn], dict[int, int]]:
-    """Per order: its first ASN that reached Amazon; per order row: eaches shipped under one."""
+def _asn_by_order(day_orders: QuerySet) -> tuple[dict[int, _Asn], dict[int, int]]:
+    """Per order: its first ASN that reached Amazon; per order row: eaches shipped under one.
+
+    `day_orders` is a subquery (not a list of ids): a day holds thousands of orders, and
+    sending their ids back and forth cost more than the join.
+    """
+    lines = list(
+        ShipmentLine.objects.filter(shipment__order__in=day_orders).values_list(
+            "shipment__order_id", "shipment__group_id", "row_id", "quantity"
+        )
+    )
     groups: dict[int, list] = defaultdict(list)
     for sub in (
-        AsnSubmission.objects.filter(group__shipments__order_id__in=order_ids)
+        AsnSubmission.objects.filter(group_id__in={line[1] for line in lines})
         .order_by("created_at", "pk")
         .values("group_id", "status", "confirmation_type", "submitted_at", "group__shipped_at")
-        .distinct()
     ):
         groups[sub["group_id"]].append(sub)
     per_group: dict[int, _Asn] = {}
@@ -85,14 +94,14 @@ def _asn_by_order(order_ids: list[int]) -> tuple[dict[int, _Asn], dict[int, int]
         )
     by_order: dict[int, _Asn] = {}
     shipped: dict[int, int] = defaultdict(int)
-    for line in ShipmentLine.objects.filter(
-        shipment__order_id__in=order_ids, shipment__group_id__in=list(per_group)
-    ).values("shipment__order_id", "shipment__group_id", "row_id", "quantity"):
-        shipped[line["row_id"]] += line["quantity"]
-        asn = per_group[line["shipment__group_id"]]
-        known = by_order.get(line["shipment__order_id"])
+    for order_id, group_id, row_id, quantity in lines:
+        asn = per_group.get(group_id)
+        if asn is None:  # no ASN reached Amazon yet: not shipped as far as Amazon knows
+            continue
+        shipped[row_id] += quantity
+        known = by_order.get(order_id)
         if known is None or (asn.sent_at and known.sent_at and asn.sent_at < known.sent_at):
-            by_order[line["shipment__order_id"]] = asn
+            by_order[order_id] = asn
     return by_order, shipped
 
 
@@ -110,15 +119,14 @@ def rollup_day(*, shop: Shop, day: date, now: datetime | None = None) -> int:
 
 def _rebuild(shop: Shop, day: date, now: datetime) -> int:
     start, end = day_bounds(day)
-    orders = list(
-        Order.objects.filter(
-            shop=shop, channel=Channel.AMAZON_1P, ordered_at__gte=start, ordered_at__lt=end
-        ).values("pk", "ordered_at")
+    day_orders = Order.objects.filter(
+        shop=shop, channel=Channel.AMAZON_1P, ordered_at__gte=start, ordered_at__lt=end
     )
-    ids = [o["pk"] for o in orders]
+    orders = list(day_orders.values("pk", "ordered_at"))
+    ids = day_orders.values("pk")  # a subquery wherever it is used
     pos = {
         po["order_id"]: po
-        for po in AmazonPurchaseOrder.objects.filter(order_id__in=ids).values(
+        for po in AmazonPurchaseOrder.objects.filter(order__in=ids).values(
             "order_id", "purchase_order_date", fc=KT("raw__orderDetails__shipToParty__partyId")
         )
     }
@@ -136,11 +144,20 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
     ):
         first_ack.setdefault(ack["order_id"], ack["acknowledgement_date"])
         latest_ack[ack["order_id"]] = ack["pk"]
+    latest = set(latest_ack.values())
     lines = {
         line["row_id"]: line
         for line in AcknowledgementLine.objects.filter(
-            acknowledgement_id__in=list(latest_ack.values())
-        ).values("row_id", "accepted", "backordered", "rejected", "rejection_reason")
+            acknowledgement__order__in=ids, acknowledgement__status=AckStatus.SUCCESS
+        ).values(
+            "acknowledgement_id",
+            "row_id",
+            "accepted",
+            "backordered",
+            "rejected",
+            "rejection_reason",
+        )
+        if line["acknowledgement_id"] in latest
     }
     asns, shipped = _asn_by_order(ids)
 
@@ -191,17 +208,18 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
             fact.units_backordered += backordered
             fact.units_rejected += rejected
             fact.backorder_open += max(backordered - max(ships - accepted, 0), 0)
-        daily = fcs.setdefault(fact.fc_code, DailyFc(shop=shop, day=day, fc_code=fact.fc_code))
+        daily = fcs.get(fact.fc_code) or fcs.setdefault(
+            fact.fc_code, DailyFc(shop=shop, day=day, fc_code=fact.fc_code)
+        )
         if line and rejected and line["rejection_reason"] in REJECTION_COLUMNS:
             column = REJECTION_COLUMNS[line["rejection_reason"]]
             setattr(daily, column, getattr(daily, column) + rejected)
         key = (row["asin"] or row["sku"] or row["ean"] or "(none)")[:64]
-        product = products.setdefault(
-            (fact.fc_code, key),
-            DailyProduct(
+        product = products.get((fact.fc_code, key))
+        if product is None:
+            product = products[(fact.fc_code, key)] = DailyProduct(
                 shop=shop, day=day, fc_code=fact.fc_code, product=key, title=row["title"][:250]
-            ),
-        )
+            )
         product.units_ordered += row["quantity"]
         product.units_accepted += accepted
         product.units_backordered += backordered
@@ -209,7 +227,9 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
         product.units_shipped += ships
 
     for fact in facts.values():
-        daily = fcs.setdefault(fact.fc_code, DailyFc(shop=shop, day=day, fc_code=fact.fc_code))
+        daily = fcs.get(fact.fc_code) or fcs.setdefault(
+            fact.fc_code, DailyFc(shop=shop, day=day, fc_code=fact.fc_code)
+        )
         daily.pos += 1
         daily.ack_on_time += fact.ack_state == AckState.ON_TIME
         daily.ack_late += fact.ack_state in (AckState.LATE, AckState.OVERDUE)
