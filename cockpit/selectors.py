@@ -52,10 +52,11 @@ class Bucket:
     sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUM_FIELDS, 0))
     minutes: list[int] = field(default_factory=list)
 
-    def add(self, row: DailyFc) -> None:
+    def add(self, row: dict) -> None:
+        """Add one DailyFc row, as `daily_rows` reads it."""
         for name in SUM_FIELDS:
-            self.sums[name] += getattr(row, name)
-        self.minutes.extend(row.ack_minutes)
+            self.sums[name] += row[name]
+        self.minutes.extend(row["ack_minutes"])
 
     def __getattr__(self, name: str):
         sums = self.__dict__.get("sums", {})
@@ -93,35 +94,58 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def cockpit_periods(
-    *, shop: Shop, today: date, period: str = "week", count: int = 12, fc: str | None = None
-) -> list[Bucket]:
-    """The last `count` weeks (Monday to Sunday) or days up to `today`, oldest first."""
+def daily_rows(*, shop: Shop, date_from: date, date_to: date) -> list[dict]:
+    """The DailyFc rows of a range as dicts (cheaper than models; a page reads them once)."""
+    return list(
+        DailyFc.objects.filter(shop=shop, day__gte=date_from, day__lte=date_to).values(
+            "day", "fc_code", "ack_minutes", *SUM_FIELDS
+        )
+    )
+
+
+def period_starts(*, today: date, period: str = "week", count: int = 12) -> list[date]:
     if period == "day":
-        starts = [today - timedelta(days=i) for i in range(count - 1, -1, -1)]
-        length = timedelta(days=1)
-    else:
-        last = week_start(today)
-        starts = [last - timedelta(weeks=i) for i in range(count - 1, -1, -1)]
-        length = timedelta(weeks=1)
+        return [today - timedelta(days=i) for i in range(count - 1, -1, -1)]
+    last = week_start(today)
+    return [last - timedelta(weeks=i) for i in range(count - 1, -1, -1)]
+
+
+def cockpit_periods(
+    *,
+    shop: Shop,
+    today: date,
+    period: str = "week",
+    count: int = 12,
+    fc: str | None = None,
+    rows: list[dict] | None = None,
+) -> list[Bucket]:
+    """The last `count` weeks (Monday to Sunday) or days up to `today`, oldest first;
+    `rows` from `daily_rows` when the caller has read them already."""
+    starts = period_starts(today=today, period=period, count=count)
+    length = timedelta(days=1) if period == "day" else timedelta(weeks=1)
     buckets = {
         s: Bucket(key=s.isoformat(), start=s, end=s + length - timedelta(days=1)) for s in starts
     }
-    rows = DailyFc.objects.filter(shop=shop, day__gte=starts[0], day__lte=today)
-    if fc is not None:
-        rows = rows.filter(fc_code=fc)
+    if rows is None:
+        rows = daily_rows(shop=shop, date_from=starts[0], date_to=today)
     for row in rows:
-        buckets[row.day if period == "day" else week_start(row.day)].add(row)
+        if fc is None or row["fc_code"] == fc:
+            buckets[row["day"] if period == "day" else week_start(row["day"])].add(row)
     return list(buckets.values())
 
 
-def cockpit_fcs(*, shop: Shop, date_from: date, date_to: date) -> list[Bucket]:
+def cockpit_fcs(
+    *, shop: Shop, date_from: date, date_to: date, rows: list[dict] | None = None
+) -> list[Bucket]:
     """One bucket per FC over the range, worst on-time acknowledgement first."""
     buckets: dict[str, Bucket] = {}
-    for row in DailyFc.objects.filter(shop=shop, day__gte=date_from, day__lte=date_to):
-        buckets.setdefault(row.fc_code, Bucket(key=row.fc_code, start=date_from, end=date_to)).add(
-            row
-        )
+    if rows is None:
+        rows = daily_rows(shop=shop, date_from=date_from, date_to=date_to)
+    for row in rows:
+        code = row["fc_code"]
+        if code not in buckets:
+            buckets[code] = Bucket(key=code, start=date_from, end=date_to)
+        buckets[code].add(row)
     return sorted(
         buckets.values(), key=lambda b: (b.ack_on_time_pct is None, b.ack_on_time_pct or 0, b.key)
     )

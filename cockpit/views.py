@@ -35,11 +35,16 @@ def cockpit_dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     period, fc = _params(request)
     today = timezone.localdate()
+    date_from = selectors.period_starts(today=today, period=period, count=PERIODS[period])[0]
+    rows = selectors.daily_rows(shop=shop, date_from=date_from, date_to=today)  # read once
     periods = selectors.cockpit_periods(
-        shop=shop, today=today, period=period, count=PERIODS[period], fc=fc
+        shop=shop, today=today, period=period, count=PERIODS[period], fc=fc, rows=rows
     )
-    date_from = periods[0].start
-    fcs = selectors.cockpit_fcs(shop=shop, date_from=date_from, date_to=today)
+    fcs = selectors.cockpit_fcs(shop=shop, date_from=date_from, date_to=today, rows=rows)
+    # Products over the last four weeks at most: the page shows the top 25, and a quarter's
+    # product rows (thousands a day) would cost the page more than all the rest; the CSV
+    # export has the whole range.
+    products_from = max(date_from, today - timedelta(days=27))
     charts = cockpit_charts(shop, periods, fc)
     context = {
         "shop": shop,
@@ -51,11 +56,11 @@ def cockpit_dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
         "chart_data": [c.as_json() for c in charts],
         "periods": periods,
         "fcs": [(b, grid_url(shop, b, b.key, "ack_late")) for b in fcs],
-        "products": selectors.cockpit_products(shop=shop, date_from=date_from, date_to=today),
+        "products": selectors.cockpit_products(shop=shop, date_from=products_from, date_to=today),
+        "products_from": products_from,
         "sync": selectors.cockpit_sync_health(shop=shop, today=today),
         "pipeline": offers_pipeline(shop=shop),
         "offers": selectors.cockpit_offers(shop=shop),
-        "fill_rate_start": today - timedelta(days=7),
     }
     return render(request, "cockpit/cockpit.html", context)
 
