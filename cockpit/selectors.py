@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import median
 
-from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
@@ -52,14 +51,12 @@ class Bucket:
     end: date | None = None
     sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUM_FIELDS, 0))
     minutes: list[int] = field(default_factory=list)
-    median_minutes: float | None = None  # set by `medians_apply` instead of `minutes`
 
     def add(self, row: dict) -> None:
         """Add one DailyFc row, as `daily_rows` reads it."""
         for name in SUM_FIELDS:
             self.sums[name] += row[name]
-        if "ack_minutes" in row:
-            self.minutes.extend(row["ack_minutes"])
+        self.minutes.extend(row["ack_minutes"])
 
     def __getattr__(self, name: str):
         sums = self.__dict__.get("sums", {})
@@ -73,8 +70,6 @@ class Bucket:
 
     @property
     def ack_median_hours(self) -> float | None:
-        if self.median_minutes is not None:
-            return round(self.median_minutes / 60, 1)
         return round(median(self.minutes) / 60, 1) if self.minutes else None
 
     @property
@@ -99,38 +94,13 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def daily_rows(*, shop: Shop, date_from: date, date_to: date, minutes: bool = True) -> list[dict]:
-    """The DailyFc rows of a range as dicts (cheaper than models; a page reads them once).
-    Without `minutes`, the lists of minutes stay in the database (see `medians_apply`)."""
-    extra = ("ack_minutes",) if minutes else ()
+def daily_rows(*, shop: Shop, date_from: date, date_to: date) -> list[dict]:
+    """The DailyFc rows of a range as dicts (cheaper than models; a page reads them once)."""
     return list(
         DailyFc.objects.filter(shop=shop, day__gte=date_from, day__lte=date_to).values(
-            "day", "fc_code", *extra, *SUM_FIELDS
+            "day", "fc_code", "ack_minutes", *SUM_FIELDS
         )
     )
-
-
-def medians_apply(*, shop: Shop, buckets: list[Bucket], group: str, fc: str | None = None) -> None:
-    """Set each bucket's median minutes to acknowledge with PostgreSQL's percentile_cont
-    over the days' lists (the same median as Python's: the mean of the middle two), so a
-    page need not decode tens of thousands of numbers. `group`: "day", "week" or "fc"."""
-    if not buckets:
-        return
-    key = {"day": "d.day", "week": "date_trunc('week', d.day)::date", "fc": "d.fc_code"}[group]
-    sql = (
-        f"SELECT {key}, percentile_cont(0.5) WITHIN GROUP (ORDER BY m::int) "
-        "FROM cockpit_dailyfc d CROSS JOIN LATERAL jsonb_array_elements_text(d.ack_minutes) m "
-        "WHERE d.shop_id = %s AND d.day >= %s AND d.day <= %s"
-    )
-    params: list = [shop.pk, min(b.start for b in buckets), max(b.end for b in buckets)]
-    if fc is not None:
-        sql += " AND d.fc_code = %s"
-        params.append(fc)
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " GROUP BY 1", params)
-        found = {str(k) if group == "fc" else k.isoformat(): v for k, v in cursor.fetchall()}
-    for bucket in buckets:
-        bucket.median_minutes = found.get(bucket.key)
 
 
 def period_starts(*, today: date, period: str = "week", count: int = 12) -> list[date]:

@@ -4,7 +4,6 @@ import csv
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -37,15 +36,11 @@ def cockpit_dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
     period, fc = _params(request)
     today = timezone.localdate()
     date_from = selectors.period_starts(today=today, period=period, count=PERIODS[period])[0]
-    in_sql = connection.vendor == "postgresql"  # medians in SQL; SQLite (the demo): Python
-    rows = selectors.daily_rows(shop=shop, date_from=date_from, date_to=today, minutes=not in_sql)
+    rows = selectors.daily_rows(shop=shop, date_from=date_from, date_to=today)  # read once
     periods = selectors.cockpit_periods(
         shop=shop, today=today, period=period, count=PERIODS[period], fc=fc, rows=rows
     )
     fcs = selectors.cockpit_fcs(shop=shop, date_from=date_from, date_to=today, rows=rows)
-    if in_sql:
-        selectors.medians_apply(shop=shop, buckets=periods, group=period, fc=fc)
-        selectors.medians_apply(shop=shop, buckets=fcs, group="fc")
     # Products over the last four weeks at most: the page shows the top 25, and a quarter's
     # product rows (thousands a day) would cost the page more than all the rest; the CSV
     # export has the whole range.
