@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from orders.grid_filters import GRID_FILTERS
 from orders.models import Channel, Order, PurchaseType
 from orders.selectors import OrderGridFilters
 from shops.models import Alert, CreditReason, OrderStatus, PaymentStatus, Shop
@@ -49,6 +50,16 @@ class OrderGridFilterForm(forms.Form):
         )
         self.fields["status"].queryset = OrderStatus.objects.filter(shop=shop)
         self.fields["payment"].queryset = PaymentStatus.objects.filter(shop=shop)
+        for extra in GRID_FILTERS.values():
+            if extra.choices is None:
+                field: forms.Field = forms.CharField(
+                    required=False, max_length=20, label=extra.label
+                )
+            else:
+                field = forms.ChoiceField(
+                    required=False, label=extra.label, choices=[("", "Any"), *extra.choices]
+                )
+            self.fields[extra.name] = field
 
     def clean(self) -> dict:
         data = super().clean()
@@ -70,6 +81,7 @@ class OrderGridFilterForm(forms.Form):
             search=data.get("q") or "",
             acknowledgement_due=bool(data.get("ack_due")),
             alert=data.get("alert"),
+            extra=tuple((name, data[name]) for name in GRID_FILTERS if data.get(name)),
         )
 
 

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
+from orders.grid_filters import GRID_FILTERS
 from orders.models import Order, OrderRow
 from shops.models import Alert, AlertItem, AuditEntry, OrderStatus, PaymentStatus, Shop
 
@@ -27,6 +28,8 @@ class OrderGridFilters:
     search: str = ""
     acknowledgement_due: bool = False  # Amazon POs still owed an acknowledgement
     alert: Alert | None = None  # the orders a grouped alert stands for
+    # Filters registered by higher apps (orders.grid_filters): ((name, value), ...).
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def order_grid_queryset(*, shop: Shop, filters: OrderGridFilters) -> QuerySet[Or
         orders = orders.filter(
             pk__in=AlertItem.objects.filter(alert=filters.alert).values("object_id")
         )
+    for name, value in filters.extra:
+        orders = orders.filter(GRID_FILTERS[name].condition(shop, value))
     return orders
 
 

@@ -14,6 +14,7 @@ from orders import selectors, services
 from orders.access import order_for_user
 from orders.catalogue import row_titles
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm, RowPriceForm
+from orders.grid_filters import GRID_FILTERS
 from orders.selectors import Cursor, OrderGridFilters
 from shopctrl.errors import ShopCtrlError
 from shopctrl.views_support import form_error_from
@@ -48,6 +49,7 @@ def order_list(request: HttpRequest, shop_id: int) -> HttpResponse:
         "form": form,
         "page": page,
         "filter_query": query.urlencode(),
+        "extra_filter_names": list(GRID_FILTERS),
         "unread_alerts": Alert.objects.filter(shop=shop, is_read=False)[:5],
     }
     template = "orders/_order_grid.html" if request.htmx else "orders/order_list.html"

@@ -88,6 +88,14 @@ app.conf.beat_schedule = {
         "task": "bulkbuy.tasks.purchase_orders_link",
         "schedule": crontab(minute="1-59/5"),
     },
+    "cockpit-rollup-recent": {
+        "task": "cockpit.tasks.cockpit_rollup_recent",
+        "schedule": crontab(minute=13),  # hourly
+    },
+    "cockpit-weekly-summaries": {
+        "task": "cockpit.tasks.weekly_summaries_send",
+        "schedule": crontab(day_of_week=1, hour=6, minute=5),
+    },
     "amazon1p-sync-missing": {
         "task": "amazon1p.tasks.amazon1p_sync_due",
         "schedule": crontab(hour=4, minute=41),

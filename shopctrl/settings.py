@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "bulkbuy",
     "asn",
     "ops",
+    "cockpit",
 ]
 
 MIDDLEWARE = [
@@ -340,3 +341,13 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# E-mail (the cockpit's weekly summary). The console backend prints mails to the worker log,
+# which is what the demo uses; production sets an SMTP backend and host.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shopctrl@localhost")
+# How many days back the hourly cockpit roll-up recomputes (acknowledgements and ASNs of a
+# PO arrive days after its date).
+COCKPIT_ROLLUP_DAYS = env.int("COCKPIT_ROLLUP_DAYS", default=21)

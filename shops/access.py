@@ -130,4 +130,8 @@ ACCESS_RULES: dict[str, str] = {
     "asn.asnsubmission": "through its group shipment (the ASN panel)",
     "asn.packimport": "shop_for_user: the pack imports list; the API by its token's shop",
     "ops.heartbeat": "site-wide, no shop: only staff see it (the Operations page, /readyz)",
+    "cockpit.orderfact": "shop_for_user(shop.view): cockpit figures and the grid's drill-down",
+    "cockpit.dailyfc": "shop_for_user(shop.view): the cockpit page and its CSV exports",
+    "cockpit.dailyproduct": "shop_for_user(shop.view): the cockpit page and its CSV exports",
+    "cockpit.weeklysummary": "internal to the weekly e-mail; no page shows it",
 }

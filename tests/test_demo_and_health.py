@@ -9,8 +9,8 @@ from shops.models import Membership, Shop
 
 
 def test_demo_builds_a_usable_shop_and_can_run_twice(db, client):
-    call_command("demo", orders=30)
-    call_command("demo", orders=30)
+    call_command("demo", orders=30, history_weeks=0)  # the cockpit's history: tests/cockpit
+    call_command("demo", orders=30, history_weeks=0)
 
     shop = Shop.objects.get(name=DEMO_SHOP_NAME)
     assert Order.objects.filter(shop=shop).count() == 30
@@ -38,8 +38,10 @@ def test_demo_connected_to_the_simulator_imports_amazon_pos(db, django_capture_o
 
     with start_simulator(SimulatorConfig(seed=7, rate_limits=False)) as sim:
         with django_capture_on_commit_callbacks(execute=False):
-            call_command("demo", orders=10, simulator_url=sim.base_url)
-            call_command("demo", orders=10, simulator_url=sim.base_url)  # idempotent
+            call_command("demo", orders=10, history_weeks=0, simulator_url=sim.base_url)
+            call_command(  # idempotent
+                "demo", orders=10, history_weeks=0, simulator_url=sim.base_url
+            )
         shop = Shop.objects.get(name=DEMO_SHOP_NAME)
         connection = AmazonConnection.objects.get(shop=shop)
         assert connection.enabled and connection.custom_base_url == sim.base_url

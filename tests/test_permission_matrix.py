@@ -154,6 +154,9 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "asn:warehouse-list": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "asn:warehouse-edit": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "asn:warehouse-delete": [("post", MUTATE)],
+    # the cockpit: every member with shop.view reads it and its CSV exports
+    "cockpit:dashboard": [("get", VIEW)],
+    "cockpit:export": [("get", codes(302, 404, 404, 404))],  # no table named: 404
 }
 for _key in COLLECTIONS:
     MATRIX[f"shops:{_key}-list"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]

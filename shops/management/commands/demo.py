@@ -9,11 +9,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--orders", type=int, default=240)
         parser.add_argument(
+            "--history-weeks",
+            type=int,
+            default=8,
+            help="weeks of Amazon history (acknowledgements, ASNs) for the cockpit; 0: none",
+        )
+        parser.add_argument(
             "--simulator-url",
             help="connect the demo shop to this Vendor Central simulator and queue an import",
         )
 
-    def handle(self, *args, orders: int, simulator_url: str | None, **options) -> None:
+    def handle(
+        self, *args, orders: int, history_weeks: int, simulator_url: str | None, **options
+    ) -> None:
         connected = bool(simulator_url)
         result = demo_build(
             orders=orders if not connected else min(orders, 40), amazon_samples=not connected
@@ -23,6 +31,13 @@ class Command(BaseCommand):
                 f"Demo shop “{result.shop.name}” ready ({result.created_orders} new sample orders)."
             )
         )
+        from cockpit.demo import cockpit_demo_history  # the top app; imported where used
+
+        if history_weeks > 0:
+            history = cockpit_demo_history(shop=result.shop, weeks=history_weeks)
+            self.stdout.write(
+                f"  Cockpit history: {history} new Amazon POs over the last {history_weeks} weeks."
+            )
         if connected:
             from amazon1p.demo import amazon_demo_connect
 

@@ -1,0 +1,167 @@
+"""A few weeks of Amazon history for the demo shop, so its cockpit has something to show.
+
+Orders, POs, acknowledgements and ASNs are written directly with a fixed random seed (the
+demo has no Amazon past to import), then rolled up. Safe to run again: a shop that already
+has the history orders gets nothing new (the roll-up is rerun, which is idempotent).
+"""
+
+import random
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from amazon1p.models import (
+    Acknowledgement,
+    AcknowledgementLine,
+    AckOrigin,
+    AckStatus,
+    AmazonPurchaseOrder,
+    RejectionReason,
+)
+from asn.models import (
+    AsnSubmission,
+    AsnType,
+    GroupShipment,
+    GroupShipmentStatus,
+    Shipment,
+    ShipmentLine,
+    Warehouse,
+)
+from cockpit.services import cockpit_rollup_range
+from orders.models import Channel, Order, OrderRow
+from orders.services import CustomerInput, OrderInput, RowInput, order_create
+from shops.models import Shop
+
+PREFIX = "HIST"
+FCS = ("LEJ1", "MUC3", "DTM2")
+PRODUCTS = [
+    ("B07KETTLE1", "4006381333931", "Kettle 1.7 l"),
+    ("B07TOASTR2", "4006381333948", "Toaster 2 slots"),
+    ("B07BLENDR3", "4006381333955", "Blender 600 W"),
+    ("B07GRINDR4", "4006381333962", "Coffee grinder"),
+]
+
+
+def cockpit_demo_history(*, shop: Shop, weeks: int = 8, per_day: int = 5, seed: int = 7) -> int:
+    """Seed `weeks` weeks of Amazon POs with their acknowledgements and ASNs; returns how
+    many orders it created (0 when the history is already there)."""
+    today = timezone.localdate()
+    first = today - timedelta(weeks=weeks)
+    created = 0
+    if not Order.objects.filter(shop=shop, number__startswith=PREFIX).exists():
+        rng = random.Random(seed)
+        with transaction.atomic():
+            warehouse, _ = Warehouse.objects.get_or_create(
+                shop=shop,
+                code="DEMO-WH",
+                defaults={
+                    "name": "Demo warehouse",
+                    "address_line": "Lagerstraße 1",
+                    "postal_code": "04103",
+                    "city": "Leipzig",
+                    "country": "DE",
+                },
+            )
+            day = first
+            while day < today:
+                for i in range(per_day):
+                    _history_order(shop, warehouse, rng, day, i)
+                    created += 1
+                day += timedelta(days=1)
+    cockpit_rollup_range(shop=shop, first=first, last=today)
+    return created
+
+
+def _history_order(shop: Shop, warehouse: Warehouse, rng: random.Random, day, i: int) -> None:
+    at = timezone.make_aware(datetime.combine(day, time(6 + 2 * i, rng.randrange(60))))
+    fc = rng.choice(FCS)
+    number = f"{PREFIX}{day:%Y%m%d}{i}"
+    picked = rng.sample(PRODUCTS, 2)
+    order = order_create(
+        shop=shop,
+        data=OrderInput(
+            number=number,
+            ordered_at=at,
+            channel=Channel.AMAZON_1P,
+            external_reference=number,
+            customer=CustomerInput(name=f"Amazon {fc}", country="DE"),
+            rows=[
+                RowInput(
+                    asin=asin,
+                    ean=ean,
+                    title=title,
+                    quantity=rng.choice((6, 12, 24)),
+                    unit_price=Decimal("19.90"),
+                )
+                for asin, ean, title in picked
+            ],
+        ),
+    )
+    po = AmazonPurchaseOrder.objects.create(
+        shop=shop,
+        po_number=number,
+        order=order,
+        state="Acknowledged",
+        purchase_order_date=at,
+        content_hash=number,
+        raw={"purchaseOrderNumber": number, "orderDetails": {"shipToParty": {"partyId": fc}}},
+    )
+    late = rng.random() < 0.12 + (0.15 if fc == "DTM2" else 0)  # one FC does worse
+    acked_at = at + timedelta(hours=rng.uniform(25, 40) if late else rng.uniform(0.5, 20))
+    if acked_at > timezone.now():
+        return  # still owed: pending or overdue in the cockpit
+    ack = Acknowledgement.objects.create(
+        shop=shop,
+        order=order,
+        purchase_order=po,
+        origin=AckOrigin.RULE,
+        acknowledgement_date=acked_at,
+        status=AckStatus.SUCCESS,
+        payload={},
+    )
+    shipping = []
+    for row in OrderRow.objects.filter(order=order):
+        roll = rng.random()
+        accepted, backordered, rejected, reason = row.quantity, 0, 0, ""
+        if roll < 0.08:
+            accepted, rejected = 0, row.quantity
+            reason = rng.choice(list(RejectionReason))
+        elif roll < 0.14:
+            accepted, backordered = row.quantity // 2, row.quantity - row.quantity // 2
+        AcknowledgementLine.objects.create(
+            acknowledgement=ack,
+            row=row,
+            item_sequence_number=str(row.position),
+            accepted=accepted,
+            backordered=backordered,
+            rejected=rejected,
+            rejection_reason=reason,
+        )
+        if accepted:
+            shipping.append((row, accepted))
+    shipped_at = at + timedelta(days=rng.uniform(2, 5))
+    if not shipping or shipped_at > timezone.now():
+        return
+    group = GroupShipment.objects.create(
+        shop=shop,
+        code=f"ASN{number}",
+        warehouse=warehouse,
+        fc_code=fc,
+        status=GroupShipmentStatus.CONFIRMED,
+        shipped_at=shipped_at,
+    )
+    shipment = Shipment.objects.create(group=group, order=order)
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, row=row, quantity=q) for row, q in shipping
+    )
+    asn_late = rng.random() < 0.07
+    AsnSubmission.objects.create(
+        group=group,
+        confirmation_type=AsnType.ORIGINAL,
+        asn_number=group.code,
+        payload={},
+        status=AckStatus.ERROR if rng.random() < 0.04 else AckStatus.SUCCESS,
+        submitted_at=shipped_at + timedelta(hours=rng.uniform(1, 6) if asn_late else -2),
+    )
