@@ -66,6 +66,11 @@ app.conf.beat_schedule = {
         "task": "bulkbuy.tasks.purchase_orders_link",
         "schedule": crontab(minute="1-59/5"),
     },
+    "receiving-sync": {
+        # Amazon updates receipts as the FC scans them: every 30 minutes is soon enough.
+        "task": "receiving.tasks.receiving_sync_due",
+        "schedule": crontab(minute="11,41"),
+    },
     "amazon1p-sync-missing": {
         "task": "amazon1p.tasks.amazon1p_sync_due",
         "schedule": crontab(hour=4, minute=41),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "amazon1p",
     "bulkbuy",
     "asn",
+    "receiving",
 ]
 
 MIDDLEWARE = [

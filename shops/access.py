@@ -127,4 +127,7 @@ ACCESS_RULES: dict[str, str] = {
     "asn.documenttemplate": "shop_for_user(sync.configure): the document templates page",
     "asn.asnsubmission": "through its group shipment (the ASN panel)",
     "asn.packimport": "shop_for_user: the pack imports list; the API by its token's shop",
+    "receiving.linereceipt": "through its order (order_for_user) or the receiving pages",
+    "receiving.linereceiptchange": "internal history of a line receipt; no page shows it yet",
+    "receiving.orderreceiving": "through its order (order_for_user) or the receiving pages",
 }

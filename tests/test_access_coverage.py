@@ -4,7 +4,7 @@ from django.apps import apps
 
 from shops.access import ACCESS_RULES
 
-OUR_APPS = ("shops", "orders", "amazon1p", "bulkbuy", "asn")
+OUR_APPS = ("shops", "orders", "amazon1p", "bulkbuy", "asn", "receiving")
 
 
 def test_every_model_has_an_access_rule():
