@@ -10,7 +10,7 @@ from asn.models import AsnStatus
 from asn.submission import asn_submit
 from shops.models import OrderStatus, PaymentStatus
 from tests.amazon1p_sync.conftest import client_for
-from tests.asn.test_asn_submit import _group, follow
+from tests.asn.test_asn_submit import _group, follow, shipped_order  # noqa: F401 (fixture)
 
 RECEIVE_DELAY = 0.5
 

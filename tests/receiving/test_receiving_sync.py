@@ -13,7 +13,6 @@ from receiving.selectors import order_reconciliation
 from receiving.services import receiving_sync
 from receiving.tasks import receiving_sync_task
 from shops.models import Alert
-from tests.asn.test_asn_submit import shipped_order  # noqa: F401 (fixture)
 from tests.receiving.conftest import ship, wait_for_receipt
 
 pytestmark = pytest.mark.django_db
