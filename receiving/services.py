@@ -9,6 +9,8 @@ the order status and the alert are compare-and-set, and one shop syncs at a time
 
 import logging
 import math
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +38,7 @@ logger = logging.getLogger(__name__)
 WINDOW = timedelta(days=7)  # Amazon: a created window may not exceed 7 days
 HISTORY = timedelta(days=180)  # Amazon keeps PO data for six months
 PAGE_SIZE = 100  # getPurchaseOrdersStatus: limit 1–100
+READ_AHEAD = 4  # pages read but not stored yet, at most
 AROUND = timedelta(hours=1)  # a single PO's created window (without one Amazon looks 7 days)
 
 
@@ -89,15 +92,51 @@ def receiving_plan(shop: Shop, targets: list[Target]) -> list[StatusQuery]:
     return queries
 
 
-def _read(client: VendorClient, query: StatusQuery) -> Iterator[PurchaseOrderStatus]:
-    pages = client.list_purchase_order_statuses(
-        created_after=query.start,
-        created_before=query.end,
-        purchase_order_number=query.po_number,
-        limit=PAGE_SIZE,
-    )
-    for page in pages:
-        yield from page.statuses
+_DONE = object()
+
+
+def _pages_read_ahead(
+    client: VendorClient, queries: list[StatusQuery]
+) -> Iterator[tuple[PurchaseOrderStatus, ...]]:
+    """The statuses of every query, a page at a time, read by a second thread while this one
+    stores the page before: Amazon's rate limit, not our database, sets the pace. The reader
+    touches no database; its error is raised here, after the pages read before it."""
+    pages: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for query in queries:
+                for page in client.list_purchase_order_statuses(
+                    created_after=query.start,
+                    created_before=query.end,
+                    purchase_order_number=query.po_number,
+                    limit=PAGE_SIZE,
+                ):
+                    if stop.is_set():
+                        return
+                    pages.put(page.statuses)
+            pages.put(_DONE)
+        except BaseException as exc:  # handed to the storing thread
+            pages.put(exc)
+
+    reader = threading.Thread(target=read, name="receiving-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = pages.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting on a full queue
+            try:
+                pages.get_nowait()
+            except queue.Empty:
+                reader.join(0.05)
 
 
 def _eaches(quantity: Quantity | None) -> int:
@@ -109,45 +148,56 @@ def _status_of(item: ItemStatus) -> str:
     return status if status in ReceiveStatus.values else ReceiveStatus.NOT_RECEIVED
 
 
-def purchase_order_receipts_store(
-    *, shop: Shop, order_id: int, status: PurchaseOrderStatus, now: datetime
+def receipts_store(
+    *, shop: Shop, statuses: list[tuple[int, PurchaseOrderStatus]], now: datetime
 ) -> int:
-    """Store one PO's receiving status; returns how many lines changed.
+    """Store the receiving status of a page of POs (order id, status) in one transaction;
+    returns how many lines changed.
 
-    Idempotency key: the order row (receipt) and the (row, status, quantity, date) state
-    (history). Unknown lines (no row at that position) are skipped with a log line.
+    Idempotency key: the order row (receipt, upserted) and the (row, status, quantity, date)
+    state (history, inserted once). Unknown lines (no row at that position) are skipped with
+    a log line. A few set-based queries per page, whatever its size.
     """
-    rows = {row.position: row for row in OrderRow.objects.filter(order_id=order_id)}
+    order_ids = [order_id for order_id, _ in statuses]
+    rows = {
+        (order_id, position): pk
+        for pk, order_id, position in OrderRow.objects.filter(order_id__in=order_ids).values_list(
+            "pk", "order_id", "position"
+        )
+    }
     with transaction.atomic():
-        current = {r.row_id: r for r in LineReceipt.objects.filter(order_id=order_id)}
-        changed: list[LineReceipt] = []
-        for item in status.items:
-            try:
-                row = rows[int(item.sequence_number)]
-            except (KeyError, ValueError):
-                logger.warning("PO %s: no row for line %s", status.number, item.sequence_number)
-                continue
-            state = (_status_of(item), _eaches(item.received_quantity), item.last_receive_date)
-            known = current.get(row.pk)
-            if known and state == (
-                known.receive_status,
-                known.received_quantity,
-                known.last_receive_date,
-            ):
-                continue
-            changed.append(
-                LineReceipt(
-                    shop=shop,
-                    order_id=order_id,
-                    row=row,
-                    receive_status=state[0],
-                    received_quantity=state[1],
-                    last_receive_date=state[2],
-                    updated_at=now,
-                )
+        current = {
+            row_id: state
+            for row_id, *state in LineReceipt.objects.filter(order_id__in=order_ids).values_list(
+                "row_id", "receive_status", "received_quantity", "last_receive_date"
             )
+        }
+        changed: list[LineReceipt] = []
+        outcome: dict[int, str | None] = {}
+        for order_id, status in statuses:
+            for item in status.items:
+                try:
+                    row_id = rows[(order_id, int(item.sequence_number))]
+                except (KeyError, ValueError):
+                    logger.warning("PO %s: no row for line %s", status.number, item.sequence_number)
+                    continue
+                state = [_status_of(item), _eaches(item.received_quantity), item.last_receive_date]
+                if current.get(row_id) == state:
+                    continue
+                changed.append(
+                    LineReceipt(
+                        shop=shop,
+                        order_id=order_id,
+                        row_id=row_id,
+                        receive_status=state[0],
+                        received_quantity=state[1],
+                        last_receive_date=state[2],
+                        updated_at=now,
+                    )
+                )
+            outcome[order_id] = _po_outcome(status)
         if changed:
-            stored = LineReceipt.objects.bulk_create(
+            LineReceipt.objects.bulk_create(
                 changed,
                 update_conflicts=True,
                 unique_fields=["row"],
@@ -159,7 +209,7 @@ def purchase_order_receipts_store(
                 ],
             )
             ids = dict(
-                LineReceipt.objects.filter(row_id__in=[r.row_id for r in stored]).values_list(
+                LineReceipt.objects.filter(row_id__in=[r.row_id for r in changed]).values_list(
                     "row_id", "pk"
                 )
             )
@@ -172,38 +222,56 @@ def purchase_order_receipts_store(
                         last_receive_date=r.last_receive_date,
                         recorded_at=now,
                     )
-                    for r in stored
+                    for r in changed
                 ],
                 ignore_conflicts=True,
             )
-        fully = status.status == "CLOSED" or (
-            bool(status.items)
-            and all(_status_of(i) == ReceiveStatus.RECEIVED for i in status.items)
+        OrderReceiving.objects.bulk_create(
+            [
+                OrderReceiving(
+                    shop=shop,
+                    order_id=order_id,
+                    fully_received=amazon_status == AmazonStatus.RECEIVED,
+                    checked_at=now,
+                )
+                for order_id, amazon_status in outcome.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["order"],
+            update_fields=["fully_received", "checked_at"],
         )
-        OrderReceiving.objects.update_or_create(
-            order_id=order_id,
-            defaults={"shop": shop, "fully_received": fully, "checked_at": now},
-        )
-        if fully:
-            _order_status_follow(order_id, AmazonStatus.RECEIVED)
-        elif any(_eaches(i.received_quantity) for i in status.items):
-            _order_status_follow(order_id, AmazonStatus.PARTIALLY_RECEIVED)
+        for amazon_status in (AmazonStatus.RECEIVED, AmazonStatus.PARTIALLY_RECEIVED):
+            ids_now = [order_id for order_id, got in outcome.items() if got == amazon_status]
+            if ids_now:
+                _order_status_follow(shop, ids_now, amazon_status)
     return len(changed)
 
 
-def _order_status_follow(order_id: int, amazon_status: str) -> None:
-    """Set the order's main and payment status from the shop's mapping (compare-and-set:
-    an order already there is not written)."""
-    order = Order.objects.only("shop_id", "main_status_id", "payment_status_id").get(pk=order_id)
+def _po_outcome(status: PurchaseOrderStatus) -> str | None:
+    """Received (all in, or Amazon closed the PO), Partially received, or None (nothing)."""
+    if status.status == "CLOSED" or (
+        status.items and all(_status_of(i) == ReceiveStatus.RECEIVED for i in status.items)
+    ):
+        return AmazonStatus.RECEIVED
+    if any(_eaches(i.received_quantity) for i in status.items):
+        return AmazonStatus.PARTIALLY_RECEIVED
+    return None
+
+
+def _order_status_follow(shop: Shop, order_ids: list[int], amazon_status: str) -> None:
+    """Set the orders' main and payment status from the shop's mapping (compare-and-set:
+    orders already there are not written)."""
     mapping = StatusMapping.objects.filter(
-        connection__shop_id=order.shop_id, amazon_status=amazon_status
+        connection__shop=shop, amazon_status=amazon_status
     ).first()
     if mapping is None or mapping.main_status_id is None:
         return
     values = {"main_status_id": mapping.main_status_id}
     if mapping.payment_status_id:
         values["payment_status_id"] = mapping.payment_status_id
-    Order.objects.filter(pk=order_id).exclude(**values).update(**values, updated_at=timezone.now())
+    Order.objects.filter(pk__in=order_ids).exclude(**values).update(
+        **values, updated_at=timezone.now()
+    )
 
 
 def shortage_alerts_raise(*, shop: Shop, now: datetime, grace_days: int) -> int:
@@ -262,15 +330,11 @@ def receiving_sync(
         wanted = {t.po_number: t.order_id for t in targets}
         calls, throttled = client.stats.calls, client.stats.throttled
         try:
-            for query in receiving_plan(shop, targets):
-                for status in _read(client, query):
-                    order_id = wanted.get(status.number)
-                    if order_id is None:
-                        continue
-                    result.statuses += 1
-                    result.lines_changed += purchase_order_receipts_store(
-                        shop=shop, order_id=order_id, status=status, now=now
-                    )
+            for page in _pages_read_ahead(client, receiving_plan(shop, targets)):
+                found = [(wanted[s.number], s) for s in page if s.number in wanted]
+                if found:
+                    result.statuses += len(found)
+                    result.lines_changed += receipts_store(shop=shop, statuses=found, now=now)
         finally:
             result.calls = client.stats.calls - calls
             result.throttled = client.stats.throttled - throttled
