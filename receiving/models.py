@@ -66,6 +66,7 @@ class OrderReceiving(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="receiving")
     fully_received = models.BooleanField(default=False)
+    # When the row was last written: the first look, or its completeness changed.
     checked_at = models.DateTimeField(null=True, blank=True)
     shortage_alerted_at = models.DateTimeField(null=True, blank=True)
 
