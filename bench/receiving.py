@@ -23,6 +23,7 @@ Exit code 1 when a check fails. Results also go to bench/results/receiving-<time
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -142,6 +143,7 @@ def describe(result, seconds: float, statuses: list[int]) -> dict:
         "statuses_stored": result.statuses,
         "lines_changed": result.lines_changed,
         "store_seconds": round(result.store_seconds, 2),
+        "cpu_seconds": round(result.cpu_seconds, 2),
     }
 
 
@@ -167,10 +169,12 @@ def main() -> int:
         for _ in range(2):  # the first fill, then the beat job's steady state
             time.sleep(2)  # let Amazon's bucket fill up again
             sim.clear_log()
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             with client(sim.base_url, True) as api:
                 result = receiving_sync(shop=shop, client=api)
-            runs.append((result, time.perf_counter() - began, sim.statuses()))
+            seconds = time.perf_counter() - began
+            result.cpu_seconds = time.process_time() - cpu  # this process, both threads
+            runs.append((result, seconds, sim.statuses()))
     finally:
         sim.stop()
     first = describe(*runs[0])
@@ -196,6 +200,9 @@ def main() -> int:
         "plan_seconds": round(result.plan_seconds, 2),
         "store_seconds": round(result.store_seconds, 2),
         "alert_seconds": round(result.alert_seconds, 2),
+        "cpu_seconds": round(result.cpu_seconds, 2),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpu_count": os.cpu_count(),
     }
     checks = {
         "zero 429s": report["client_429s"] == 0
