@@ -116,3 +116,36 @@ def test_a_transient_failure_then_the_tasks_retry_stores_the_receipts(
     rows = shipped_order.rows.count()
     assert outcome == {"targets": 1, "changed": rows, "alerts": 0}
     assert {s for s, _ in _receipts(shipped_order)} == {ReceiveStatus.RECEIVED}
+
+
+def test_an_overlapping_run_of_the_same_shop_skips(shop, api):
+    """While another worker's run holds the shop's lock, a second run reads and writes
+    nothing (the advisory lock lives in PostgreSQL, so it spans workers and hosts)."""
+    import threading
+
+    from django.db import connections
+
+    from shopctrl.folders import pass_lock
+
+    held, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        try:
+            with pass_lock(f"receiving-sync-{shop.pk}") as got:
+                assert got
+                held.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    try:
+        assert held.wait(10)
+        result = receiving_sync(shop=shop, client=api)
+    finally:
+        release.set()
+        worker.join(10)
+
+    assert result.skipped and result.calls == 0
+    assert not receiving_sync(shop=shop, client=api).skipped
