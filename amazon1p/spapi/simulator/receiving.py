@@ -32,7 +32,7 @@ class Arrival:
 
 
 _index_lock = threading.Lock()
-_index: dict[int, tuple[int, dict[str, list[tuple[str, int, int, float]]]]] = {}
+_index: dict[int, tuple[tuple[int, str], dict[str, list[tuple[str, int, int, float]]]]] = {}
 
 
 def _shipped_by_po(state: SimulatorState) -> dict[str, list[tuple[str, int, int, float]]]:
@@ -43,9 +43,12 @@ def _shipped_by_po(state: SimulatorState) -> dict[str, list[tuple[str, int, int,
     succeeds at its transaction's `final_at`.
     """
     records = state.shipments()
+    # Records are only appended (or all forgotten by a reset): their count and the last
+    # transaction identify the list.
+    version = (len(records), records[-1].transaction.transaction_id if records else "")
     with _index_lock:
         cached = _index.get(id(state))
-        if cached is not None and cached[0] == len(records):
+        if cached is not None and cached[0] == version:
             return cached[1]
     latest = {received.record.identifier: received for received in records}
     by_po: dict[str, list[tuple[str, int, int, float]]] = {}
@@ -55,7 +58,7 @@ def _shipped_by_po(state: SimulatorState) -> dict[str, list[tuple[str, int, int,
                 (received.record.identifier, seq, eaches, received.transaction.final_at)
             )
     with _index_lock:
-        _index[id(state)] = (len(records), by_po)
+        _index[id(state)] = (version, by_po)
     return by_po
 
 
