@@ -156,41 +156,82 @@ def _status_of(item: ItemStatus) -> str:
     return status if status in _KNOWN_STATUSES else ReceiveStatus.NOT_RECEIVED
 
 
+@dataclass
+class Holdings:
+    """What we hold of some orders: row ids by (order, position), each row's receipt state
+    and each order's completeness. Read once per sync (a steady-state page then costs no
+    query at all) and kept up to date by `receipts_store`."""
+
+    rows: dict[tuple[int, int], int]
+    current: dict[int, list]
+    held: dict[int, bool]
+    order_rows: dict[int, list[int]]
+
+    def previous_outcome(self, order_id: int) -> str | None:
+        if self.held.get(order_id):
+            return AmazonStatus.RECEIVED
+        if any(self.current.get(r, [None, 0])[1] for r in self.order_rows.get(order_id, ())):
+            return AmazonStatus.PARTIALLY_RECEIVED
+        return None
+
+
+HOLDINGS_CHUNK = 5000
+
+
+def holdings_read(order_ids: list[int]) -> Holdings:
+    """`Holdings` of `order_ids`, in two queries per 5,000 orders."""
+    found = Holdings({}, {}, {}, {})
+    for start in range(0, len(order_ids), HOLDINGS_CHUNK):
+        chunk = order_ids[start : start + HOLDINGS_CHUNK]
+        for row_id, order_id, position, *state in OrderRow.objects.filter(
+            order_id__in=chunk
+        ).values_list(
+            "pk",
+            "order_id",
+            "position",
+            "receipt__receive_status",
+            "receipt__received_quantity",
+            "receipt__last_receive_date",
+        ):
+            found.rows[(order_id, position)] = row_id
+            found.order_rows.setdefault(order_id, []).append(row_id)
+            if state[0] is not None:
+                found.current[row_id] = state
+        found.held.update(
+            OrderReceiving.objects.filter(order_id__in=chunk).values_list(
+                "order_id", "fully_received"
+            )
+        )
+    return found
+
+
 def receipts_store(
-    *, shop: Shop, statuses: list[tuple[int, PurchaseOrderStatus]], now: datetime
+    *,
+    shop: Shop,
+    statuses: list[tuple[int, PurchaseOrderStatus]],
+    now: datetime,
+    holdings: Holdings | None = None,
 ) -> int:
     """Store the receiving status of a page of POs (order id, status) in one transaction;
     returns how many lines changed.
 
     Idempotency key: the order row (receipt, upserted) and the (row, status, quantity, date)
     state (history, inserted once). Unknown lines (no row at that position) are skipped with
-    a log line. A few set-based queries per page, whatever its size.
+    a log line. `holdings` (read before, see `Holdings`) spares the reads; a page where
+    nothing changed then writes nothing. The order status follows the mapping when the PO's
+    receiving outcome changed.
     """
-    order_ids = [order_id for order_id, _ in statuses]
-    rows: dict[tuple[int, int], int] = {}
-    current: dict[int, list] = {}
-    # One read for the rows and what we hold of them (a steady-state page changes nothing).
-    for row_id, order_id, position, *state in OrderRow.objects.filter(
-        order_id__in=order_ids
-    ).values_list(
-        "pk",
-        "order_id",
-        "position",
-        "receipt__receive_status",
-        "receipt__received_quantity",
-        "receipt__last_receive_date",
-    ):
-        rows[(order_id, position)] = row_id
-        if state[0] is not None:
-            current[row_id] = state
-    held = dict(
-        OrderReceiving.objects.filter(order_id__in=order_ids).values_list(
-            "order_id", "fully_received"
-        )
-    )
+    if holdings is None:
+        holdings = holdings_read([order_id for order_id, _ in statuses])
+    rows, current, held = holdings.rows, holdings.current, holdings.held
+    outcome: dict[int, str | None] = {}
+    follow: dict[int, str | None] = {}
+    for order_id, status in statuses:
+        outcome[order_id] = _po_outcome(status)
+        if outcome[order_id] != holdings.previous_outcome(order_id):
+            follow[order_id] = outcome[order_id]
     with transaction.atomic():
         changed: list[LineReceipt] = []
-        outcome: dict[int, str | None] = {}
         for order_id, status in statuses:
             for item in status.items:
                 try:
@@ -212,7 +253,6 @@ def receipts_store(
                         updated_at=now,
                     )
                 )
-            outcome[order_id] = _po_outcome(status)
         if changed:
             # On PostgreSQL the upsert sets each object's primary key (Django ≥ 5.0).
             LineReceipt.objects.bulk_create(
@@ -257,9 +297,18 @@ def receipts_store(
                 update_fields=["fully_received", "checked_at"],
             )
         for amazon_status in (AmazonStatus.RECEIVED, AmazonStatus.PARTIALLY_RECEIVED):
-            ids_now = [order_id for order_id, got in outcome.items() if got == amazon_status]
+            ids_now = [order_id for order_id, got in follow.items() if got == amazon_status]
             if ids_now:
                 _order_status_follow(shop, ids_now, amazon_status)
+    # What is stored now (after the commit): the next page and run compare with it.
+    for receipt in changed:
+        current[receipt.row_id] = [
+            receipt.receive_status,
+            receipt.received_quantity,
+            receipt.last_receive_date,
+        ]
+    for receiving in moved:
+        held[receiving.order_id] = receiving.fully_received
     return len(changed)
 
 
@@ -345,6 +394,7 @@ def receiving_sync(
         targets = receiving_targets(shop, oldest=now - HISTORY)
         result.targets = len(targets)
         wanted = {t.po_number: t.order_id for t in targets}
+        holdings = holdings_read([t.order_id for t in targets])
         calls, throttled = client.stats.calls, client.stats.throttled
         try:
             plan = receiving_plan(shop, targets)
@@ -354,7 +404,9 @@ def receiving_sync(
                 if found:
                     began = time.perf_counter()
                     result.statuses += len(found)
-                    result.lines_changed += receipts_store(shop=shop, statuses=found, now=now)
+                    result.lines_changed += receipts_store(
+                        shop=shop, statuses=found, now=now, holdings=holdings
+                    )
                     result.store_seconds += time.perf_counter() - began
         finally:
             result.calls = client.stats.calls - calls
