@@ -127,6 +127,12 @@ def _pages_read_ahead(
 
     reader = threading.Thread(target=read, name="receiving-reader", daemon=True)
     reader.start()
+    return _drain(pages, reader, stop)
+
+
+def _drain(
+    pages: queue.Queue, reader: threading.Thread, stop: threading.Event
+) -> Iterator[tuple[PurchaseOrderStatus, ...]]:
     try:
         while True:
             item = pages.get()
@@ -394,12 +400,13 @@ def receiving_sync(
         targets = receiving_targets(shop, oldest=now - HISTORY)
         result.targets = len(targets)
         wanted = {t.po_number: t.order_id for t in targets}
-        holdings = holdings_read([t.order_id for t in targets])
         calls, throttled = client.stats.calls, client.stats.throttled
         try:
             plan = receiving_plan(shop, targets)
             result.plan_seconds = time.perf_counter() - began
-            for page in _pages_read_ahead(client, plan):
+            pages = _pages_read_ahead(client, plan)  # reading starts now
+            holdings = holdings_read([t.order_id for t in targets])  # meanwhile
+            for page in pages:
                 found = [(wanted[s.number], s) for s in page if s.number in wanted]
                 if found:
                     began = time.perf_counter()
