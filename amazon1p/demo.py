@@ -58,6 +58,9 @@ def amazon_demo_connect(*, shop: Shop, actor: AbstractBaseUser, simulator_url: s
         # Group shipments: SSCCs from a demo GS1 company prefix, ASNs to the simulator.
         "export_shipments": True,
         "gs1_company_prefix": DEMO_GS1_PREFIX,
+        # The simulator receives a shipment a minute after its ASN, some lines a case
+        # short (bin/demo): alert about a shortage at once, not after a week.
+        "shortage_grace_days": 0,
     }
     # The simulator's URL may differ from the last run, and stored secrets only go where
     # they were saved for: the demo types its own secrets again each time.

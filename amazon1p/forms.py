@@ -54,6 +54,7 @@ ASN_FIELDS = [
     "carton_weight_kg",
     "gs1_company_prefix",
     "bol_as_asn_number",
+    "shortage_grace_days",
 ]
 
 

@@ -26,6 +26,7 @@ class AmazonStatus(models.TextChoices):
     CANCELLED = "cancelled", "Closed – cancelled"
     CLOSED = "closed", "Closed"
     RECEIVED = "received", "Closed – received"
+    PARTIALLY_RECEIVED = "partially_received", "Partially received"
 
 
 class AmazonConnection(models.Model):
@@ -129,6 +130,13 @@ class AmazonConnection(models.Model):
         validators=[RegexValidator(r"^\d{6,12}$", "A GS1 company prefix is 6–12 digits.")],
     )
     bol_as_asn_number = models.BooleanField(default=True)
+    shortage_grace_days = models.PositiveSmallIntegerField(
+        "Shortage alert after (days)",
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(90)],
+        help_text="Days after Amazon's last receipt before a line received short of its ASN "
+        "raises an alert (late cartons often turn up meanwhile).",
+    )
 
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -67,6 +67,7 @@ DEFAULT_MAPPINGS: dict[str, tuple[str, str]] = {
     AmazonStatus.CANCELLED: ("Cancelled", "Fully credited"),
     AmazonStatus.CLOSED: ("Completed", "Paid"),
     AmazonStatus.RECEIVED: ("Completed", "Paid"),
+    AmazonStatus.PARTIALLY_RECEIVED: ("Acknowledged", "Unpaid"),
 }
 
 SETTINGS_AUDITED = (
@@ -98,6 +99,7 @@ SETTINGS_AUDITED = (
     "carton_weight_kg",
     "gs1_company_prefix",
     "bol_as_asn_number",
+    "shortage_grace_days",
 )
 
 

@@ -16,6 +16,7 @@ from orders.catalogue import row_titles
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm, RowPriceForm
 from orders.grid_filters import GRID_FILTERS
 from orders.selectors import Cursor, OrderGridFilters
+from receiving.selectors import order_reconciliation
 from shopctrl.errors import ShopCtrlError
 from shopctrl.views_support import form_error_from
 from shops.access import shop_for_user
@@ -93,6 +94,7 @@ def order_detail_context(request: HttpRequest, order, **forms) -> dict:
         "parameter_form": forms.get("parameter_form") or OrderParameterForm(),
         "can_edit": Perm.ORDERS_EDIT in request.shop_permissions,
         "bulk_buy": order_bulk_buy_context(request, order),
+        "receiving": order_reconciliation(order) if amazon else None,
     }
 
 

@@ -96,6 +96,12 @@ app.conf.beat_schedule = {
         "task": "cockpit.tasks.weekly_summaries_send",
         "schedule": crontab(day_of_week=1, hour=6, minute=5),
     },
+    "receiving-sync": {
+        # Reads only shipped POs not fully received yet (a few calls per shop), so every
+        # five minutes costs little and shows receipts soon after the FC scans them.
+        "task": "receiving.tasks.receiving_sync_due",
+        "schedule": crontab(minute="3-59/5"),
+    },
     "amazon1p-sync-missing": {
         "task": "amazon1p.tasks.amazon1p_sync_due",
         "schedule": crontab(hour=4, minute=41),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "asn",
     "ops",
     "cockpit",
+    "receiving",
 ]
 
 MIDDLEWARE = [

@@ -27,7 +27,7 @@ def connection(shop):
 
 
 def form_data(shop, connection, **overrides) -> dict:
-    """What the page posts: every pane, the seven mappings and the FC rows."""
+    """What the page posts: every pane, the eight mappings and the FC rows."""
     reasons = {r.name: r.pk for r in CreditReason.objects.filter(shop=shop)}
     data = {
         "action": "save",
@@ -53,10 +53,11 @@ def form_data(shop, connection, **overrides) -> dict:
         "carton_weight_kg": "0.5",
         "gs1_company_prefix": "4012345",
         "bol_as_asn_number": "on",
-        "map-TOTAL_FORMS": "7",
-        "map-INITIAL_FORMS": "7",
-        "map-MIN_NUM_FORMS": "7",
-        "map-MAX_NUM_FORMS": "7",
+        "shortage_grace_days": "7",
+        "map-TOTAL_FORMS": "8",
+        "map-INITIAL_FORMS": "8",
+        "map-MIN_NUM_FORMS": "8",
+        "map-MAX_NUM_FORMS": "8",
         "fc-TOTAL_FORMS": "0",
         "fc-INITIAL_FORMS": "0",
     }

@@ -54,6 +54,7 @@ def test_main_pages_run_under_the_csp_without_violations(
         "/offers/",
         f"/offers/{offer.pk}/",
         "/shipments/",
+        "/receiving/",
         "/alerts/",
         "/settings/",
         "/settings/members/",

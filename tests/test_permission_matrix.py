@@ -157,6 +157,10 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     # the cockpit: every member with shop.view reads it and its CSV exports
     "cockpit:dashboard": [("get", VIEW)],
     "cockpit:export": [("get", codes(302, 404, 404, 404))],  # no table named: 404
+    # receiving reconciliation: members see it (read-only pages and the CSV)
+    "receiving:reconciliation-list": [("get", VIEW)],
+    "receiving:reconciliation-export": [("get", VIEW)],
+    "receiving:group-reconciliation": [("get", VIEW)],
 }
 for _key in COLLECTIONS:
     MATRIX[f"shops:{_key}-list"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]
@@ -277,7 +281,7 @@ def _pk_for(name: str, shop, order, viewer_membership) -> int:
         return make_offer(shop, shop.memberships.first().user).pk
     if noun == "warehouse":
         return _asn_group(shop).warehouse_id
-    if name.startswith("asn:"):
+    if name.startswith(("asn:", "receiving:")):
         return _asn_group(shop).pk
     if name.startswith("orders:"):
         return order.pk

@@ -101,6 +101,18 @@ class Command(BaseCommand):
             "--token-ttl", type=int, default=defaults.token_ttl, help="LWA token lifetime (s)"
         )
         parser.add_argument(
+            "--receive-delay",
+            type=float,
+            default=defaults.receive_delay,
+            help="seconds after an accepted ASN until the FC receives the shipment",
+        )
+        parser.add_argument(
+            "--shortage-rate",
+            type=_rate,
+            default=defaults.shortage_rate,
+            help="share of received PO lines that arrive one case short",
+        )
+        parser.add_argument(
             "--sandbox", action="store_true", help="answer like Amazon's static sandbox"
         )
 
@@ -129,6 +141,8 @@ class Command(BaseCommand):
                 transaction_delay=options["transaction_delay"],
                 token_ttl=options["token_ttl"],
                 sandbox=options["sandbox"],
+                receive_delay=options["receive_delay"],
+                shortage_rate=options["shortage_rate"],
             )
             running = start_simulator(config)
         except (ValueError, OSError) as exc:

@@ -24,6 +24,8 @@ RUNTIME_FIELDS = (
     "malformed_rate",
     "transaction_delay",
     "token_ttl",
+    "receive_delay",
+    "shortage_rate",
 )
 
 _RATE_FIELDS = (
@@ -35,6 +37,7 @@ _RATE_FIELDS = (
     "weight_price_rate",
     "no_net_cost_rate",
     "foreign_currency_rate",
+    "shortage_rate",
 )
 _VENDOR_CODE = re.compile(r"^[A-Z0-9]{2,10}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -70,6 +73,10 @@ class SimulatorConfig:
         token_ttl: lifetime of LWA access tokens, in seconds.
         sandbox: answer like Amazon's static sandbox (the cases recorded in the models).
         request_log_size: how many requests `/_simulator/requests` keeps.
+        receive_delay: seconds after an ASN's transaction succeeds until the FC receives
+            its shipment (see `receiving.py`).
+        shortage_rate: fraction of received PO lines (fixed per shipment and line) that
+            arrive one case short.
     """
 
     host: str = "127.0.0.1"
@@ -95,6 +102,8 @@ class SimulatorConfig:
     token_ttl: int = 3600
     sandbox: bool = False
     request_log_size: int = 10_000
+    receive_delay: float = 120.0
+    shortage_rate: float = 0.05
 
     def __post_init__(self) -> None:
         for name in _RATE_FIELDS:
@@ -123,6 +132,8 @@ class SimulatorConfig:
             raise ValueError("slow_ms must be between 0 and 600000")
         if self.transaction_delay < 0:
             raise ValueError("transaction_delay must not be negative")
+        if self.receive_delay < 0:
+            raise ValueError("receive_delay must not be negative")
         if self.token_ttl < 1:
             raise ValueError("token_ttl must be at least 1 second")
         if self.request_log_size < 1:

@@ -28,6 +28,7 @@ from amazon1p.spapi.simulator.generator import (
     kind_of,
 )
 from amazon1p.spapi.simulator.lifecycle import Snapshot, Timeline, header_timeline, snapshot
+from amazon1p.spapi.simulator.receiving import has_shipments, with_receipts
 from amazon1p.spapi.simulator.render import order_json, status_json
 from amazon1p.spapi.simulator.state import OFFER_INDEX_BASE
 from amazon1p.spapi.simulator.validation import (
@@ -49,12 +50,14 @@ SCAN_BUDGET = 50_000  # candidate POs one request may examine (sparse filters, d
 
 
 def _snapshot(ctx: Context, index: int, now: float) -> Snapshot:
-    return snapshot(ctx.purchase_order(index), now, ctx.state.vendor_ack(index, now))
+    """The PO at `now`, with what the FC received of the shipments ASNs announced."""
+    snap = snapshot(ctx.purchase_order(index), now, ctx.state.vendor_ack(index, now))
+    return with_receipts(ctx, snap, now)
 
 
 def _timeline(ctx: Context, index: int, now: float) -> Timeline:
-    """PO-level state; cheap (header only) unless the PO was acknowledged here."""
-    if ctx.state.vendor_ack(index, now) is not None:
+    """PO-level state; cheap (header only) unless the PO was acknowledged or shipped here."""
+    if ctx.state.vendor_ack(index, now) is not None or _shipped_here(ctx, index):
         return _snapshot(ctx, index, now).timeline
     return header_timeline(ctx.po_header(index), now)
 
@@ -193,8 +196,8 @@ def _served_status(ctx: Context, index: int, now: float) -> bytes:
     to join the key; such POs are few and are rendered every time.
     """
     ack = ctx.state.vendor_ack(index, now)
-    if ack is not None:
-        return json_bytes(status_json(snapshot(ctx.purchase_order(index), now, ack), ctx.world))
+    if ack is not None or _shipped_here(ctx, index):  # receipts depend on the ASNs too
+        return json_bytes(status_json(_snapshot(ctx, index, now), ctx.world))
     key = ("status", index, header_timeline(ctx.po_header(index), now))
     body = ctx.renders.get(key)
     if body is None:
@@ -359,6 +362,11 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
         lambda index: _served_status(ctx, index, now),
         "ordersStatus",
     )
+
+
+def _shipped_here(ctx: Context, index: int) -> bool:
+    """Whether an ASN accepted here ships PO `index` (its receipts then follow the ASN)."""
+    return bool(ctx.state.shipments()) and has_shipments(ctx, ctx.po_header(index).number)
 
 
 def _ship_to(ctx: Context, index: int, now: float) -> str:

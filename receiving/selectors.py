@@ -1,0 +1,307 @@
+"""Reads for receiving: which POs to ask Amazon about, and the reconciliation of each line
+(ordered → accepted → shipped per ASN → received), in bulk queries whatever the number of
+orders (the list page has a query budget)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+
+from amazon1p.models import AcknowledgementLine, AckStatus, AmazonPurchaseOrder
+from asn.models import AsnStatus, GroupShipment, Shipment, ShipmentLine
+from orders.models import Order, OrderRow
+from receiving.models import LineReceipt, OrderReceiving, ReceiveStatus
+from shops.models import Shop
+
+
+def shipped_groups(shop_id: int) -> QuerySet[GroupShipment]:
+    """Group shipments with an ASN Amazon accepted (a later Replace in flight included)."""
+    return GroupShipment.objects.filter(
+        shop_id=shop_id, submissions__status=AsnStatus.SUCCESS
+    ).distinct()
+
+
+def shipped_eaches(order_ids: list[int]) -> dict[int, int]:
+    """Order row → eaches shipped in group shipments whose ASN Amazon accepted."""
+    if not order_ids:
+        return {}
+    lines = ShipmentLine.objects.filter(
+        shipment__order_id__in=order_ids,
+        shipment__group__in=GroupShipment.objects.filter(submissions__status=AsnStatus.SUCCESS),
+    )
+    return {
+        row_id: total
+        for row_id, total in lines.values_list("row_id").annotate(total=Sum("quantity"))
+    }
+
+
+@dataclass(frozen=True)
+class Target:
+    """A shipped PO whose receiving is not complete yet."""
+
+    order_id: int
+    po_number: str
+    created: datetime
+
+
+def receiving_targets(shop: Shop, *, oldest: datetime) -> list[Target]:
+    """Shipped (ASN accepted) POs not fully received, created after `oldest` (Amazon's
+    status API holds six months), oldest first."""
+    orders = (
+        Shipment.objects.filter(group__in=shipped_groups(shop.pk))
+        .exclude(order__receiving__fully_received=True)
+        .values("order_id")
+    )
+    found = (
+        AmazonPurchaseOrder.objects.filter(shop=shop, order_id__in=orders)
+        .values_list("order_id", "po_number", "purchase_order_date", "order__ordered_at")
+        .order_by("purchase_order_date", "po_number")
+    )
+    targets = [
+        Target(order_id, number, created or ordered_at)
+        for order_id, number, created, ordered_at in found
+    ]
+    return sorted((t for t in targets if t.created > oldest), key=lambda t: t.created)
+
+
+def pos_created_between(shop: Shop, start: datetime, end: datetime) -> int:
+    """How many of the shop's POs Amazon created in (start, end]: what listing costs."""
+    return AmazonPurchaseOrder.objects.filter(
+        shop=shop, purchase_order_date__gt=start, purchase_order_date__lte=end
+    ).count()
+
+
+# --- reconciliation ----------------------------------------------------------------------
+
+
+@dataclass
+class ReconLine:
+    """One PO line from order to receipt; quantities in eaches, None where nothing is known."""
+
+    row: OrderRow
+    ordered: int
+    accepted: int | None
+    backordered: int | None
+    shipped: int
+    received: int | None
+    receive_status: str
+    last_receive_date: datetime | None
+    receiving_started: bool
+
+    @property
+    def to_ship(self) -> int:
+        """Accepted or backordered, not in an accepted ASN yet."""
+        if self.accepted is None:
+            return 0
+        return max(0, self.accepted + (self.backordered or 0) - self.shipped)
+
+    @property
+    def at_risk(self) -> int:
+        """Shipped but not received, once Amazon has begun receiving the PO: what a shortage
+        claim would take back if it stays so."""
+        if not self.receiving_started:
+            return 0
+        return max(0, self.shipped - (self.received or 0))
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.row.unit_price
+
+    @property
+    def to_ship_value(self) -> Decimal:
+        return self.to_ship * self.row.unit_price
+
+    @property
+    def at_risk_value(self) -> Decimal:
+        return self.at_risk * self.row.unit_price
+
+    @property
+    def status_label(self) -> str:
+        return ReceiveStatus(self.receive_status).label if self.receive_status else "—"
+
+
+@dataclass
+class ReconOrder:
+    """Reconciliation of one PO."""
+
+    order: Order
+    po_number: str
+    fc: str
+    lines: list[ReconLine] = field(default_factory=list)
+    shortage_alerted_at: datetime | None = None
+
+    def _sum(self, name: str) -> int:
+        return sum(getattr(line, name) or 0 for line in self.lines)
+
+    @property
+    def ordered(self) -> int:
+        return self._sum("ordered")
+
+    @property
+    def accepted(self) -> int:
+        return self._sum("accepted")
+
+    @property
+    def backordered(self) -> int:
+        return self._sum("backordered")
+
+    @property
+    def shipped(self) -> int:
+        return self._sum("shipped")
+
+    @property
+    def received(self) -> int:
+        return self._sum("received")
+
+    @property
+    def to_ship(self) -> int:
+        return self._sum("to_ship")
+
+    @property
+    def at_risk(self) -> int:
+        return self._sum("at_risk")
+
+    @property
+    def shipped_value(self) -> Decimal:
+        return sum((line.shipped * line.unit_price for line in self.lines), Decimal(0))
+
+    @property
+    def received_value(self) -> Decimal:
+        return sum(((line.received or 0) * line.unit_price for line in self.lines), Decimal(0))
+
+    @property
+    def to_ship_value(self) -> Decimal:
+        return sum((line.to_ship_value for line in self.lines), Decimal(0))
+
+    @property
+    def at_risk_value(self) -> Decimal:
+        return sum((line.at_risk_value for line in self.lines), Decimal(0))
+
+    @property
+    def receive_status(self) -> str:
+        statuses = {line.receive_status for line in self.lines if line.shipped}
+        if not statuses or statuses == {""} or statuses == {ReceiveStatus.NOT_RECEIVED}:
+            return ReceiveStatus.NOT_RECEIVED if statuses - {""} else ""
+        if statuses == {ReceiveStatus.RECEIVED}:
+            return ReceiveStatus.RECEIVED
+        return ReceiveStatus.PARTIALLY_RECEIVED
+
+    @property
+    def status_label(self) -> str:
+        return ReceiveStatus(self.receive_status).label if self.receive_status else "—"
+
+    @property
+    def last_receive_date(self) -> datetime | None:
+        dates = [line.last_receive_date for line in self.lines if line.last_receive_date]
+        return max(dates) if dates else None
+
+
+def reconcile(orders: list[Order]) -> list[ReconOrder]:
+    """Reconciliation of `orders` (each with its shop's data), in five queries."""
+    ids = [order.pk for order in orders]
+    if not ids:
+        return []
+    rows: dict[int, list[OrderRow]] = defaultdict(list)
+    for row in OrderRow.objects.filter(order_id__in=ids).order_by("order_id", "position"):
+        rows[row.order_id].append(row)
+    shipped = shipped_eaches(ids)
+    answers: dict[int, AcknowledgementLine] = {}
+    # The latest successful acknowledgement of each order wins (ordered oldest first).
+    for line in AcknowledgementLine.objects.filter(
+        acknowledgement__order_id__in=ids, acknowledgement__status=AckStatus.SUCCESS
+    ).order_by("acknowledgement__created_at", "acknowledgement_id"):
+        answers[line.row_id] = line
+    receipts = {r.row_id: r for r in LineReceipt.objects.filter(order_id__in=ids)}
+    pos = {
+        apo.order_id: apo
+        for apo in AmazonPurchaseOrder.objects.filter(order_id__in=ids).only(
+            "order_id", "po_number", "raw"
+        )
+    }
+    alerted = dict(
+        OrderReceiving.objects.filter(order_id__in=ids).values_list(
+            "order_id", "shortage_alerted_at"
+        )
+    )
+    result = []
+    for order in orders:
+        apo = pos.get(order.pk)
+        raw = apo.raw if apo else {}
+        fc = ((raw.get("orderDetails") or {}).get("shipToParty") or {}).get("partyId", "")
+        started = any(
+            receipts[row.pk].last_receive_date for row in rows[order.pk] if row.pk in receipts
+        )
+        recon = ReconOrder(
+            order=order,
+            po_number=apo.po_number if apo else order.number,
+            fc=fc,
+            shortage_alerted_at=alerted.get(order.pk),
+        )
+        for row in rows[order.pk]:
+            answer, receipt = answers.get(row.pk), receipts.get(row.pk)
+            recon.lines.append(
+                ReconLine(
+                    row=row,
+                    ordered=row.quantity,
+                    accepted=answer.accepted if answer else None,
+                    backordered=answer.backordered if answer else None,
+                    shipped=shipped.get(row.pk, 0),
+                    received=receipt.received_quantity if receipt else None,
+                    receive_status=receipt.receive_status if receipt else "",
+                    last_receive_date=receipt.last_receive_date if receipt else None,
+                    receiving_started=bool(started),
+                )
+            )
+        result.append(recon)
+    return result
+
+
+def order_reconciliation(order: Order) -> ReconOrder | None:
+    """The order page's panel: None unless an accepted ASN ships part of the order."""
+    if not Shipment.objects.filter(order=order, group__in=shipped_groups(order.shop_id)).exists():
+        return None
+    return reconcile([order])[0]
+
+
+@dataclass(frozen=True)
+class ReconFilters:
+    status: str = ""  # a ReceiveStatus, or "" for all
+    fc: str = ""
+    ordered_from: datetime | None = None
+    ordered_to: datetime | None = None
+    at_risk_only: bool = False
+
+
+LIST_LIMIT = 500
+
+
+def shop_reconciliation(shop: Shop, filters: ReconFilters) -> list[ReconOrder]:
+    """The shop's shipped POs (newest first, at most LIST_LIMIT), filtered."""
+    orders = Order.objects.filter(
+        shop=shop,
+        pk__in=Shipment.objects.filter(group__in=shipped_groups(shop.pk)).values("order_id"),
+    )
+    if filters.fc:
+        orders = orders.filter(shipments__group__fc_code=filters.fc).distinct()
+    if filters.ordered_from:
+        orders = orders.filter(ordered_at__gte=filters.ordered_from)
+    if filters.ordered_to:
+        orders = orders.filter(ordered_at__lt=filters.ordered_to)
+    if filters.status == ReceiveStatus.RECEIVED:
+        orders = orders.filter(receiving__fully_received=True)
+    elif filters.status:
+        orders = orders.exclude(receiving__fully_received=True)
+    found = reconcile(list(orders.order_by("-ordered_at", "-pk")[:LIST_LIMIT]))
+    if filters.status:
+        found = [r for r in found if r.receive_status == filters.status]
+    if filters.at_risk_only:
+        found = [r for r in found if r.at_risk]
+    return found
+
+
+def group_reconciliation(group: GroupShipment) -> list[ReconOrder]:
+    """The orders a group shipment carries (all their lines: receipts are per PO line)."""
+    orders = Order.objects.filter(shipments__group=group).order_by("number")
+    return reconcile(list(orders))
