@@ -109,13 +109,23 @@ def _answers(
         if row is None:
             raise ShopCtrlError(f"PO line {item.sequence_number} has no row {position} here.")
         ordered = item.ordered_quantity.eaches
-        if row.quantity != ordered:
+        # A row keeps the quantity first ordered (PRODUCT.md §3); what Amazon cancelled since
+        # (its PO now orders less, 0 for a cancelled line) is credited on the row already, so
+        # only the credit beyond the cancelled part is the vendor's rejection.
+        cancelled = row.quantity - ordered
+        credit = credited.get(row.pk, 0)
+        if cancelled < 0:
             raise ShopCtrlError(
                 f"Row {position} says {row.quantity}, the PO {ordered}: reduce a row with a "
                 "credit row, not by editing its quantity."
             )
+        if cancelled > credit:
+            raise ShopCtrlError(
+                f"Row {position} says {row.quantity}, the PO {ordered} (Amazon cancelled "
+                f"{cancelled}), but {credit} are credited: credit what Amazon cancelled first."
+            )
         decision = decisions.get(row.pk, LineDecision())
-        rejected = min(credited.get(row.pk, 0), ordered)
+        rejected = min(credit - cancelled, ordered)
         committed = ordered - rejected
         if decision.rejection_reason not in RejectionReason.values:
             raise ShopCtrlError(

@@ -131,8 +131,11 @@ def _acknowledged_as(order: Order, rows: list[OrderRow], credited: dict[int, int
     last = Acknowledgement.objects.filter(order=order).order_by("-created_at", "-id").first()
     if last is None or last.status == AckStatus.ERROR:
         return False
-    rejected = {line.row_id: line.rejected for line in last.lines.all()}
-    return all(rejected.get(row.pk) == min(credited[row.pk], row.quantity) for row in rows)
+    # Compared by what was confirmed: a line Amazon cancelled is credited but not rejected.
+    committed = {line.row_id: line.committed for line in last.lines.all()}
+    return all(
+        committed.get(row.pk) == row.quantity - min(credited[row.pk], row.quantity) for row in rows
+    )
 
 
 def _plan(
