@@ -106,16 +106,26 @@ class ReconLine:
         return max(0, self.shipped - (self.received or 0))
 
     @property
-    def unit_price(self) -> Decimal:
+    def unit_price(self) -> Decimal | None:
+        """None where Amazon sent no net cost and staff set none yet (see `priced`)."""
         return self.row.unit_price
 
     @property
+    def priced(self) -> bool:
+        return self.row.unit_price is not None
+
+    def value_of(self, units: int) -> Decimal:
+        """Units at the row's price; a line without a price adds nothing to the money totals,
+        which then say so (`ReconOrder.value_incomplete`), never a silent zero price."""
+        return units * self.row.unit_price if self.row.unit_price is not None else Decimal(0)
+
+    @property
     def to_ship_value(self) -> Decimal:
-        return self.to_ship * self.row.unit_price
+        return self.value_of(self.to_ship)
 
     @property
     def at_risk_value(self) -> Decimal:
-        return self.at_risk * self.row.unit_price
+        return self.value_of(self.at_risk)
 
     @property
     def status_label(self) -> str:
@@ -131,6 +141,11 @@ class ReconOrder:
     fc: str
     lines: list[ReconLine] = field(default_factory=list)
     shortage_alerted_at: datetime | None = None
+
+    @property
+    def value_incomplete(self) -> bool:
+        """Some line has no price yet: the money totals leave it out."""
+        return not all(line.priced for line in self.lines)
 
     def _sum(self, name: str) -> int:
         return sum(getattr(line, name) or 0 for line in self.lines)
@@ -165,11 +180,11 @@ class ReconOrder:
 
     @property
     def shipped_value(self) -> Decimal:
-        return sum((line.shipped * line.unit_price for line in self.lines), Decimal(0))
+        return sum((line.value_of(line.shipped) for line in self.lines), Decimal(0))
 
     @property
     def received_value(self) -> Decimal:
-        return sum(((line.received or 0) * line.unit_price for line in self.lines), Decimal(0))
+        return sum((line.value_of(line.received or 0) for line in self.lines), Decimal(0))
 
     @property
     def to_ship_value(self) -> Decimal:

@@ -104,7 +104,7 @@ def reconciliation_export(request: HttpRequest, shop_id: int) -> HttpResponse:
                         row.ean,
                         row.asin,
                         row.title,
-                        row.unit_price,
+                        "" if row.unit_price is None else row.unit_price,
                         line.ordered,
                         "" if line.accepted is None else line.accepted,
                         "" if line.backordered is None else line.backordered,

@@ -131,3 +131,26 @@ def test_an_order_not_shipped_has_no_receiving_panel(admin_client, shop, asn_con
     order = acknowledged_order(shop, "PO-NOSHIP")
     page = admin_client.get(reverse("orders:order-detail", args=[shop.pk, order.pk]))
     assert 'id="receiving"' not in page.content.decode()
+
+
+def test_a_line_without_a_price_is_shown_missing_and_left_out_of_the_money(
+    admin_client,
+    shop,
+    group,  # noqa: F811
+):
+    order = shipped(shop, group, "PO-NOCOST", {1: 10})  # row 1: 12 shipped, 10 received
+    order.rows.filter(position=1).update(unit_price=None)  # Amazon sent no net cost
+    url = reverse("receiving:reconciliation-list", args=[shop.pk])
+
+    page = admin_client.get(url, {"at_risk": "on"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-recon-order="PO-NOCOST"' in html
+    export = admin_client.get(reverse("receiving:reconciliation-export", args=[shop.pk]))
+    rows = list(csv.reader(StringIO(export.content.decode())))
+    (line,) = [r for r in rows[1:] if r[0] == "PO-NOCOST" and r[2] == "1"]
+    assert "None" not in line
+    group_page = admin_client.get(
+        reverse("receiving:group-reconciliation", args=[shop.pk, group.pk])
+    ).content.decode()
+    assert "data-price-missing" in group_page and "(priced lines)" in group_page
