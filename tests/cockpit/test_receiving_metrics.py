@@ -134,3 +134,14 @@ def test_csv_has_fill_rate_and_receiving_accuracy(admin_user, rolled_up):
     fcs = list(csv.reader(io.StringIO(client.get(f"{base}?table=fcs").content.decode())))
     muc = next(r for r in fcs[1:] if r[0] == "MUC3")
     assert muc[fcs[0].index("fill_rate_pct")] == "87.5"  # 7 of 8
+
+
+def test_a_receipt_weeks_after_the_po_rebuilds_its_older_day(received):
+    from cockpit.services import cockpit_rollup_recent
+
+    LineReceipt.objects.update(updated_at=NOW - 72 * H)  # older news: the window is enough
+    cockpit_rollup_recent(now=NOW, days=3)
+    assert not OrderFact.objects.filter(day=DAY.date()).exists()
+    LineReceipt.objects.filter(order__number="PO-F").update(updated_at=NOW - H)
+    cockpit_rollup_recent(now=NOW, days=3)  # DAY is 10 days back, outside the 3 days
+    assert _facts()["PO-F"] == (True, 14, 13)
