@@ -140,4 +140,20 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
                 ),
             ],
         ),
+        Chart(
+            "receiving",
+            "Fill rate (received / ordered) and receiving accuracy (received / shipped)",
+            "line",
+            "%",
+            None,
+            labels,
+            [
+                series("Fill rate %", lambda b: b.fill_rate_pct, "not_filled"),
+                series(
+                    "Receiving accuracy %",
+                    lambda b: b.receiving_accuracy_pct,
+                    "received_not_shipped",
+                ),
+            ],
+        ),
     ]

@@ -5,7 +5,7 @@ A chart point is (week or day, FC, metric); its link opens the grid with `date_f
 read OrderFact through its (shop, day, fc_code) index, so the grid stays keyset-paged.
 """
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from cockpit.models import AckState, AsnState, OrderFact
 from orders.grid_filters import GridFilter, grid_filter_register
@@ -26,6 +26,14 @@ METRIC_FILTERS: dict[str, tuple[str, Q]] = {
     "asn_late": ("ASN after departure", Q(asn_state=AsnState.LATE)),
     "asn_not_first_try": ("ASN not accepted at first try", Q(asn_first_try=False)),
     "shipped": ("Shipped with an ASN", ~Q(asn_state=AsnState.NONE)),
+    "not_filled": (
+        "Received less than ordered",
+        Q(receiving_counted=True, units_received__lt=F("units_ordered")),
+    ),
+    "received_not_shipped": (
+        "Received other than shipped",
+        Q(receiving_counted=True) & ~Q(units_received=F("units_shipped")),
+    ),
 }
 
 

@@ -31,10 +31,12 @@ PERIOD_HEADER = [
     "asn_on_time_pct",
     "asn_accuracy_pct",
     "lead_time_days",
-    "fill_rate",
-    "receiving_accuracy",
+    "receiving_units_ordered",
+    "receiving_units_shipped",
+    "units_received",
+    "fill_rate_pct",
+    "receiving_accuracy_pct",
 ]
-NO_RECEIVING = "no receiving data yet"
 
 
 def _bucket_row(b: selectors.Bucket) -> list:
@@ -62,8 +64,11 @@ def _bucket_row(b: selectors.Bucket) -> list:
         b.asn_on_time_pct,
         b.asn_accuracy_pct,
         b.lead_days,
-        NO_RECEIVING,
-        NO_RECEIVING,
+        s["received_ordered"],
+        s["received_shipped"],
+        s["units_received"],
+        b.fill_rate_pct,
+        b.receiving_accuracy_pct,
     ]
 
 

@@ -45,6 +45,10 @@ class OrderFact(models.Model):
     asn_state = models.CharField(max_length=8, choices=AsnState.choices, blank=True)
     asn_first_try = models.BooleanField(null=True)
     lead_hours = models.PositiveIntegerField(null=True, blank=True)
+    # Receiving (docs/metrics.md): counted once received in full or past the grace days.
+    units_shipped = models.PositiveIntegerField(default=0)  # under ASNs that reached Amazon
+    units_received = models.PositiveIntegerField(default=0)
+    receiving_counted = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["shop", "day", "fc_code"], name="cockpit_fact_day_idx")]
@@ -80,6 +84,10 @@ class DailyFc(models.Model):
     asn_answered = models.PositiveIntegerField(default=0)  # ASNs Amazon accepted or refused
     lead_hours_sum = models.PositiveBigIntegerField(default=0)
     lead_count = models.PositiveIntegerField(default=0)
+    # Sums over the POs whose receiving counts (fill rate, receiving accuracy)
+    received_ordered = models.PositiveIntegerField(default=0)
+    received_shipped = models.PositiveIntegerField(default=0)
+    units_received = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["day", "fc_code"]

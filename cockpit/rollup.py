@@ -1,4 +1,5 @@
-"""Rebuild the cockpit's roll-ups for one (shop, day) from orders, acknowledgements and ASNs.
+"""Rebuild the cockpit's roll-ups for one (shop, day) from orders, acknowledgements, ASNs and
+receipts.
 
 `rollup_day` is the only writer of OrderFact, DailyFc and DailyProduct. It deletes the
 slice and inserts it again in one transaction under a per-(shop, day) advisory lock: run
@@ -22,12 +23,14 @@ from amazon1p.models import (
     Acknowledgement,
     AcknowledgementLine,
     AckStatus,
+    AmazonConnection,
     AmazonPurchaseOrder,
     RejectionReason,
 )
 from asn.models import AsnStatus, AsnSubmission, AsnType, ShipmentLine
 from cockpit.models import AckState, AsnState, DailyFc, DailyProduct, OrderFact
 from orders.models import Channel, Order, OrderRow
+from receiving.models import LineReceipt, ReceiveStatus
 from shops.models import Shop
 
 REJECTION_COLUMNS = {
@@ -37,6 +40,7 @@ REJECTION_COLUMNS = {
 }
 SENT_ASN = (AsnStatus.SUBMITTED, AsnStatus.SUCCESS, AsnStatus.ERROR)  # reached Amazon
 ANSWERED_ASN = (AsnStatus.SUCCESS, AsnStatus.ERROR)
+DEFAULT_GRACE_DAYS = 7  # as the receiving sync's shortage alert
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -115,9 +119,17 @@ class _Fact(SimpleNamespace):
 
     def __init__(self, **values) -> None:
         counts = dict.fromkeys(
-            ("units_ordered", "units_accepted", "units_backordered", "units_rejected"), 0
+            (
+                "units_ordered",
+                "units_accepted",
+                "units_backordered",
+                "units_rejected",
+                "units_shipped",
+                "units_received",
+            ),
+            0,
         )
-        super().__init__(**counts, backorder_open=0, **values)
+        super().__init__(**counts, backorder_open=0, receiving_counted=False, **values)
 
 
 def _facts_insert(facts: list[_Fact]) -> None:
@@ -190,6 +202,19 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
         if line["acknowledgement_id"] in latest
     }
     asns, shipped = _asn_by_order(ids)
+    receipts = {  # row → (receive status, eaches received)
+        row_id: (status, quantity)
+        for row_id, status, quantity in LineReceipt.objects.filter(order_id__in=ids).values_list(
+            "row_id", "receive_status", "received_quantity"
+        )
+    }
+    grace = (
+        AmazonConnection.objects.filter(shop=shop)
+        .values_list("shortage_grace_days", flat=True)
+        .first()
+    )
+    grace_cutoff = now - timedelta(days=DEFAULT_GRACE_DAYS if grace is None else grace)
+    fully_received: dict[int, bool] = {}  # order → every shipped row reported RECEIVED
 
     facts: dict[int, OrderFact] = {}
     for o in orders:
@@ -233,6 +258,13 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
         rejected = line["rejected"] if line else 0
         ships = shipped.get(row["pk"], 0)
         fact.units_ordered += row["quantity"]
+        fact.units_shipped += ships
+        status, received = receipts.get(row["pk"], (ReceiveStatus.NOT_RECEIVED, 0))
+        fact.units_received += received
+        if ships and status != ReceiveStatus.RECEIVED:
+            fully_received[fact.order_id] = False
+        else:
+            fully_received.setdefault(fact.order_id, True)
         if line:  # units of unacknowledged rows are not yet answered either way
             fact.units_accepted += accepted
             fact.units_backordered += backordered
@@ -257,6 +289,12 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
         product.units_shipped += ships
 
     for fact in facts.values():
+        asn = asns.get(fact.order_id)
+        if asn is not None and fact.units_shipped:
+            departed = asn.shipped_at or asn.sent_at
+            fact.receiving_counted = fully_received.get(fact.order_id, False) or (
+                departed is not None and departed <= grace_cutoff
+            )
         daily = fcs.get(fact.fc_code) or fcs.setdefault(
             fact.fc_code, DailyFc(shop=shop, day=day, fc_code=fact.fc_code)
         )
@@ -279,6 +317,10 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
         if fact.lead_hours is not None:
             daily.lead_hours_sum += fact.lead_hours
             daily.lead_count += 1
+        if fact.receiving_counted:
+            daily.received_ordered += fact.units_ordered
+            daily.received_shipped += fact.units_shipped
+            daily.units_received += fact.units_received
 
     # An order whose PO date moved (a changed PO) leaves its old day here too.
     OrderFact.objects.filter(shop=shop, day=day).delete()

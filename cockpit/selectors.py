@@ -14,7 +14,8 @@ from cockpit.models import DailyFc, DailyProduct
 from shops.models import Shop
 
 # Where Amazon sets a target, in percent (Vendor Central's operational performance page);
-# a chart draws it as a dashed line. None: no target, no line.
+# a chart draws it as a dashed line. None: no target, no line. Amazon publishes none for
+# fill rate or receiving accuracy.
 TARGETS = {"ack_on_time": 100.0, "confirmation": 90.0, "asn_on_time": 95.0, "asn_accuracy": 95.0}
 SUM_FIELDS = [
     "pos",
@@ -35,6 +36,9 @@ SUM_FIELDS = [
     "asn_answered",
     "lead_hours_sum",
     "lead_count",
+    "received_ordered",
+    "received_shipped",
+    "units_received",
 ]
 
 
@@ -83,6 +87,14 @@ class Bucket:
     @property
     def asn_accuracy_pct(self) -> float | None:
         return _pct(self.sums["asn_first_try"], self.sums["asn_answered"])
+
+    @property
+    def fill_rate_pct(self) -> float | None:
+        return _pct(self.sums["units_received"], self.sums["received_ordered"])
+
+    @property
+    def receiving_accuracy_pct(self) -> float | None:
+        return _pct(self.sums["units_received"], self.sums["received_shipped"])
 
     @property
     def lead_days(self) -> float | None:

@@ -12,6 +12,7 @@ from cockpit.models import WeeklySummary
 from cockpit.rollup import rollup_day
 from cockpit.selectors import cockpit_periods, week_start
 from orders.models import Channel, Order
+from receiving.models import LineReceipt
 from shops.models import Membership, Shop
 
 
@@ -35,9 +36,25 @@ def cockpit_rollup_recent(*, now: datetime | None = None, days: int | None = Non
     today = timezone.localdate(now)
     total = 0
     for shop in cockpit_shops():
-        for offset in range(days):
-            total += rollup_day(shop=shop, day=today - timedelta(days=offset), now=now)
+        recent = [today - timedelta(days=offset) for offset in range(days)]
+        for day in [*recent, *sorted(_older_days_received(shop, now, recent[-1]))]:
+            total += rollup_day(shop=shop, day=day, now=now)
     return total
+
+
+def _older_days_received(shop: Shop, now: datetime, first: date) -> set[date]:
+    """Days before `first` with a PO whose receipt changed in the last day: Amazon may
+    report a receipt weeks after the PO date, past the recent window (a day, not an hour,
+    so a missed beat run is caught up)."""
+    before = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    return {
+        timezone.localdate(at)
+        for at in LineReceipt.objects.filter(
+            shop=shop, updated_at__gte=now - timedelta(days=1), order__ordered_at__lt=before
+        )
+        .values_list("order__ordered_at", flat=True)
+        .distinct()
+    }
 
 
 def cockpit_rollup_range(*, shop: Shop, first: date, last: date) -> int:

@@ -55,7 +55,15 @@ def cockpit_dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
         "charts": charts,
         "chart_data": [c.as_json() for c in charts],
         "periods": periods,
-        "fcs": [(b, grid_url(shop, b, b.key, "ack_late")) for b in fcs],
+        "fcs": [
+            (
+                b,
+                grid_url(shop, b, b.key, "ack_late"),
+                grid_url(shop, b, b.key, "not_filled"),
+                grid_url(shop, b, b.key, "received_not_shipped"),
+            )
+            for b in fcs
+        ],
         "products": selectors.cockpit_products(shop=shop, date_from=products_from, date_to=today),
         "products_from": products_from,
         "sync": selectors.cockpit_sync_health(shop=shop, today=today),

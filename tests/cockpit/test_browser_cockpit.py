@@ -30,7 +30,7 @@ def test_cockpit_draws_charts_and_a_point_opens_the_filtered_grid(
     page.click("button[type=submit]")
     page.goto(f"{live_server.url}/shops/{shop.pk}/cockpit/")
 
-    for key in ("ack", "ack_median", "confirmation", "rejections", "asn", "lead"):
+    for key in ("ack", "ack_median", "confirmation", "rejections", "asn", "lead", "receiving"):
         expect(page.locator(f'canvas[data-chart="{key}"]')).to_have_attribute("data-drawn", "true")
     page.screenshot(path=SCREENSHOT, full_page=True)
     assert problems == []  # no CSP refusal, no script error
