@@ -136,9 +136,11 @@ def test_reject_credits_every_row_and_amazon_closes_the_po(connected, shop, admi
 def test_reacknowledgement_may_lower_but_not_raise_and_rejected_stays_rejected(
     connected, shop, admin_user, api
 ):
-    order = fresh_order(
-        shop, where=lambda po: len(po.items) >= 2 and po.items[0].ordered_quantity.eaches > 2
-    )
+    def two_cases_and_more(po) -> bool:  # row 1 is credited a case twice, and keeps some
+        quantity = po.items[0].ordered_quantity
+        return len(po.items) >= 2 and quantity.eaches > 2 * (quantity.unit_size or 1)
+
+    order = fresh_order(shop, where=two_cases_and_more)
     first_row, second_row = order.rows.get(position=1), order.rows.get(position=2)
     reason = CreditReason.objects.get(shop=shop, name="Rejected by Amazon")
     size = first_row.case_size or 1
