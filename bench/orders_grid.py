@@ -295,7 +295,7 @@ def insert_orders_sql(shop) -> str:
                 payment_status_id, payment_type_id, purchase_type, currency, ordered_at,
                 created_at, updated_at, customer_name, customer_first_name,
                 customer_last_name, address_line, street, house_number, house_number_ext,
-                postal_code, city, country
+                postal_code, city, country, parties
             )
             SELECT
                 %(shop_id)s,
@@ -317,13 +317,15 @@ def insert_orders_sql(shop) -> str:
                 (%(fc_streets)s::text[])[fc], '', '', '',
                 (%(fc_postal)s::text[])[fc],
                 (%(fc_cities)s::text[])[fc],
-                'DE'
+                'DE',
+                '{{}}'::jsonb
             FROM with_status
             ORDER BY i  -- ids follow the order numbers, as with a live import
             RETURNING id
         )
         INSERT INTO orders_orderrow (
-            order_id, position, sku, ean, asin, title, quantity, unit_price, vat_tariff_id
+            order_id, position, sku, ean, asin, title, quantity, unit_price, vat_tariff_id,
+            price_unit, list_price_unit
         )
         SELECT
             o.id,
@@ -334,7 +336,8 @@ def insert_orders_sql(shop) -> str:
             (%(titles)s::text[])[1 + (o.id + p.position) %% cardinality(%(skus)s::text[])],
             (%(quantities)s::int[])[1 + floor(random() * cardinality(%(quantities)s::int[]))::int],
             (%(prices)s::numeric[])[1 + (o.id + p.position) %% cardinality(%(skus)s::text[])],
-            {vat}
+            {vat},
+            '', ''
         FROM new_orders AS o
         CROSS JOIN LATERAL generate_series(
             1, CASE WHEN o.id %% 10 < 5 THEN 1 WHEN o.id %% 10 < 8 THEN 2 ELSE 3 END
