@@ -12,7 +12,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.security import mfa_required_by
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.models import SecurityEventKind
 from shops.security_log import security_event_record
 

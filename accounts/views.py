@@ -23,8 +23,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.forms import AccountPasswordChangeForm, CodeForm, ConfirmPasswordForm, SetupForm
 from accounts.security import client_ip, mfa_required_by, remember_enrollment
-from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from, post_data
+from core.errors import ShopCtrlError
+from core.views import form_error_from, post_data
 from shops.models import Invitation
 from shops.people import invitation_accept as accept_service
 from shops.people import invitation_decline as decline_service

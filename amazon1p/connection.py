@@ -8,7 +8,7 @@ from amazon1p.models import AmazonConnection
 from amazon1p.spapi.client import Connection
 from amazon1p.spapi.endpoints import Endpoint, EndpointKind, Region, secrets_fingerprint
 from amazon1p.spapi.types import Credentials
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 
 SECRET_FIELDS = ("lwa_client_secret", "refresh_token")
 RETYPE_SECRETS_MESSAGE = (

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from amazon1p.spapi.endpoints import EndpointKind, Region
-from shopctrl.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus
+from core.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus
 from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
 
 

@@ -34,7 +34,7 @@ from amazon1p.spapi.errors import (
     AmazonTransientError,
 )
 from amazon1p.spapi.factory import vendor_client_for
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.audit import audit_record, diff
 from shops.guards import ShopChangeRefusal
 from shops.models import (

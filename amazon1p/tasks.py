@@ -14,7 +14,7 @@ from amazon1p.acknowledgements.rules import RULE_STOCK_AND_COST, acknowledge_by_
 from amazon1p.importing.sync import sync_run_execute, sync_run_request, sync_runs_watchdog
 from amazon1p.models import AmazonConnection, SyncKind
 from amazon1p.spapi.errors import AmazonTransientError
-from shopctrl.outbox import follow_up, watchdog_follow_up
+from core.outbox import follow_up, watchdog_follow_up
 
 _SWITCH = {
     SyncKind.NEW: Q(import_new_orders=True),

@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 from amazon1p import services
 from amazon1p.forms import AmazonSettingsForm, FulfillmentCenterFormSet, StatusMappingFormSet
 from amazon1p.models import AmazonConnection, AmazonStatus
-from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from, post_data
+from core.errors import ShopCtrlError
+from core.views import form_error_from, post_data
 from shops.access import shop_for_user
 from shops.permissions import Perm
 from shops.views import render_settings_page

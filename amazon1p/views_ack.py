@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from amazon1p.acknowledgements import services
 from amazon1p.acknowledgements.forms import AcknowledgementLinesForm
 from amazon1p.acknowledgements.selectors import acknowledgement_panel
+from core.errors import ShopCtrlError
 from orders.access import order_for_user
 from orders.views import order_detail_context
-from shopctrl.errors import ShopCtrlError
 from shops.permissions import Perm
 
 POLL_SECONDS = 2

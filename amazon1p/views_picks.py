@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from amazon1p.acknowledgements import picks
 from amazon1p.models import ApiToken, PickImport, PickSource
-from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from, post_data
+from core.errors import ShopCtrlError
+from core.views import form_error_from, post_data
 from shops.access import shop_for_user
 from shops.permissions import Perm
 from shops.views import render_settings_page

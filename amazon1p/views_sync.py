@@ -11,7 +11,7 @@ from amazon1p.importing.forms import HistoryImportForm
 from amazon1p.importing.selectors import sync_health, sync_run_list
 from amazon1p.importing.sync import sync_run_request
 from amazon1p.models import ACTIVE_SYNC_STATUSES, AmazonConnection, SyncKind, SyncRun
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.access import permissions_for, shop_for_user
 from shops.permissions import Perm
 from shops.views import render_settings_page

@@ -14,7 +14,7 @@ from asn.documents import (
 )
 from asn.labels import ShipmentDocuments
 from asn.models import DocumentKind, DocumentTemplate, GroupShipment, PageSize
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import Shop
 

@@ -13,8 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus
 from orders.models import Order, OrderRow
-from shopctrl.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus
 from shops.models import Shop
 
 SSCC_VALIDATOR = RegexValidator(r"^\d{18}$", "An SSCC is 18 digits.")

@@ -34,7 +34,7 @@ from asn.models import (
     GroupShipment,
     GroupShipmentStatus,
 )
-from shopctrl.outbox import Outcome, amazon_errors, idle_messages, transaction_errors
+from core.outbox import Outcome, amazon_errors, idle_messages, transaction_errors
 from shops.models import AlertKind, AlertSeverity
 from shops.services import alert_raise
 

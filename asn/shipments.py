@@ -25,8 +25,8 @@ from asn.models import (
     ShipmentType,
     Warehouse,
 )
+from core.errors import ShopCtrlError
 from orders.models import Order
-from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import Shop
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from amazon1p.models import AmazonConnection
 from asn.gs1 import InvalidSSCC, make_sscc, normalise_sscc, serial_capacity
 from asn.models import GroupShipment, SsccCounter, SsccRecord
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.models import Shop
 
 REUSE_AFTER = timedelta(days=365)

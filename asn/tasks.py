@@ -5,7 +5,7 @@ from celery import shared_task
 from amazon1p.spapi.errors import AmazonTransientError
 from asn.outbox import asn_check, asn_send, asns_idle
 from asn.packfile.tasks import pack_inbox_process_task  # noqa: F401 (registers the beat job)
-from shopctrl.outbox import follow_up, watchdog_follow_up
+from core.outbox import follow_up, watchdog_follow_up
 
 
 def _follow_up(submission_id: int, outcome: str, polls: int = 0) -> None:

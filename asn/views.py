@@ -32,7 +32,7 @@ from asn.models import (
 )
 from asn.preflight import preflight
 from asn.selectors import group_shipment_list, shipment_rows
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.access import shop_for_user
 from shops.permissions import Perm
 

@@ -18,8 +18,8 @@ from asn.document_service import (
 )
 from asn.documents import DocumentError, default_template, render_preview
 from asn.models import DocumentKind, DocumentTemplate, GroupShipment, PageSize
-from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from
+from core.errors import ShopCtrlError
+from core.views import form_error_from
 from shops.access import shop_for_user
 from shops.permissions import Perm
 

@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
 
-from amazon1p.spapi.simulator.catalogue import products_for
 from bulkbuy.models import Offer
 from bulkbuy.services import offer_import
 from orders.catalogue import products_fill_from_rows
 from shops.models import Shop
+from simulator.catalogue import products_for
 
 HEADERS = (
     "ASIN", "EAN", "Title", "Unit cost", "Currency",

@@ -14,7 +14,7 @@ from pathlib import PurePath
 
 from bulkbuy.models import Offer, OfferRow, OfferStatus
 from bulkbuy.xlsx_edit import workbook_with_cells
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 
 
 def final_quantities(row: OfferRow) -> tuple[int, int | None]:

@@ -28,9 +28,9 @@ from bulkbuy.workbook import (
     cell_yes_no,
     read_offer_sheet,
 )
+from core.errors import ShopCtrlError
 from orders.catalogue import ean_variants, gtin_key, normalize_asin, normalize_ean
 from orders.models import Product
-from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import Shop
 

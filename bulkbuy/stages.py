@@ -31,7 +31,7 @@ from bulkbuy.models import (
     OfferStatus,
 )
 from bulkbuy.workbook import StageFileRow, WorkbookError, stage_file_read, stage_file_write
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.permissions import Perm
 

@@ -16,8 +16,8 @@ from bulkbuy import export, selectors, services
 from bulkbuy.access import offer_for_user
 from bulkbuy.expiry import DEFAULT_ALERT_DAYS
 from bulkbuy.forms import OfferListFilterForm, OfferUploadForm
-from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from
+from core.errors import ShopCtrlError
+from core.views import form_error_from
 from shops.access import shop_for_user
 from shops.permissions import Perm
 

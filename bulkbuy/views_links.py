@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from bulkbuy import linking, selectors
 from bulkbuy.forms import OrderLinkForm
 from bulkbuy.linking import LinkOutcome, LinkRefusedError
+from core.errors import ShopCtrlError
 from orders.access import order_for_user
 from orders.models import Channel, Order, PurchaseType
-from shopctrl.errors import ShopCtrlError
 from shops.permissions import Perm
 
 REASONS_SHOWN = 20

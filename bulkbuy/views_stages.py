@@ -23,7 +23,7 @@ from bulkbuy.access import offer_for_user
 from bulkbuy.forms import StageFileForm, StageRowsForm, StageStepForm
 from bulkbuy.models import Offer, OfferStage
 from bulkbuy.views import ROWS_PAGE_SIZE, XLSX_TYPE
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.permissions import Perm
 
 EVENTS_SHOWN = 100

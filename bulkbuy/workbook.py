@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.utils.datetime import from_excel
 
 from bulkbuy.xlsx import Sheet, XlsxBook, XlsxError
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shopctrl.spreadsheet import xlsx_text_cells
 
 MAX_DATA_ROWS = 20_000

@@ -29,7 +29,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 
 # A 20,000-row offer unzips to about 10 MB (its sheet) and compresses 10–15 times; the
 # limits leave room for that and refuse what only a crafted file needs.

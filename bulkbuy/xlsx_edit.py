@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from bulkbuy.xlsx import XlsxBook
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 
 _ROW = re.compile(rb"<((?:[\w.-]+:)?)row\b([^>]*?)(?:/>|>(.*?)</\1row>)", re.S)
 _CELL = re.compile(rb"<((?:[\w.-]+:)?)c\b([^>]*?)(?:/>|>(.*?)</\1c>)", re.S)

@@ -16,9 +16,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import CollectorRegistry
 
 from amazon1p.models import SyncRun, SyncStatus
+from core.outbox import IN_FLIGHT, OutboxStatus
 from ops.health import beat_last_tick
 from ops.selectors import OUTBOXES, queue_lengths
-from shopctrl.outbox import IN_FLIGHT, OutboxStatus
 
 SUCCESS = (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
 RECENT = timedelta(hours=1)

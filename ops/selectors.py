@@ -8,8 +8,8 @@ from django.conf import settings
 from amazon1p.importing.sync import sync_run_needs_worker
 from amazon1p.models import ACTIVE_SYNC_STATUSES, Acknowledgement, SyncRun
 from asn.models import AsnSubmission
+from core.outbox import idle_messages
 from ops.health import TIMEOUT, broker_data_folder
-from shopctrl.outbox import idle_messages
 
 # An outbox row nobody touched for this long is stuck: the watchdog hands idle rows back
 # after two minutes, so ten means even the watchdog's follow-ups do not move it.

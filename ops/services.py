@@ -16,9 +16,9 @@ from django.utils import timezone
 from amazon1p.importing.sync import sync_run_needs_worker
 from amazon1p.models import Acknowledgement, SyncRun
 from asn.models import AsnSubmission
+from core.errors import ShopCtrlError
+from core.outbox import IN_FLIGHT, watchdog_follow_up
 from ops.models import Heartbeat
-from shopctrl.errors import ShopCtrlError
-from shopctrl.outbox import IN_FLIGHT, watchdog_follow_up
 from shops.audit import audit_record
 
 

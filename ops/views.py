@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from core.errors import ShopCtrlError
 from ops import health, selectors, services
 from ops.metrics import registry
-from shopctrl.errors import ShopCtrlError
 
 
 def _metrics_allowed(request: HttpRequest) -> bool:

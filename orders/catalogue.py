@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from core.errors import ShopCtrlError
 from orders.models import OrderRow, Product, ProductAsin
-from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record, diff, snapshot
 from shops.models import Shop
 

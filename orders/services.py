@@ -8,8 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Sum
 
+from core.errors import ShopCtrlError
 from orders.models import Channel, CreditRow, Order, OrderParameter, OrderRow, PurchaseType
-from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import (
     AddressFormat,

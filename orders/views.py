@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from amazon1p.acknowledgements.selectors import acknowledgement_panel
 from amazon1p.importing.selectors import order_purchase_order
 from bulkbuy.views_links import order_bulk_buy_context
+from core.errors import ShopCtrlError
+from core.views import form_error_from
 from orders import selectors, services
 from orders.access import order_for_user
 from orders.catalogue import row_titles
@@ -17,8 +19,6 @@ from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm,
 from orders.grid_filters import GRID_FILTERS
 from orders.selectors import Cursor, OrderGridFilters
 from receiving.selectors import order_reconciliation
-from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from
 from shops.access import shop_for_user
 from shops.models import Alert
 from shops.permissions import Perm

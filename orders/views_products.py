@@ -11,11 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import ShopCtrlError
+from core.views import form_error_from, post_data
 from orders import catalogue
 from orders.forms import ProductForm, ProductSearchForm
 from orders.models import Product
-from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from, post_data
 from shops.access import shop_for_user, shop_object_for_user
 from shops.permissions import Perm
 

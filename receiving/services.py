@@ -22,6 +22,7 @@ from django.utils import timezone
 from amazon1p.models import AmazonConnection, AmazonStatus, StatusMapping
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.types import ItemStatus, PurchaseOrderStatus, Quantity
+from core.folders import pass_lock
 from orders.models import Order, OrderRow
 from receiving.models import LineReceipt, LineReceiptChange, OrderReceiving, ReceiveStatus
 from receiving.selectors import (
@@ -30,7 +31,6 @@ from receiving.selectors import (
     receiving_targets,
     reconcile,
 )
-from shopctrl.folders import pass_lock
 from shops.models import AlertSeverity, Shop
 from shops.services import alert_raise
 

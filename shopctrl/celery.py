@@ -11,7 +11,10 @@ from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopctrl.settings")
 
-app = Celery("shopctrl")
+# One base task for the project: `task.delay_on_commit(...)` sends only once the caller's
+# transaction commits (a worker never reads a row that is not there yet, and a rolled-back
+# change sends nothing). Django's `transaction.on_commit`, wrapped by Celery.
+app = Celery("shopctrl", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

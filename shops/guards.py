@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.models import Shop
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import (
     Invitation,

@@ -16,7 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops import defaults
 from shops.audit import audit_record, diff, snapshot
 from shops.guards import shop_change_check

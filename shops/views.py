@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bulkbuy.pipeline import offers_pipeline
-from shopctrl.errors import ShopCtrlError
-from shopctrl.views_support import form_error_from, post_data, safe_next_url
+from core.errors import ShopCtrlError
+from core.views import form_error_from, post_data, safe_next_url
 from shops import people, services
 from shops.access import (
     alert_for_user,

@@ -23,10 +23,10 @@ from amazon1p.spapi.client import Connection
 from amazon1p.spapi.endpoints import Endpoint, EndpointKind, Region, secrets_fingerprint
 from amazon1p.spapi.errors import AmazonEndpointRefusedError
 from amazon1p.spapi.factory import vendor_client_for
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from amazon1p.spapi.types import Credentials
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.models import AuditEntry
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import connect
 from tests.test_amazon_settings import SECRET, TOKEN, form_data
 

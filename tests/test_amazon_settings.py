@@ -7,10 +7,10 @@ from django.urls import reverse
 from amazon1p import crypto, services
 from amazon1p.connection import spapi_connection
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from shops.audit import SECRET_MASK
 from shops.models import AuditEntry, CreditReason, OrderStatus, PaymentStatus
 from shops.services import shop_update
+from simulator import SimulatorConfig, start_simulator
 
 SECRET = "amzn1.oa2-cs.v1.0123456789abcdefsecret"
 TOKEN = "Atzr|IwEBIrefresh-token-value-1234"

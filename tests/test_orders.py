@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.errors import ShopCtrlError
 from orders.models import Channel, Order, PurchaseType
 from orders.selectors import Cursor, OrderGridFilters, order_grid_page
 from orders.services import CustomerInput, OrderInput, RowInput, order_create
-from shopctrl.errors import ShopCtrlError
 from shops.models import AddressFormat, AuditEntry, CreditReason, NameFormat, OrderStatus
 from tests.factories import make_order
 

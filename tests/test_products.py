@@ -7,11 +7,11 @@ from django.urls import reverse
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import SyncKind, SyncStatus
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from orders.catalogue import product_create, products_fill_from_orders, products_fill_from_rows
 from orders.models import OrderRow, Product
 from orders.services import RowInput
 from shops.models import AuditEntry
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import client_for, connect, days_ago
 from tests.factories import make_order
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.errors import ShopCtrlError
 from orders.models import OrderRow
 from orders.services import order_row_price_set
-from shopctrl.errors import ShopCtrlError
 from shops.models import AuditEntry
 from tests.factories import make_order
 

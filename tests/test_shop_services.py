@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops import services
 from shops.audit import SECRET_MASK, audit_record
 from shops.models import (

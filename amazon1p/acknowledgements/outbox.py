@@ -39,8 +39,8 @@ from amazon1p.spapi.errors import (
     AmazonTransientError,
 )
 from amazon1p.spapi.factory import vendor_client_for
+from core.outbox import Outcome, amazon_errors, idle_messages, transaction_errors
 from orders.models import Order
-from shopctrl.outbox import Outcome, amazon_errors, idle_messages, transaction_errors
 from shops.models import AlertKind, AlertSeverity
 from shops.services import alert_raise
 

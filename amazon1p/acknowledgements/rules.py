@@ -19,8 +19,8 @@ from amazon1p.models import Acknowledgement, AckOrigin, AmazonConnection, Amazon
 from amazon1p.spapi import mapping
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import PurchaseOrder
+from core.errors import ShopCtrlError
 from orders.models import Order, Product
-from shopctrl.errors import ShopCtrlError
 
 RULE_STOCK_AND_COST = "stock_and_cost"
 

@@ -30,9 +30,9 @@ from amazon1p.models import (
 from amazon1p.spapi import mapping
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import Money, PurchaseOrder
+from core.errors import ShopCtrlError
 from orders.models import CreditRow, Order, OrderRow
 from orders.services import order_credit_row_add
-from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
 
 

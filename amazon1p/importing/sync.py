@@ -41,7 +41,7 @@ from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.endpoints import EndpointKind
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import (
     AlertKind,

@@ -15,7 +15,7 @@ from pathlib import Path
 from asn.models import PackSource
 from asn.packfile.importing import PackResult, pack_import
 from asn.packfile.reading import pack_file_read
-from shopctrl.folders import (
+from core.folders import (
     file_away,
     make_shop_folders,
     misplaced_files,

@@ -23,8 +23,8 @@ from bulkbuy.linking.facts import (
 )
 from bulkbuy.matching import Slot, Verdict, classify, slot_verdict
 from bulkbuy.models import Offer, OfferStatus, OrderLink, OrderLinkLine
+from core.errors import ShopCtrlError
 from orders.models import Order, PurchaseType
-from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import Alert, AlertKind, AlertSeverity
 from shops.services import alert_raise

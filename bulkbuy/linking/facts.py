@@ -14,9 +14,9 @@ from bulkbuy.export import final_quantities
 from bulkbuy.matching import DateWindow, OrderLine, Slot, SlotRow
 from bulkbuy.models import Offer, OfferRow, OfferStatus, OrderLinkLine
 from bulkbuy.selectors import order_delivery_window
+from core.errors import ShopCtrlError
 from orders.catalogue import ean_variants, gtin_key
 from orders.models import Channel, Order, Product
-from shopctrl.errors import ShopCtrlError
 
 DEFAULT_MIN_DAYS_AHEAD = 30  # for a shop without Amazon settings: the settings' default
 

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import RECOVERY_CODE_COUNT
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.models import SecurityEvent, SecurityEventKind
 from shops.people import shop_set_require_mfa
 from tests.accounts.conftest import code_for, enrol, password_login

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.models import Invitation, InvitationStatus, Membership, Role, Shop
 from shops.people import invitation_accept, invitation_create
 from shops.permissions import SHOP_OWNER_ADMIN, Perm

@@ -8,9 +8,9 @@ import pytest
 from amazon1p.acknowledgements.outbox import acknowledgement_check, acknowledgement_send
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import Acknowledgement, AmazonPurchaseOrder, SyncKind, SyncStatus
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from orders.models import Order
 from shops.models import OrderStatus
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import client_for, connect, days_ago
 
 TRANSACTION_DELAY = 0.3

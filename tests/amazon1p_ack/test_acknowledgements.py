@@ -18,9 +18,9 @@ from amazon1p.acknowledgements.services import (
     acknowledgement_request,
 )
 from amazon1p.models import Acknowledgement, AckStatus, RejectionReason
+from core.errors import ShopCtrlError
 from orders.models import CreditRow
 from orders.services import order_credit_row_add
-from shopctrl.errors import ShopCtrlError
 from shops.models import Alert, CreditReason
 from tests.amazon1p_ack.conftest import acknowledgement_posts, deliver, fresh_order
 from tests.amazon1p_sync.conftest import client_for

@@ -12,10 +12,10 @@ from amazon1p.acknowledgements.rules import acknowledge_by_rule
 from amazon1p.acknowledgements.services import acknowledgement_request
 from amazon1p.models import AckStatus, AmazonPurchaseOrder
 from amazon1p.spapi import mapping
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from orders.models import Order, OrderRow, Product
 from orders.selectors import order_alerts
 from orders.services import order_row_price_set
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_ack.conftest import TRANSACTION_DELAY, deliver
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter, S
 from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.ratelimit import LocalRateLimiter
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from amazon1p.spapi.types import Credentials
 from shops.models import CreditReason, OrderStatus, PaymentStatus
+from simulator import SimulatorConfig, start_simulator
 
 GOOD = Credentials("amzn1.application-oa2-client.shopctrl", "client-secret", "Atzr|good-token")
 

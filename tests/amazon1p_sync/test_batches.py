@@ -9,9 +9,9 @@ from amazon1p.importing.pages import BATCH_POS, batches
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
 from amazon1p.spapi.client import read_purchase_order
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from amazon1p.spapi.types import PurchaseOrderPage
 from orders.models import Order, OrderRow
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import client_for, connect, days_ago
 
 

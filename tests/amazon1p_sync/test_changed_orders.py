@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from amazon1p.spapi.types import (
     AcknowledgementItem,
     ItemAcknowledgement,
@@ -18,6 +17,7 @@ from amazon1p.spapi.types import (
 )
 from orders.models import Order
 from shops.models import Alert, OrderStatus
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import client_for, days_ago
 
 pytestmark = pytest.mark.django_db

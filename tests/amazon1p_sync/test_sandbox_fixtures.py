@@ -25,7 +25,7 @@ from orders.models import Order
 from shops.models import Alert
 from tests.amazon1p_sync.conftest import connect
 
-MODEL = Path(__file__).resolve().parents[2] / "amazon1p/spapi/models/vendorOrders.json"
+MODEL = Path(__file__).resolve().parents[2] / "simulator/models/vendorOrders.json"
 ADDRESS_KEYS = {
     "name": "name",
     "addressLine1": "address_line1",

@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AmazonPurchaseOrder, SyncCursor, SyncKind, SyncStatus
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from shops.models import Alert
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import client_for, connect, days_ago, vendor_calls
 from tests.amazon1p_sync.test_sync_worker import wait_finished, worker  # noqa: F401
 

@@ -33,7 +33,7 @@ PREFIX_COUNTER = iter(range(10, 100))
 
 @pytest.fixture(scope="module")
 def sim():
-    from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
+    from simulator import SimulatorConfig, start_simulator
 
     config = SimulatorConfig(seed=47, orders_per_day=80, transaction_delay=0.2, rate_limits=False)
     with start_simulator(config) as running:

@@ -15,7 +15,7 @@ from asn.labels import ShipmentDocuments
 from asn.models import DocumentTemplate, ShipmentLine
 from asn.placement import carton_add, pallet_add, place
 from asn.shipments import shipment_add_order
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from tests.asn.conftest import acknowledged_order
 from tests.asn.test_documents import assert_gs1_sscc, page_text, scan
 from tests.conftest import client_for

@@ -41,7 +41,7 @@ from asn.shipments import (
     group_status_set,
     shipment_add_order,
 )
-from shopctrl.folders import pass_lock
+from core.folders import pass_lock
 from shops.models import Alert, AuditEntry
 from tests.asn.conftest import FC, acknowledged_order
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from amazon1p.spapi.simulator.validation import schema_errors
 from asn.building import shipment_confirmation_json
 from asn.gs1 import check_digit
 from asn.models import (
@@ -37,6 +36,7 @@ from asn.shipments import (
 )
 from asn.sscc import SsccError, sscc_allocate, sscc_supplied
 from asn.submission import AsnRefused, asn_submit
+from simulator.validation import schema_errors
 from tests.asn.conftest import GS1_PREFIX, acknowledged_order
 
 pytestmark = pytest.mark.django_db

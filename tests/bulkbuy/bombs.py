@@ -59,7 +59,7 @@ def status(key):
 
 module, name = {function!r}.split(":")
 function = getattr(import_module(module), name)
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 data = open({str(path)!r}, "rb").read()
 with open("/proc/self/clear_refs", "w") as refs:
     refs.write("5")  # resets VmHWM to the current RSS

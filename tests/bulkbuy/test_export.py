@@ -15,7 +15,7 @@ from bulkbuy.stages import (
     offer_quantities_set,
     offer_stage_approve,
 )
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from tests.bulkbuy.factories import make_offer
 from tests.bulkbuy.test_stages import fresh, rows, to_manufacture
 

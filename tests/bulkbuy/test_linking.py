@@ -15,10 +15,10 @@ from bulkbuy.linking import (
 from bulkbuy.matching import money
 from bulkbuy.models import OrderLink, OrderLinkLine
 from bulkbuy.tasks import purchase_orders_link_task
+from core.errors import ShopCtrlError
 from orders.models import Channel, Order, PurchaseType
 from orders.services import order_credit_row_add
 from shopctrl.celery import app
-from shopctrl.errors import ShopCtrlError
 from shops.models import Alert, AuditEntry, CreditReason
 from tests.bulkbuy.factories import make_offer
 from tests.bulkbuy.linking_support import (

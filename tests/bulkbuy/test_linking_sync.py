@@ -7,10 +7,10 @@ import pytest
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import SyncKind, SyncStatus
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from bulkbuy.models import OrderLink
 from orders.models import Order, PurchaseType
 from shopctrl.celery import app
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import client_for, connect, days_ago
 from tests.bulkbuy.factories import offer_row
 from tests.bulkbuy.linking_support import completed_offer

@@ -8,7 +8,6 @@ import pytest
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import SyncKind, SyncStatus
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from bulkbuy.demo import demo_offer_create
 from bulkbuy.export import final_quantities, offer_export
 from bulkbuy.linking import purchase_orders_link
@@ -20,6 +19,7 @@ from bulkbuy.stages import (
     offer_stage_approve,
 )
 from orders.models import Order, PurchaseType
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import client_for, connect, days_ago
 
 pytestmark = pytest.mark.django_db

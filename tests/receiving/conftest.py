@@ -17,7 +17,7 @@ RECEIVE_DELAY = 0.5
 
 @pytest.fixture(scope="module")
 def sim():
-    from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
+    from simulator import SimulatorConfig, start_simulator
 
     config = SimulatorConfig(
         seed=53,

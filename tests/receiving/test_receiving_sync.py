@@ -125,7 +125,7 @@ def test_an_overlapping_run_of_the_same_shop_skips(shop, api):
 
     from django.db import connections
 
-    from shopctrl.folders import pass_lock
+    from core.folders import pass_lock
 
     held, release = threading.Event(), threading.Event()
 

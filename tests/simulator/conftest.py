@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from amazon1p.spapi.simulator import SimulatorConfig, schema_errors, start_simulator
+from simulator import SimulatorConfig, schema_errors, start_simulator
 
 REFRESH_TOKEN = "Atzr|simulator-test-refresh-token"
 CLIENT_ID = "amzn1.application-oa2-client.simulatortest"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from amazon1p.spapi.simulator.asn_rules import gs1_check_digit, sscc_problem
+from simulator.asn_rules import gs1_check_digit, sscc_problem
 from tests.simulator.conftest import ACKS, ASNS, Api, iso, make_api
 from tests.simulator.test_transactions import DELAY, ack_body, new_order, settled, submit
 

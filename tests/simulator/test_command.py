@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from amazon1p.spapi.simulator import MODELS_DIR, SimulatorConfig, start_simulator
+from simulator import MODELS_DIR, SimulatorConfig, start_simulator
 
 CHECKER = Path(settings.BASE_DIR).parent / "shared/tools/check_simulator_wire.py"
 

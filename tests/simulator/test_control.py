@@ -5,7 +5,7 @@ import json
 import httpx
 import pytest
 
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
+from simulator import SimulatorConfig, start_simulator
 from tests.simulator.conftest import (
     ACKS,
     CLIENT_SECRET,

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from amazon1p.spapi.simulator.faults import MALFORMATIONS
+from simulator.faults import MALFORMATIONS
 from tests.simulator.conftest import ORDERS, TRANSACTIONS, Api, days_ago, make_api, schema_errors
 
 QUOTA = {

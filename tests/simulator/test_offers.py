@@ -11,8 +11,8 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from amazon1p.spapi.simulator.__main__ import main
-from amazon1p.spapi.simulator.offers import MAX_LINES_PER_PO, SPLIT_UNITS
+from simulator.__main__ import main
+from simulator.offers import MAX_LINES_PER_PO, SPLIT_UNITS
 from tests.simulator.conftest import ACKS, ORDERS, STATUS, Api, assert_schema, iso, make_api
 from tests.simulator.offer_workbooks import XLSX, line, offer_workbook
 from tests.simulator.test_transactions import DELAY, ack_body, settled, submit

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from amazon1p.spapi.simulator.catalogue import FULFILMENT_CENTRES, ean13_check_digit
+from simulator.catalogue import FULFILMENT_CENTRES, ean13_check_digit
 from tests.simulator.conftest import ORDERS, STATUS, Api, assert_schema, days_ago, iso, make_api
 
 DECIMAL = re.compile(r"^-?(0|([1-9]\d*))(\.\d+)?([eE][+-]?\d+)?$")

@@ -9,18 +9,18 @@ from typing import Any
 
 import pytest
 
-from amazon1p.spapi.simulator import RunningSimulator, Simulator, SimulatorConfig, start_simulator
-from amazon1p.spapi.simulator.faults import FaultPlan
-from amazon1p.spapi.simulator.generator import DAY, HOUR, header, purchase_order
-from amazon1p.spapi.simulator.lifecycle import header_timeline, snapshot
-from amazon1p.spapi.simulator.orders_api import (
+from simulator import RunningSimulator, Simulator, SimulatorConfig, start_simulator
+from simulator.faults import FaultPlan
+from simulator.generator import DAY, HOUR, header, purchase_order
+from simulator.lifecycle import header_timeline, snapshot
+from simulator.orders_api import (
     get_purchase_order,
     get_purchase_orders,
     get_purchase_orders_status,
 )
-from amazon1p.spapi.simulator.state import ENTRY_OVERHEAD, RenderCache
-from amazon1p.spapi.simulator.transactions import submit_acknowledgement
-from amazon1p.spapi.simulator.wire import Context, Request
+from simulator.state import ENTRY_OVERHEAD, RenderCache
+from simulator.transactions import submit_acknowledgement
+from simulator.wire import Context, Request
 from tests.simulator.conftest import ACKS, ORDERS, STATUS, TRANSACTIONS, Api, days_ago
 from tests.simulator.test_transactions import ack_body
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from amazon1p.spapi.simulator import load_models
+from simulator import load_models
 from tests.simulator.conftest import ORDERS, Api, make_api
 
 INJECTED_QUERY = {"MarketplaceId": "ATVPDKIKX0DER", "marketplaceIds": "ATVPDKIKX0DER"}

@@ -15,8 +15,6 @@ from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.ratelimit import LocalRateLimiter
-from amazon1p.spapi.simulator import SimulatorConfig, schema_errors, start_simulator
-from amazon1p.spapi.simulator.asn_rules import gs1_check_digit
 from amazon1p.spapi.types import (
     AcknowledgementItem,
     Address,
@@ -35,6 +33,8 @@ from amazon1p.spapi.types import (
     ShipmentConfirmation,
     ShippedItem,
 )
+from simulator import SimulatorConfig, schema_errors, start_simulator
+from simulator.asn_rules import gs1_check_digit
 
 ASNS = "/vendor/shipping/v1/shipmentConfirmations"
 CREDENTIALS = Credentials("amzn1.application-oa2-client.asn", "client-secret", "Atzr|asn-token")

@@ -12,7 +12,6 @@ import pytest
 from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.ratelimit import LocalRateLimiter
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from amazon1p.spapi.types import (
     AcknowledgementItem,
     ContainerIdentifier,
@@ -26,6 +25,7 @@ from amazon1p.spapi.types import (
     ShipmentConfirmation,
     ShippedItem,
 )
+from simulator import SimulatorConfig, start_simulator
 from tests.simulator.offer_workbooks import XLSX, line, offer_workbook
 
 CREDENTIALS = Credentials("amzn1.application-oa2-client.offer", "secret", "Atzr|offer-token")

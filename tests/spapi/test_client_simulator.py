@@ -14,7 +14,6 @@ from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.errors import AmazonAuthError, AmazonRejectedError, AmazonTransientError
 from amazon1p.spapi.ratelimit import LocalRateLimiter
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
 from amazon1p.spapi.types import (
     AcknowledgementItem,
     ContainerIdentifier,
@@ -29,8 +28,9 @@ from amazon1p.spapi.types import (
     ShipmentConfirmation,
     ShippedItem,
 )
+from simulator import SimulatorConfig, start_simulator
 
-MODELS = Path(__file__).resolve().parents[2] / "amazon1p/spapi/models"
+MODELS = Path(__file__).resolve().parents[2] / "simulator/models"
 GOOD = Credentials("amzn1.application-oa2-client.shopctrl", "client-secret", "Atzr|good-token")
 
 

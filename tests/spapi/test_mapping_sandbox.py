@@ -11,7 +11,7 @@ import pytest
 from amazon1p.spapi import mapping
 from amazon1p.spapi.errors import AmazonMappingError
 
-MODELS = Path(__file__).resolve().parents[2] / "amazon1p/spapi/models"
+MODELS = Path(__file__).resolve().parents[2] / "simulator/models"
 
 
 def _cases(model: str, operation_id: str):

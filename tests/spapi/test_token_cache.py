@@ -11,7 +11,7 @@ from amazon1p.connection import spapi_connection
 from amazon1p.spapi.client import TOKEN_REFRESH_MARGIN, RetryPolicy, VendorClient
 from amazon1p.spapi.factory import CachedTokens, vendor_client_for
 from amazon1p.spapi.ratelimit import LocalRateLimiter
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
+from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import connect
 
 pytestmark = pytest.mark.django_db

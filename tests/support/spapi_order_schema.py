@@ -1,4 +1,4 @@
-"""Hypothesis strategies from Amazon's own JSON schemas (the models in amazon1p/spapi/models).
+"""Hypothesis strategies from Amazon's own JSON schemas (the models in simulator/models).
 
 `strategy_for("vendorOrders", "Order")` generates values of a model definition with every
 `$ref` resolved. Where the schema says no more than "a string", the strategy says what Amazon
@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-MODELS = Path(__file__).resolve().parents[2] / "amazon1p" / "spapi" / "models"
+MODELS = Path(__file__).resolve().parents[2] / "simulator" / "models"
 
 CURRENCIES = ("USD", "EUR", "GBP", "INR", "JPY", "CAD", "PLN", "SEK")
 

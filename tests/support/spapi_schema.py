@@ -1,6 +1,6 @@
 """Hypothesis strategies for Amazon's SP-API payloads, from the models' JSON schemas.
 
-`load_model(name)` reads one of Amazon's Swagger 2.0 models (amazon1p/spapi/models/, copies
+`load_model(name)` reads one of Amazon's Swagger 2.0 models (simulator/models/, copies
 of /work/shared/spapi-models/); `schema_for` turns one of its definitions into a
 self-contained JSON schema ($refs inlined); `strategy_for` gives a hypothesis strategy of
 payloads valid against it. The schemas alone allow much that Amazon never sends (any string
@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-MODELS = Path(__file__).resolve().parents[2] / "amazon1p/spapi/models"
+MODELS = Path(__file__).resolve().parents[2] / "simulator/models"
 
 # Keys of Swagger that are no JSON Schema validation keywords.
 _NOT_VALIDATION = {"description", "example", "examples", "title"}

@@ -39,9 +39,9 @@ from amazon1p.models import (
     PickImportStatus,
     PickSource,
 )
+from core.errors import ShopCtrlError
 from orders.models import CreditRow, Order, OrderRow
 from orders.services import order_credit_row_add
-from shopctrl.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import AlertKind, AlertSeverity, CreditReason, Shop
 from shops.services import alert_raise

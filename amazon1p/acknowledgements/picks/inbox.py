@@ -13,7 +13,7 @@ from pathlib import Path
 
 from amazon1p.acknowledgements.picks.importing import PickResult, pick_import
 from amazon1p.models import PickSource
-from shopctrl.folders import (
+from core.folders import (
     file_away,
     make_shop_folders,
     misplaced_files,
@@ -26,7 +26,7 @@ from shops.models import Shop
 logger = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 10  # a file younger than this may still be being written
-FOLDER_LOCK = "amazon1p.pick_inbox"  # one pass at a time (see shopctrl.folders.pass_lock)
+FOLDER_LOCK = "amazon1p.pick_inbox"  # one pass at a time (see core.folders.pass_lock)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from amazon1p.models import ApiToken
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import Shop
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from amazon1p.importing.sync import sync_run_execute, sync_run_is_stale, sync_run_request
 from amazon1p.models import SyncKind, SyncRun, SyncStatus
 from amazon1p.templatetags.amazon1p_sync import format_duration
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 from shops.models import Shop
 
 

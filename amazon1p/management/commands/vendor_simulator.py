@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
+from simulator import SimulatorConfig, start_simulator
 
 
 def _rate(value: str) -> float:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from amazon1p.spapi.simulator.catalogue import BILL_TO, Product, buyer_for, vendor_site
-from amazon1p.spapi.simulator.generator import Line, World
-from amazon1p.spapi.simulator.lifecycle import LineState, Snapshot
+from simulator.catalogue import BILL_TO, Product, buyer_for, vendor_site
+from simulator.generator import Line, World
+from simulator.lifecycle import LineState, Snapshot
 
 
 def iso(moment: float) -> str:

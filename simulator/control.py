@@ -19,17 +19,17 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from amazon1p.spapi.simulator.asn import received_json, received_shipments
-from amazon1p.spapi.simulator.config import config_to_json
-from amazon1p.spapi.simulator.offer_sheet import OfferError
-from amazon1p.spapi.simulator.offers import create_offer_orders
-from amazon1p.spapi.simulator.render import iso
-from amazon1p.spapi.simulator.requestlog import LoggedRequest
-from amazon1p.spapi.simulator.state import ShipmentRecord
-from amazon1p.spapi.simulator.wire import Response, json_response
+from simulator.asn import received_json, received_shipments
+from simulator.config import config_to_json
+from simulator.offer_sheet import OfferError
+from simulator.offers import create_offer_orders
+from simulator.render import iso
+from simulator.requestlog import LoggedRequest
+from simulator.state import ShipmentRecord
+from simulator.wire import Response, json_response
 
 if TYPE_CHECKING:
-    from amazon1p.spapi.simulator.server import Simulator
+    from simulator.server import Simulator
 
 PREFIX = "/_simulator"
 PAGE_ROWS = 100

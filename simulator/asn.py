@@ -11,14 +11,14 @@ arrival order, each against the ones accepted before it (also earlier in the sam
 from collections.abc import Mapping
 from typing import Any
 
-from amazon1p.spapi.simulator.asn_history import history_errors, shipped_elsewhere
-from amazon1p.spapi.simulator.asn_orders import order_check
-from amazon1p.spapi.simulator.asn_rules import confirmation_errors, ssccs_of
-from amazon1p.spapi.simulator.render import iso
-from amazon1p.spapi.simulator.state import ReceivedShipment, ShipmentRecord, SimulatorState
-from amazon1p.spapi.simulator.transactions import invalid_body
-from amazon1p.spapi.simulator.validation import schema_errors
-from amazon1p.spapi.simulator.wire import Context, Request, Response, json_response
+from simulator.asn_history import history_errors, shipped_elsewhere
+from simulator.asn_orders import order_check
+from simulator.asn_rules import confirmation_errors, ssccs_of
+from simulator.render import iso
+from simulator.state import ReceivedShipment, ShipmentRecord, SimulatorState
+from simulator.transactions import invalid_body
+from simulator.validation import schema_errors
+from simulator.wire import Context, Request, Response, json_response
 
 Json = Mapping[str, Any]
 

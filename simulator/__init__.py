@@ -2,14 +2,14 @@
 
 People try the product with it before they have Amazon credentials, and the demo, the
 end-to-end tests and the benchmarks point the real python-amazon-sp-api client at it. It
-speaks Amazon's wire format (the models in `amazon1p/spapi/models/`), generates purchase
+speaks Amazon's wire format (the models in `simulator/models/`), generates purchase
 orders deterministically from a seed, keeps acknowledgements and shipment confirmations in
 memory, checks ASNs by Amazon's business rules, creates the POs of uploaded Bulk Buy offers,
 enforces Amazon's rate limits and injects faults on demand.
 
 Usage::
 
-    from amazon1p.spapi.simulator import SimulatorConfig, start_simulator
+    from simulator import SimulatorConfig, start_simulator
 
     with start_simulator(SimulatorConfig(seed=7, port=0)) as sim:
         sim.base_url                  # "http://127.0.0.1:PORT": LWA and SP-API endpoint
@@ -19,7 +19,7 @@ Usage::
         sim.reset()                   # forget acknowledgements (POST /_simulator/reset)
 
 From a shell: `python manage.py vendor_simulator --port 8100 --seed 7` (see `--help`), and
-`python -m amazon1p.spapi.simulator upload-offer OFFER.xlsx --url http://127.0.0.1:8100` to
+`python -m simulator upload-offer OFFER.xlsx --url http://127.0.0.1:8100` to
 create the POs of an exported Bulk Buy offer.
 
 Credentials: any refresh token starting `Atzr|` and client id starting
@@ -43,10 +43,10 @@ Control API (not Amazon's): see `control.py` — `/_simulator/` (HTML), `/_simul
 workbook → its POs, see `offers.py`).
 """
 
-from amazon1p.spapi.simulator.config import RUNTIME_FIELDS, SimulatorConfig
-from amazon1p.spapi.simulator.runner import RunningSimulator, start_simulator
-from amazon1p.spapi.simulator.server import Simulator
-from amazon1p.spapi.simulator.validation import MODELS_DIR, load_models, schema_errors
+from simulator.config import RUNTIME_FIELDS, SimulatorConfig
+from simulator.runner import RunningSimulator, start_simulator
+from simulator.server import Simulator
+from simulator.validation import MODELS_DIR, load_models, schema_errors
 
 __all__ = [
     "MODELS_DIR",

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from amazon1p.spapi.simulator.generator import DAY, HOUR, Line, PoHeader, PurchaseOrder
+from simulator.generator import DAY, HOUR, Line, PoHeader, PurchaseOrder
 
 
 @dataclass(frozen=True)

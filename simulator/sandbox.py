@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amazon1p.spapi.simulator.wire import INJECTED_BODY, INJECTED_QUERY
+from simulator.wire import INJECTED_BODY, INJECTED_QUERY
 
 
 @dataclass(frozen=True)

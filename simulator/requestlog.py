@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from amazon1p.spapi.simulator.render import iso
+from simulator.render import iso
 
 # Headers worth seeing; anything else (cookies, proxies' additions) is left out.
 LOGGED_HEADERS = (

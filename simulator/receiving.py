@@ -17,9 +17,9 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from amazon1p.spapi.simulator.lifecycle import LineState, Snapshot
-from amazon1p.spapi.simulator.state import SimulatorState
-from amazon1p.spapi.simulator.wire import Context
+from simulator.lifecycle import LineState, Snapshot
+from simulator.state import SimulatorState
+from simulator.wire import Context
 
 
 @dataclass(frozen=True)

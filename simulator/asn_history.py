@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from amazon1p.spapi.simulator.asn_orders import LineKey
-from amazon1p.spapi.simulator.asn_rules import ssccs_of
-from amazon1p.spapi.simulator.state import ShipmentRecord
-from amazon1p.spapi.simulator.wire import error
+from simulator.asn_orders import LineKey
+from simulator.asn_rules import ssccs_of
+from simulator.state import ShipmentRecord
+from simulator.wire import error
 
 Json = Mapping[str, Any]
 REUSE_DAYS = 365

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
-from amazon1p.spapi.simulator.catalogue import (
+from simulator.catalogue import (
     FULFILMENT_CENTRES,
     UNLISTED_FC,
     Product,

@@ -7,17 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from amazon1p.spapi.simulator.config import SimulatorConfig
-from amazon1p.spapi.simulator.faults import FaultPlan
-from amazon1p.spapi.simulator.generator import (
+from simulator.config import SimulatorConfig
+from simulator.faults import FaultPlan
+from simulator.generator import (
     PoHeader,
     PurchaseOrder,
     World,
     header,
     purchase_order,
 )
-from amazon1p.spapi.simulator.state import OFFER_INDEX_BASE, RenderCache, SimulatorState
-from amazon1p.spapi.simulator.validation import InputError, TokenCodec
+from simulator.state import OFFER_INDEX_BASE, RenderCache, SimulatorState
+from simulator.validation import InputError, TokenCodec
 
 # Query parameters and body keys python-amazon-sp-api adds to every call; Amazon ignores
 # them on the vendor APIs (they stay in the request log).

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from amazon1p.spapi.simulator.generator import PurchaseOrder
-from amazon1p.spapi.simulator.lifecycle import VendorAck
+from simulator.generator import PurchaseOrder
+from simulator.lifecycle import VendorAck
 
 # POs created from uploaded offers take schedule indices from here up. The PO-number codec
 # covers 40 bits, and the generated schedule stays far below 2**39 (100,000 POs a day reach

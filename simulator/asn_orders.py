@@ -13,11 +13,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from amazon1p.spapi.simulator.asn_rules import quantity_in_eaches
-from amazon1p.spapi.simulator.generator import Line
-from amazon1p.spapi.simulator.lifecycle import Snapshot, snapshot
-from amazon1p.spapi.simulator.orders_api import known_index
-from amazon1p.spapi.simulator.wire import Context, error
+from simulator.asn_rules import quantity_in_eaches
+from simulator.generator import Line
+from simulator.lifecycle import Snapshot, snapshot
+from simulator.orders_api import known_index
+from simulator.wire import Context, error
 
 Json = Mapping[str, Any]
 LineKey = tuple[str, int]  # (PO number, PO line's itemSequenceNumber)

@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from amazon1p.spapi.simulator.catalogue import digest, unit_fractions
-from amazon1p.spapi.simulator.config import SimulatorConfig
+from simulator.catalogue import digest, unit_fractions
+from simulator.config import SimulatorConfig
 
 MALFORMATIONS = (
     "missing_required",  # orderDetails.purchaseOrderDate removed

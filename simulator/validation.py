@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonschema
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
 MODEL_FILES = {
     "vendorOrders": "vendorOrders.json",
     "vendorShipments": "vendorShipments.json",

@@ -1,6 +1,6 @@
 """Command line tools for a running simulator (serving it: `manage.py vendor_simulator`).
 
-    python -m amazon1p.spapi.simulator upload-offer OFFER.xlsx --url http://127.0.0.1:8100 \
+    python -m simulator upload-offer OFFER.xlsx --url http://127.0.0.1:8100 \
         [--vendor-code VNDR1] [--ship-to DTM2]
 
 `upload-offer` sends an offer workbook as the vendor uploads it back to Amazon (ShopCtrl's
@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from amazon1p.spapi.simulator.control import PREFIX, XLSX
+from simulator.control import PREFIX, XLSX
 
 TIMEOUT = 60.0
 
@@ -60,7 +60,7 @@ def upload_offer(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m amazon1p.spapi.simulator")
+    parser = argparse.ArgumentParser(prog="python -m simulator")
     commands = parser.add_subparsers(dest="command", required=True)
     upload = commands.add_parser(
         "upload-offer", help="create the POs Amazon sends for an uploaded Bulk Buy offer"

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from amazon1p.spapi.simulator.catalogue import (
+from simulator.catalogue import (
     FULFILMENT_CENTRES,
     UNLISTED_FC,
     Product,
@@ -32,9 +32,9 @@ from amazon1p.spapi.simulator.catalogue import (
     digest,
     products_for,
 )
-from amazon1p.spapi.simulator.generator import DAY, HOUR, Line, PoHeader, PurchaseOrder, World
-from amazon1p.spapi.simulator.offer_sheet import OfferError, OfferRow, read_offer
-from amazon1p.spapi.simulator.state import SimulatorState
+from simulator.generator import DAY, HOUR, Line, PoHeader, PurchaseOrder, World
+from simulator.offer_sheet import OfferError, OfferRow, read_offer
+from simulator.state import SimulatorState
 
 MAX_LINES_PER_PO = 10
 SPLIT_UNITS = 1_000

@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 
-from amazon1p.spapi.simulator.config import SimulatorConfig
-from amazon1p.spapi.simulator.server import MAX_BODY, Simulator
-from amazon1p.spapi.simulator.wire import Response, error_response
+from simulator.config import SimulatorConfig
+from simulator.server import MAX_BODY, Simulator
+from simulator.wire import Response, error_response
 
 
 class _HTTPServer(ThreadingHTTPServer):

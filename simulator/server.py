@@ -19,23 +19,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from amazon1p.spapi.simulator import asn, lwa, orders_api, transactions
-from amazon1p.spapi.simulator.config import SimulatorConfig, config_update
-from amazon1p.spapi.simulator.control import PREFIX, handle_control
-from amazon1p.spapi.simulator.faults import FaultPlan, html_gateway_page, plan_faults, truncate
-from amazon1p.spapi.simulator.generator import World
-from amazon1p.spapi.simulator.ratelimit import RateLimiter, usage_plan
-from amazon1p.spapi.simulator.requestlog import LoggedRequest, RequestLog, new_entry
-from amazon1p.spapi.simulator.sandbox import (
+from simulator import asn, lwa, orders_api, transactions
+from simulator.config import SimulatorConfig, config_update
+from simulator.control import PREFIX, handle_control
+from simulator.faults import FaultPlan, html_gateway_page, plan_faults, truncate
+from simulator.generator import World
+from simulator.ratelimit import RateLimiter, usage_plan
+from simulator.requestlog import LoggedRequest, RequestLog, new_entry
+from simulator.sandbox import (
     Route,
     load_cases,
     match,
     model_routes,
     request_parameters,
 )
-from amazon1p.spapi.simulator.state import RenderCache, SimulatorState
-from amazon1p.spapi.simulator.validation import MODELS_DIR, InputError, TokenCodec, load_models
-from amazon1p.spapi.simulator.wire import (
+from simulator.state import RenderCache, SimulatorState
+from simulator.validation import MODELS_DIR, InputError, TokenCodec, load_models
+from simulator.wire import (
     Context,
     Request,
     Response,

@@ -10,8 +10,8 @@ import json
 from collections.abc import Mapping
 from urllib.parse import parse_qs
 
-from amazon1p.spapi.simulator.state import SimulatorState
-from amazon1p.spapi.simulator.wire import Response
+from simulator.state import SimulatorState
+from simulator.wire import Response
 
 CLIENT_ID_PREFIX = "amzn1.application-oa2-client."
 REFRESH_TOKEN_PREFIX = "Atzr|"

@@ -4,7 +4,7 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from shopctrl.errors import ShopCtrlError
+from core.errors import ShopCtrlError
 
 
 def form_error_from(form: forms.BaseForm, error: ShopCtrlError) -> None:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from amazon1p.spapi.simulator.validation import parse_date_time
-from amazon1p.spapi.simulator.wire import error
+from simulator.validation import parse_date_time
+from simulator.wire import error
 
 Json = Mapping[str, Any]
 DAY = 86_400

@@ -19,19 +19,19 @@ its header and timeline, not the full PO, its snapshot and its encoding.
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from amazon1p.spapi.simulator.catalogue import po_index
-from amazon1p.spapi.simulator.faults import malform, malformation
-from amazon1p.spapi.simulator.generator import (
+from simulator.catalogue import po_index
+from simulator.faults import malform, malformation
+from simulator.generator import (
     MAX_CHANGE_LAG,
     MAX_EVENT_LAG,
     MAX_LAG_BY_KIND,
     kind_of,
 )
-from amazon1p.spapi.simulator.lifecycle import Snapshot, Timeline, header_timeline, snapshot
-from amazon1p.spapi.simulator.receiving import has_shipments, with_receipts
-from amazon1p.spapi.simulator.render import order_json, status_json
-from amazon1p.spapi.simulator.state import OFFER_INDEX_BASE
-from amazon1p.spapi.simulator.validation import (
+from simulator.lifecycle import Snapshot, Timeline, header_timeline, snapshot
+from simulator.receiving import has_shipments, with_receipts
+from simulator.render import order_json, status_json
+from simulator.state import OFFER_INDEX_BASE
+from simulator.validation import (
     MAX_WINDOW,
     bool_param,
     enum_param,
@@ -39,7 +39,7 @@ from amazon1p.spapi.simulator.validation import (
     limit_param,
     window_param,
 )
-from amazon1p.spapi.simulator.wire import Context, Request, Response, error_response, json_bytes
+from simulator.wire import Context, Request, Response, error_response, json_bytes
 
 PO_STATES = ("New", "Acknowledged", "Closed")
 SORT_ORDERS = ("ASC", "DESC")

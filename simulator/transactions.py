@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from amazon1p.spapi.simulator.generator import Line
-from amazon1p.spapi.simulator.lifecycle import LineAck, VendorAck, snapshot
-from amazon1p.spapi.simulator.orders_api import known_index
-from amazon1p.spapi.simulator.validation import parse_date_time, schema_errors
-from amazon1p.spapi.simulator.wire import (
+from simulator.generator import Line
+from simulator.lifecycle import LineAck, VendorAck, snapshot
+from simulator.orders_api import known_index
+from simulator.validation import parse_date_time, schema_errors
+from simulator.wire import (
     Context,
     Request,
     Response,
