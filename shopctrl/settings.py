@@ -271,6 +271,12 @@ if not SECRETS_ENCRYPTION_KEYS:
 SPAPI_RATE_HEADROOM = env.float("SPAPI_RATE_HEADROOM", default=0.05)
 if not 0 <= SPAPI_RATE_HEADROOM < 0.9:
     raise ImproperlyConfigured("SPAPI_RATE_HEADROOM must be between 0 and 0.9.")
+# While Redis (the shared rate limit) is unreachable, each process paces itself at
+# 1/SPAPI_RATE_FALLBACK_PROCESSES of Amazon's rate: set it to the number of processes that
+# may call Amazon at once (all workers' concurrency), so together they stay within the limit.
+SPAPI_RATE_FALLBACK_PROCESSES = env.int("SPAPI_RATE_FALLBACK_PROCESSES", default=4)
+if SPAPI_RATE_FALLBACK_PROCESSES < 1:
+    raise ImproperlyConfigured("SPAPI_RATE_FALLBACK_PROCESSES must be at least 1.")
 SPAPI_TIMEOUT_SECONDS = env.float("SPAPI_TIMEOUT_SECONDS", default=30.0)
 SPAPI_MAX_ATTEMPTS = env.int("SPAPI_MAX_ATTEMPTS", default=6)
 # Whether a connection may use a custom base URL (the Vendor Central simulator) instead of

@@ -8,6 +8,13 @@ sees no 429 at all.
 The bucket is kept as GCRA reservations: each caller atomically books the next free slot and
 sleeps until it. Unlike "try, fail, sleep, retry", waiting callers are served in order and no
 slot is wasted, which keeps a busy account within a few percent of the theoretical rate.
+
+Redis may blink (a restart, a failover, a network hiccup). A sync must not fail for that,
+and must not exceed Amazon's limit either: while Redis cannot be reached, each process falls
+back to its own bucket paced at a *share* of the rate (the rate divided by the number of
+processes that may call Amazon at once, `SPAPI_RATE_FALLBACK_PROCESSES`), so all of them
+together still stay within the limit. Redis is tried again after a short pause and takes
+over as soon as it answers.
 """
 
 import logging
@@ -17,7 +24,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import redis.exceptions
+
 logger = logging.getLogger(__name__)
+
+# A Redis that is restarting, failing over or unreachable (not a bug in our script).
+_REDIS_OUTAGE_ERRORS = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.BusyLoadingError,
+    redis.exceptions.ReadOnlyError,
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +76,11 @@ class RateLimiter(Protocol):
 
 
 class RedisRateLimiter:
-    """Reservations in Redis (server clock, atomic Lua), shared across processes and hosts."""
+    """Reservations in Redis (server clock, atomic Lua), shared across processes and hosts.
+
+    When Redis errors, the call is paced by `fallback` instead (see the module docstring);
+    Redis is asked again `retry_after` seconds later.
+    """
 
     # KEYS[1] bucket key; ARGV: interval µs, tolerance µs. Returns the wait in µs.
     _SCRIPT = """
@@ -83,22 +104,50 @@ class RedisRateLimiter:
         *,
         pacing: Pacing = Pacing(),
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        fallback_processes: int = 4,
+        retry_after: float = 2.0,
     ) -> None:
         self._redis = redis_client
         self._script = redis_client.register_script(self._SCRIPT)
         self._pacing = pacing
         self._sleep = sleep
+        self._clock = clock
+        self._fallback = LocalRateLimiter(
+            pacing=pacing, clock=clock, sleep=sleep, share=1.0 / max(1, fallback_processes)
+        )
+        self._retry_after = retry_after
+        self._redis_down_until = 0.0  # monotonic time before which Redis is not asked
+
+    @property
+    def degraded(self) -> bool:
+        """True while calls are paced by the per-process fallback (Redis unreachable)."""
+        return self._clock() < self._redis_down_until
 
     def acquire(self, account: str, operation: str) -> float:
+        if self.degraded:
+            return self._fallback.acquire(account, operation)
         limit = OPERATION_LIMITS[operation]
         interval = self._pacing.interval(limit)
         tolerance = (self._pacing.burst(limit) - 1) * interval
-        wait_us = int(
-            self._script(
-                keys=[f"spapi:rate:{account}:{operation}"],
-                args=[round(interval * 1e6), round(tolerance * 1e6)],
+        try:
+            wait_us = int(
+                self._script(
+                    keys=[f"spapi:rate:{account}:{operation}"],
+                    args=[round(interval * 1e6), round(tolerance * 1e6)],
+                )
             )
-        )
+        except _REDIS_OUTAGE_ERRORS as exc:
+            # Temporary by nature: pace this call (and the next ones, for a short while)
+            # on the conservative per-process share instead of failing the run.
+            logger.warning(
+                "Redis unreachable for the shared SP-API rate limit (%s); pacing this "
+                "process at its fallback share of Amazon's rate for %.0f s",
+                type(exc).__name__,
+                self._retry_after,
+            )
+            self._redis_down_until = self._clock() + self._retry_after
+            return self._fallback.acquire(account, operation)
         wait = wait_us / 1e6
         if wait > 0:
             self._sleep(wait)
@@ -106,8 +155,10 @@ class RedisRateLimiter:
 
 
 class LocalRateLimiter:
-    """The same reservations in this process only: for the demo, which runs without Redis.
-    Two processes using it can together exceed Amazon's limit."""
+    """The same reservations in this process only: for the demo, which runs without Redis,
+    and as the Redis limiter's fallback. Two processes using it at full share can together
+    exceed Amazon's limit; with `share` = 1/N, N processes cannot (no burst then: one
+    request per interval)."""
 
     def __init__(
         self,
@@ -115,17 +166,22 @@ class LocalRateLimiter:
         pacing: Pacing = Pacing(),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        share: float = 1.0,
     ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
         self._pacing = pacing
         self._clock = clock
         self._sleep = sleep
+        self._share = share
         self._lock = threading.Lock()
         self._tat: dict[tuple[str, str], float] = {}
 
     def acquire(self, account: str, operation: str) -> float:
         limit = OPERATION_LIMITS[operation]
-        interval = self._pacing.interval(limit)
-        tolerance = (self._pacing.burst(limit) - 1) * interval
+        interval = self._pacing.interval(limit) / self._share
+        burst = self._pacing.burst(limit) if self._share == 1.0 else 1
+        tolerance = (burst - 1) * interval
         with self._lock:
             now = self._clock()
             tat = max(self._tat.get((account, operation), now), now)
@@ -147,7 +203,12 @@ def rate_limiter_from_settings() -> RateLimiter:
     if settings.REDIS_URL:
         import redis
 
-        return RedisRateLimiter(redis.Redis.from_url(settings.REDIS_URL), pacing=pacing)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5
+        )
+        return RedisRateLimiter(
+            client, pacing=pacing, fallback_processes=settings.SPAPI_RATE_FALLBACK_PROCESSES
+        )
     global _warned_local
     if not _warned_local:
         logger.warning(

@@ -90,3 +90,58 @@ def test_local_limiter_paces_in_process():
     waits = _waits(limiter, "acct", "getPurchaseOrders", 12)
     assert waits[:9] == [0.0] * 9
     assert waits[11] == pytest.approx(3 / 9.5)
+
+
+class _FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _unreachable_redis() -> redis.Redis:
+    # Port 1 on localhost: nothing listens, so every command raises ConnectionError at once.
+    return redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+
+
+def test_redis_outage_falls_back_to_a_share_of_the_rate_without_failing():
+    clock = _FakeClock()
+    pacing = Pacing(headroom=0.05, burst_margin=1)
+    limiter = RedisRateLimiter(
+        _unreachable_redis(), pacing=pacing, sleep=clock.sleep, clock=clock, fallback_processes=4
+    )
+    interval = pacing.interval(OPERATION_LIMITS["getPurchaseOrders"])
+
+    start = clock.now
+    for _ in range(9):
+        limiter.acquire("test-down", "getPurchaseOrders")  # never raises
+
+    assert limiter.degraded
+    # No burst and a quarter of the rate: 4 processes doing this stay within Amazon's limit.
+    assert clock.now - start == pytest.approx(8 * 4 * interval, rel=0.01)
+
+
+def test_redis_is_asked_again_after_the_pause_and_takes_over(redis_client):
+    clock = _FakeClock()
+    limiter = RedisRateLimiter(
+        _unreachable_redis(), sleep=clock.sleep, clock=clock, retry_after=2.0
+    )
+    limiter.acquire("test-back", "getPurchaseOrders")
+    assert limiter.degraded
+
+    # Redis is back (same limiter, reachable client) once the pause is over.
+    limiter._redis = redis_client
+    limiter._script = redis_client.register_script(RedisRateLimiter._SCRIPT)
+    clock.now += 2.0
+    assert not limiter.degraded
+    limiter.acquire("test-back", "getPurchaseOrders")
+    assert redis_client.exists("spapi:rate:test-back:getPurchaseOrders")
+
+
+def test_local_limiter_share_must_be_a_fraction():
+    with pytest.raises(ValueError):
+        LocalRateLimiter(share=0)
