@@ -55,8 +55,10 @@ app.conf.beat_schedule = {
         "args": ("changed",),
     },
     "amazon1p-sync-watchdog": {
+        # Every minute, whatever the shops' sync switches: a dead run (heartbeat older than
+        # STALE_AFTER, 60 s) is announced and resumed within two minutes.
         "task": "amazon1p.tasks.amazon1p_sync_watchdog",
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(minute="*"),
     },
     "amazon1p-acknowledgements-watchdog": {
         "task": "amazon1p.tasks.acknowledgements_watchdog",

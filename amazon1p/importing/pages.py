@@ -36,6 +36,15 @@ from amazon1p.spapi.types import (
 Progress = Callable[[SyncRun], None]
 
 
+class SyncRunLost(Exception):
+    """This worker's claim on the run is gone: another worker took it over (this one was
+    stalled past the stale limit). Whatever this worker was writing is rolled back."""
+
+    def __init__(self, run_id: int, fence: int) -> None:
+        super().__init__(f"sync run {run_id}: claim {fence} was taken over")
+        self.run_id, self.fence = run_id, fence
+
+
 class RunRecorder:
     """Counts a run's pages, calls and errors into its row (one UPDATE per page).
 
@@ -46,6 +55,9 @@ class RunRecorder:
 
     def __init__(self, run: SyncRun, client: VendorClient) -> None:
         self.run, self.client = run, client
+        # The fencing token: the claim this worker holds. Every write below is conditional
+        # on it, so a worker that lost the run (stalled, then taken over) writes nothing.
+        self.fence = run.attempts
         stats = client.stats
         self._spent = (stats.calls, stats.throttled, stats.retries)
 
@@ -61,7 +73,9 @@ class RunRecorder:
         "throttled",
         "retries",
     )
-    _ADD_COUNTS = "UPDATE {table} SET {sums}, heartbeat_at = %s WHERE id = %s".format(
+    _ADD_COUNTS = (
+        "UPDATE {table} SET {sums}, heartbeat_at = %s WHERE id = %s AND attempts = %s"
+    ).format(
         table=SyncRun._meta.db_table,
         sums=", ".join(f"{name} = {name} + %s" for name in _COUNTED),
     )
@@ -76,7 +90,9 @@ class RunRecorder:
 
     def _add(self, *counts: int) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(self._ADD_COUNTS, [*counts, timezone.now(), self.run.pk])
+            cursor.execute(self._ADD_COUNTS, [*counts, timezone.now(), self.run.pk, self.fence])
+            if cursor.rowcount == 0:
+                raise SyncRunLost(self.run.pk, self.fence)
 
     def page(self, result: PageResult, *, pages: int = 1) -> None:
         self._add(
@@ -119,9 +135,11 @@ class RunRecorder:
         """Commit the window: the run resumes after it and the watermark moves past it."""
         with transaction.atomic():
             self.flush()
-            SyncRun.objects.filter(pk=self.run.pk).update(
+            moved = SyncRun.objects.filter(pk=self.run.pk, attempts=self.fence).update(
                 resume_from=end, windows_done=F("windows_done") + 1, heartbeat_at=timezone.now()
             )
+            if not moved:  # another worker holds the run: its cursor is not ours to move
+                raise SyncRunLost(self.run.pk, self.fence)
             if self.run.kind in (SyncKind.NEW, SyncKind.CHANGED):
                 cursor, created = SyncCursor.objects.select_for_update().get_or_create(
                     shop=self.run.shop, kind=self.run.kind, defaults={"position": end}

@@ -8,12 +8,22 @@ on from `resume_from` — re-reading at most one window, which the upsert's cont
 harmless. No Amazon call is made inside a transaction.
 """
 
+import contextlib
 import logging
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    transaction,
+)
+from django.db import connection as db_connection
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -24,6 +34,7 @@ from amazon1p.importing.pages import (
     ChangeForecast,
     Progress,
     RunRecorder,
+    SyncRunLost,
     store_numbers,
     store_pages,
 )
@@ -61,7 +72,15 @@ NEW_OVERLAP = timedelta(hours=1)
 FIRST_LOOKBACK = {SyncKind.NEW: timedelta(days=7), SyncKind.CHANGED: timedelta(days=1)}
 MISSING_LOOKBACK = timedelta(days=14)
 HISTORY_LIMIT = timedelta(days=183)  # Amazon keeps six months of POs
-STALE_AFTER = timedelta(minutes=10)  # a running run without a heartbeat this long is dead
+# A worker beats its run's heartbeat every HEARTBEAT_EVERY from a thread, whatever Amazon or
+# PostgreSQL keep it waiting for; a running run without a beat for STALE_AFTER lost its
+# worker (killed, stalled, out of memory). The watchdog runs every minute, so a dead run is
+# noticed, announced and resumed within two minutes.
+HEARTBEAT_EVERY = timedelta(seconds=15)
+STALE_AFTER = timedelta(seconds=60)
+# A queued run nobody claimed for this long lost its task (a broker restart): send it again.
+# Longer than STALE_AFTER because a retry after a transient error waits up to ten minutes.
+QUEUED_RESEND_AFTER = timedelta(minutes=12)
 # A queued run no worker claimed for this long will not be: it fails, with the reason, so the
 # shop's one active run is free again. (Retries wait at most ten minutes between attempts.)
 QUEUE_GIVE_UP = timedelta(hours=1)
@@ -198,7 +217,7 @@ def sync_run_needs_worker(run: SyncRun) -> bool:
     hand-over is harmless: only one claim succeeds."""
     waited_since = run.heartbeat_at or run.created_at
     return sync_run_is_stale(run) or (
-        run.status == SyncStatus.QUEUED and waited_since < timezone.now() - STALE_AFTER
+        run.status == SyncStatus.QUEUED and waited_since < timezone.now() - QUEUED_RESEND_AFTER
     )
 
 
@@ -242,9 +261,67 @@ def sync_runs_watchdog() -> tuple[int, int]:
         if sync_run_give_up(run):
             failed += 1
         elif sync_run_needs_worker(run):
+            if sync_run_is_stale(run):
+                _interrupted(run)
             _hand_to_worker(run.pk)
             handed += 1
     return handed, failed
+
+
+def _interrupted(run: SyncRun) -> None:
+    """A running run whose worker stopped beating: back to the queue (compare-and-set on its
+    claim, so a run that beat meanwhile is left alone), with the reason and one alert."""
+    beat = run.heartbeat_at
+    where = f"from {run.resume_from:%Y-%m-%d %H:%M} UTC" if run.resume_from else "from its start"
+    reason = (
+        f"Interrupted: its worker stopped (last heartbeat {beat:%H:%M:%S} UTC); resuming {where}."
+    )
+    with transaction.atomic():
+        requeued = SyncRun.objects.filter(
+            pk=run.pk,
+            status=SyncStatus.RUNNING,
+            attempts=run.attempts,
+            heartbeat_at__lt=timezone.now() - STALE_AFTER,
+        ).update(status=SyncStatus.QUEUED, error=reason)
+        if requeued:
+            alert_raise(
+                shop=run.shop,
+                severity=AlertSeverity.WARNING,
+                message=f"Amazon 1P {run.get_kind_display().lower()} run #{run.pk}: {reason}",
+                kind=AlertKind.SYNC,
+            )
+
+
+@contextmanager
+def _heartbeat(run_id: int, fence: int) -> Iterator[None]:
+    """Beat the run's heartbeat from a thread while this worker holds it (claim `fence`).
+
+    Pages also beat, but one page may wait long on Amazon's rate limit, a slow answer or a
+    retry; the thread keeps a live run from looking dead. It stops with the block, or when
+    the process stops: a killed or stalled worker stops beating, which is the point.
+    """
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+                try:
+                    SyncRun.objects.filter(
+                        pk=run_id, attempts=fence, status=SyncStatus.RUNNING
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError:  # PostgreSQL blinked: beat again next time
+                    logger.warning("Sync run %s: heartbeat not written", run_id)
+                    db_connection.close()
+        finally:
+            db_connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"sync-run-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _claim(run_id: int) -> SyncRun | None:
@@ -398,40 +475,60 @@ def sync_run_execute(
     run = _claim(run_id)
     if run is None:
         return None
+    fence = run.attempts  # this worker's claim; see RunRecorder
     try:
-        connection = AmazonConnection.objects.select_related("shop").get(shop=run.shop)
-        if not connection.enabled:
-            return _fail(run, "The Amazon 1P connection is off.")
-        _plan(run, connection)
-        ctx = mapping_context(connection)
-        active = client or vendor_client_for(spapi_connection(connection))
-        recorder = RunRecorder(run, active)
-        try:
-            _run_windows(run, active, ctx, connection, recorder, on_progress)
-        finally:
-            recorder.flush()  # what this attempt spent counts, however it ended
-            if client is None:
-                active.close()
+        with _heartbeat(run.pk, fence):
+            connection = AmazonConnection.objects.select_related("shop").get(shop=run.shop)
+            if not connection.enabled:
+                return _fail(run, "The Amazon 1P connection is off.", fence=fence)
+            _plan(run, connection)
+            ctx = mapping_context(connection)
+            active = client or vendor_client_for(spapi_connection(connection))
+            recorder = RunRecorder(run, active)
+            try:
+                _run_windows(run, active, ctx, connection, recorder, on_progress)
+            finally:
+                with contextlib.suppress(SyncRunLost, DatabaseError):
+                    recorder.flush()  # what this attempt spent counts, however it ended
+                if client is None:
+                    active.close()
+    except SyncRunLost:
+        # Stalled past STALE_AFTER, this worker's run was given to another: it stops here,
+        # having written nothing since (every write is fenced by the claim).
+        logger.warning("Sync run %s: taken over by another worker; this one stops", run.pk)
+        return None
     except AmazonTransientError as exc:
         if final:
-            return _fail(run, f"Amazon stayed unavailable, no retry is left: {exc.message}")
-        SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
+            return _fail(
+                run, f"Amazon stayed unavailable, no retry is left: {exc.message}", fence=fence
+            )
+        SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING, attempts=fence).update(
             status=SyncStatus.QUEUED, error=f"Retrying: {exc.message}", heartbeat_at=timezone.now()
         )
         raise
+    except (OperationalError, InterfaceError):
+        # PostgreSQL went away: nothing can be recorded now, and the run is not wrong. It
+        # stays running without a heartbeat; the watchdog resumes it from its last committed
+        # window once the database is back.
+        logger.exception("Sync run %s: the database went away; the watchdog resumes it", run.pk)
+        raise
     except AmazonConnection.DoesNotExist:
-        return _fail(run, "The shop has no Amazon 1P connection.")
+        return _fail(run, "The shop has no Amazon 1P connection.", fence=fence)
     except Exception as exc:  # the run is marked failed and reported; the worker goes on
         logger.exception("Sync run %s failed", run.pk)
-        return _fail(run, getattr(exc, "message", None) or str(exc) or type(exc).__name__)
+        return _fail(
+            run, getattr(exc, "message", None) or str(exc) or type(exc).__name__, fence=fence
+        )
     repeated = active.stats.repeated_token
     run.refresh_from_db()
-    SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
+    finished = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING, attempts=fence).update(
         status=SyncStatus.PARTIAL if run.failed_count else SyncStatus.SUCCEEDED,
         finished_at=timezone.now(),
         error="",
         note=_sandbox_note(connection, repeated) if repeated else "",
     )
+    if not finished:  # taken over at the last moment: the other worker finishes it
+        return None
     run_summary_finish(run)
     from bulkbuy.linking import purchase_orders_link_soon  # bulkbuy builds on amazon1p
 
@@ -440,12 +537,16 @@ def sync_run_execute(
     return run
 
 
-def _fail(run: SyncRun, message: str, *, expect: str = SyncStatus.RUNNING) -> SyncRun:
-    """Compare-and-set `expect` → Failed with the reason, and alert the shop (once)."""
+def _fail(
+    run: SyncRun, message: str, *, expect: str = SyncStatus.RUNNING, fence: int | None = None
+) -> SyncRun:
+    """Compare-and-set `expect` (and, for a worker, its claim `fence`) → Failed with the
+    reason, and alert the shop (once)."""
     with transaction.atomic():
-        failed = SyncRun.objects.filter(pk=run.pk, status=expect).update(
-            status=SyncStatus.FAILED, finished_at=timezone.now(), error=message
-        )
+        runs = SyncRun.objects.filter(pk=run.pk, status=expect)
+        if fence is not None:
+            runs = runs.filter(attempts=fence)
+        failed = runs.update(status=SyncStatus.FAILED, finished_at=timezone.now(), error=message)
         if failed:
             alert_raise(
                 shop=run.shop,
