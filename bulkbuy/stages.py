@@ -31,7 +31,7 @@ from bulkbuy.models import (
     OfferStatus,
 )
 from bulkbuy.workbook import StageFileRow, WorkbookError, stage_file_read, stage_file_write
-from core.errors import ShopCtrlError
+from core.errors import PROBLEMS_SHOWN, ShopCtrlError
 from shops.audit import audit_record
 from shops.permissions import Perm
 
@@ -242,7 +242,7 @@ def _rows_by_key(offer: Offer, keys: Iterable[int], *, by: str) -> dict[int, Off
     rows = {getattr(r, by): r for r in offer.rows.filter(**{f"{by}__in": list(keys)})}
     missing = sorted(set(keys) - set(rows))
     if missing:
-        shown = ", ".join(str(n) for n in missing[:20])
+        shown = ", ".join(str(n) for n in missing[:PROBLEMS_SHOWN])
         raise StageError(f"These rows are not in the offer: {shown}.")
     return rows
 
@@ -353,7 +353,7 @@ def _apply_quantities(
             for problem in _check_quantities(stage, row, quantities[key])
         ]
         if problems:
-            raise StageError(" ".join(problems[:20]), field="quantities")
+            raise StageError(" ".join(problems[:PROBLEMS_SHOWN]), field="quantities")
         names = (f"{stage}_qty1", f"{stage}_qty2")
         changed = []
         for key, row in rows.items():
@@ -449,7 +449,7 @@ def offer_stage_file_upload(
             field="file",
         )
     if parsed.problems:
-        raise StageError(" ".join(parsed.problems[:20]), field="file")
+        raise StageError(" ".join(parsed.problems[:PROBLEMS_SHOWN]), field="file")
     current = Offer.objects.values_list("revision", flat=True).get(pk=offer_id)
     if parsed.revision != current:
         raise StaleOfferError(
@@ -476,10 +476,12 @@ def _require_nothing_pending(offer: Offer, stage: str) -> None:
     pending = offer.rows.filter(StageQuery(stage).pending())
     count = pending.count()
     if count:
-        numbers = ", ".join(str(n) for n in pending.values_list("row_number", flat=True)[:20])
+        numbers = ", ".join(
+            str(n) for n in pending.values_list("row_number", flat=True)[:PROBLEMS_SHOWN]
+        )
         raise StageError(
             f"{count} row{'s' * (count != 1)} still pending for {OfferStage(stage).label} "
-            f"(rows {numbers}{' …' if count > 20 else ''})."
+            f"(rows {numbers}{' …' if count > PROBLEMS_SHOWN else ''})."
         )
 
 

@@ -41,6 +41,7 @@ from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.endpoints import EndpointKind
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
+from amazon1p.spapi.types import HISTORY_LIMIT
 from core.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import (
@@ -60,7 +61,6 @@ WINDOW = timedelta(days=1)
 NEW_OVERLAP = timedelta(hours=1)
 FIRST_LOOKBACK = {SyncKind.NEW: timedelta(days=7), SyncKind.CHANGED: timedelta(days=1)}
 MISSING_LOOKBACK = timedelta(days=14)
-HISTORY_LIMIT = timedelta(days=183)  # Amazon keeps six months of POs
 STALE_AFTER = timedelta(minutes=10)  # a running run without a heartbeat this long is dead
 # A queued run no worker claimed for this long will not be: it fails, with the reason, so the
 # shop's one active run is free again. (Retries wait at most ten minutes between attempts.)
