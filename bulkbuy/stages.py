@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from bulkbuy.models import (
@@ -100,15 +100,6 @@ def offer_pending_count(*, offer: Offer, stage: str) -> int:
 
 def offer_stage_looks(*, offer: Offer) -> dict[str, OfferStageLook]:
     return {look.stage: look for look in offer.stage_looks.select_related("user")}
-
-
-def offer_changed_rows(*, offer: Offer, stage: str) -> QuerySet[OfferRow]:
-    """Rows changed since the stage's approver last worked on the offer (none before the
-    stage's first look: there is nothing to compare with yet)."""
-    look = OfferStageLook.objects.filter(offer=offer, stage=stage).first()
-    if look is None:
-        return offer.rows.none()
-    return offer.rows.filter(changed_revision__gt=look.revision)
 
 
 # --- History ------------------------------------------------------------------------------

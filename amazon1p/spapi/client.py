@@ -506,10 +506,6 @@ class VendorClient:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    @property
-    def token_fetches(self) -> int:
-        return self._tokens.fetches
-
     def _call(
         self,
         api: _VendorApiMixin,
