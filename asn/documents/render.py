@@ -1,9 +1,9 @@
 """Rendering shop templates to PDF: labels (4x6 in or A4) and the packing list.
 
 Pipeline per document: the sandboxed Django engine renders the shop's template with plain
-data (`data.py`) into the document markup (`markup.py`), which is laid out and drawn with
-reportlab (`layout.py`). Every problem becomes a `DocumentError` whose messages are written
-for the shop admin who edits the template.
+data (`data.py`) into the document markup, which the engine (`engine/`) parses, styles,
+lays out and draws with reportlab. Every problem becomes a `DocumentError` whose messages
+are written for the shop admin who edits the template.
 """
 
 from __future__ import annotations
@@ -23,16 +23,19 @@ from asn.gs1 import InvalidSSCC, normalise_sscc
 from . import samples
 from .budget import Budget, BudgetExceeded, metered, render_within
 from .data import CartonLabel, PackingList, PalletLabel
-from .layout import (
+from .engine import (
     MM,
     Block,
     LayoutError,
+    Style,
     build_children,
     fit_label,
     paginate,
+    parse,
     register_fonts,
+    style_tree,
+    stylesheet_for,
 )
-from .markup import Style, parse, style_tree, stylesheet_for
 from .sandbox import ALLOWED_TAGS, make_engine
 
 KINDS = ("carton_label", "pallet_label", "packing_list")
