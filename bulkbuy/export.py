@@ -1,5 +1,5 @@
-"""Export for Amazon (PRODUCT.md §5): the very workbook Amazon sent, with the final
-quantities, ready to upload back to Vendor Central.
+"""Export for Amazon (docs/amazon.md, "Bulk Buy Offers"): the very workbook Amazon sent,
+with the final quantities, ready to upload back to Vendor Central.
 
 Only a completed offer exports. Per row, each delivery stage's quantity cell gets what the
 Warehouse confirmed (0 where Commerce declined the row or a stage was left at 0); the

@@ -1,4 +1,4 @@
-"""The approval stages of a Bulk Buy Offer (PRODUCT.md §5).
+"""The approval stages of a Bulk Buy Offer (docs/amazon.md, "Bulk Buy Offers").
 
 Commerce decides each row yes/no → Manufacture enters the quantities it can supply per
 delivery stage → Warehouse does the same → Complete locks the offer. Each stage needs its
