@@ -6,8 +6,8 @@ Warehouse confirmed (0 where Commerce declined the row or a stage was left at 0)
 Approved column, when the file has one, says yes or no. Everything else in the file —
 other sheets, formatting, Amazon's own columns — is left as it was.
 
-The workbook is edited as a zip, not loaded (bulkbuy/xlsx_edit.py): a workbook with a
-million-cell second sheet once took 25 s and 540 MB on every download.
+The workbook is edited as a zip, not loaded (bulkbuy/xlsx_edit.py), so a download costs
+the same whatever the other sheets hold (bench/README.md, "Performance notes").
 """
 
 from pathlib import PurePath
