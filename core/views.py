@@ -25,7 +25,7 @@ def form_errors_to_messages(request: HttpRequest, form: forms.BaseForm) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+            messages.error(request, f"{label}: {error}" if label else str(error))
 
 
 def service_run(

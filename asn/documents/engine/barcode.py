@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.graphics.barcode.code128 import Code128
 
 from asn.gs1 import InvalidSSCC, gs1_128_data, normalise_sscc, sscc_hri
 
-from .boxes import Block
+from .boxes import Block, Canvas
 from .markup import Node
 from .style import MM, Style, parse_length
 
@@ -28,10 +30,10 @@ QUIET_ZONE_MODULES = 10  # each side, as Code 128 requires
 class BarcodeBox(Block):
     """A GS1-128 barcode of AI (00) + SSCC with the human readable line below it."""
 
-    def __init__(self, style: Style, node: Node, errors: list[str]):
+    def __init__(self, style: Style, node: Node, errors: list[str]) -> None:
         super().__init__(style)
         self.sscc = ""
-        self.symbol = None
+        self.symbol: Any = None  # reportlab's Code128, None without a valid SSCC
         attrs = node.attrs
         raw = attrs.get("sscc", "")
         try:
@@ -74,21 +76,21 @@ class BarcodeBox(Block):
                 lquiet=quiet,
                 rquiet=quiet,
             )
-            self.symbol_width = self.symbol.width
+            self.symbol_width: float = self.symbol.width
         else:
             self.symbol_width = (156 + 2 * QUIET_ZONE_MODULES) * self.module
         self.hri_size = max(style.font_size, 8.0)
 
-    def content_height(self, width):
+    def content_height(self, width: float) -> float:
         height = self.bar_height
         if self.hri:
             height += self.hri_size * 1.3
         return height
 
-    def content_natural_width(self):
+    def content_natural_width(self) -> float:
         return self.symbol_width
 
-    def draw_content(self, canv, x, top, width, height):
+    def draw_content(self, canv: Canvas, x: float, top: float, width: float, height: float) -> None:
         if self.symbol is None:
             return
         if self.style.text_align == "center":
@@ -114,5 +116,5 @@ class BarcodeBox(Block):
                 sscc_hri(self.sscc),
             )
 
-    def barcodes(self):
+    def barcodes(self) -> list[BarcodeBox]:
         return [self]

@@ -3,11 +3,20 @@ stack other blocks. Subclasses lay out their content (text, tables, barcodes).""
 
 from __future__ import annotations
 
-from .style import Style
+from typing import TYPE_CHECKING, Any
+
+from .style import Border, Edges, Style
+
+if TYPE_CHECKING:
+    from .barcode import BarcodeBox
+
+# reportlab's canvas (reportlab has no type hints); the text and barcode boxes also write
+# PDF operators straight into its page stream.
+Canvas = Any
 
 
 class LayoutError(ValueError):
-    pass
+    """The content does not fit the label or page; the message says by how much."""
 
 
 # --- Blocks -------------------------------------------------------------------------------
@@ -18,14 +27,14 @@ class Block:
 
     splittable = False
 
-    def __init__(self, style: Style):
+    def __init__(self, style: Style) -> None:
         self.style = style
         self._width: float | None = None
         self.height = 0.0  # outer height (margins included) for `_width`
         self.border_height = 0.0
 
     # Horizontal space taken by margins, borders and padding, and the vertical ones.
-    def _edges(self):
+    def _edges(self) -> Edges:
         s = self.style
         edges = s.edges
         if edges is None:
@@ -67,7 +76,7 @@ class Block:
     def content_natural_width(self) -> float:
         return 0.0
 
-    def draw(self, canv, x: float, top: float, width: float) -> None:
+    def draw(self, canv: Canvas, x: float, top: float, width: float) -> None:
         """Draw with the margin box's top-left corner at (x, top), PDF coordinates."""
         self.measure(width)
         s = self.style
@@ -86,18 +95,20 @@ class Block:
         ctop = btop - top_edge
         self.draw_content(canv, cx, ctop, max(inner_width, 1.0), inner_height)
 
-    def draw_content(self, canv, x, top, width, height) -> None:
+    def draw_content(self, canv: Canvas, x: float, top: float, width: float, height: float) -> None:
         pass
 
-    def split(self, width: float, available: float):
+    def split(self, width: float, available: float) -> tuple[Block | None, Block | None]:
         """(part that fits in `available`, rest) or (None, self) when nothing fits."""
         return None, self
 
-    def barcodes(self):
+    def barcodes(self) -> list[BarcodeBox]:
         return []
 
 
-def _draw_borders(canv, borders, x, top, width, height):
+def _draw_borders(
+    canv: Canvas, borders: list[Border | None], x: float, top: float, width: float, height: float
+) -> None:
     if not any(borders):
         return
     bottom = top - height
@@ -136,26 +147,26 @@ def _draw_borders(canv, borders, x, top, width, height):
 class ContainerBox(Block):
     splittable = True
 
-    def __init__(self, style: Style, children: list[Block]):
+    def __init__(self, style: Style, children: list[Block]) -> None:
         super().__init__(style)
         self.children = children
 
-    def content_height(self, width):
+    def content_height(self, width: float) -> float:
         return sum(child.measure(width) for child in self.children)
 
-    def content_natural_width(self):
+    def content_natural_width(self) -> float:
         return max((child.natural_width() for child in self.children), default=0.0)
 
-    def content_min_width(self):
+    def content_min_width(self) -> float:
         return max((child.min_width() for child in self.children), default=0.0)
 
-    def draw_content(self, canv, x, top, width, height):
+    def draw_content(self, canv: Canvas, x: float, top: float, width: float, height: float) -> None:
         y = top
         for child in self.children:
             child.draw(canv, x, y, width)
             y -= child.height
 
-    def split(self, width, available):
+    def split(self, width: float, available: float) -> tuple[Block | None, Block | None]:
         if self.style.page_break_inside_avoid:
             return None, self
         left, right, top, bottom = self._edges()
@@ -173,13 +184,14 @@ class ContainerBox(Block):
                 part, rest = child.split(inner, room - used)
                 if part is not None:
                     head_children = [*head_children, part]
-                    tail_children = [rest, *self.children[index + 1 :]]
+                    rests = [rest] if rest is not None else []
+                    tail_children = [*rests, *self.children[index + 1 :]]
             if not head_children:
                 return None, self
             return ContainerBox(self.style, head_children), ContainerBox(self.style, tail_children)
         return self, None
 
-    def barcodes(self):
+    def barcodes(self) -> list[BarcodeBox]:
         return [b for child in self.children for b in child.barcodes()]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .barcode import BarcodeBox
 from .boxes import Block, ContainerBox, HrBox, LayoutError
 from .markup import BLOCK_TAGS, INLINE_TAGS, Node
@@ -12,7 +14,7 @@ from .text import TextBox
 # --- Building boxes from the tree ---------------------------------------------------------
 
 
-def _has_content(nodes) -> bool:
+def _has_content(nodes: Iterable[Node | str]) -> bool:
     for node in nodes:
         if isinstance(node, str):
             if node.strip():
@@ -38,9 +40,9 @@ def _anonymous_style(style: Style) -> Style:
 
 def build_children(node: Node, errors: list[str]) -> list[Block]:
     blocks: list[Block] = []
-    run: list = []
+    run: list[Node | str] = []
 
-    def flush():
+    def flush() -> None:
         if run and _has_content(run):
             blocks.append(TextBox(_anonymous_style(node.style), list(run), errors))
         run.clear()
@@ -87,7 +89,7 @@ def build_block(node: Node, errors: list[str]) -> Block | None:
 def _build_table(node: Node, errors: list[str]) -> TableBox | None:
     rows: list[Row] = []
 
-    def add_row(tr: Node, header: bool):
+    def add_row(tr: Node, header: bool) -> None:
         cells = []
         for child in tr.children:
             if isinstance(child, str):
@@ -186,7 +188,8 @@ def paginate(blocks: list[Block], width: float, height: float) -> list[list[Bloc
             pages[-1].append(block)
             used += block_height
             continue
-        part, rest = (None, block)
+        part: Block | None = None
+        rest: Block | None = block
         if block.splittable:
             part, rest = block.split(width, height - used)
         if part is not None:

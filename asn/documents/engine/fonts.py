@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -43,10 +44,11 @@ def font_name(style: Style) -> str:
 
 
 _WIDTHS: dict[tuple[str, str], float] = {}
-_FONT_OBJECTS: dict[str, object] = {}
+_FONT_OBJECTS: dict[str, Any] = {}  # reportlab's font objects (untyped)
 
 
-def _font_object(name: str):
+def font_object(name: str) -> Any:
+    """reportlab's font object of a registered font (for the text operators)."""
     font = _FONT_OBJECTS.get(name)
     if font is None:
         font = _FONT_OBJECTS[name] = pdfmetrics.getFont(name)

@@ -31,16 +31,19 @@ class _TooDeep(Exception):
 
 
 class Node:
-    __slots__ = ("attrs", "children", "classes", "line", "parent", "style", "tag")
+    """An element of the markup; `children` are elements and text. `style` is set by
+    `stylesheet.style_tree` before layout (reading it earlier is an AttributeError)."""
 
-    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None, line: int):
+    __slots__ = ("attrs", "children", "classes", "line", "parent", "style", "tag")
+    style: Style
+
+    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None, line: int) -> None:
         self.tag = tag
         self.attrs = attrs
         self.classes = tuple(attrs.get("class", "").split())
         self.children: list[Node | str] = []
         self.parent = parent
         self.line = line
-        self.style: Style | None = None
 
     def describe(self) -> str:
         cls = "".join(f".{c}" for c in self.classes)
@@ -65,7 +68,7 @@ class _Parser:
     """A tokenizer for the markup subset (one regex: several times faster than html.parser,
     which matters at a thousand labels), with HTML's forgiving rules for omitted end tags."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._line = 1
         self.root = Node("root", {}, None, 1)
         self.stack = [self.root]
@@ -100,7 +103,7 @@ class _Parser:
                     continue
                 self.handle_data(unescape(text) if "&" in text else text)
 
-    def _start(self, tag, attrs, closed):
+    def _start(self, tag: str, attrs: list[tuple[str, str]], closed: bool) -> None:
         if tag not in KNOWN_TAGS:
             self.errors.append(
                 f"<{tag}> is not supported ({self._where()}). Use div, p, h1-h6, table, span, "
@@ -138,7 +141,7 @@ class _Parser:
         if tag not in VOID_TAGS and not closed:
             self.stack.append(node)
 
-    def _close_implied(self, closable: set[str], stop: set[str]):
+    def _close_implied(self, closable: set[str], stop: set[str]) -> None:
         for index in range(len(self.stack) - 1, 0, -1):
             tag = self.stack[index].tag
             if tag in stop:
@@ -147,7 +150,7 @@ class _Parser:
                 del self.stack[index:]
                 return
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "style":
             self._in_style = False
             return
@@ -170,7 +173,7 @@ class _Parser:
                 return
         self.errors.append(f"</{tag}> ({self._where()}) has no matching <{tag}>.")
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._in_style:
             self.css.append(data)
         elif self._in_title:
@@ -181,7 +184,7 @@ class _Parser:
                 return  # indentation between rows and cells
             top.children.append(data)
 
-    def close(self):
+    def close(self) -> None:
         unclosed = [n for n in self.stack[1:] if n.tag not in IMPLIED_END]
         if unclosed:
             names = ", ".join(f"{n.describe()} (output line {n.line})" for n in unclosed)

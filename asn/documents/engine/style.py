@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 import re
+from typing import TypeAlias
+
+Color: TypeAlias = tuple[float, float, float]  # RGB, 0 to 1
+Border: TypeAlias = tuple[float, Color, str]  # width in points, color, solid/dashed/dotted
+Edges: TypeAlias = tuple[float, float, float, float]  # left, right, top, bottom
 
 MM = 72 / 25.4
 UNITS = {"pt": 1.0, "px": 0.75, "mm": MM, "cm": 10 * MM, "in": 72.0}
 
 
-NAMED_COLORS = {
+NAMED_COLORS: dict[str, Color] = {
     "black": (0.0, 0.0, 0.0),
     "white": (1.0, 1.0, 1.0),
     "red": (0.8, 0.0, 0.0),
@@ -59,19 +64,22 @@ def parse_length(value: str, font_size: float = 10.0, percent_of: float | None =
     return number * UNITS[unit]
 
 
-def parse_color(value: str) -> tuple[float, float, float] | None:
+def parse_color(value: str) -> Color | None:
     text = value.strip().lower()
     if text in ("transparent", "none"):
         return None
     if text in NAMED_COLORS:
         return NAMED_COLORS[text]
     if re.fullmatch(r"#[0-9a-f]{3}", text):
-        return tuple(int(c * 2, 16) / 255 for c in text[1:])  # type: ignore[return-value]
+        red, green, blue = (int(c * 2, 16) / 255 for c in text[1:])
+        return (red, green, blue)
     if re.fullmatch(r"#[0-9a-f]{6}", text):
-        return tuple(int(text[i : i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
+        red, green, blue = (int(text[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        return (red, green, blue)
     match = re.fullmatch(r"rgb\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)", text)
     if match:
-        return tuple(min(int(g), 255) / 255 for g in match.groups())  # type: ignore[return-value]
+        red, green, blue = (min(int(g), 255) / 255 for g in match.groups())
+        return (red, green, blue)
     raise ValueError(f"{value!r} is not a color (use e.g. black, #333 or #1a1a1a)")
 
 
@@ -105,8 +113,32 @@ class Style:
         "vertical_align",
         "width",
     )
+    # Inherited by child elements (`inherit`):
+    font_family: str  # "sans" or "mono"
+    bold: bool
+    italic: bool
+    font_size: float  # points
+    color: Color
+    text_align: str  # left, center, right
+    line_height: float  # a multiple of the font size
+    transform: str  # "", uppercase, lowercase
+    underline: bool
+    nowrap: bool
+    # The element's own box:
+    background: Color | None
+    margin: list[float]  # top right bottom left
+    margin_top_auto: bool
+    padding: list[float]  # top right bottom left
+    border: list[Border | None]  # top right bottom left
+    width: tuple[str, float] | None  # ("pt", n) or ("%", n)
+    height: float
+    vertical_align: str  # top, middle, bottom
+    page_break_before: bool
+    page_break_inside_avoid: bool
+    display_none: bool
+    edges: Edges | None  # filled in by the layout
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.font_family = "sans"
         self.bold = False
         self.italic = False
@@ -119,19 +151,19 @@ class Style:
         self.nowrap = False
         self.reset_box()
 
-    def reset_box(self):
+    def reset_box(self) -> None:
         self.background = None
-        self.margin = [0.0, 0.0, 0.0, 0.0]  # top right bottom left
+        self.margin = [0.0, 0.0, 0.0, 0.0]
         self.margin_top_auto = False
         self.padding = [0.0, 0.0, 0.0, 0.0]
-        self.border: list[tuple[float, tuple, str] | None] = [None, None, None, None]
-        self.width: tuple[str, float] | None = None  # ("pt", n) or ("%", n)
+        self.border = [None, None, None, None]
+        self.width = None
         self.height = 0.0
         self.vertical_align = "top"
         self.page_break_before = False
         self.page_break_inside_avoid = False
         self.display_none = False
-        self.edges = None  # (left, right, top, bottom), filled in by the layout
+        self.edges = None
 
     def inherit(self) -> Style:
         child = Style.__new__(Style)
@@ -178,7 +210,7 @@ def _box_values(value: str, style: Style, name: str) -> list[float]:
     return numbers
 
 
-def _border(value: str, style: Style) -> tuple[float, tuple, str] | None:
+def _border(value: str, style: Style) -> Border | None:
     width, color, kind = 0.75, (0.0, 0.0, 0.0), "solid"
     for part in value.split():
         low = part.lower()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
+from typing import TypeAlias
 
 from .markup import Node
 from .style import (
@@ -17,15 +19,28 @@ from .style import (
     parse_length,
 )
 
+# One compound selector of a chain: (combinator before it, tag or None, classes).
+_Part: TypeAlias = tuple[str, str | None, frozenset[str]]
+# An element and its ancestors, nearest first: (tag, classes) each.
+Chain: TypeAlias = list[tuple[str, tuple[str, ...]]]
+# What a computed style is cached under: the base ("base", font size) or a computed style's
+# number, which stands for the element and every ancestor with their classes and styles.
+StyleKey: TypeAlias = int | tuple[str, float]
+_CacheKey: TypeAlias = tuple[StyleKey, str, tuple[str, ...], str]
 
+
+@dataclass(frozen=True, slots=True)
 class Selector:
     """A compound-selector chain: [(tag or None, classes), ...] with combinators."""
 
-    __slots__ = ("parts", "specificity")
+    parts: tuple[_Part, ...]
+    specificity: tuple[int, int]  # (classes, tags)
 
-    def __init__(self, text: str):
+    @classmethod
+    def parse(cls, text: str) -> Selector:
+        """The selector `text`; ValueError with a readable message."""
         tokens = text.replace(">", " > ").split()
-        parts: list[tuple[str, str | None, frozenset[str]]] = []
+        parts: list[_Part] = []
         combinator = " "
         classes_total = tags_total = 0
         for token in tokens:
@@ -46,15 +61,14 @@ class Selector:
             combinator = " "
         if not parts:
             raise ValueError("empty selector")
-        self.parts = parts
-        self.specificity = (classes_total, tags_total)
+        return cls(tuple(parts), (classes_total, tags_total))
 
     @staticmethod
-    def _matches(part, tag: str, classes: tuple[str, ...]) -> bool:
+    def _matches(part: _Part, tag: str, classes: tuple[str, ...]) -> bool:
         _, want_tag, want_classes = part
         return (want_tag is None or want_tag == tag) and want_classes.issubset(classes)
 
-    def matches(self, chain: list[tuple[str, tuple[str, ...]]]) -> bool:
+    def matches(self, chain: Chain) -> bool:
         """`chain`: (tag, classes) from the element up to the root."""
         parts = self.parts
         if not self._matches(parts[-1], *chain[0]):
@@ -79,12 +93,12 @@ class Stylesheet:
     """The rules of one template's CSS, with a cache of computed styles shared by every
     document rendered with it (a batch of labels computes each distinct style once)."""
 
-    def __init__(self, css: str):
+    def __init__(self, css: str) -> None:
         self.errors: list[str] = []
         self.rules: list[tuple[tuple[int, int], int, Selector, list[tuple[str, str]]]] = []
         self.page: list[tuple[str, str]] = []
-        self._cache: dict[tuple, tuple[int, Style, tuple]] = {}
-        self._chains: dict = {}
+        self._cache: dict[_CacheKey, tuple[int, Style, tuple[str, ...]]] = {}
+        self.chains: dict[StyleKey, Chain] = {}
         self._margins: dict[float, list[float]] = {}
         self._lock = threading.Lock()  # cache misses only: threads may share a stylesheet
         self._parse(css)
@@ -107,7 +121,7 @@ class Stylesheet:
                 continue
             for text in selectors.split(","):
                 try:
-                    selector = Selector(text)
+                    selector = Selector.parse(text)
                 except ValueError as error:
                     self.errors.append(f"CSS: {error}.")
                     continue
@@ -137,7 +151,9 @@ class Stylesheet:
                 self.errors.append(f"CSS @page: {error}.")
         return margins
 
-    def compute(self, node: Node, parent_key, parent_style: Style, errors: list[str]):
+    def compute(
+        self, node: Node, parent_key: StyleKey, parent_style: Style, errors: list[str]
+    ) -> tuple[int, Style]:
         """(key, style) of `node`, cached by parent, tag, classes and style attribute."""
         inline = node.attrs.get("style", "")
         cache_key = (parent_key, node.tag, node.classes, inline)
@@ -148,7 +164,14 @@ class Stylesheet:
         with self._lock:
             return self._compute(node, cache_key, parent_key, parent_style, errors)
 
-    def _compute(self, node, cache_key, parent_key, parent_style, errors):
+    def _compute(
+        self,
+        node: Node,
+        cache_key: _CacheKey,
+        parent_key: StyleKey,
+        parent_style: Style,
+        errors: list[str],
+    ) -> tuple[int, Style]:
         hit = self._cache.get(cache_key)
         if hit is not None:
             errors.extend(hit[2])
@@ -156,7 +179,7 @@ class Stylesheet:
         inline = node.attrs.get("style", "")
         own_errors: list[str] = []
         style = parent_style.inherit()
-        chain = [(node.tag, node.classes), *self._chains[parent_key]]
+        chain = [(node.tag, node.classes), *self.chains[parent_key]]
         declarations: list[tuple[str, str, str]] = []
         ua = UA_STYLES.get(node.tag)
         if ua:
@@ -175,8 +198,8 @@ class Stylesheet:
             except ValueError as error:
                 where = f'style="{inline}"' if origin == "style" else "CSS"
                 own_errors.append(f"{node.describe()} {where}: {error}.")
-        key = len(self._chains)
-        self._chains[key] = chain
+        key = len(self.chains)
+        self.chains[key] = chain
         self._cache[cache_key] = (key, style, tuple(own_errors))
         errors.extend(own_errors)
         return key, style
@@ -200,9 +223,9 @@ def style_tree(root: Node, sheet: Stylesheet, base: Style, errors: list[str]) ->
 
     The cache is keyed by the base's font size, the only property the renderer varies.
     """
-    root_key = ("base", base.font_size)
-    sheet._chains.setdefault(root_key, [])
-    stack = [(root, root_key, base)]
+    root_key: StyleKey = ("base", base.font_size)
+    sheet.chains.setdefault(root_key, [])
+    stack: list[tuple[Node, StyleKey, Style]] = [(root, root_key, base)]
     root.style = base
     while stack:
         node, key, style = stack.pop()

@@ -3,17 +3,27 @@ the <thead> rows repeated."""
 
 from __future__ import annotations
 
-from .boxes import Block, ContainerBox
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .boxes import Block, Canvas, ContainerBox
+from .style import Style
+
+if TYPE_CHECKING:
+    from .barcode import BarcodeBox
 
 # --- Tables -------------------------------------------------------------------------------
 
 
 class Cell(ContainerBox):
-    def __init__(self, style, children, colspan: int):
+    def __init__(self, style: Style, children: list[Block], colspan: int) -> None:
         super().__init__(style, children)
         self.colspan = colspan
+        self._shift = 0.0  # moves the content down in a taller row (vertical-align)
 
-    def draw_cell(self, canv, x, top, width, row_height):
+    def draw_cell(
+        self, canv: Canvas, x: float, top: float, width: float, row_height: float
+    ) -> None:
         s = self.style
         self.measure(width)
         extra = row_height - self.height
@@ -28,22 +38,22 @@ class Cell(ContainerBox):
         self.draw(canv, x, top, width)
         self._width = None  # force a re-measure next time: heights were changed
 
-    def draw_content(self, canv, x, top, width, height):
-        super().draw_content(canv, x, top - getattr(self, "_shift", 0.0), width, height)
+    def draw_content(self, canv: Canvas, x: float, top: float, width: float, height: float) -> None:
+        super().draw_content(canv, x, top - self._shift, width, height)
 
 
+@dataclass(frozen=True, slots=True)
 class Row:
-    __slots__ = ("cells", "header")
+    """A table row; header rows (from <thead>) repeat at the top of every page."""
 
-    def __init__(self, cells: list[Cell], header: bool):
-        self.cells = cells
-        self.header = header
+    cells: list[Cell]
+    header: bool
 
 
 class TableBox(Block):
     splittable = True
 
-    def __init__(self, style, rows: list[Row], columns: int | None = None):
+    def __init__(self, style: Style, rows: list[Row], columns: int | None = None) -> None:
         super().__init__(style)
         self.rows = rows
         self.columns = columns or max((sum(c.colspan for c in r.cells) for r in rows), default=0)
@@ -116,18 +126,18 @@ class TableBox(Block):
             col += cell.colspan
         return height
 
-    def content_height(self, width):
+    def content_height(self, width: float) -> float:
         widths = self._column_widths(width)
         self._row_heights = [self._row_height(row, widths) for row in self.rows]
         return sum(self._row_heights)
 
-    def content_natural_width(self):
+    def content_natural_width(self) -> float:
         return sum(self._content_widths()[0])
 
-    def content_min_width(self):
+    def content_min_width(self) -> float:
         return sum(self._content_widths()[1])
 
-    def draw_content(self, canv, x, top, width, height):
+    def draw_content(self, canv: Canvas, x: float, top: float, width: float, height: float) -> None:
         widths = self._column_widths(width)
         y = top
         for row, row_height in zip(self.rows, self._row_heights, strict=True):
@@ -139,7 +149,7 @@ class TableBox(Block):
                 col += cell.colspan
             y -= row_height
 
-    def split(self, width, available):
+    def split(self, width: float, available: float) -> tuple[Block | None, Block | None]:
         if self.style.page_break_inside_avoid:
             return None, self
         left, right, top, bottom = self._edges()
@@ -164,5 +174,5 @@ class TableBox(Block):
         head._col_widths = tail._col_widths = self._column_widths(inner)
         return head, tail
 
-    def barcodes(self):
+    def barcodes(self) -> list[BarcodeBox]:
         return [b for row in self.rows for cell in row.cells for b in cell.barcodes()]

@@ -4,40 +4,70 @@ between lines, and written as PDF text operators."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from typing import Any, Final, NamedTuple, TypeAlias
 
-from .boxes import Block
-from .fonts import _font_object, ascent_descent, font_name, text_width
-from .markup import INLINE_TAGS
-from .style import Style
+from .boxes import Block, Canvas
+from .fonts import ascent_descent, font_name, font_object, text_width
+from .markup import INLINE_TAGS, Node
+from .style import Color, Style
 
 # --- Text ---------------------------------------------------------------------------------
 
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 _WORDS = re.compile(r"[ \t\r\n\f]+|[^ \t\r\n\f]+")
-BR = object()
+
+
+class _Break(Enum):
+    BR = "br"
+
+
+BR: Final = _Break.BR  # a forced line break (<br>) among the words
+
+# How a piece of text is drawn: (font name, size in points, color, underlined).
+FontKey: TypeAlias = tuple[str, float, Color, bool]
+# A run of text in one font: [text, FontKey], a list because runs grow as words join.
+_Run: TypeAlias = list[Any]
+# One piece of a laid-out line: [x offset, text, FontKey], growing likewise.
+_Segment: TypeAlias = list[Any]
 
 
 class _Token:
+    """A word (text between spaces), in one or more fonts; `width` once measured."""
+
     __slots__ = ("parts", "space", "width")
 
-    def __init__(self, space: bool, parts: list):
-        self.space = space
-        self.parts = parts  # [[text, fkey], ...]; fkey = (font, size, color, underline)
+    def __init__(self, space: bool, parts: list[_Run]) -> None:
+        self.space = space  # preceded by a space
+        self.parts = parts
         self.width = 0.0
 
 
-def _fkey(style: Style):
+Token: TypeAlias = _Token | _Break
+
+
+class Line(NamedTuple):
+    width: float
+    height: float
+    baseline: float  # from the line's top
+    segments: list[_Segment]
+
+
+def _fkey(style: Style) -> FontKey:
     return (font_name(style), style.font_size, style.color, style.underline)
 
 
 class _InlineCollector:
-    def __init__(self, errors: list[str]):
-        self.tokens: list = []
+    """Gathers the words of inline content, with its fonts, in reading order."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.tokens: list[Token] = []
         self.space = False
         self.glue = False
         self.errors = errors
 
-    def walk(self, nodes, style: Style):
+    def walk(self, nodes: Iterable[Node | str], style: Style) -> None:
         for node in nodes:
             if isinstance(node, str):
                 self.text(node, style)
@@ -55,7 +85,7 @@ class _InlineCollector:
                     "barcode, ...) next to inline elements (span, b, i, ...), not inside them."
                 )
 
-    def text(self, text: str, style: Style):
+    def text(self, text: str, style: Style) -> None:
         if style.transform == "uppercase":
             text = text.upper()
         elif style.transform == "lowercase":
@@ -69,8 +99,9 @@ class _InlineCollector:
                 self.space = True
                 self.glue = False
                 continue
-            if self.glue and self.tokens and self.tokens[-1] is not BR:
-                self.tokens[-1].parts.append([piece, fkey])
+            last = self.tokens[-1] if self.glue and self.tokens else BR
+            if last is not BR:
+                last.parts.append([piece, fkey])
             else:
                 self.tokens.append(_Token(self.space, [[piece, fkey]]))
             self.space = False
@@ -88,7 +119,9 @@ def _token_width(token: _Token) -> float:
 def _split_long(token: _Token, width: float) -> list[_Token]:
     """Break a word wider than the line into pieces that fit (long numbers in narrow cells)."""
     chars = [(char, fkey) for text, fkey in token.parts for char in text]
-    pieces, current, used = [], [], 0.0
+    pieces: list[list[_Run]] = []
+    current: list[_Run] = []
+    used = 0.0
     for char, fkey in chars:
         char_width = text_width(char, fkey[0], fkey[1])
         if current and used + char_width > width:
@@ -100,7 +133,7 @@ def _split_long(token: _Token, width: float) -> list[_Token]:
         pieces.append(current)
     tokens = []
     for index, piece in enumerate(pieces):
-        merged: list = []
+        merged: list[_Run] = []
         for char, fkey in piece:
             if merged and merged[-1][1] == fkey:
                 merged[-1][0] += char
@@ -115,7 +148,13 @@ def _split_long(token: _Token, width: float) -> list[_Token]:
 class TextBox(Block):
     splittable = True
 
-    def __init__(self, style: Style, nodes, errors: list[str], tokens=None):
+    def __init__(
+        self,
+        style: Style,
+        nodes: Sequence[Node | str],
+        errors: list[str],
+        tokens: list[Token] | None = None,
+    ) -> None:
         super().__init__(style)
         if tokens is None:
             collector = _InlineCollector(errors)
@@ -124,18 +163,20 @@ class TextBox(Block):
             while tokens and tokens[-1] is BR:  # a trailing <br> adds no line in HTML
                 tokens.pop()
         self.tokens = tokens
-        self.lines: list = []
-        self.line_tokens: list = []
+        self.lines: list[Line] = []
+        self.line_tokens: list[list[tuple[bool, _Token]]] = []
         self._lines_width: float | None = None
 
     def is_empty(self) -> bool:
         return not self.tokens
 
-    def _layout(self, width: float):
+    def _layout(self, width: float) -> list[Line]:
         if self._lines_width == width:
             return self.lines
         style = self.style
-        lines, current, used = [], [], 0.0
+        lines: list[list[tuple[bool, _Token]]] = []
+        current: list[tuple[bool, _Token]] = []
+        used = 0.0
         for token in self.tokens:
             if token is BR:
                 lines.append(current)
@@ -163,12 +204,11 @@ class TextBox(Block):
         self._lines_width = width
         return self.lines
 
-    def _line(self, tokens):
-        """(width, height, baseline offset from the line top, segments[(x, text, fkey)])."""
-        segments: list[list] = []
+    def _line(self, tokens: list[tuple[bool, _Token]]) -> Line:
+        segments: list[_Segment] = []
         x = 0.0
         max_size = 0.0
-        font_for_metrics = None
+        font_for_metrics: str | None = None
         for space, token in tokens:
             if space:
                 fkey = token.parts[0][1]
@@ -186,18 +226,18 @@ class TextBox(Block):
                 if fkey[1] > max_size:
                     max_size = fkey[1]
                     font_for_metrics = fkey[0]
-        if not segments:
+        if font_for_metrics is None:  # an empty line: the block's own font sets its height
             max_size = self.style.font_size
             font_for_metrics = font_name(self.style)
         ascent, descent = ascent_descent(font_for_metrics)
         height = max_size * self.style.line_height
         baseline = (height - (ascent - descent) * max_size) / 2 + ascent * max_size
-        return (x, height, baseline, segments)
+        return Line(x, height, baseline, segments)
 
     def content_height(self, width: float) -> float:
         if not self.tokens:
             return 0.0
-        return sum(line[1] for line in self._layout(width))
+        return sum(line.height for line in self._layout(width))
 
     def content_natural_width(self) -> float:
         widest = used = 0.0
@@ -221,7 +261,7 @@ class TextBox(Block):
             default=0.0,
         )
 
-    def draw_content(self, canv, x, top, width, height):
+    def draw_content(self, canv: Canvas, x: float, top: float, width: float, height: float) -> None:
         if not self.tokens:
             return
         align = self.style.text_align
@@ -231,8 +271,8 @@ class TextBox(Block):
         doc = canv._doc
         escape = canv._escape
         out = ["BT"]
-        current_color = None
-        underlines = []
+        current_color: Color | None = None
+        underlines: list[tuple[float, float, float, float, Color]] = []
         for line_width, line_height, baseline, segments in self._layout(width):
             offset = 0.0
             if align == "center":
@@ -246,9 +286,9 @@ class TextBox(Block):
                     current_color = color
                 start = x + offset + seg_x
                 out.append(f"1 0 0 1 {start:.2f} {base_y:.2f} Tm")
-                font_object = _font_object(font)
-                for subset, encoded in font_object.splitString(piece, doc):
-                    name = font_object.getSubsetInternalName(subset, doc)
+                face = font_object(font)
+                for subset, encoded in face.splitString(piece, doc):
+                    name = face.getSubsetInternalName(subset, doc)
                     out.append(f"{name} {size:g} Tf ({escape(encoded)}) Tj")
                 if underline and piece.strip():
                     end = start + text_width(piece, font, size)
@@ -263,15 +303,15 @@ class TextBox(Block):
             canv.setLineWidth(line_width)
             canv.line(start, line_y, end, line_y)
 
-    def split(self, width, available):
+    def split(self, width: float, available: float) -> tuple[Block | None, Block | None]:
         left, right, top, bottom = self._edges()
         lines = self._layout(max(width - left - right, 1.0))
         room = available - self.style.margin[0] - top - bottom
         used, count = 0.0, 0
         for line in lines:
-            if used + line[1] > room:
+            if used + line.height > room:
                 break
-            used += line[1]
+            used += line.height
             count += 1
         if count == len(lines):
             return self, None
@@ -279,7 +319,7 @@ class TextBox(Block):
             return None, self
         # The same tokens, with a forced break where each laid-out line ended, lay out
         # into the same lines again.
-        halves: tuple[list, list] = ([], [])
+        halves: tuple[list[Token], list[Token]] = ([], [])
         for index, line_tokens in enumerate(self.line_tokens):
             target = halves[0] if index < count else halves[1]
             if target:
