@@ -1,7 +1,7 @@
 """Input validation for the Amazon 1P settings page. Saving happens in amazon1p.services."""
 
 import copy
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.conf import settings
@@ -10,9 +10,8 @@ from django.utils import timezone
 from amazon1p.connection import RETYPE_SECRETS_MESSAGE, SECRET_FIELDS, secrets_to_retype
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter
 from amazon1p.spapi.endpoints import MARKETPLACES, EndpointKind, Region
+from amazon1p.spapi.types import HISTORY_LIMIT
 from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop
-
-HISTORY_LIMIT_DAYS = 183  # Amazon keeps about six months of purchase orders
 
 MARKETPLACE_CHOICES = [("", "—")] + [
     (region.value, [(mid, f"{country} ({mid})") for country, mid in ids.items()])
@@ -156,7 +155,7 @@ class AmazonSettingsForm(forms.ModelForm):
         start, end = data.get("history_from"), data.get("history_to")
         if start and end and start > end:
             self.add_error("history_to", "The end of the range is before its start.")
-        oldest = date.today() - timedelta(days=HISTORY_LIMIT_DAYS)
+        oldest = date.today() - HISTORY_LIMIT
         if start and start < oldest:
             self.add_error(
                 "history_from", f"Amazon keeps about six months of POs: start on {oldest} or later."

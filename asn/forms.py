@@ -125,16 +125,15 @@ class WarehouseForm(forms.ModelForm):
         model = Warehouse
         fields = ["code", "name", "address_line", "postal_code", "city", "country"]
 
-    def __init__(self, *args, shop: Shop, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.shop = shop
-
     def clean_country(self) -> str:
         return self.cleaned_data["country"].upper()
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
-        taken = Warehouse.objects.filter(shop=self.shop, code=code).exclude(pk=self.instance.pk)
+        # The settings page hands in an entry that carries the shop, also when adding one.
+        taken = Warehouse.objects.filter(shop_id=self.instance.shop_id, code=code).exclude(
+            pk=self.instance.pk
+        )
         if taken.exists():
             raise forms.ValidationError("The shop has a warehouse with this code already.")
         return code

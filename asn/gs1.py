@@ -167,14 +167,6 @@ def normalise_sscc(text: str) -> str:
     return digits
 
 
-def is_valid_sscc(text: str) -> bool:
-    try:
-        normalise_sscc(text)
-    except InvalidSSCC:
-        return False
-    return True
-
-
 def sscc_hri(sscc: str, company_prefix_length: int | None = None) -> str:
     """Human readable interpretation, "(00) 106141411234567897".
 

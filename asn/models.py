@@ -46,6 +46,10 @@ class Warehouse(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def address(self) -> str:
+        return f"{self.address_line}, {self.postal_code} {self.city}, {self.country}"
+
 
 class ShipmentType(models.TextChoices):
     SMALL_PARCEL = "SmallParcel", "Small parcel"

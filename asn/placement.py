@@ -1,10 +1,11 @@
 """Packing a group shipment: pallets, cartons on pallets, and what sits in each.
 
-Rules (PRODUCT.md §6): every shipped each sits on a pallet, loose or in a carton on that
-pallet; a line may be split over several containers; a carton is on exactly one pallet; an
-identifier (SSCC) is a pallet or a carton, never both (one `Container` table, unique SSCC
-per group). The database enforces the last two; this module enforces the rest, always under
-the group's row lock, so two people packing at once cannot overfill a line.
+Rules (docs/amazon.md, "Shipment confirmations (ASN)"): every shipped each sits on a pallet,
+loose or in a carton on that pallet; a line may be split over several containers; a carton
+is on exactly one pallet; an identifier (SSCC) is a pallet or a carton, never both (one
+`Container` table, unique SSCC per group). The database enforces the last two; this module
+enforces the rest, always under the group's row lock, so two people packing at once cannot
+overfill a line.
 """
 
 from collections import defaultdict

@@ -2,8 +2,8 @@
 
 Amazon takes an ASN (202) and judges it later, through the transaction status; a failure
 then costs a day of back and forth with the FC. So everything Amazon is known to check is
-checked here first, and every violation is listed, not only the first
-(`../shared/spapi-vendor.md` §2.1, PRODUCT.md §6).
+checked here first, and every violation is listed, not only the first (docs/amazon.md,
+"Shipment confirmations (ASN)").
 """
 
 import re

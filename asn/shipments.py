@@ -307,8 +307,3 @@ def candidate_orders(group: GroupShipment) -> list[Order]:
     )
     orders = Order.objects.filter(pk__in=order_ids).order_by("number")
     return [order for order in orders if shippable_quantities(order, group)]
-
-
-def group_status_set(group: GroupShipment, status: str) -> None:
-    GroupShipment.objects.filter(pk=group.pk).update(status=status, updated_at=timezone.now())
-    group.status = status

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from asn import views, views_documents, views_settings
+from asn import views, views_documents
+from asn.settings_collections import WAREHOUSES
+from shops.urls import collection_urls
 
 app_name = "asn"
 
@@ -42,7 +44,5 @@ urlpatterns = [
         "templates/<str:kind>/preview/", views_documents.template_preview, name="template-preview"
     ),
     path("templates/<str:kind>/reset/", views_documents.template_reset, name="template-reset"),
-    path("warehouses/", views_settings.warehouse_list, name="warehouse-list"),
-    path("warehouses/<int:pk>/", views_settings.warehouse_edit, name="warehouse-edit"),
-    path("warehouses/<int:pk>/delete/", views_settings.warehouse_delete, name="warehouse-delete"),
+    *collection_urls(WAREHOUSES),
 ]

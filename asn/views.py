@@ -33,6 +33,7 @@ from asn.models import (
 from asn.preflight import preflight
 from asn.selectors import group_shipment_list, shipment_rows
 from core.errors import ShopCtrlError
+from core.views import form_errors_to_messages, service_run
 from shops.access import shop_for_user
 from shops.permissions import Perm
 
@@ -133,42 +134,22 @@ def group_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     return render(request, "asn/group_detail.html", context)
 
 
-def _run(request: HttpRequest, group: GroupShipment, action, success: str, anchor: str = ""):
-    """Call a service; its domain error becomes a message on the page."""
-    try:
-        action()
-    except ShopCtrlError as error:
-        messages.error(request, error.message)
-    else:
-        if success:
-            messages.success(request, success)
-    return _back(group, anchor)
-
-
-def _form_errors(request: HttpRequest, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
-
-
 @login_required
 @require_POST
 def group_update(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
     form = GroupShipmentForm(request.POST, instance=GroupShipment(shop=group.shop), shop=group.shop)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(group, "transport")
     revision = form.cleaned_data.get("revision") or 0
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: shipments.group_shipment_update(
             group=group, data=form.data_object(), revision=revision, actor=request.user
         ),
-        "Transport details saved.",
-        "transport",
+        success="Transport details saved.",
+        back=_back(group, "transport"),
     )
 
 
@@ -178,12 +159,11 @@ def order_add(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
     order_id = request.POST.get("order", "")
     order = get_object_or_404(group.shop.orders, pk=int(order_id) if order_id.isdigit() else None)
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: shipments.shipment_add_order(group=group, order=order, actor=request.user),
-        f"Order {order.number} added with everything it may still ship.",
-        "orders",
+        success=f"Order {order.number} added with everything it may still ship.",
+        back=_back(group, "orders"),
     )
 
 
@@ -194,12 +174,11 @@ def order_remove(request: HttpRequest, shop_id: int, pk: int, shipment_id: int) 
     shipment = get_object_or_404(
         Shipment.objects.select_related("order"), pk=shipment_id, group=group
     )
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: shipments.shipment_remove(shipment=shipment, actor=request.user),
-        f"Order {shipment.order.number} removed; its packing went with it.",
-        "orders",
+        success=f"Order {shipment.order.number} removed; its packing went with it.",
+        back=_back(group, "orders"),
     )
 
 
@@ -213,19 +192,18 @@ def quantities_set(request: HttpRequest, shop_id: int, pk: int, shipment_id: int
     lines = list(shipment.lines.select_related("row"))
     form = LineQuantitiesForm(request.POST, lines=lines)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(group, "orders")
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: shipments.shipment_set_quantities(
             shipment=shipment,
             quantities=form.quantities(),
             revision=form.cleaned_data["revision"],
             actor=request.user,
         ),
-        f"Quantities of {shipment.order.number} saved.",
-        "orders",
+        success=f"Quantities of {shipment.order.number} saved.",
+        back=_back(group, "orders"),
     )
 
 
@@ -235,7 +213,7 @@ def container_add(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
     form = ContainerAddForm(request.POST, group=group)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(group, "packing")
     data = form.cleaned_data
 
@@ -252,7 +230,7 @@ def container_add(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
             )
         messages.success(request, f"{made.get_kind_display()} {made.sscc} added.")
 
-    return _run(request, group, add, "", "packing")
+    return service_run(request, add, back=_back(group, "packing"))
 
 
 @login_required
@@ -260,12 +238,13 @@ def container_add(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 def container_remove(request: HttpRequest, shop_id: int, pk: int, container_id: int):
     group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
     container = get_object_or_404(Container, pk=container_id, group=group)
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: placement.container_remove(container=container, actor=request.user),
-        f"{container.get_kind_display()} {container.sscc} removed; what it held is unplaced.",
-        "packing",
+        success=(
+            f"{container.get_kind_display()} {container.sscc} removed; what it held is unplaced."
+        ),
+        back=_back(group, "packing"),
     )
 
 
@@ -277,16 +256,15 @@ def container_details(request: HttpRequest, shop_id: int, pk: int, container_id:
     container = get_object_or_404(Container, pk=container_id, group=group)
     form = ContainerDetailsForm(request.POST, instance=Container.objects.get(pk=container.pk))
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(group, "packing")
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: placement.container_update(
             container=container, actor=request.user, **form.cleaned_data
         ),
-        f"{container.get_kind_display()} {container.sscc} saved.",
-        "packing",
+        success=f"{container.get_kind_display()} {container.sscc} saved.",
+        back=_back(group, "packing"),
     )
 
 
@@ -296,20 +274,19 @@ def place(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
     form = PlaceForm(request.POST, group=group)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(group, "packing")
     data = form.cleaned_data
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: placement.place(
             line=data["line"],
             container=data["container"],
             quantity=data["quantity"],
             actor=request.user,
         ),
-        f"{data['quantity']} placed in {data['container'].sscc}.",
-        "packing",
+        success=f"{data['quantity']} placed in {data['container'].sscc}.",
+        back=_back(group, "packing"),
     )
 
 
@@ -323,14 +300,13 @@ def place_all(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
         Container, pk=int(container_id) if container_id.isdigit() else None, group=group
     )
     moved: list[int] = []
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: moved.append(
             placement.place_all_unplaced(group=group, container=container, actor=request.user)
         ),
-        f"Everything unplaced is now in {container.sscc}.",
-        "packing",
+        success=f"Everything unplaced is now in {container.sscc}.",
+        back=_back(group, "packing"),
     )
 
 
@@ -347,12 +323,11 @@ def _placement(group: GroupShipment, placement_id: int) -> Placement:
 def unplace(request: HttpRequest, shop_id: int, pk: int, placement_id: int) -> HttpResponse:
     group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
     item = _placement(group, placement_id)
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: placement.unplace(placement=item, actor=request.user),
-        f"{item.quantity} taken out of {item.container.sscc}.",
-        "packing",
+        success=f"{item.quantity} taken out of {item.container.sscc}.",
+        back=_back(group, "packing"),
     )
 
 
@@ -363,17 +338,16 @@ def move(request: HttpRequest, shop_id: int, pk: int, placement_id: int) -> Http
     item = _placement(group, placement_id)
     form = MoveForm(request.POST, group=group)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(group, "packing")
     target = form.cleaned_data["to"]
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: placement.move(
             placement=item, to=target, quantity=form.cleaned_data["quantity"], actor=request.user
         ),
-        f"Moved to {target.sscc}.",
-        "packing",
+        success=f"Moved to {target.sscc}.",
+        back=_back(group, "packing"),
     )
 
 
@@ -400,12 +374,11 @@ def asn_submit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 @require_POST
 def group_reopen(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
-    return _run(
+    return service_run(
         request,
-        group,
         lambda: submission.group_shipment_reopen(group=group, actor=request.user),
-        "Reopened: change what ships (only less), then send the Replace.",
-        "asn",
+        success="Reopened: change what ships (only less), then send the Replace.",
+        back=_back(group, "asn"),
     )
 
 

@@ -1,6 +1,6 @@
-"""Offer expiry (PRODUCT.md §5): Amazon's offers live 7 days. Alerts for offers about to
-expire (the shop's "offer expiry alert days", Amazon 1P settings › BulkBuy) and for expired
-ones, each once per offer.
+"""Offer expiry (docs/amazon.md, "Bulk Buy Offers"): Amazon's offers live 7 days. Alerts for
+offers about to expire (the shop's "offer expiry alert days", Amazon 1P settings › BulkBuy)
+and for expired ones, each once per offer.
 
 "Once" needs no bookkeeping column: the alert itself, hung on the offer with a fixed
 message, is the record; a second run finds it and raises nothing.

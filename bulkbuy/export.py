@@ -1,13 +1,13 @@
-"""Export for Amazon (PRODUCT.md §5): the very workbook Amazon sent, with the final
-quantities, ready to upload back to Vendor Central.
+"""Export for Amazon (docs/amazon.md, "Bulk Buy Offers"): the very workbook Amazon sent,
+with the final quantities, ready to upload back to Vendor Central.
 
 Only a completed offer exports. Per row, each delivery stage's quantity cell gets what the
 Warehouse confirmed (0 where Commerce declined the row or a stage was left at 0); the
 Approved column, when the file has one, says yes or no. Everything else in the file —
 other sheets, formatting, Amazon's own columns — is left as it was.
 
-The workbook is edited as a zip, not loaded (bulkbuy/xlsx_edit.py): a workbook with a
-million-cell second sheet once took 25 s and 540 MB on every download.
+The workbook is edited as a zip, not loaded (bulkbuy/xlsx_edit.py), so a download costs
+the same whatever the other sheets hold (bench/README.md, "Performance notes").
 """
 
 from pathlib import PurePath

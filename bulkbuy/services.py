@@ -47,7 +47,8 @@ ROW_VALUE_FIELDS = (
     "comment",
 )
 MAX_OFFER_VALUE = Decimal(10) ** 14  # Offer.value: 18 digits, 4 of them decimals
-OFFER_LIFETIME = timedelta(days=7)  # PRODUCT.md §2.7: offers expire 7 days after creation
+# Amazon's offers expire 7 days after creation (docs/amazon.md, "Bulk Buy Offers").
+OFFER_LIFETIME = timedelta(days=7)
 LOOKUP_CHUNK = 2_000  # rows per product lookup: keeps each query's IN lists moderate
 
 

@@ -1,4 +1,4 @@
-"""The approval stages of a Bulk Buy Offer (PRODUCT.md §5).
+"""The approval stages of a Bulk Buy Offer (docs/amazon.md, "Bulk Buy Offers").
 
 Commerce decides each row yes/no → Manufacture enters the quantities it can supply per
 delivery stage → Warehouse does the same → Complete locks the offer. Each stage needs its
@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from bulkbuy.models import (
@@ -31,7 +31,7 @@ from bulkbuy.models import (
     OfferStatus,
 )
 from bulkbuy.workbook import StageFileRow, WorkbookError, stage_file_read, stage_file_write
-from core.errors import ShopCtrlError
+from core.errors import PROBLEMS_SHOWN, ShopCtrlError
 from shops.audit import audit_record
 from shops.permissions import Perm
 
@@ -100,15 +100,6 @@ def offer_pending_count(*, offer: Offer, stage: str) -> int:
 
 def offer_stage_looks(*, offer: Offer) -> dict[str, OfferStageLook]:
     return {look.stage: look for look in offer.stage_looks.select_related("user")}
-
-
-def offer_changed_rows(*, offer: Offer, stage: str) -> QuerySet[OfferRow]:
-    """Rows changed since the stage's approver last worked on the offer (none before the
-    stage's first look: there is nothing to compare with yet)."""
-    look = OfferStageLook.objects.filter(offer=offer, stage=stage).first()
-    if look is None:
-        return offer.rows.none()
-    return offer.rows.filter(changed_revision__gt=look.revision)
 
 
 # --- History ------------------------------------------------------------------------------
@@ -242,7 +233,7 @@ def _rows_by_key(offer: Offer, keys: Iterable[int], *, by: str) -> dict[int, Off
     rows = {getattr(r, by): r for r in offer.rows.filter(**{f"{by}__in": list(keys)})}
     missing = sorted(set(keys) - set(rows))
     if missing:
-        shown = ", ".join(str(n) for n in missing[:20])
+        shown = ", ".join(str(n) for n in missing[:PROBLEMS_SHOWN])
         raise StageError(f"These rows are not in the offer: {shown}.")
     return rows
 
@@ -353,7 +344,7 @@ def _apply_quantities(
             for problem in _check_quantities(stage, row, quantities[key])
         ]
         if problems:
-            raise StageError(" ".join(problems[:20]), field="quantities")
+            raise StageError(" ".join(problems[:PROBLEMS_SHOWN]), field="quantities")
         names = (f"{stage}_qty1", f"{stage}_qty2")
         changed = []
         for key, row in rows.items():
@@ -449,7 +440,7 @@ def offer_stage_file_upload(
             field="file",
         )
     if parsed.problems:
-        raise StageError(" ".join(parsed.problems[:20]), field="file")
+        raise StageError(" ".join(parsed.problems[:PROBLEMS_SHOWN]), field="file")
     current = Offer.objects.values_list("revision", flat=True).get(pk=offer_id)
     if parsed.revision != current:
         raise StaleOfferError(
@@ -476,10 +467,12 @@ def _require_nothing_pending(offer: Offer, stage: str) -> None:
     pending = offer.rows.filter(StageQuery(stage).pending())
     count = pending.count()
     if count:
-        numbers = ", ".join(str(n) for n in pending.values_list("row_number", flat=True)[:20])
+        numbers = ", ".join(
+            str(n) for n in pending.values_list("row_number", flat=True)[:PROBLEMS_SHOWN]
+        )
         raise StageError(
             f"{count} row{'s' * (count != 1)} still pending for {OfferStage(stage).label} "
-            f"(rows {numbers}{' …' if count > 20 else ''})."
+            f"(rows {numbers}{' …' if count > PROBLEMS_SHOWN else ''})."
         )
 
 

@@ -7,7 +7,6 @@ offer's current stage. Every step posts the revision the page showed.
 
 from collections.abc import Callable
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -23,7 +22,7 @@ from bulkbuy.access import offer_for_user
 from bulkbuy.forms import StageFileForm, StageRowsForm, StageStepForm
 from bulkbuy.models import Offer, OfferStage
 from bulkbuy.views import ROWS_PAGE_SIZE, XLSX_TYPE
-from core.errors import ShopCtrlError
+from core.views import form_errors_to_messages, service_run
 from shops.permissions import Perm
 
 EVENTS_SHOWN = 100
@@ -134,24 +133,10 @@ def _stage_now(request: HttpRequest, offer: Offer) -> str | None:
     return current if current is not None and stages.STAGE_PERMS[current] in perms else None
 
 
-def _form_errors(request: HttpRequest, form) -> None:
-    for field, errors in form.errors.items():
-        label = "" if field == "__all__" else f"{field}: "
-        messages.error(request, f"{label}{' '.join(errors)}")
-
-
-def _run(
-    request: HttpRequest, offer: Offer, stage: str, done: str, call: Callable[[], Offer]
-) -> HttpResponse:
-    """Take the step; on a refusal stay with the stage acted as, so its message sits beside
-    its controls; on success follow the offer to the stage it waits in now."""
-    try:
-        offer = call()
-    except ShopCtrlError as error:
-        messages.error(request, error.message)
-        return _back(offer, stage)
-    messages.success(request, done)
-    return _back(offer, _stage_now(request, offer))
+def _onward(request: HttpRequest) -> Callable[[Offer], HttpResponse]:
+    """After a step is taken, follow the offer to the stage it waits in now (a refusal stays
+    with the stage acted as, so its message sits beside its controls)."""
+    return lambda offer: _back(offer, _stage_now(request, offer))
 
 
 @login_required
@@ -162,16 +147,13 @@ def offer_stage_rows(request: HttpRequest, shop_id: int, pk: int) -> HttpRespons
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
     form = StageRowsForm(request.POST, stage=stage)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(offer, stage)
     revision = form.cleaned_data["revision"]
     if stage == OfferStage.COMMERCE:
         approve = form.cleaned_data["approve"]
-        return _run(
+        return service_run(
             request,
-            offer,
-            stage,
-            "Decisions saved.",
             lambda: stages.offer_commerce_decide(
                 actor=request.user,
                 offer_id=offer.pk,
@@ -179,12 +161,12 @@ def offer_stage_rows(request: HttpRequest, shop_id: int, pk: int) -> HttpRespons
                 decisions=None if approve else form.decisions(),
                 approve=approve,
             ),
+            success="Decisions saved.",
+            back=_back(offer, stage),
+            forward=_onward(request),
         )
-    return _run(
+    return service_run(
         request,
-        offer,
-        stage,
-        "Quantities saved.",
         lambda: stages.offer_quantities_set(
             actor=request.user,
             offer_id=offer.pk,
@@ -192,6 +174,9 @@ def offer_stage_rows(request: HttpRequest, shop_id: int, pk: int) -> HttpRespons
             revision=revision,
             quantities=form.quantities(),
         ),
+        success="Quantities saved.",
+        back=_back(offer, stage),
+        forward=_onward(request),
     )
 
 
@@ -201,19 +186,19 @@ def offer_stage_approve(request: HttpRequest, shop_id: int, pk: int) -> HttpResp
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
     form = StageStepForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(offer, stage)
-    return _run(
+    return service_run(
         request,
-        offer,
-        stage,
-        f"{OfferStage(stage).label} stage approved.",
         lambda: stages.offer_stage_approve(
             actor=request.user,
             offer_id=offer.pk,
             stage=stage,
             revision=form.cleaned_data["revision"],
         ),
+        success=f"{OfferStage(stage).label} stage approved.",
+        back=_back(offer, stage),
+        forward=_onward(request),
     )
 
 
@@ -223,19 +208,19 @@ def offer_stage_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpRespo
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
     form = StageStepForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(offer, stage)
-    return _run(
+    return service_run(
         request,
-        offer,
-        stage,
-        f"{OfferStage(stage).label} approval revoked: the offer is back in that stage.",
         lambda: stages.offer_stage_revoke(
             actor=request.user,
             offer_id=offer.pk,
             stage=stage,
             revision=form.cleaned_data["revision"],
         ),
+        success=f"{OfferStage(stage).label} approval revoked: the offer is back in that stage.",
+        back=_back(offer, stage),
+        forward=_onward(request),
     )
 
 
@@ -245,16 +230,16 @@ def offer_complete(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_COMPLETE)
     form = StageStepForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(offer)
-    return _run(
+    return service_run(
         request,
-        offer,
-        "",
-        "Offer completed: it is locked now.",
         lambda: stages.offer_complete(
             actor=request.user, offer_id=offer.pk, revision=form.cleaned_data["revision"]
         ),
+        success="Offer completed: it is locked now.",
+        back=_back(offer),
+        forward=_onward(request),
     )
 
 
@@ -276,14 +261,11 @@ def offer_stage_upload(request: HttpRequest, shop_id: int, pk: int) -> HttpRespo
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"), quantities=True)
     form = StageFileForm(request.POST, request.FILES)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors_to_messages(request, form)
         return _back(offer, stage)
     upload = form.cleaned_data["file"]
-    return _run(
+    return service_run(
         request,
-        offer,
-        stage,
-        "Stage file applied.",
         lambda: stages.offer_stage_file_upload(
             actor=request.user,
             offer_id=offer.pk,
@@ -291,4 +273,7 @@ def offer_stage_upload(request: HttpRequest, shop_id: int, pk: int) -> HttpRespo
             content=upload.read(),
             filename=upload.name or "",
         ),
+        success="Stage file applied.",
+        back=_back(offer, stage),
+        forward=_onward(request),
     )

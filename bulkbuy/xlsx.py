@@ -6,7 +6,8 @@ sheets are then streamed with defusedxml (no DTDs, no entities) keeping only the
 the caller asks for, so neither a `<dimension>` of A1:XFD1048576, a cell at column XFD
 nor millions of shared strings can make a worker build what the file only pretends to
 hold. openpyxl is not used here: its read-only mode still parses every cell of a row and
-loads every shared string before the first row is read (an 8 M-string file took 71 s).
+loads every shared string before the first row is read (bench/README.md, "Performance
+notes").
 
 Values come back as openpyxl's `data_only` reading gives them (str, int, float, bool,
 datetime, None), so the cell converters in `workbook.py` read either.

@@ -1,5 +1,8 @@
 """Domain errors: services raise these for expected failures; views show them to people."""
 
+# How many problems (rows, errors) one message or report lists at most.
+PROBLEMS_SHOWN = 20
+
 
 class ShopCtrlError(Exception):
     """An expected failure with a message a person can act on.

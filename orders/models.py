@@ -145,11 +145,12 @@ class Order(models.Model):
         return ", ".join(part for part in (street, place, self.country) if part)
 
 
-# Rows and parameters come by the hundred thousand in an Amazon import, and PostgreSQL checks
-# a foreign key constraint per row at commit: the three below cost the import about 15 %
-# of its time. Their parents are created with them in one transaction and deleted only
-# through the ORM, which cascades (or protects) in Python either way, so these keys are
-# left unchecked by the database (`db_constraint=False`); every other key is checked.
+# Rows and parameters come by the hundred thousand in an Amazon import, and PostgreSQL
+# checks a foreign key constraint per row at commit, a large share of the import's time
+# (bench/README.md, "Performance notes"). Their parents are created with them in one
+# transaction and deleted only through the ORM, which cascades (or protects) in Python
+# either way, so these keys are left unchecked by the database (`db_constraint=False`);
+# every other key is checked.
 UNCHECKED = {"db_constraint": False}
 
 

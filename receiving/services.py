@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from amazon1p.models import AmazonConnection, AmazonStatus, StatusMapping
 from amazon1p.spapi.client import VendorClient
-from amazon1p.spapi.types import ItemStatus, PurchaseOrderStatus, Quantity
+from amazon1p.spapi.types import HISTORY_LIMIT, ItemStatus, PurchaseOrderStatus, Quantity
 from core.folders import pass_lock
 from orders.models import Order, OrderRow
 from receiving.models import LineReceipt, LineReceiptChange, OrderReceiving, ReceiveStatus
@@ -37,7 +37,9 @@ from shops.services import alert_raise
 logger = logging.getLogger(__name__)
 
 WINDOW = timedelta(days=7)  # Amazon: a created window may not exceed 7 days
-HISTORY = timedelta(days=180)  # Amazon keeps PO data for six months
+# A few days inside Amazon's history (docs/amazon.md, "History"), so that the oldest window
+# asked for is never refused at the edge.
+HISTORY = HISTORY_LIMIT - timedelta(days=3)
 PAGE_SIZE = 100  # getPurchaseOrdersStatus: limit 1–100
 READ_AHEAD = 4  # pages read but not stored yet, at most
 AROUND = timedelta(hours=1)  # a single PO's created window (without one Amazon looks 7 days)

@@ -1,6 +1,7 @@
 """Celery application and the beat schedule.
 
-Every scheduled task is safe to overlap with itself (see STYLE.md, "Idempotent jobs").
+Every scheduled task is safe to overlap with itself: it claims its work with row locks,
+advisory locks or compare-and-set updates, never a cache flag.
 """
 
 import os

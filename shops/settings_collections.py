@@ -1,7 +1,9 @@
 """The per-shop settings lists that share one list/add, edit and delete page.
 
-Each entry names its model, form and the columns its table shows; `shops.urls` turns each
-into three routes (`shops:<key>-list`, `-edit`, `-delete`).
+Each entry names its model, form and the columns its table shows; `shops.urls.collection_urls`
+turns each into three routes (`<namespace>:<key>-list`, `-edit`, `-delete`). The entries here
+are the shop's own settings (listed in the settings menu's General group); a higher app may
+declare a collection of its own (asn's warehouses) and mount its routes in its urls.
 """
 
 from dataclasses import dataclass
@@ -11,6 +13,7 @@ from django.db import models
 
 from shops import forms as shop_forms
 from shops.models import CreditReason, OrderStatus, PaymentStatus, PaymentType, VatTariff
+from shops.permissions import Perm
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,13 @@ class SettingCollection:
     form: type[forms.ModelForm]
     columns: tuple[tuple[str, str], ...]
     help: str
+    perm: Perm = Perm.SHOP_CONFIGURE
+    namespace: str = "shops"
+
+    @property
+    def url_base(self) -> str:
+        """The route names without their suffix: `<namespace>:<key>` (+ -list/-edit/-delete)."""
+        return f"{self.namespace}:{self.key}"
 
 
 COLLECTIONS: dict[str, SettingCollection] = {

@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
 from shops import views
-from shops.settings_collections import COLLECTIONS
+from shops.settings_collections import COLLECTIONS, SettingCollection
 
 app_name = "shops"
 
@@ -34,25 +34,21 @@ urlpatterns = [
     path("<int:shop_id>/alerts/read-all/", views.alert_read_all, name="alert-read-all"),
 ]
 
-for spec in COLLECTIONS.values():
-    kwargs = {"collection": spec.key}
-    urlpatterns += [
+
+def collection_urls(spec: SettingCollection, root: str = "") -> list[URLPattern]:
+    """The list/add, edit and delete routes of a settings collection, under `root`."""
+    kwargs = {"spec": spec}
+    return [
+        path(f"{root}{spec.path}/", views.setting_list, kwargs, name=f"{spec.key}-list"),
+        path(f"{root}{spec.path}/<int:pk>/", views.setting_edit, kwargs, name=f"{spec.key}-edit"),
         path(
-            f"<int:shop_id>/settings/{spec.path}/",
-            views.setting_list,
-            kwargs,
-            name=f"{spec.key}-list",
-        ),
-        path(
-            f"<int:shop_id>/settings/{spec.path}/<int:pk>/",
-            views.setting_edit,
-            kwargs,
-            name=f"{spec.key}-edit",
-        ),
-        path(
-            f"<int:shop_id>/settings/{spec.path}/<int:pk>/delete/",
+            f"{root}{spec.path}/<int:pk>/delete/",
             views.setting_delete,
             kwargs,
             name=f"{spec.key}-delete",
         ),
     ]
+
+
+for _spec in COLLECTIONS.values():
+    urlpatterns += collection_urls(_spec, "<int:shop_id>/settings/")

@@ -38,7 +38,7 @@ from shops.guards import ShopChangeRefused
 from shops.models import Alert, AuditEntry, Invitation, InvitationStatus, Membership, Role, Shop
 from shops.permissions import Perm
 from shops.security_log import security_events_for_shop
-from shops.settings_collections import COLLECTIONS
+from shops.settings_collections import COLLECTIONS, SettingCollection
 
 LAST_SHOP_SESSION_KEY = "last_shop_id"
 # Django's own model permission: superusers hold it; staff give it in /admin/ (Users).
@@ -201,11 +201,11 @@ def _shop_fields_form(request, shop, form_class, done, template, url_name) -> Ht
 
 
 @login_required
-def setting_list(request: HttpRequest, shop_id: int, collection: str) -> HttpResponse:
+def setting_list(request: HttpRequest, shop_id: int, spec: SettingCollection) -> HttpResponse:
     """A settings list with its add form; POST adds an entry."""
-    spec = COLLECTIONS[collection]
-    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
-    form = spec.form(post_data(request))
+    shop = shop_for_user(request, shop_id, spec.perm)
+    # The unsaved entry carries the shop, so the form can check what must be unique per shop.
+    form = spec.form(post_data(request), instance=spec.model(shop=shop))
     if request.method == "POST" and form.is_valid():
         try:
             services.shop_setting_save(
@@ -215,7 +215,7 @@ def setting_list(request: HttpRequest, shop_id: int, collection: str) -> HttpRes
             form_error_from(form, error)
         else:
             messages.success(request, f"{spec.singular.capitalize()} added.")
-            return redirect(f"shops:{spec.key}-list", shop_id=shop.pk)
+            return redirect(f"{spec.url_base}-list", shop_id=shop.pk)
     items = spec.model.objects.filter(shop=shop)
     rows = [(item, [_cell(item, attr) for attr, _ in spec.columns]) for item in items]
     return render_settings_page(
@@ -232,9 +232,10 @@ def _cell(item, attr: str):
 
 
 @login_required
-def setting_edit(request: HttpRequest, shop_id: int, pk: int, collection: str) -> HttpResponse:
-    spec = COLLECTIONS[collection]
-    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+def setting_edit(
+    request: HttpRequest, shop_id: int, pk: int, spec: SettingCollection
+) -> HttpResponse:
+    shop = shop_for_user(request, shop_id, spec.perm)
     item = get_object_or_404(spec.model, pk=pk, shop=shop)
     form = spec.form(post_data(request), instance=spec.model.objects.get(pk=item.pk))
     if request.method == "POST" and form.is_valid():
@@ -244,7 +245,7 @@ def setting_edit(request: HttpRequest, shop_id: int, pk: int, collection: str) -
             form_error_from(form, error)
         else:
             messages.success(request, f"{spec.singular.capitalize()} saved.")
-            return redirect(f"shops:{spec.key}-list", shop_id=shop.pk)
+            return redirect(f"{spec.url_base}-list", shop_id=shop.pk)
     return render_settings_page(
         request,
         "shops/setting_edit.html",
@@ -255,9 +256,10 @@ def setting_edit(request: HttpRequest, shop_id: int, pk: int, collection: str) -
 
 @login_required
 @require_POST
-def setting_delete(request: HttpRequest, shop_id: int, pk: int, collection: str) -> HttpResponse:
-    spec = COLLECTIONS[collection]
-    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+def setting_delete(
+    request: HttpRequest, shop_id: int, pk: int, spec: SettingCollection
+) -> HttpResponse:
+    shop = shop_for_user(request, shop_id, spec.perm)
     item = get_object_or_404(spec.model, pk=pk, shop=shop)
     try:
         services.shop_setting_delete(actor=request.user, instance=item)
@@ -265,7 +267,7 @@ def setting_delete(request: HttpRequest, shop_id: int, pk: int, collection: str)
         messages.error(request, error.message)
     else:
         messages.success(request, f"{spec.singular.capitalize()} “{item}” deleted.")
-    return redirect(f"shops:{spec.key}-list", shop_id=shop.pk)
+    return redirect(f"{spec.url_base}-list", shop_id=shop.pk)
 
 
 @login_required

@@ -4,7 +4,7 @@ items, cartons and pallets.
 
 Each check yields Amazon-style errors (`{code, message, details}`) whose details name the
 shipment and the item or container at fault. The rules come from the vendorShipments model's
-field descriptions (spapi-vendor.md §2.1).
+field descriptions (docs/amazon.md, "Shipment confirmations (ASN)").
 """
 
 import re

@@ -22,7 +22,7 @@ class UsagePlan:
         return f"{self.rate:.1f}"
 
 
-# Documented defaults (vendor models and usage-plan docs; spapi-vendor.md §1-§3).
+# Documented defaults (vendor models and usage-plan docs; docs/amazon.md, "Rate limits").
 USAGE_PLANS: dict[str, UsagePlan] = {
     "getPurchaseOrders": UsagePlan(10, 10),
     "getPurchaseOrder": UsagePlan(10, 10),

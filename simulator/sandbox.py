@@ -2,10 +2,10 @@
 
 Each response code of an operation may carry request → response pairs, in the newer form
 `x-amzn-api-sandbox: {static: [...]}` or the older `x-amazon-spds-sandbox-behaviors: [...]`
-(spapi-vendor.md §4). A case lists parameters as `{name: {value: …}}`; POST bodies appear as
-`parameters.body.value`. Matching (Amazon does not document it): an exact match of the
-request's parameters wins, then the case whose parameters are all present with the most
-parameters, then a catch-all case (`{}` or a body without a value). The marketplace
+(docs/amazon.md, "The sandbox"). A case lists parameters as `{name: {value: …}}`; POST
+bodies appear as `parameters.body.value`. Matching (Amazon does not document it): an exact
+match of the request's parameters wins, then the case whose parameters are all present with
+the most parameters, then a catch-all case (`{}` or a body without a value). The marketplace
 parameters python-amazon-sp-api injects are ignored.
 """
 

@@ -2,7 +2,7 @@
 
 A plain `ThreadingHTTPServer` (one daemon thread per connection, HTTP/1.1 keep-alive). It
 ignores the Host header, because python-amazon-sp-api sends `endpoint[8:]` as Host, which is
-wrong for `http://` URLs (spapi-vendor.md §7.6).
+wrong for `http://` URLs (docs/amazon.md, "The python-amazon-sp-api library").
 
 Order of checks for a vendor call, as at Amazon: route → access token (403) → throttling
 (429: the fault switch, then the token bucket) → injected gateway/server errors → the

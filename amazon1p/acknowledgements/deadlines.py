@@ -1,5 +1,6 @@
-"""Amazon's acknowledgement deadlines (PRODUCT.md §4): a new PO within 24 hours of its date,
-a change within 48 hours of Amazon's change; alerts before and after (grouped per shop).
+"""Amazon's acknowledgement deadlines (docs/amazon.md, "Acknowledgements"): a new PO within
+24 hours of its date, a change within 48 hours of Amazon's change; alerts before and after
+(grouped per shop).
 
 `due_after_import` is pure and decides the deadline from what Amazon sent; the importer calls
 it for new and changed POs, a successful acknowledgement clears it, and the beat task

@@ -1,5 +1,6 @@
-"""Automatic acknowledgement by rule (PRODUCT.md §4): accept a New PO in full when every
-line is in stock and priced at the agreed cost, per the shop's Products catalogue.
+"""Automatic acknowledgement by rule (docs/amazon.md, "Acknowledgements"): accept a New PO
+in full when every line is in stock and priced at the agreed cost, per the shop's Products
+catalogue.
 
 `rule_findings` is pure (what stands in the way of one PO); `acknowledge_by_rule` applies
 the rule to a shop's New POs that nobody acknowledged yet, oldest deadline first, keeping a

@@ -2,10 +2,10 @@
 rules and the earlier acknowledgement, then write it to the outbox. Sending is the tasks' job
 (`outbox.py`); nothing here talks to Amazon.
 
-Rules (PRODUCT.md §4): every line is answered; what is credited on a row goes out Rejected,
-the rest Accepted or Backordered (only where the PO allows backorders, with dates); a
-re-acknowledgement may only lower what the vendor committed to, and a rejected line stays
-rejected; one acknowledgement is on its way per order at a time.
+Rules (docs/amazon.md, "Acknowledgements"): every line is answered; what is credited on a
+row goes out Rejected, the rest Accepted or Backordered (only where the PO allows
+backorders, with dates); a re-acknowledgement may only lower what the vendor committed to,
+and a rejected line stays rejected; one acknowledgement is on its way per order at a time.
 """
 
 from collections.abc import Mapping
@@ -109,9 +109,10 @@ def _answers(
         if row is None:
             raise ShopCtrlError(f"PO line {item.sequence_number} has no row {position} here.")
         ordered = item.ordered_quantity.eaches
-        # A row keeps the quantity first ordered (PRODUCT.md §3); what Amazon cancelled since
-        # (its PO now orders less, 0 for a cancelled line) is credited on the row already, so
-        # only the credit beyond the cancelled part is the vendor's rejection.
+        # A row keeps the quantity first ordered (docs/amazon.md, "Orders in the shop");
+        # what Amazon cancelled since (its PO now orders less, 0 for a cancelled line) is
+        # credited on the row already, so only the credit beyond the cancelled part is the
+        # vendor's rejection.
         cancelled = row.quantity - ordered
         credit = credited.get(row.pk, 0)
         if cancelled < 0:

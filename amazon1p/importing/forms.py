@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
-HISTORY_DAYS = 183
+from amazon1p.spapi.types import HISTORY_LIMIT
 
 
 class HistoryImportForm(forms.Form):
@@ -20,7 +20,7 @@ class HistoryImportForm(forms.Form):
         if start and end:
             if start > end:
                 raise forms.ValidationError("“From” must not be after “To”.")
-            floor = timezone.now().date() - timedelta(days=HISTORY_DAYS)
+            floor = timezone.now().date() - HISTORY_LIMIT
             if start < floor:
                 self.add_error("date_from", f"Amazon keeps six months: choose {floor} or later.")
         return data

@@ -1,4 +1,5 @@
-"""Pure mapping from a parsed PurchaseOrder to the field values of our order (PRODUCT.md §3).
+"""Pure mapping from a parsed PurchaseOrder to the field values of our order
+(docs/amazon.md, "Orders in the shop").
 
 No ORM, clock or settings: everything the mapping needs about the shop comes in a
 `MappingContext` built once per sync run.

@@ -193,9 +193,9 @@ class FetchedPage:
     pages: int = 1
 
 
-# POs stored per transaction. Each transaction costs a dozen statements and round trips
-# whatever its size (about 6 ms): on Amazon's pages of 100 POs that was a sixth of an
-# import. Five pages a batch keep that small, and the POs in flight (two batches) few.
+# POs stored per transaction: each transaction costs round trips whatever its size, so five
+# of Amazon's pages share one, and the POs in flight (two batches) stay few
+# (bench/README.md, "Performance notes").
 BATCH_POS = 500
 
 
@@ -285,9 +285,9 @@ def prompt_handoff() -> Iterator[None]:
     """Hand the GIL over within 0.1 ms instead of Python's default 5 ms, for a while.
 
     The storing thread waits on PostgreSQL a dozen times a page; each time its answer comes
-    while the prefetch thread computes, it waits for the GIL for up to the switch interval.
-    At 5 ms that was most of a page's time and the overlap bought nothing; at 0.1 ms the
-    import runs about a third faster. The interval is process-wide, so it is put back after.
+    while the prefetch thread computes, it waits for the GIL for up to the switch interval,
+    and at the default that wait ate the overlap (bench/README.md, "Performance notes").
+    The interval is process-wide, so it is put back after.
     """
     before = sys.getswitchinterval()
     sys.setswitchinterval(min(before, HANDOFF_INTERVAL))

@@ -52,6 +52,7 @@ from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.endpoints import EndpointKind
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
+from amazon1p.spapi.types import HISTORY_LIMIT
 from core.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import (
@@ -71,7 +72,6 @@ WINDOW = timedelta(days=1)
 NEW_OVERLAP = timedelta(hours=1)
 FIRST_LOOKBACK = {SyncKind.NEW: timedelta(days=7), SyncKind.CHANGED: timedelta(days=1)}
 MISSING_LOOKBACK = timedelta(days=14)
-HISTORY_LIMIT = timedelta(days=183)  # Amazon keeps six months of POs
 # A worker beats its run's heartbeat every HEARTBEAT_EVERY from a thread, whatever Amazon or
 # PostgreSQL keep it waiting for; a running run without a beat for STALE_AFTER lost its
 # worker (killed, stalled, out of memory). The watchdog runs every minute, so a dead run is

@@ -1,7 +1,7 @@
 """The vendor SP-API client: the only module that imports `sp_api` (python-amazon-sp-api).
 
 `VendorClient` offers just the operations ShopCtrl uses, in our own words, and takes care of
-what the library leaves to its callers (spapi-vendor.md §7):
+what the library leaves to its callers (docs/amazon.md, "The python-amazon-sp-api library"):
 
 - the endpoint per connection (Amazon's hosts, their sandbox, or the simulator), including the
   library's `Host` header that assumes an `https://` prefix;
@@ -506,10 +506,6 @@ class VendorClient:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    @property
-    def token_fetches(self) -> int:
-        return self._tokens.fetches
-
     def _call(
         self,
         api: _VendorApiMixin,
@@ -639,9 +635,10 @@ class VendorClient:
         """Follow nextToken to the end of one query; stop on a token already followed.
 
         Amazon's static sandbox answers every page with the same fixed examples and the same
-        nextToken (spapi-vendor.md §4), so following it would never end. Paging stops after
-        the page that repeats a token; `stats.repeated_token` says so, and the caller decides
-        what that means (a sandbox's nature, or a fault worth reporting in production).
+        nextToken (docs/amazon.md, "The sandbox"), so following it would never end. Paging
+        stops after the page that repeats a token; `stats.repeated_token` says so, and the
+        caller decides what that means (a sandbox's nature, or a fault worth reporting in
+        production).
         """
         token: str | None = None
         seen: set[str] = set()

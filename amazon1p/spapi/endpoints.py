@@ -110,10 +110,3 @@ def secrets_fingerprint(endpoint: Endpoint, lwa_client_id: str) -> str:
     """
     text = "\n".join((endpoint.base_url, endpoint.lwa_url, lwa_client_id))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def marketplace_region(marketplace_id: str) -> Region | None:
-    for region, ids in MARKETPLACES.items():
-        if marketplace_id in ids.values():
-            return region
-    return None

@@ -43,7 +43,7 @@ class Limit:
     burst: int
 
 
-# Amazon's documented usage plans (spapi-vendor.md §1.1, §2, §3).
+# Amazon's documented usage plans (docs/amazon.md, "Rate limits").
 OPERATION_LIMITS: dict[str, Limit] = {
     "getPurchaseOrders": Limit(10, 10),
     "getPurchaseOrder": Limit(10, 10),

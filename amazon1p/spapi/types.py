@@ -6,7 +6,7 @@ importers can store exactly what Amazon sent.
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -15,6 +15,9 @@ from amazon1p.spapi.errors import ApiError
 
 EACHES = "Eaches"
 CASES = "Cases"
+
+# How far back Amazon answers purchase-order queries (docs/amazon.md, "History").
+HISTORY_LIMIT = timedelta(days=183)
 
 
 @dataclass(frozen=True)

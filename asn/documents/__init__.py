@@ -1,7 +1,7 @@
 """Shipment documents: carton and pallet labels with GS1-128 SSCC barcodes, and packing lists.
 
 Templates are Django templates (sandboxed, see `sandbox.py`) that produce a small HTML/CSS
-subset (see `markup.py`); the defaults live in templates/asn/documents/.
+subset (see `engine/`); the defaults live in templates/asn/documents/.
 """
 
 from .data import (

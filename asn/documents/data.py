@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from asn.gs1 import sscc_hri
 
@@ -155,7 +156,9 @@ class PackingLine:
         return not self.carton_sscc
 
 
-def _line(item: Item, pallet_sscc: str, carton: PackingCarton | None, number: int | None):
+def _line(
+    item: Item, pallet_sscc: str, carton: PackingCarton | None, number: int | None
+) -> PackingLine:
     return PackingLine(
         pallet_sscc=pallet_sscc,
         carton_sscc=carton.sscc if carton else "",
@@ -251,7 +254,7 @@ class PackingList:
     @property
     def items(self) -> list[Item]:
         """Units per product over the whole shipment, in order of first appearance."""
-        totals: dict[str, list] = {}
+        totals: dict[str, list[Any]] = {}  # ean: [first line, units]
         for line in self.lines:
             entry = totals.setdefault(line.ean, [line, 0])
             entry[1] += line.quantity

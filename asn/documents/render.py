@@ -1,9 +1,9 @@
 """Rendering shop templates to PDF: labels (4x6 in or A4) and the packing list.
 
 Pipeline per document: the sandboxed Django engine renders the shop's template with plain
-data (`data.py`) into the document markup (`markup.py`), which is laid out and drawn with
-reportlab (`layout.py`). Every problem becomes a `DocumentError` whose messages are written
-for the shop admin who edits the template.
+data (`data.py`) into the document markup, which the engine (`engine/`) parses, styles,
+lays out and draws with reportlab. Every problem becomes a `DocumentError` whose messages
+are written for the shop admin who edits the template.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.template import Context, TemplateSyntaxError
+from django.template.base import Template
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
@@ -23,16 +25,19 @@ from asn.gs1 import InvalidSSCC, normalise_sscc
 from . import samples
 from .budget import Budget, BudgetExceeded, metered, render_within
 from .data import CartonLabel, PackingList, PalletLabel
-from .layout import (
+from .engine import (
     MM,
     Block,
     LayoutError,
+    Style,
     build_children,
     fit_label,
     paginate,
+    parse,
     register_fonts,
+    style_tree,
+    stylesheet_for,
 )
-from .markup import Style, parse, style_tree, stylesheet_for
 from .sandbox import ALLOWED_TAGS, make_engine
 
 KINDS = ("carton_label", "pallet_label", "packing_list")
@@ -99,7 +104,7 @@ def _syntax_message(error: Exception) -> str:
 
 
 @lru_cache(maxsize=32)
-def _compile(source: str, strict: bool = False):
+def _compile(source: str, strict: bool = False) -> Template:
     engine = _STRICT_ENGINE if strict else _ENGINE
     try:
         return metered(engine.from_string(source))
@@ -109,7 +114,7 @@ def _compile(source: str, strict: bool = False):
         raise DocumentError(["Template: its tags are nested too deeply."]) from None
 
 
-def _fill(template, context: dict) -> str:
+def _fill(template: Template, context: dict[str, Any]) -> str:
     """The template's markup for one document, within a fresh render budget."""
     try:
         return render_within(template, Context(context, autoescape=True), Budget())
@@ -143,7 +148,7 @@ def _blocks(markup: str, default_margin: float) -> tuple[list[Block], list[float
 class _LabelSheet:
     """Places labels on pages: one per 4x6 page, four per A4 page (left to right, top down)."""
 
-    def __init__(self, canv: Canvas, page_size: str):
+    def __init__(self, canv: Canvas, page_size: str) -> None:
         self.canv = canv
         if page_size == "4x6":
             self.cells = [(0.0, LABEL_4X6[1], *LABEL_4X6)]
@@ -153,7 +158,8 @@ class _LabelSheet:
         self.used = 0
         self.pages = 0
 
-    def next_cell(self):
+    def next_cell(self) -> tuple[float, float, float, float]:
+        """(left, top, width, height) of the next label's place, on a new page if need be."""
         if self.used == len(self.cells):
             self.canv.showPage()
             self.used = 0
@@ -163,21 +169,28 @@ class _LabelSheet:
         self.used += 1
         return cell
 
-    def new_page(self):
+    def new_page(self) -> None:
         if self.used:
             self.canv.showPage()
             self.used = 0
 
-    def finish(self):
+    def finish(self) -> None:
         self.new_page()
 
 
-def _label_name(kind: str, label, number: int) -> str:
+def _label_name(kind: str, label: CartonLabel | PalletLabel, number: int) -> str:
     noun = "Carton label" if kind == "carton_label" else "Pallet label"
     return f"{noun} {number} (SSCC {label.sscc})"
 
 
-def _draw_labels(sheet: _LabelSheet, kind: str, source: str, labels, page_size: str, copies=1):
+def _draw_labels(
+    sheet: _LabelSheet,
+    kind: str,
+    source: str,
+    labels: Sequence[CartonLabel | PalletLabel],
+    page_size: str,
+    copies: int = 1,
+) -> None:
     template = _compile(source)
     for number, label in enumerate(labels, start=1):
         try:
@@ -313,9 +326,9 @@ def sample_document(kind: str) -> CartonLabel | PalletLabel | PackingList:
 def render_preview(kind: str, template_source: str, page_size: str = "4x6") -> bytes:
     """The template filled with `sample_document(kind)`; DocumentError when it is broken."""
     document = sample_document(kind)
-    if kind == "carton_label":
+    if isinstance(document, CartonLabel):
         return render_carton_labels(template_source, [document], page_size)
-    if kind == "pallet_label":
+    if isinstance(document, PalletLabel):
         return render_pallet_labels(template_source, [document], page_size)
     return render_packing_list(template_source, document, page_size)
 
@@ -366,7 +379,7 @@ def _worst_case_errors(kind: str, source: str) -> list[str]:
         markup = _fill(_compile(source), {context_name: document, "page_size": "A4", "kind": kind})
     except DocumentError as error:
         return [prefix + message for message in error.messages]
-    if kind == "packing_list":  # 1,000 cartons: parsing shows the nesting; layout is per page
+    if isinstance(document, PackingList):  # 1,000 cartons: parsing shows the nesting
         _root, _css, problems = parse(markup)
         return [prefix + message for message in problems]
     blocks, _margins, problems = _blocks(markup, LABEL_MARGIN)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django.template import Engine, Library, defaultfilters, defaulttags
 
@@ -66,11 +67,11 @@ def _number(arg: object) -> int:
     return max((int(d) for d in digits), default=0)
 
 
-def _budgeted(name: str, original: Callable) -> Callable:
+def _budgeted(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     limit = WIDTH_LIMITS.get(name, MAX_FORMAT_WIDTH if name == "stringformat" else None)
 
     @functools.wraps(original)  # keeps is_safe, needs_autoescape... and the signature
-    def budgeted(value, *args, **kwargs):
+    def budgeted(value: Any, *args: Any, **kwargs: Any) -> Any:
         if limit is not None and args and _number(args[0]) > limit:
             raise BudgetExceeded(f"The {name} filter takes at most {limit}, not {args[0]}.")
         result = original(value, *args, **kwargs)
@@ -95,7 +96,7 @@ for _name, _filter in defaultfilters.register.filters.items():
 class SandboxEngine(Engine):
     """An Engine whose only built-ins are this module's curated library."""
 
-    default_builtins: list[str] = []  # overrides Engine's class attribute
+    default_builtins: ClassVar[list[str]] = []  # overrides Engine's class attribute
 
 
 def make_engine(string_if_invalid: str = "") -> SandboxEngine:

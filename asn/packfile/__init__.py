@@ -1,4 +1,4 @@
-"""Pack files (PRODUCT.md §6, issue #7): the warehouse says how a group shipment is packed.
+"""Pack files (issue #7): the warehouse says how a group shipment is packed.
 
 A pack file is CSV, one line per (PO, EAN) in a container: bill of lading, PO, pallet SSCC,
 carton SSCC (empty: loose on the pallet), EAN, quantity in eaches, unit weight in kg and the

@@ -1,4 +1,4 @@
-"""Linking purchase orders to completed Bulk Buy Offers (PRODUCT.md §5).
+"""Linking purchase orders to completed Bulk Buy Offers (docs/amazon.md, "Bulk Buy Offers").
 
 Every Amazon order gets a purchase type from a check against the shop's completed offers
 (the rules themselves are in bulkbuy.matching):

@@ -20,7 +20,9 @@ from shops.models import Shop
 logger = logging.getLogger(__name__)
 
 BATCH = 200  # order ids read per query
-TIME_BUDGET = timedelta(minutes=4)  # a beat run stops here; the next one (5 minutes) goes on
+# A beat run stops here and the next one goes on; a minute less than the beat interval of
+# "bulkbuy-purchase-orders-link" (tests/bulkbuy/test_link_budget.py checks it).
+TIME_BUDGET = timedelta(minutes=4)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from asn.documents import (
     sample_document,
     template_errors,
 )
-from asn.documents.layout import BARCODE_MODULE_MM
+from asn.documents.engine.barcode import BARCODE_MODULE_MM
 from asn.gs1 import make_sscc
 
 PRINTER_DPI = 203  # the resolution of the common 4x6 thermal label printers

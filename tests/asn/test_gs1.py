@@ -8,13 +8,13 @@ from asn.gs1 import (
     SerialOutOfRange,
     check_digit,
     gs1_128_data,
-    is_valid_sscc,
     make_sscc,
     normalise_sscc,
     serial_capacity,
     sscc_hri,
     validate_company_prefix,
 )
+from tests.support.domain_helpers import is_valid_sscc
 
 # Published examples (not made up here):
 # * 106141411234567897: GS1's example SSCC (extension digit 1, GS1 company prefix 0614141 of

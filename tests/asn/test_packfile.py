@@ -38,12 +38,12 @@ from asn.placement import pallet_add, unplace
 from asn.shipments import (
     GroupShipmentData,
     group_shipment_create,
-    group_status_set,
     shipment_add_order,
 )
 from core.folders import pass_lock
 from shops.models import Alert, AuditEntry
 from tests.asn.conftest import FC, acknowledged_order
+from tests.support.domain_helpers import group_status_set
 
 pytestmark = pytest.mark.django_db
 

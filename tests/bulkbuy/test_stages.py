@@ -11,7 +11,6 @@ from bulkbuy.models import Offer, OfferEvent, OfferEventAction, OfferRow, OfferS
 from bulkbuy.stages import (
     StageError,
     StaleOfferError,
-    offer_changed_rows,
     offer_commerce_decide,
     offer_complete,
     offer_event_summary,
@@ -25,6 +24,7 @@ from shops.models import AuditEntry
 from tests.bulkbuy.factories import make_offer
 from tests.conftest import client_for
 from tests.factories import UserFactory, add_member
+from tests.support.domain_helpers import offer_changed_rows
 
 pytestmark = pytest.mark.django_db
 

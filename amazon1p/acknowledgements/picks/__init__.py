@@ -1,4 +1,4 @@
-"""Pick results from the warehouse: credit what was not picked, then acknowledge (PRODUCT.md §4).
+"""Pick results from the warehouse: credit what was not picked, then acknowledge.
 
 A pick file names, per line, the shop, the PO, an EAN, the eaches picked and when. It comes
 as CSV in the watched folder (`pick_inbox_process`) or as CSV or JSON through the REST API

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from amazon1p.acknowledgements.picks import pick_inbox_process
+from core.errors import PROBLEMS_SHOWN
 
 
 class Command(BaseCommand):
@@ -33,6 +34,6 @@ class Command(BaseCommand):
                 f"{item.name}: {record.get_status_display()} (pick import #{record.pk}) "
                 f"→ {item.moved_to}"
             )
-            for problem in item.result.problems[:20]:
+            for problem in item.result.problems[:PROBLEMS_SHOWN]:
                 self.stdout.write(f"  {problem}")
         self.stdout.write(f"{len(handled)} file(s) handled in {directory / 'inbox'}.")

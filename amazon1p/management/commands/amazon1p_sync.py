@@ -9,7 +9,7 @@ from django.utils import timezone
 from amazon1p.importing.sync import sync_run_execute, sync_run_is_stale, sync_run_request
 from amazon1p.models import SyncKind, SyncRun, SyncStatus
 from amazon1p.templatetags.amazon1p_sync import format_duration
-from core.errors import ShopCtrlError
+from core.errors import PROBLEMS_SHOWN, ShopCtrlError
 from shops.models import Shop
 
 
@@ -110,7 +110,7 @@ class Command(BaseCommand):
         )
         if done.note:
             self.stdout.write(f"Note: {done.note}")
-        for error in done.errors.all()[:20]:
+        for error in done.errors.all()[:PROBLEMS_SHOWN]:
             self.stdout.write(f"  {error.po_number or '-'}: {error.message}")
         if done.status == SyncStatus.FAILED:
             raise CommandError(f"Run #{done.pk} failed: {done.error}")
