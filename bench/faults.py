@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -247,6 +248,7 @@ class Outcome:
             and self.stuck_seconds <= STUCK_LIMIT
             and self.final_status in ("succeeded", "partial")
             and self.counters_exact
+            and not any(note.startswith("injection failed") for note in self.notes)
         )
 
 
@@ -449,13 +451,18 @@ def watch_until_done(lab: Lab, shop, run, timeout: float) -> tuple[str, float]:
             stale_since = deadline
     if stale_since is not None:
         stuck = max(stuck, time.monotonic() - stale_since)
-    close_old_connections()
-    last = SyncRun.objects.filter(shop=shop, kind="historical").order_by("-id").first()
-    status = last.status if last else "none"
-    if SyncRun.objects.filter(shop=shop, status__in=["queued", "running"]).exists():
-        status = "still running"
-        stuck = max(stuck, timeout)
-    return status, stuck
+    from django.db import connection
+
+    try:
+        close_old_connections()
+        last = SyncRun.objects.filter(shop=shop, kind="historical").order_by("-id").first()
+        status = last.status if last else "none"
+        if SyncRun.objects.filter(shop=shop, status__in=["queued", "running"]).exists():
+            status = "still running"
+            stuck = max(stuck, timeout)
+        return status, stuck
+    finally:
+        connection.close()  # this thread's own
 
 
 def check_data(lab: Lab, shop, outcome: Outcome) -> None:
@@ -550,11 +557,19 @@ def _storm(lab: Lab, run) -> None:
 
 
 def _stall_worker(lab: Lab, run) -> None:
+    """The only worker takes the run; a second one starts; the first is stopped (SIGSTOP)
+    until the watchdog has given its run to the second, then goes on: the stale worker must
+    write nothing more (its claim is fenced)."""
     wait_for_pages(run, 2)
+    lab.start_workers(2)
+    time.sleep(5)  # the second worker connects to the broker
     stalled = lab.workers[0]
     stalled.signal(signal.SIGSTOP)
-    time.sleep(75)  # long enough for a watchdog to give the run to the other worker
+    taken_over = wait_until(lambda: _reload(run).attempts >= 2, 180, 1)
+    time.sleep(5)
     stalled.signal(signal.SIGCONT)
+    if not taken_over:
+        raise RuntimeError("no other worker took the stalled worker's run over in 180 s")
 
 
 def _nothing(lab: Lab, run) -> None:
@@ -567,7 +582,7 @@ EXPERIMENTS = [
     Experiment("redis_outage", "Redis down 10 s mid-import; run goes on, exact", _redis_outage),
     Experiment("postgres_outage", "PostgreSQL down 10 s; resumed, exact", _postgres_outage),
     Experiment("storm", "429/5xx/HTML/truncated storm; retried, exact", _storm),
-    Experiment("two_workers_stall", "stalled worker, another takes over; exact", _stall_worker, 2),
+    Experiment("two_workers_stall", "stalled worker, another takes over; exact", _stall_worker),
 ]
 SHORT = ("worker_kill", "redis_outage")
 
@@ -578,11 +593,15 @@ def run_experiment(lab: Lab, experiment: Experiment, timeout: float) -> Outcome:
     began = time.monotonic()
     shop, owner = lab.fresh_shop(experiment.name)
     run = lab.historical(shop, owner)
-    try:
-        experiment.inject(lab, run)
-    except Exception as exc:  # the experiment's own failure is a result, not a crash
-        outcome.notes.append(f"injection failed: {type(exc).__name__}: {exc}")
-    outcome.final_status, outcome.stuck_seconds = watch_until_done(lab, shop, run, timeout)
+    # The watch runs beside the fault (a thread with its own connection), so the time a
+    # dead run sits unnoticed is measured from the moment it dies.
+    with ThreadPoolExecutor(1) as pool:
+        watch = pool.submit(watch_until_done, lab, shop, run, timeout)
+        try:
+            experiment.inject(lab, run)
+        except Exception as exc:  # the experiment's own failure is a result, not a crash
+            outcome.notes.append(f"injection failed: {type(exc).__name__}: {exc}")
+        outcome.final_status, outcome.stuck_seconds = watch.result()
     outcome.seconds = time.monotonic() - began
     check_data(lab, shop, outcome)
     for worker in lab.workers[1:]:
