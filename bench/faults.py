@@ -587,9 +587,16 @@ EXPERIMENTS = [
 SHORT = ("worker_kill", "redis_outage")
 
 
+def _log_since(log: Path, offset: int) -> str:
+    with open(log, "rb") as f:
+        f.seek(offset)
+        return f.read().decode(errors="replace")
+
+
 def run_experiment(lab: Lab, experiment: Experiment, timeout: float) -> Outcome:
     outcome = Outcome(experiment.name, experiment.expected)
     lab.start_workers(experiment.workers)
+    logged = {w.log: w.log.stat().st_size for w in lab.workers if w.log.exists()}
     began = time.monotonic()
     shop, owner = lab.fresh_shop(experiment.name)
     run = lab.historical(shop, owner)
@@ -604,6 +611,13 @@ def run_experiment(lab: Lab, experiment: Experiment, timeout: float) -> Outcome:
         outcome.final_status, outcome.stuck_seconds = watch.result()
     outcome.seconds = time.monotonic() - began
     check_data(lab, shop, outcome)
+    for worker in lab.workers:
+        if not worker.alive:
+            outcome.notes.append(f"injection failed: worker {worker.log.stem} died")
+        elif "Unrecoverable error" in _log_since(worker.log, logged.get(worker.log, 0)):
+            outcome.notes.append(
+                f"injection failed: worker {worker.log.stem} hit an unrecoverable error"
+            )
     for worker in lab.workers[1:]:
         worker.stop()
     del lab.workers[1:]

@@ -250,6 +250,10 @@ if CELERY_BROKER_URL == "filesystem://":
         # put them in the repository. Everything a run writes belongs under var/.
         "control_folder": str(_broker_dir / "control"),
     }
+elif CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport with the fix that keeps a worker alive when Redis restarts
+    # (see shopctrl/broker.py).
+    CELERY_BROKER_TRANSPORT = "shopctrl.broker:Transport"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True  # a task killed mid-run is redelivered; tasks are idempotent
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
