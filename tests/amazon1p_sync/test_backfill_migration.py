@@ -8,7 +8,7 @@ from django.apps import apps
 
 from amazon1p.importing.sync import mapping_context
 from amazon1p.importing.upsert import purchase_orders_upsert
-from amazon1p.spapi.mapping import parse_purchase_order
+from amazon1p.spapi.parsing import parse_purchase_order
 from orders.models import Order, OrderRow
 from tests.amazon1p_sync.conftest import connect
 from tests.amazon1p_sync.test_sandbox_fixtures import EXAMPLES

@@ -12,7 +12,7 @@ from decimal import Decimal
 from amazon1p.importing.sync import mapping_context
 from amazon1p.importing.upsert import purchase_orders_upsert
 from amazon1p.models import AmazonConnection, FulfillmentCenter
-from amazon1p.spapi.mapping import parse_purchase_order
+from amazon1p.spapi.parsing import parse_purchase_order
 from bulkbuy.models import Offer, OfferRow
 from bulkbuy.services import offer_import
 from bulkbuy.stages import (

@@ -22,7 +22,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from amazon1p.acknowledgements.building import LineAnswer, acknowledgement_json
+from amazon1p.acknowledgements.building import LineAnswer, acknowledgement_json_for_po
 from amazon1p.importing.order_mapping import (
     IMPORT_PARAMETERS,
     PARAM_DELIVERY_WINDOW,
@@ -158,7 +158,7 @@ def _check_stored(po: PurchaseOrder, ctx, shop) -> None:
 def _check_acknowledgement(po: PurchaseOrder) -> None:
     answers = [LineAnswer(item=i, accepted=i.ordered_quantity.eaches) for i in po.items]
     try:
-        body = acknowledgement_json(po, answers, datetime(2026, 12, 3, 10, tzinfo=UTC))
+        body = acknowledgement_json_for_po(po, answers, datetime(2026, 12, 3, 10, tzinfo=UTC))
     except ValueError as exc:  # the one refusal: no selling party to acknowledge as
         assert po.selling_party is None, exc
         return
