@@ -4,7 +4,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from amazon1p.importing.bulk import rows_by_number
+from amazon1p.importing.fastpaths import rows_by_number
 from amazon1p.importing.pages import store_numbers
 from amazon1p.models import AmazonPurchaseOrder, SyncRun
 from amazon1p.spapi.client import VendorClient
