@@ -93,7 +93,7 @@ def create_orders(
         return {}
     now = timezone.now()
 
-    def order_row(v: OrderValues) -> tuple:
+    def order_row(v: OrderValues) -> tuple[Any, ...]:
         fields = order_fields(shop, v)
         head = (
             shop.pk,

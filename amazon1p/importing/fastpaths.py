@@ -17,7 +17,7 @@ transaction.
 import itertools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 from psycopg.copy import LibpqWriter
@@ -137,7 +137,8 @@ def first_versions_insert(
         return
     version = versions._meta.db_table
     apo = purchase_orders._meta.db_table
-    received = versions._meta.get_field("received_at").get_db_prep_save(received_at, connection)
+    field = cast("models.Field[Any, Any]", versions._meta.get_field("received_at"))
+    received = field.get_db_prep_save(received_at, connection)
     if connection.vendor == "postgresql":
         source = (
             "unnest(%s::text[]) AS wanted(value) CROSS JOIN LATERAL (SELECT id, "

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -182,7 +183,7 @@ def batches(
 ) -> Iterator[tuple[PurchaseOrderPage, int]]:
     """Amazon's pages joined into batches of at least `size` POs (the last may be smaller),
     each with how many pages it joins."""
-    payloads: list = []
+    payloads: list[Any] = []
     joined = 0
     for page in pages:
         payloads.extend(page.payloads)
@@ -210,7 +211,7 @@ def prefetched(
     the main thread, idle, digests. The thread only talks to Amazon (no
     database), and stops when the consumer does; its errors are raised here, in order.
     """
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def produce() -> None:
@@ -244,7 +245,7 @@ def prefetched(
         thread.join(timeout=5)
 
 
-def _consume(buffer: queue.Queue) -> Iterator[FetchedPage]:
+def _consume(buffer: queue.Queue[Any]) -> Iterator[FetchedPage]:
     while True:
         item = buffer.get()
         if item is _DONE:

@@ -17,6 +17,7 @@ A VendorClient is meant for one thread; the token it shares across its API objec
 thread-safe. Nothing it logs or raises contains a secret.
 """
 
+import functools
 import hashlib
 import logging
 import random
@@ -45,7 +46,7 @@ from amazon1p.spapi.serialising import (
     serialise_acknowledgement,
     serialise_shipment_confirmation,
 )
-from amazon1p.spapi.transport import Budget, VendorApi, vendor_apis
+from amazon1p.spapi.transport import ApiResponse, Budget, VendorApi, vendor_apis
 from amazon1p.spapi.types import (
     Credentials,
     MalformedPurchaseOrder,
@@ -118,7 +119,7 @@ class ClientStats:
     throttled: int = 0
     retries: int = 0
     rate_wait_seconds: float = 0.0
-    calls_by_operation: Counter = field(default_factory=Counter)
+    calls_by_operation: Counter[str] = field(default_factory=Counter)
     # Paging stopped on a nextToken already followed (see `_pages`): what happened, or "".
     repeated_token: str = ""
 
@@ -200,7 +201,7 @@ class VendorClient:
     def __enter__(self) -> "VendorClient":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     @property
@@ -298,12 +299,12 @@ class VendorClient:
         could read and, kept raw, those it could not. Calls: one per page; a window with
         nothing in it still costs one.
         """
-        if (created_after is None) == (changed_after is None):
+        if created_after is not None and changed_after is None:
+            prefix, start, end = "created", created_after, created_before or self._now()
+        elif changed_after is not None and created_after is None:
+            prefix, start, end = "changed", changed_after, changed_before or self._now()
+        else:
             raise ValueError("give created_after or changed_after (exactly one)")
-        by_created = created_after is not None
-        start = created_after if by_created else changed_after
-        end = (created_before if by_created else changed_before) or self._now()
-        prefix = "created" if by_created else "changed"
         filters: dict[str, Any] = {"limit": limit, "includeDetails": _bool(include_details)}
         optional = {
             "purchaseOrderState": purchase_order_state,
@@ -313,7 +314,7 @@ class VendorClient:
             "sortOrder": sort_order,
         }
         filters.update({k: v for k, v in optional.items() if v is not None})
-        for window_start, window_end in _windows(start, end):  # type: ignore[arg-type]
+        for window_start, window_end in _windows(start, end):
             params = {
                 **filters,
                 f"{prefix}After": format_datetime(window_start),
@@ -344,7 +345,7 @@ class VendorClient:
         seen: set[str] = set()
         for pages in range(1, MAX_PAGES_PER_WINDOW + 1):
             page_params = {**params, "nextToken": token} if token else dict(params)
-            response = self._call(self._orders, operation, lambda p=page_params: send(**p))
+            response = self._call(self._orders, operation, functools.partial(send, **page_params))
             payload = response.payload if isinstance(response.payload, dict) else {}
             token = (payload.get("pagination") or {}).get("nextToken") or None
             yield payload, token
@@ -396,19 +397,21 @@ class VendorClient:
             "shipToPartyId": ship_to_party_id,
         }
         filters.update({k: v for k, v in optional.items() if v is not None})
-        if created_after is None and updated_after is None:
-            windows: list[dict[str, str]] = [{}]
-        else:
-            prefix = "created" if created_after is not None else "updated"
-            start = created_after or updated_after
-            end = (created_before if created_after is not None else updated_before) or self._now()
+        windows: list[dict[str, str]] = [{}]
+        bounds: tuple[str, datetime, datetime] | None = None
+        if created_after is not None:
+            bounds = ("created", created_after, created_before or self._now())
+        elif updated_after is not None:
+            bounds = ("updated", updated_after, updated_before or self._now())
+        if bounds is not None:
+            prefix, start, end = bounds
             windows = [
                 {
                     f"{prefix}After": format_datetime(a),
                     f"{prefix}Before": format_datetime(b),
                 }
                 for a, b in _windows(start, end)
-            ]  # type: ignore[arg-type]
+            ]
         for window in windows:
             for payload, token in self._pages(
                 "getPurchaseOrdersStatus",
@@ -480,7 +483,7 @@ class VendorClient:
         return self._transaction_id(response, "SubmitShipmentConfirmations")
 
     @staticmethod
-    def _transaction_id(response: Any, operation: str) -> str:
+    def _transaction_id(response: ApiResponse, operation: str) -> str:
         payload = response.payload if isinstance(response.payload, dict) else {}
         transaction_id = payload.get("transactionId")
         if not isinstance(transaction_id, str) or not transaction_id:

@@ -7,10 +7,10 @@ the field. Enum values Amazon does not document are kept and listed in `warnings
 importer can raise an alert instead of dropping the PO. The way back is `serialising`.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar, overload
 
 import orjson
 
@@ -39,7 +39,10 @@ PAYMENT_METHODS = ("Invoice", "Consignment", "CreditCard", "Prepaid")
 Json = Mapping[str, Any]
 
 
-class _Memo:
+T = TypeVar("T")
+
+
+class _Memo(Generic[T]):
     """What earlier reads made of a value, by the value: a vendor's POs repeat their parties,
     prices, quantities and windows, so most reads of a big import become lookups.
 
@@ -50,9 +53,9 @@ class _Memo:
     LIMIT = 4096
 
     def __init__(self) -> None:
-        self.values: dict[Any, Any] = {}
+        self.values: dict[Hashable, T] = {}
 
-    def read(self, key: Any, read: Callable[[], Any]) -> Any:
+    def read(self, key: Hashable, read: Callable[[], T]) -> T:
         """What an earlier read made of `key`, or what `read()` makes of it now (kept; a
         read that raises keeps nothing)."""
         known = self.values.get(key)
@@ -63,7 +66,10 @@ class _Memo:
         return known
 
 
-_parties, _money_read, _quantities, _windows = _Memo(), _Memo(), _Memo(), _Memo()
+_parties: _Memo[Party] = _Memo()
+_money_read: _Memo[Money] = _Memo()
+_quantities: _Memo[Quantity] = _Memo()
+_windows: _Memo[Window] = _Memo()
 
 
 def _plain(value: Any) -> bool:
@@ -104,13 +110,21 @@ class _Reader:
             self.warnings.append(f"{field or key}: “{value}” is not a value Amazon documents")
         return value
 
+    @overload
+    def when(self, data: Json, key: str, field: str, *, required: Literal[True]) -> datetime: ...
+
+    @overload
+    def when(
+        self, data: Json, key: str, field: str, *, required: bool = False
+    ) -> datetime | None: ...
+
     def when(self, data: Json, key: str, field: str, *, required: bool = False) -> datetime | None:
         raw = self.text(data, key, field, required=required)
         path = f"{field}.{key}" if field else key
         return parse_datetime(raw, lambda msg: self.fail(path, msg)) if raw else None
 
 
-def parse_datetime(raw: str, fail=None) -> datetime:
+def parse_datetime(raw: str, fail: Callable[[str], Exception] | None = None) -> datetime:
     """ISO-8601 → aware UTC datetime; a missing zone (as in sandbox cases) means UTC."""
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -152,6 +166,14 @@ def _read_money(r: _Reader, data: Json, field: str) -> Money:
 
 
 _UNITS = {"cases": CASES, "eaches": EACHES}
+
+
+@overload
+def _quantity(r: _Reader, data: Any, field: str, *, required: Literal[True] = True) -> Quantity: ...
+
+
+@overload
+def _quantity(r: _Reader, data: Any, field: str, *, required: bool) -> Quantity | None: ...
 
 
 def _quantity(r: _Reader, data: Any, field: str, *, required: bool = True) -> Quantity | None:
@@ -330,7 +352,7 @@ CONFIRMATION_STATUSES = ("ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "UNCONFIR
 RECEIVE_STATUSES = ("NOT_RECEIVED", "PARTIALLY_RECEIVED", "RECEIVED")
 
 
-def _objects(r: _Reader, data: Json, key: str, field: str, *, required: bool = False) -> list:
+def _objects(r: _Reader, data: Json, key: str, field: str, *, required: bool = False) -> list[Json]:
     """`data[key]`, an array of objects (absent: empty); `field` is `data`'s path."""
     path = f"{field}.{key}" if field else key
     value = data.get(key)
@@ -350,7 +372,13 @@ def _member(r: _Reader, data: Json, key: str, field: str) -> Json:
 
 
 def _strict_enum(
-    r: _Reader, data: Json, key: str, field: str, allowed: tuple[str, ...], *, required=False
+    r: _Reader,
+    data: Json,
+    key: str,
+    field: str,
+    allowed: tuple[str, ...],
+    *,
+    required: bool = False,
 ) -> str:
     value = r.text(data, key, field, required=required)
     if value and value not in allowed:

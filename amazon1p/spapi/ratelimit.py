@@ -15,7 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import redis
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +82,7 @@ class RedisRateLimiter:
 
     def __init__(
         self,
-        redis_client,
+        redis_client: "redis.Redis",
         *,
         pacing: Pacing = Pacing(),
         sleep: Callable[[float], None] = time.sleep,

@@ -106,6 +106,7 @@ class LwaTokenClient(AccessTokenClient):  # type: ignore[misc]  # sp_api has no 
     store: TokenStore
     timeout: float = 30.0
     budget: Budget | None = None
+    _transport: Any  # the library's HttpxTransport
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
