@@ -1,11 +1,11 @@
-"""From a shop's stored Amazon settings to the client's `Connection` (secrets decrypted here
+"""From a shop's stored Amazon settings to the client's `ApiAccess` (secrets decrypted here
 and nowhere else), and which endpoint the stored secrets belong to."""
 
 from collections.abc import Iterable
 
 from amazon1p import crypto
 from amazon1p.models import AmazonConnection
-from amazon1p.spapi.client import Connection
+from amazon1p.spapi.client import ApiAccess
 from amazon1p.spapi.endpoints import Endpoint, EndpointKind, Region, secrets_fingerprint
 from amazon1p.spapi.types import Credentials
 from core.errors import ShopCtrlError
@@ -65,7 +65,7 @@ def secrets_to_retype(
     return [name for name in SECRET_FIELDS if name not in typed]
 
 
-def spapi_connection(settings: AmazonConnection) -> Connection:
+def spapi_connection(settings: AmazonConnection) -> ApiAccess:
     """The client-side connection of a shop; raises ShopCtrlError when it is incomplete.
 
     The rate-limit key is the refresh token's account as Amazon meters it: the vendor code
@@ -75,7 +75,7 @@ def spapi_connection(settings: AmazonConnection) -> Connection:
     if not settings.has_credentials:
         raise ShopCtrlError("Enter the LWA client id, client secret and refresh token first.")
     endpoint = connection_endpoint(settings)
-    return Connection(
+    return ApiAccess(
         account_key=f"{settings.region}:{settings.vendor_code or settings.shop_id}",
         endpoint=endpoint,
         credentials=Credentials(

@@ -100,7 +100,7 @@ def _party_address(name: str, line: str, postal: str, city: str, country: str) -
     return address
 
 
-def shipment_confirmation_json(
+def shipment_confirmation_json_for_group(
     group: GroupShipment,
     connection: AmazonConnection,
     *,

@@ -17,7 +17,7 @@ from asn.building import (
     asn_number,
     container_weights,
     is_palletised,
-    shipment_confirmation_json,
+    shipment_confirmation_json_for_group,
     shipped_by_po_item,
 )
 from asn.gs1 import InvalidSSCC, normalise_sscc
@@ -245,7 +245,7 @@ def _replace(group: GroupShipment, connection: AmazonConnection) -> list[Violati
         )
     before = shipped_by_po_item(accepted.payload)
     now = shipped_by_po_item(
-        shipment_confirmation_json(group, connection, confirmation_type=AsnType.REPLACE)
+        shipment_confirmation_json_for_group(group, connection, confirmation_type=AsnType.REPLACE)
     )
     for (po, product), quantity in sorted(now.items()):
         earlier = before.get((po, product), 0)

@@ -8,7 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from amazon1p.models import AmazonConnection
-from asn.building import asn_number, shipment_confirmation_json
+from asn.building import asn_number, shipment_confirmation_json_for_group
 from asn.models import (
     AsnStatus,
     AsnSubmission,
@@ -67,7 +67,7 @@ def asn_submit(*, group: GroupShipment, actor: AbstractBaseUser | None) -> AsnSu
             group=group,
             confirmation_type=kind,
             asn_number=asn_number(group, connection),
-            payload=shipment_confirmation_json(group, connection, confirmation_type=kind),
+            payload=shipment_confirmation_json_for_group(group, connection, confirmation_type=kind),
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         group.status = GroupShipmentStatus.SUBMITTED

@@ -89,12 +89,12 @@ def make_shop(base_url: str):
 
 
 def client(base_url: str, limits: bool):
-    from amazon1p.spapi.client import Connection, VendorClient
+    from amazon1p.spapi.client import ApiAccess, VendorClient
     from amazon1p.spapi.endpoints import Endpoint
     from amazon1p.spapi.ratelimit import LocalRateLimiter
     from amazon1p.spapi.types import Credentials
 
-    connection = Connection(
+    connection = ApiAccess(
         account_key="bench",
         endpoint=Endpoint.custom(base_url),
         credentials=Credentials("amzn1.application-oa2-client.bench", "bench", "Atzr|bench"),

@@ -113,13 +113,13 @@ def child(args: argparse.Namespace) -> None:
 
     import redis
 
-    from amazon1p.spapi.client import Connection, VendorClient
+    from amazon1p.spapi.client import ApiAccess, VendorClient
     from amazon1p.spapi.endpoints import Endpoint
     from amazon1p.spapi.ratelimit import RedisRateLimiter
     from amazon1p.spapi.types import Credentials
 
     limiter = RedisRateLimiter(redis.Redis.from_url(args.redis_url)) if args.limits else NoLimit()
-    connection = Connection(
+    connection = ApiAccess(
         account_key=args.account,
         endpoint=Endpoint.custom(args.base_url),
         credentials=Credentials(

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from amazon1p.importing.order_mapping import PARAM_DELIVERY_WINDOW
-from amazon1p.spapi.mapping import parse_datetime
+from amazon1p.spapi.parsing import parse_datetime
 from bulkbuy.export import final_quantities
 from bulkbuy.matching import DateWindow
 from bulkbuy.models import Offer, OfferRow, OfferStatus, OrderLink, OrderLinkLine

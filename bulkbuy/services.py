@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from amazon1p.importing.bulk import copy_rows
+from amazon1p.importing.fastpaths import copy_rows
 from bulkbuy.models import Offer, OfferEvent, OfferEventAction, OfferRow
 from bulkbuy.workbook import (
     LABELS,

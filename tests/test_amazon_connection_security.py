@@ -19,7 +19,7 @@ from amazon1p.checks import custom_endpoints_check
 from amazon1p.connection import secrets_fingerprint_of, spapi_connection
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AmazonConnection, FulfillmentCenter, SyncKind, SyncStatus
-from amazon1p.spapi.client import Connection
+from amazon1p.spapi.client import ApiAccess
 from amazon1p.spapi.endpoints import Endpoint, EndpointKind, Region, secrets_fingerprint
 from amazon1p.spapi.errors import AmazonEndpointRefusedError
 from amazon1p.spapi.factory import vendor_client_for
@@ -289,7 +289,7 @@ def test_the_factory_refuses_credentials_bound_to_another_endpoint_or_client_id(
         (amazon, secrets_fingerprint(amazon, "amzn1.application-oa2-client.other")),
         (amazon, ""),
     ):
-        connection = Connection("acct", endpoint, credentials, secrets_fingerprint=fingerprint)
+        connection = ApiAccess("acct", endpoint, credentials, secrets_fingerprint=fingerprint)
         with respx.mock(assert_all_called=False) as mock:
             mock.route().mock(return_value=httpx.Response(599))
             with pytest.raises(AmazonEndpointRefusedError):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from amazon1p.spapi import mapping
+from amazon1p.spapi import serialising
 from amazon1p.spapi.types import (
     CASES,
     EACHES,
@@ -94,13 +94,13 @@ def acknowledgement_item(answer: LineAnswer) -> AcknowledgementItem:
     )
 
 
-def acknowledgement_json(
+def acknowledgement_json_for_po(
     po: PurchaseOrder, answers: list[LineAnswer], acknowledged_at: datetime
 ) -> dict[str, Any]:
     """The OrderAcknowledgement of submitAcknowledgement's body, every line of the PO."""
     if po.selling_party is None:
         raise ValueError(f"PO {po.number} names no selling party to acknowledge as.")
-    return mapping.acknowledgement_json(
+    return serialising.serialise_acknowledgement(
         OrderAcknowledgement(
             purchase_order_number=po.number,
             selling_party=po.selling_party,

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef
 
 from amazon1p.acknowledgements.services import acknowledgement_blocker, acknowledgement_request
 from amazon1p.models import Acknowledgement, AckOrigin, AmazonConnection, AmazonPurchaseOrder
-from amazon1p.spapi import mapping
+from amazon1p.spapi import parsing
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import PurchaseOrder
 from core.errors import ShopCtrlError
@@ -108,7 +108,7 @@ def acknowledge_by_rule(connection: AmazonConnection) -> RuleRun:
     parsed: list[tuple[AmazonPurchaseOrder, PurchaseOrder]] = []
     for apo in candidates:
         try:
-            parsed.append((apo, mapping.parse_purchase_order(apo.raw)))
+            parsed.append((apo, parsing.parse_purchase_order(apo.raw)))
         except AmazonMappingError:
             continue  # reported by the import; staff handle it
     by_ean, by_asin = _catalogue(connection.shop_id, [po for _, po in parsed])
@@ -143,7 +143,7 @@ def order_rule_findings(order: Order, connection: AmazonConnection) -> list[str]
     if apo is None or Acknowledgement.objects.filter(purchase_order=apo).exists():
         return None
     try:
-        po = mapping.parse_purchase_order(apo.raw)
+        po = parsing.parse_purchase_order(apo.raw)
     except AmazonMappingError:
         return None
     by_ean, by_asin = _catalogue(order.shop_id, [po])

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from amazon1p.acknowledgements.building import LineAnswer, acknowledgement_json
+from amazon1p.acknowledgements.building import LineAnswer, acknowledgement_json_for_po
 from amazon1p.models import (
     Acknowledgement,
     AcknowledgementLine,
@@ -27,7 +27,7 @@ from amazon1p.models import (
     AmazonPurchaseOrder,
     RejectionReason,
 )
-from amazon1p.spapi import mapping
+from amazon1p.spapi import parsing
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import Money, PurchaseOrder
 from core.errors import ShopCtrlError
@@ -87,7 +87,7 @@ _IN_FLIGHT = (AckStatus.PENDING, AckStatus.SENDING, AckStatus.SUBMITTED)
 def _purchase_order(order: Order) -> tuple[AmazonPurchaseOrder, PurchaseOrder]:
     apo = AmazonPurchaseOrder.objects.get(order=order)
     try:
-        return apo, mapping.parse_purchase_order(apo.raw)
+        return apo, parsing.parse_purchase_order(apo.raw)
     except AmazonMappingError as exc:
         raise ShopCtrlError(f"The purchase order cannot be read: {exc}") from None
 
@@ -282,7 +282,7 @@ def acknowledgement_request(
     _check_against_previous(order, answers)
     moment = _acknowledgement_moment(order)
     try:
-        payload = acknowledgement_json(po, [answer for _, answer in answers], moment)
+        payload = acknowledgement_json_for_po(po, [answer for _, answer in answers], moment)
     except ValueError as exc:
         raise ShopCtrlError(str(exc)) from None
     try:

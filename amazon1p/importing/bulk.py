@@ -1,18 +1,15 @@
-"""Bulk writes of new orders: PostgreSQL COPY for rows, parameters and credit rows.
-
-Model instances cost more than the database work at import volumes; COPY writes a page of
-orders in a handful of round trips. Callers own the transaction.
+"""Bulk writes of new orders: their rows, parameters and credit rows in a few COPYs (see
+`fastpaths`). Callers own the transaction.
 """
 
-import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-from psycopg.copy import LibpqWriter
 
+from amazon1p.importing.fastpaths import copy_rows, rows_by_number
 from amazon1p.importing.order_mapping import MappingContext, OrderValues
 from orders.catalogue import products_fill_from_rows
 from orders.models import (
@@ -49,97 +46,6 @@ def order_fields(shop: Shop, values: OrderValues) -> dict[str, Any]:
         "payment_type_id": values.payment_type_id,
         **contact,
     }
-
-
-class _WholeWriter(LibpqWriter):
-    """Sends a COPY's data when it ends, instead of in 32 kB pieces as rows are formatted.
-
-    Each piece is a wait on the connection, and in a sync the prefetch thread takes the GIL
-    at every wait: a page's payloads (~300 kB) were ten hand-overs of the GIL instead of one.
-    Holds at most one COPY of one page in memory.
-    """
-
-    def __init__(self, cursor: Any) -> None:
-        super().__init__(cursor)
-        self.parts: list[bytes] = []
-
-    def write(self, data: Any) -> None:
-        self.parts.append(bytes(data))
-
-    def finish(self, exc: BaseException | None = None) -> None:
-        if exc is None and self.parts:
-            super().write(b"".join(self.parts))
-        self.parts = []
-        super().finish(exc)
-
-
-def copy_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Insert many rows with PostgreSQL COPY: much cheaper than model instances per row.
-
-    Elsewhere (the demo's SQLite) the same rows go in with one executemany, each value
-    prepared by its model field as the ORM would.
-    """
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:  # nothing to insert: spare the round trip
-        return
-    rows = itertools.chain([first], rows)
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    if connection.vendor == "postgresql":
-        with (
-            connection.wrap_database_errors,  # psycopg's errors as Django's, as execute() has
-            connection.cursor() as cursor,
-            cursor.cursor.copy(
-                f"COPY {table} ({names}) FROM STDIN", writer=_WholeWriter(cursor.cursor)
-            ) as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
-    fields = [model._meta.get_field(column) for column in columns]
-
-    def prepare(field, value):
-        # COPY takes JSON columns as JSON text; so do we (no second encoding).
-        if isinstance(field, models.JSONField) and isinstance(value, str):
-            return value
-        return field.get_db_prep_save(value, connection)
-
-    prepared = [
-        [prepare(field, value) for field, value in zip(fields, row, strict=True)] for row in rows
-    ]
-    if prepared:
-        placeholders = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
-
-
-def rows_by_number(
-    model: type, shop_id: int, column: str, numbers: Sequence[str], fields: Sequence[str]
-) -> list[tuple]:
-    """`fields` of the shop's rows of `model` whose `column` is one of `numbers`.
-
-    On PostgreSQL: one index probe per number (a LATERAL lookup, LIMIT 1 as `column` is
-    unique per shop), whatever the statistics say. A plain `column IN (...)`, or a join, did
-    not: during a bulk import the statistics lag (a new shop "has 46 orders"), and PostgreSQL
-    read every order of the shop for each page instead — 20 ms at 20,000 orders, growing
-    with the shop.
-    """
-    if not numbers:
-        return []
-    if connection.vendor != "postgresql":
-        rows = model.objects.filter(shop_id=shop_id, **{f"{column}__in": list(numbers)})
-        return list(rows.values_list(*fields))
-    quote = connection.ops.quote_name
-    selected = ", ".join(quote(name) for name in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.* FROM unnest(%s::text[]) AS wanted(value) CROSS JOIN LATERAL "
-            f"(SELECT {selected} FROM {quote(model._meta.db_table)} "
-            f"WHERE shop_id = %s AND {quote(column)} = wanted.value LIMIT 1) t",
-            [list(numbers), shop_id],
-        )
-        return cursor.fetchall()
 
 
 _ORDER_COLUMNS = (
@@ -187,7 +93,7 @@ def create_orders(
         return {}
     now = timezone.now()
 
-    def order_row(v: OrderValues) -> tuple:
+    def order_row(v: OrderValues) -> tuple[Any, ...]:
         fields = order_fields(shop, v)
         head = (
             shop.pk,

@@ -1,6 +1,7 @@
 """Input of the sync-runs page: the historical import range."""
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -14,8 +15,8 @@ class HistoryImportForm(forms.Form):
     date_from = forms.DateField(label="From")
     date_to = forms.DateField(label="To")
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end:
             if start > end:

@@ -10,7 +10,7 @@ from typing import Any
 
 from amazon1p.importing.bulk import order_fields
 from amazon1p.importing.order_mapping import MappingContext, OrderValues, map_purchase_order
-from amazon1p.spapi import mapping as spapi_mapping
+from amazon1p.spapi import parsing
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderStatus
 from orders.models import CreditRow, Order, OrderParameter, OrderRow
@@ -37,7 +37,7 @@ AMAZON_ONLY = {"parties", "price_unit", "list_price_unit"}
 def map_old(raw: Mapping[str, Any], ctx: MappingContext) -> OrderValues | None:
     """What the previous version of a PO mapped to (the merge base), if it can be read."""
     try:
-        return map_purchase_order(spapi_mapping.parse_purchase_order(raw), ctx)
+        return map_purchase_order(parsing.parse_purchase_order(raw), ctx)
     except (AmazonMappingError, ValueError, TypeError, KeyError):
         return None
 

@@ -203,9 +203,9 @@ def _price(money: Money | None, field: str, po: PurchaseOrder) -> tuple[Decimal 
     if money is None:
         return None, ""
     checked = _price_check(money)
-    if checked.__class__ is str:
-        raise AmazonMappingError(checked, po_number=po.number, field=field)  # type: ignore[arg-type]
-    return checked  # type: ignore[return-value]
+    if isinstance(checked, str):
+        raise AmazonMappingError(checked, po_number=po.number, field=field)
+    return checked
 
 
 def _rows(po: PurchaseOrder) -> tuple[RowValues, ...]:
@@ -278,7 +278,7 @@ def po_currency(po: PurchaseOrder) -> str | None:
     Raises AmazonMappingError naming the first price in another currency: one order has one
     currency, and converting is not ours to do.
     """
-    prices = [
+    prices: list[tuple[int, str, Money]] = [
         (index, name, money)
         for name, key in (("netCost", "net_cost"), ("listPrice", "list_price"))
         for index, item in enumerate(po.items)
@@ -512,8 +512,11 @@ def map_purchase_order(
     for key, value in parameters.items():
         if len(value) > PARAMETER_MAX:
             alerts.append(
-                f"PO {po.number}: {key} is longer than {PARAMETER_MAX} characters; the order "
-                "parameter keeps the beginning, the payload all of it."
+                MappedAlert(
+                    AlertKind.ORDER_DATA,
+                    f"PO {po.number}: {key} is longer than {PARAMETER_MAX} characters; the "
+                    "order parameter keeps the beginning, the payload all of it.",
+                )
             )
     parties = {
         role: party_values(party)

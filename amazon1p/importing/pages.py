@@ -8,16 +8,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from amazon1p.importing.fastpaths import counters_add, counters_statement, wal_flush_skip
 from amazon1p.importing.order_mapping import MappingContext, OrderValues
 from amazon1p.importing.summary import run_summary_raise
 from amazon1p.importing.upsert import (
     Digest,
     PageResult,
+    PoBatch,
     map_ahead,
     page_digests,
     purchase_orders_upsert,
@@ -62,7 +65,7 @@ class RunRecorder:
         self._spent = (stats.calls, stats.throttled, stats.retries)
 
     # The counters grow in the database (several processes may have counted into a resumed
-    # run). Written as SQL: the ORM spent a millisecond a page compiling the F() sums.
+    # run), in one UPDATE built once (see `fastpaths.counters_statement`).
     _COUNTED = (
         "pages",
         "new_count",
@@ -73,12 +76,7 @@ class RunRecorder:
         "throttled",
         "retries",
     )
-    _ADD_COUNTS = (
-        "UPDATE {table} SET {sums}, heartbeat_at = %s WHERE id = %s AND attempts = %s"
-    ).format(
-        table=SyncRun._meta.db_table,
-        sums=", ".join(f"{name} = {name} + %s" for name in _COUNTED),
-    )
+    _ADD_COUNTS = counters_statement(SyncRun, _COUNTED, fenced_by="attempts")
 
     def _spent_since(self) -> tuple[int, int, int]:
         """Calls, 429s and retries since the last time they were counted in."""
@@ -89,10 +87,8 @@ class RunRecorder:
         return spent  # type: ignore[return-value]
 
     def _add(self, *counts: int) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(self._ADD_COUNTS, [*counts, timezone.now(), self.run.pk, self.fence])
-            if cursor.rowcount == 0:
-                raise SyncRunLost(self.run.pk, self.fence)
+        if not counters_add(self._ADD_COUNTS, counts, timezone.now(), self.run.pk, self.fence):
+            raise SyncRunLost(self.run.pk, self.fence)
 
     def page(self, result: PageResult, *, pages: int = 1) -> None:
         self._add(
@@ -158,9 +154,7 @@ def page_transaction() -> Iterator[None]:
     for its WAL flush; `RunRecorder.window_done` commits durably, and in order.
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        wal_flush_skip()
         yield
 
 
@@ -204,7 +198,7 @@ def batches(
 ) -> Iterator[tuple[PurchaseOrderPage, int]]:
     """Amazon's pages joined into batches of at least `size` POs (the last may be smaller),
     each with how many pages it joins."""
-    payloads: list = []
+    payloads: list[Any] = []
     joined = 0
     for page in pages:
         payloads.extend(page.payloads)
@@ -232,7 +226,7 @@ def prefetched(
     the main thread, idle, digests. The thread only talks to Amazon (no
     database), and stops when the consumer does; its errors are raised here, in order.
     """
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    buffer: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def produce() -> None:
@@ -266,7 +260,7 @@ def prefetched(
         thread.join(timeout=5)
 
 
-def _consume(buffer: queue.Queue) -> Iterator[FetchedPage]:
+def _consume(buffer: queue.Queue[Any]) -> Iterator[FetchedPage]:
     while True:
         item = buffer.get()
         if item is _DONE:
@@ -342,15 +336,17 @@ def store_pages(
             result = PageResult()  # a page of unchanged POs: nothing to store
             if orders or malformed:
                 result = purchase_orders_upsert(
-                    shop=run.shop,
-                    ctx=ctx,
-                    orders=orders,
-                    malformed=malformed,
-                    statuses=statuses,
-                    digests=digests,
-                    stored=stored,
-                    premapped=fetched.mapped,
-                    known_products=known_products,
+                    PoBatch(
+                        shop=run.shop,
+                        ctx=ctx,
+                        orders=orders,
+                        malformed=malformed,
+                        statuses=statuses,
+                        digests=digests,
+                        stored=stored,
+                        premapped=fetched.mapped,
+                        known_products=known_products,
+                    )
                 )
             result.unchanged += len(unchanged)
             recorder.page(result, pages=fetched.pages)

@@ -4,15 +4,18 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from amazon1p.importing.bulk import rows_by_number
-from amazon1p.importing.pages import store_numbers
+from amazon1p.importing.fastpaths import rows_by_number
+from amazon1p.importing.order_mapping import MappingContext
+from amazon1p.importing.pages import Progress, RunRecorder, store_numbers
 from amazon1p.models import AmazonPurchaseOrder, SyncRun
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.types import PurchaseOrderStatusPage
 from shops.models import Shop
 
 
-def _status_numbers(pages: Iterable[PurchaseOrderStatusPage], recorder) -> set[str]:
+def _status_numbers(
+    pages: Iterable[PurchaseOrderStatusPage], recorder: RunRecorder | None
+) -> set[str]:
     """The PO numbers of status pages; an unreadable status still names its PO, and goes
     on the run's errors (`recorder`, when there is a run)."""
     numbers: set[str] = set()
@@ -24,7 +27,11 @@ def _status_numbers(pages: Iterable[PurchaseOrderStatusPage], recorder) -> set[s
 
 
 def updated_numbers(
-    client: VendorClient, shop: Shop, start: datetime, end: datetime, recorder=None
+    client: VendorClient,
+    shop: Shop,
+    start: datetime,
+    end: datetime,
+    recorder: RunRecorder | None = None,
 ) -> list[str]:
     """POs the shop has whose status Amazon updated in [start, end) (status API)."""
     numbers = _status_numbers(
@@ -35,7 +42,11 @@ def updated_numbers(
 
 
 def missing_numbers(
-    client: VendorClient, shop: Shop, start: datetime, end: datetime, recorder=None
+    client: VendorClient,
+    shop: Shop,
+    start: datetime,
+    end: datetime,
+    recorder: RunRecorder | None = None,
 ) -> list[str]:
     """POs created in [start, end) that Amazon lists (status API and order list) and the shop
     has not stored. Reads only; two listings per window."""
@@ -47,7 +58,7 @@ def missing_numbers(
         for page in client.list_purchase_orders(
             created_after=start, created_before=end, include_details=False
         )
-        for po in (*page.orders, *page.malformed)
+        for po in page.orders + page.malformed
         if po.number
     )
     stored = rows_by_number(
@@ -63,9 +74,9 @@ def missing_window(
     end: datetime,
     *,
     run: SyncRun,
-    ctx,
-    recorder,
-    on_progress,
+    ctx: MappingContext,
+    recorder: RunRecorder,
+    on_progress: Progress | None,
 ) -> None:
     """Import each PO of the window that the shop lacks, fetched one by one."""
     numbers = missing_numbers(client, run.shop, start, end, recorder)

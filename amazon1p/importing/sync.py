@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import (
     DatabaseError,
     IntegrityError,
@@ -52,7 +52,7 @@ from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.endpoints import EndpointKind
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
-from amazon1p.spapi.types import HISTORY_LIMIT
+from amazon1p.spapi.types import HISTORY_LIMIT, PurchaseOrderStatus
 from core.errors import ShopCtrlError
 from shops.audit import audit_record
 from shops.models import (
@@ -119,7 +119,9 @@ def mapping_context(connection: AmazonConnection) -> MappingContext:
     )
 
 
-def windows(start: datetime, end: datetime, size: timedelta = WINDOW) -> Iterator[tuple]:
+def windows(
+    start: datetime, end: datetime, size: timedelta = WINDOW
+) -> Iterator[tuple[datetime, datetime]]:
     """[start, end) cut into consecutive windows of at most `size`."""
     cursor = start
     while cursor < end:
@@ -134,7 +136,7 @@ def sync_run_request(
     kind: SyncKind,
     range_from: datetime | None = None,
     range_to: datetime | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     enqueue: bool = True,
 ) -> tuple[SyncRun, bool]:
     """Queue a sync run for the shop, or return the run already active: (run, created).
@@ -339,10 +341,11 @@ def _claim(run_id: int) -> SyncRun | None:
     return SyncRun.objects.select_related("shop").get(pk=run_id) if claimed else None
 
 
-def _plan(run: SyncRun, connection: AmazonConnection) -> None:
-    """Fix the run's range on its first claim (a resumed run keeps it)."""
+def _plan(run: SyncRun, connection: AmazonConnection) -> tuple[datetime, datetime]:
+    """Fix the run's range on its first claim (a resumed run keeps it); returns what is left
+    of it: [resume_from, range_to)."""
     if run.range_to is not None and run.resume_from is not None:
-        return
+        return run.resume_from, run.range_to
     now = timezone.now().replace(microsecond=0)
     start = run.range_from
     if start is None:
@@ -350,7 +353,11 @@ def _plan(run: SyncRun, connection: AmazonConnection) -> None:
             start = now - MISSING_LOOKBACK
         else:
             cursor = SyncCursor.objects.filter(shop=run.shop, kind=run.kind).first()
-            start = cursor.position - NEW_OVERLAP if cursor else now - FIRST_LOOKBACK[run.kind]
+            start = (
+                cursor.position - NEW_OVERLAP
+                if cursor
+                else now - FIRST_LOOKBACK[SyncKind(run.kind)]
+            )
     if connection.ignore_orders_before and run.kind != SyncKind.HISTORICAL:
         start = max(start, connection.ignore_orders_before)
     end = min(run.range_to or now, now)
@@ -360,6 +367,7 @@ def _plan(run: SyncRun, connection: AmazonConnection) -> None:
         range_from=start, range_to=end, resume_from=start, windows_total=total
     )
     run.range_from, run.range_to, run.resume_from, run.windows_total = start, end, start, total
+    return start, end
 
 
 class SyncRunStopped(ShopCtrlError):
@@ -393,8 +401,10 @@ def _run_windows(
     connection: AmazonConnection,
     recorder: RunRecorder,
     on_progress: Progress | None,
+    left: tuple[datetime, datetime],
 ) -> None:
-    """Each window from `resume_from`: fetch (outside transactions), store, then commit it.
+    """Each window of `left` (from `resume_from`): fetch (outside transactions), store,
+    then commit it.
 
     A repeated nextToken from Amazon's production hosts stops the run before the window is
     committed (so the next run reads it again); from a sandbox it ends the paging only.
@@ -403,7 +413,7 @@ def _run_windows(
     ignore_before = connection.ignore_orders_before
     if run.kind == SyncKind.HISTORICAL:
         ignore_before = None
-    for start, end in windows(run.resume_from, run.range_to):
+    for start, end in windows(*left):
         if run.kind == SyncKind.MISSING:
             missing_window(
                 client, start, end, run=run, ctx=ctx, recorder=recorder, on_progress=on_progress
@@ -424,7 +434,7 @@ def _run_windows(
                 client, numbers, run=run, ctx=ctx, recorder=recorder, on_progress=on_progress
             )
         else:
-            statuses = None
+            statuses: dict[str, PurchaseOrderStatus] | None = None
             if run.kind == SyncKind.HISTORICAL:
                 statuses = {}
                 for page in client.list_purchase_order_statuses(
@@ -481,12 +491,12 @@ def sync_run_execute(
             connection = AmazonConnection.objects.select_related("shop").get(shop=run.shop)
             if not connection.enabled:
                 return _fail(run, "The Amazon 1P connection is off.", fence=fence)
-            _plan(run, connection)
+            left = _plan(run, connection)
             ctx = mapping_context(connection)
             active = client or vendor_client_for(spapi_connection(connection))
             recorder = RunRecorder(run, active)
             try:
-                _run_windows(run, active, ctx, connection, recorder, on_progress)
+                _run_windows(run, active, ctx, connection, recorder, on_progress, left)
             finally:
                 with contextlib.suppress(SyncRunLost, DatabaseError):
                     recorder.flush()  # what this attempt spent counts, however it ended

@@ -6,12 +6,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from amazon1p.acknowledgements.deadlines import ALERTED_OVERDUE, due_after_import
-from amazon1p.importing.bulk import copy_rows, create_orders, rows_by_number
+from amazon1p.importing.bulk import create_orders
+from amazon1p.importing.fastpaths import copy_rows, first_versions_insert, rows_by_number
 from amazon1p.importing.merge import history_apply, map_old, update_order
 from amazon1p.importing.order_mapping import (
     MappedAlert,
@@ -214,70 +215,132 @@ def _store_malformed(shop: Shop, bad: Iterable[MalformedPurchaseOrder], result: 
         )
 
 
+@dataclass(frozen=True)
+class PoBatch:
+    """One page of POs to store, and what the caller already knows of it.
+
+    Only `shop`, `ctx` and `orders` are needed; the rest saves work the upsert would
+    otherwise do: `digests` (from `page_digests`) and `stored` (from
+    `stored_purchase_orders`, covering at least these POs) spare computing and looking them
+    up, `premapped` (from `map_ahead`) spares mapping, `known_products` (see
+    `products_fill_from_rows`) catalogue lookups. `statuses` (historical import) adds credit
+    rows; `malformed` are POs the client could not read, stored to be shown and retried.
+    """
+
+    shop: Shop
+    ctx: MappingContext
+    orders: Sequence[PurchaseOrder]
+    malformed: Sequence[MalformedPurchaseOrder] = ()
+    statuses: Mapping[str, PurchaseOrderStatus] | None = None
+    digests: Mapping[str, Digest] | None = None
+    stored: Mapping[str, StoredRow] | None = None
+    premapped: Mapping[str, OrderValues] | None = None
+    known_products: set[tuple[str, str]] | None = None
+
+
+@dataclass
+class _Page:
+    """What the upsert works from: the storable POs by number, their digests, what is
+    stored of them, and those stored with this very content (nothing to do)."""
+
+    latest: dict[str, PurchaseOrder]
+    digests: Mapping[str, Digest]
+    existing: dict[str, StoredRow]
+    unchanged: set[str]
+
+    def hash(self, number: str) -> str:
+        return self.digests[number].hash
+
+
 # No savepoint: inside the sync's page transaction a failure rolls the whole page back anyway,
 # and a savepoint costs two round trips a page.
 @transaction.atomic(savepoint=False)
-def purchase_orders_upsert(
-    *,
-    shop: Shop,
-    ctx: MappingContext,
-    orders: Sequence[PurchaseOrder],
-    malformed: Sequence[MalformedPurchaseOrder] = (),
-    statuses: Mapping[str, PurchaseOrderStatus] | None = None,
-    digests: Mapping[str, Digest] | None = None,
-    stored: Mapping[str, StoredRow] | None = None,
-    premapped: Mapping[str, OrderValues] | None = None,
-    known_products: set[tuple[str, str]] | None = None,
-) -> PageResult:
+def purchase_orders_upsert(batch: PoBatch) -> PageResult:
     """Store a page of POs and the orders made from them, in one transaction.
 
     Side effects: creates or updates Order (+ rows, parameters, credit rows),
     AmazonPurchaseOrder and AmazonPurchaseOrderVersion rows; raises alerts on the order for
     unknown FCs, undocumented values, currency or payment-type mismatches and staff-edit
     conflicts. Idempotency key: (shop, po_number) with the content hash — a page stored twice
-    changes nothing the second time. `statuses` (historical import) adds credit rows.
-    `digests` (from `page_digests`) and `stored` (from `stored_purchase_orders`, covering
-    at least these POs) save computing them here, as `premapped` (from `map_ahead`) saves
-    mapping them and `known_products` (see `products_fill_from_rows`) catalogue lookups.
+    changes nothing the second time.
     """
     result = PageResult()
-    latest = {po.number: po for po in orders}
+    page = _page_sorted(batch, result)
+    if batch.statuses:
+        _apply_history(batch, page)
+    mapped = _pos_mapped(batch, page, result)
+    # New POs, and stored ones without an order (kept malformed before): they get one now.
+    fresh = [
+        v for n, v in mapped.items() if n not in page.existing or not page.existing[n]["order_id"]
+    ]
+    created, linked = _orders_for_new_pos(batch, fresh)
+    _new_pos_store(batch, page, fresh, created, result)
+    mapped_alerts_raise(
+        batch.shop,
+        ((created[v.number], alert) for v in fresh if v.number not in linked for alert in v.alerts),
+    )
+    result.new = len(fresh)
+    fresh_numbers = {v.number for v in fresh}
+    relinked = [n for n in mapped if n in page.existing and n in fresh_numbers]
+    to_change = [n for n in mapped if n in page.existing and n not in fresh_numbers]
+    if relinked:
+        _changed_pos_store(batch, page, relinked, mapped, created, result, counts=False)
+    if to_change:
+        _changed_pos_store(batch, page, to_change, mapped, {}, result, counts=True)
+    return result
+
+
+def _page_sorted(batch: PoBatch, result: PageResult) -> _Page:
+    """The page's storable POs, what is stored of them, and which are unchanged; the
+    malformed ones (and those a NUL character makes malformed) stored and counted."""
+    latest = {po.number: po for po in batch.orders}
+    digests = batch.digests
     if digests is None or not digests.keys() >= latest.keys():
         digests = page_digests(po.raw for po in latest.values())
     # A NUL character anywhere (PostgreSQL stores none) makes the PO malformed, not the page:
     # one substring search of the text already made for the hash.
     unstorable = [po for n, po in latest.items() if _NUL in digests[n].text]
-    if unstorable:
-        malformed = [*malformed, *map(_nul_malformed, unstorable)]
-        for po in unstorable:
-            del latest[po.number]
-    _store_malformed(shop, malformed, result)
-    texts = {n: digests[n].text for n in latest}
-    hashes = {n: digests[n].hash for n in latest}
+    malformed = [*batch.malformed, *map(_nul_malformed, unstorable)]
+    for po in unstorable:
+        del latest[po.number]
+    _store_malformed(batch.shop, malformed, result)
+    stored = batch.stored
     if stored is None:
-        stored = stored_purchase_orders(shop, latest)
+        stored = stored_purchase_orders(batch.shop, latest)
     existing = {n: stored[n] for n in latest if n in stored}
-    skip = unchanged_numbers(existing, digests)
-    result.unchanged = len(skip)
-    if statuses:
-        _apply_history(shop, ctx, existing, skip, latest, statuses)
-    ahead = premapped or {}
+    unchanged = unchanged_numbers(existing, digests)
+    result.unchanged = len(unchanged)
+    return _Page(latest, digests, existing, unchanged)
+
+
+def _pos_mapped(batch: PoBatch, page: _Page, result: PageResult) -> dict[str, OrderValues]:
+    """The order values of every PO to store (mapped ahead or now); one that cannot be
+    mapped is stored as malformed instead."""
+    ahead = batch.premapped or {}
     mapped: dict[str, OrderValues] = {}
-    for number, po in latest.items():
-        if number in skip:
+    for number, po in page.latest.items():
+        if number in page.unchanged:
             continue
         if number in ahead:
             mapped[number] = ahead[number]
             continue
         try:
-            status = statuses.get(number) if statuses else None
-            mapped[number] = map_purchase_order(po, ctx, status)
+            status = batch.statuses.get(number) if batch.statuses else None
+            mapped[number] = map_purchase_order(po, batch.ctx, status)
         except (ValueError, TypeError) as exc:
             bad = MalformedPurchaseOrder(number=number, error=str(exc), raw=po.raw)
-            _store_malformed(shop, [bad], result)
+            _store_malformed(batch.shop, [bad], result)
+    return mapped
 
-    fresh = [v for n, v in mapped.items() if n not in existing or not existing[n]["order_id"]]
-    created = create_orders(shop, ctx, fresh, known_products)
+
+def _orders_for_new_pos(
+    batch: PoBatch, fresh: Sequence[OrderValues]
+) -> tuple[dict[str, int], dict[str, Order]]:
+    """Orders for POs that have none: created, or (a number already taken) linked.
+
+    Returns {PO number: order id} of both, and the linked orders by number."""
+    shop = batch.shop
+    created = create_orders(shop, batch.ctx, fresh, batch.known_products)
     taken = [v.number for v in fresh if v.number not in created]
     # Orders entered by hand before the PO arrived: linked, left as staff made them. (Rare:
     # no query without them, as building even an empty one costs a page a millisecond.)
@@ -293,105 +356,85 @@ def purchase_orders_upsert(
             target=order,
         )
     created.update({number: order.pk for number, order in linked.items()})
+    return created, linked
+
+
+_PO_COLUMNS = (
+    "shop_id",
+    "po_number",
+    "order_id",
+    "state",
+    "purchase_order_date",
+    "amazon_changed_at",
+    "content_hash",
+    "raw",
+    "is_malformed",
+    "error",
+    "first_seen_at",
+    "updated_at",
+    "ack_due_at",
+    "ack_alerted",
+)
+
+
+def _new_pos_store(
+    batch: PoBatch,
+    page: _Page,
+    fresh: Sequence[OrderValues],
+    created: Mapping[str, int],
+    result: PageResult,
+) -> None:
+    """The POs not stored before, each with its version 1; those already overdue listed in
+    `result.overdue`."""
     now = timezone.now()
-    fresh_pos = [v.number for v in fresh if v.number not in existing]
-    dues = {n: due_after_import(latest[n], None, None) for n in fresh_pos}
-    result.overdue = [created[n] for n in fresh_pos if dues[n] is not None and dues[n] <= now]
+    latest = page.latest
+    numbers = [v.number for v in fresh if v.number not in page.existing]
+    dues = {n: due_after_import(latest[n], None, None) for n in numbers}
+
+    def overdue(number: str) -> bool:
+        due = dues[number]
+        return due is not None and due <= now
+
+    result.overdue = [created[n] for n in numbers if overdue(n)]
     copy_rows(
         AmazonPurchaseOrder,
-        (
-            "shop_id",
-            "po_number",
-            "order_id",
-            "state",
-            "purchase_order_date",
-            "amazon_changed_at",
-            "content_hash",
-            "raw",
-            "is_malformed",
-            "error",
-            "first_seen_at",
-            "updated_at",
-            "ack_due_at",
-            "ack_alerted",
-        ),
+        _PO_COLUMNS,
         (
             (
-                shop.pk,
+                batch.shop.pk,
                 n,
                 created[n],
                 latest[n].state,
                 latest[n].purchase_order_date,
                 latest[n].changed_date,
-                hashes[n],
-                texts[n],
+                page.hash(n),
+                page.digests[n].text,
                 False,
                 "",
                 now,
                 now,
                 dues[n],
-                ALERTED_OVERDUE if dues[n] is not None and dues[n] <= now else 0,
+                ALERTED_OVERDUE if overdue(n) else 0,
             )
-            for n in fresh_pos
+            for n in numbers
         ),
     )
-    if fresh_pos:
-        # Version 1, its payload left on the PO (see AmazonPurchaseOrderVersion).
-        version = AmazonPurchaseOrderVersion._meta.db_table
-        apo = AmazonPurchaseOrder._meta.db_table
-        received = AmazonPurchaseOrderVersion._meta.get_field("received_at").get_db_prep_save(
-            now, connection
-        )
-        if connection.vendor == "postgresql":  # an index probe per PO (see rows_by_number)
-            source = (
-                "unnest(%s::text[]) AS wanted(value) CROSS JOIN LATERAL (SELECT id, "
-                f"content_hash FROM {apo} WHERE shop_id = %s "
-                "AND po_number = wanted.value LIMIT 1) t"
-            )
-            params = [received, fresh_pos, shop.pk]
-        else:
-            numbers = ", ".join(["%s"] * len(fresh_pos))  # a page: at most a few hundred
-            source = f"{apo} t WHERE t.shop_id = %s AND t.po_number IN ({numbers})"
-            params = [received, shop.pk, *fresh_pos]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {version} "
-                "(purchase_order_id, version, received_at, content_hash, raw, diff) "
-                f"SELECT t.id, 1, %s, t.content_hash, NULL, '[]' FROM {source}",
-                params,
-            )
-    mapped_alerts_raise(
-        shop,
-        ((created[v.number], alert) for v in fresh if v.number not in linked for alert in v.alerts),
+    first_versions_insert(
+        AmazonPurchaseOrder, AmazonPurchaseOrderVersion, batch.shop.pk, numbers, now
     )
-    result.new = len(fresh)
-
-    to_change = [n for n in mapped if n in existing and n not in {v.number for v in fresh}]
-    relinked = [n for n in mapped if n in existing and n in {v.number for v in fresh}]
-    if relinked:
-        _change_pos(shop, ctx, relinked, latest, hashes, mapped, created, result, counts=False)
-    if to_change:
-        _change_pos(shop, ctx, to_change, latest, hashes, mapped, {}, result, counts=True)
-    return result
 
 
-def _apply_history(
-    shop: Shop,
-    ctx: MappingContext,
-    existing: Mapping[str, Mapping[str, Any]],
-    unchanged: set[str],
-    latest: Mapping[str, PurchaseOrder],
-    statuses: Mapping[str, PurchaseOrderStatus],
-) -> None:
+def _apply_history(batch: PoBatch, page: _Page) -> None:
     """Historical import over POs already stored: credit rows and refined statuses."""
-    order_ids = {n: existing[n]["order_id"] for n in unchanged if n in statuses}
+    statuses = batch.statuses or {}
+    order_ids = {n: page.existing[n]["order_id"] for n in page.unchanged if n in statuses}
     if not order_ids:
         return
     for order_id, text in history_apply(
-        shop=shop, ctx=ctx, order_ids=order_ids, pos=latest, statuses=statuses
+        shop=batch.shop, ctx=batch.ctx, order_ids=order_ids, pos=page.latest, statuses=statuses
     ):
         alert_raise(
-            shop=shop,
+            shop=batch.shop,
             severity=AlertSeverity.WARNING,
             message=f"Historical import kept a staff edit: {text}",
             kind=AlertKind.ORDER_DATA,
@@ -399,12 +442,10 @@ def _apply_history(
         )
 
 
-def _change_pos(
-    shop: Shop,
-    ctx: MappingContext,
+def _changed_pos_store(
+    batch: PoBatch,
+    page: _Page,
     numbers: Sequence[str],
-    latest: Mapping[str, PurchaseOrder],
-    hashes: Mapping[str, str],
     mapped: Mapping[str, OrderValues],
     new_orders: Mapping[str, int],
     result: PageResult,
@@ -412,6 +453,7 @@ def _change_pos(
     counts: bool,
 ) -> None:
     """Store a new version of each PO (with its diff) and update its order."""
+    shop, ctx, latest = batch.shop, batch.ctx, page.latest
     apos = {
         apo.po_number: apo
         for apo in AmazonPurchaseOrder.objects.select_for_update(of=("self",))
@@ -433,7 +475,7 @@ def _change_pos(
         if counts and old_raw == po.raw and apo.order is not None and not apo.is_malformed:
             # Same payload under another hash (stored before the canonical form changed):
             # nothing to version; take the new hash so the next sync skips it cheaply.
-            AmazonPurchaseOrder.objects.filter(pk=apo.pk).update(content_hash=hashes[number])
+            AmazonPurchaseOrder.objects.filter(pk=apo.pk).update(content_hash=page.hash(number))
             result.unchanged += 1
             continue
         if apo.order is None:
@@ -458,7 +500,7 @@ def _change_pos(
             AmazonPurchaseOrderVersion(
                 purchase_order=apo,
                 version=last_versions.get(apo.pk, 0) + 1,
-                content_hash=hashes[number],
+                content_hash=page.hash(number),
                 raw=None,
                 diff=raw_diff(old_raw, dict(po.raw)),
             )
@@ -467,7 +509,7 @@ def _change_pos(
         if due != apo.ack_due_at:
             apo.ack_due_at, apo.ack_alerted = due, 0
         apo.raw = dict(po.raw)
-        apo.content_hash = hashes[number]
+        apo.content_hash = page.hash(number)
         apo.state = po.state
         apo.purchase_order_date = po.purchase_order_date
         apo.amazon_changed_at = po.changed_date

@@ -1,20 +1,18 @@
-"""The vendor SP-API client: the only module that imports `sp_api` (python-amazon-sp-api).
+"""The vendor SP-API client: `VendorClient`, the operations ShopCtrl uses, in our own words.
 
-`VendorClient` offers just the operations ShopCtrl uses, in our own words, and takes care of
-what the library leaves to its callers (docs/amazon.md, "The python-amazon-sp-api library"):
+It takes care of what the library leaves to its callers (docs/amazon.md, "The
+python-amazon-sp-api library"):
 
-- the endpoint per connection (Amazon's hosts, their sandbox, or the simulator), including the
-  library's `Host` header that assumes an `https://` prefix;
-- one LWA access token per connection, renewed shortly before Amazon's `expires_in`, and
-  kept across clients, tasks and processes when given `shared_tokens` (the library's own
-  cache is bypassed: per process, keyed by the refresh token alone, for a fixed 3,200 s
-  whatever the token's lifetime);
+- the endpoint per connection (Amazon's hosts, their sandbox, or the simulator);
+- one LWA access token per connection (`lwa`), shared by its API objects;
 - the shared rate limit before every call, and bounded retries with exponential backoff and
   full jitter on 429, 5xx, timeouts and garbled answers (the library retries nothing);
-- request bodies and query strings without the `MarketplaceId…` keys the library injects and
-  Amazon rejects (saleweaver/python-amazon-sp-api#276);
 - dates as ISO-8601 UTC strings (the library would send `str(datetime)`), windows ≤ 7 days,
-  `nextToken` paging; typed errors instead of empty responses for non-JSON error pages.
+  `nextToken` paging; our frozen dataclasses in and out (`parsing`, `serialising`), never
+  raw dicts, and typed errors (`errors`).
+
+Where the library itself is patched (Host header, marketplace keys, error answers, the token
+cache, the HTTP transport) is `transport`, the only module that imports `sp_api`.
 
 A VendorClient is meant for one thread; the token it shares across its API objects is
 thread-safe. Nothing it logs or raises contains a secret.
@@ -24,37 +22,32 @@ import functools
 import hashlib
 import logging
 import random
-import ssl
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from json import JSONDecodeError
-from types import SimpleNamespace
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
 import httpx
-import orjson
-from sp_api.api import VendorOrders, VendorShipments, VendorTransactionStatus
-from sp_api.auth import AccessTokenClient
-from sp_api.auth.access_token_response import AccessTokenResponse
-from sp_api.base import ApiResponse
-from sp_api.base._transport_httpx import HttpxTransport
 
-from amazon1p.spapi import mapping
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.errors import (
     AmazonAuthError,
-    AmazonError,
     AmazonMappingError,
     AmazonRejectedError,
     AmazonThrottledError,
     AmazonTransientError,
 )
+from amazon1p.spapi.lwa import SharedTokens, TokenStore
+from amazon1p.spapi.parsing import parse_order_status, parse_purchase_order, parse_transaction
 from amazon1p.spapi.ratelimit import RateLimiter
+from amazon1p.spapi.serialising import (
+    format_datetime,
+    serialise_acknowledgement,
+    serialise_shipment_confirmation,
+)
+from amazon1p.spapi.transport import ApiResponse, Budget, VendorApi, vendor_apis
 from amazon1p.spapi.types import (
     Credentials,
     MalformedPurchaseOrder,
@@ -70,13 +63,14 @@ from amazon1p.spapi.types import (
 logger = logging.getLogger(__name__)
 
 MAX_WINDOW = timedelta(days=7)  # Amazon refuses wider created/changed/updated ranges
-TOKEN_REFRESH_MARGIN = 120  # seconds before expiry at which we fetch a new access token
 MAX_PAGES_PER_WINDOW = 10_000  # a safety stop against a server that never ends paging
 
 
 @dataclass(frozen=True)
-class Connection:
-    """What the client needs of one vendor account's connection settings."""
+class ApiAccess:
+    """What the client needs to reach one vendor account: where, with which credentials, and
+    the keys its rate limit and access token are kept under (built from a shop's stored
+    Amazon settings by `amazon1p.connection`)."""
 
     account_key: str  # identifies the vendor account for the shared rate limit
     endpoint: Endpoint
@@ -126,291 +120,21 @@ class ClientStats:
     throttled: int = 0
     retries: int = 0
     rate_wait_seconds: float = 0.0
-    calls_by_operation: Counter = field(default_factory=Counter)
+    calls_by_operation: Counter[str] = field(default_factory=Counter)
     # Paging stopped on a nextToken already followed (see `_pages`): what happened, or "".
     repeated_token: str = ""
-
-
-class SharedTokens(Protocol):
-    """Access tokens kept beyond one client: by every task and process of a deployment.
-
-    Lifetimes are durations, so each side keeps its own clock."""
-
-    def get(self, key: str) -> tuple[str, float] | None:
-        """(token, seconds it stays valid) or None."""
-        ...
-
-    def put(self, key: str, token: str, lifetime: float) -> None: ...
-
-    def forget(self, key: str, token: str) -> None:
-        """Drop `token` if it is still the one kept under `key`."""
-        ...
-
-
-class _TokenStore:
-    """One LWA access token per connection, shared by its API objects, renewed early.
-
-    With `shared` (and a key), a token also outlives the client: the next task, in this
-    process or another, reuses it until shortly before it expires instead of asking Login
-    with Amazon again for each client.
-    """
-
-    def __init__(
-        self,
-        clock: Callable[[], float],
-        shared: SharedTokens | None = None,
-        key: str = "",
-    ) -> None:
-        self._clock = clock
-        self._shared = shared if key else None
-        self._key = key
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self.fetches = 0
-
-    def get(self, fetch: Callable[[], dict[str, Any]]) -> str:
-        with self._lock:
-            if self._token is None or self._clock() >= self._expires_at - TOKEN_REFRESH_MARGIN:
-                kept = self._shared.get(self._key) if self._shared else None
-                if kept is not None and kept[1] > TOKEN_REFRESH_MARGIN:
-                    self._token, self._expires_at = kept[0], self._clock() + kept[1]
-                else:
-                    data = fetch()
-                    self.fetches += 1
-                    lifetime = float(data.get("expires_in") or 3600)
-                    self._token = data["access_token"]
-                    self._expires_at = self._clock() + lifetime
-                    if self._shared:
-                        self._shared.put(self._key, self._token, lifetime)
-            return self._token
-
-    def invalidate(self) -> None:
-        with self._lock:
-            if self._shared and self._token:
-                self._shared.forget(self._key, self._token)
-            self._token = None
-
-
-def _lwa_error(response: httpx.Response) -> Exception:
-    """Turn a refused LWA token request into an error that says which credential is wrong."""
-    try:
-        body = response.json()
-        code, description = str(body.get("error", "")), str(body.get("error_description", ""))
-    except (JSONDecodeError, AttributeError):
-        code, description = "", ""
-    if response.status_code == 429 or response.status_code >= 500 or not code:
-        return AmazonTransientError(
-            f"Login with Amazon did not answer properly (HTTP {response.status_code}).",
-            operation="lwaToken",
-            status=response.status_code,
-        )
-    if code == "invalid_client":
-        return AmazonAuthError(
-            "Login with Amazon refused the LWA client id or client secret (invalid_client). "
-            "Copy both again from Vendor Central › Integration › API Integration.",
-            credential="lwa_client_secret",
-            operation="lwaToken",
-            status=response.status_code,
-        )
-    if code in ("invalid_grant", "unauthorized_client"):
-        return AmazonAuthError(
-            f"Login with Amazon refused the refresh token ({code}): it is wrong, expired or "
-            "revoked. Authorise the app again in Vendor Central and paste the new token.",
-            credential="refresh_token",
-            operation="lwaToken",
-            status=response.status_code,
-        )
-    return AmazonAuthError(
-        f"Login with Amazon refused the request ({code}: {description[:200]}).",
-        credential="lwa_client_id",
-        operation="lwaToken",
-        status=response.status_code,
-    )
 
 
 def read_purchase_order(raw: Any) -> PurchaseOrder | MalformedPurchaseOrder:
     """A PO payload, read; one that cannot be is kept raw with the reason."""
     try:
-        return mapping.parse_purchase_order(raw)
+        return parse_purchase_order(raw)
     except AmazonMappingError as exc:
         return MalformedPurchaseOrder(
             number=PurchaseOrderPage.number_of(raw),
             error=str(exc),
             raw=raw if isinstance(raw, dict) else {"value": raw},
         )
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every client in the process.
-
-    Building one loads the CA bundle (~50 ms); the library builds one per API class and
-    token client, which made each VendorClient cost half a second. SSLContext is safe to
-    share between threads.
-    """
-    return httpx.create_ssl_context()
-
-
-class _Budget:
-    """A time budget shared by every request of one client (Test connection's few seconds).
-
-    An httpx request hook: each request may use at most what is left for each of its
-    phases (connect, write, read, pool), and none starts once the budget is spent.
-    """
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self._clock = clock
-        self._ends_at = clock() + seconds
-
-    def __call__(self, request: httpx.Request) -> None:
-        left = self._ends_at - self._clock()
-        if left <= 0:
-            raise httpx.ConnectTimeout(f"gave up after {self.seconds:g} s", request=request)
-        phases = {"connect": None, "read": None, "write": None, "pool": None}
-        phases.update(request.extensions.get("timeout") or {})
-        request.extensions["timeout"] = {
-            phase: left if limit is None else min(limit, left) for phase, limit in phases.items()
-        }
-
-
-def _transport(timeout: float, budget: _Budget | None) -> HttpxTransport:
-    """The library's transport over our own httpx client (shared TLS context, budget hook)."""
-    hooks = {"request": [budget]} if budget is not None else {}
-    client = httpx.Client(timeout=timeout, verify=_tls_context(), event_hooks=hooks)
-    return HttpxTransport(client=client)
-
-
-class _LwaTokenClient(AccessTokenClient):
-    """The library's token client, pointed at the connection's LWA URL, sharing one token.
-
-    Subclassed per connection with `store`, `timeout`, `budget` and the URL parts set as
-    class attributes, since the library instantiates `auth_token_client_class` itself.
-    """
-
-    store: _TokenStore
-    timeout: float = 30.0
-    budget: _Budget | None = None
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._transport.close()  # the library's, without our timeout
-        self._transport = _transport(self.timeout, self.budget)
-
-    def get_auth(self) -> AccessTokenResponse:
-        return AccessTokenResponse(access_token=self.store.get(self._fetch))
-
-    def _fetch(self) -> dict[str, Any]:
-        url = self.scheme + self.host + self.path
-        try:
-            response = self._transport.request("POST", url, data=self.data, headers=self.headers)
-        except httpx.TransportError as exc:
-            raise AmazonTransientError(
-                f"Login with Amazon could not be reached ({type(exc).__name__}).",
-                operation="lwaToken",
-            ) from None
-        if response.status_code != 200:
-            raise _lwa_error(response)
-        try:
-            data = response.json()
-            if not data.get("access_token"):
-                raise KeyError("access_token")
-        except (JSONDecodeError, KeyError, AttributeError):
-            raise AmazonTransientError(
-                "Login with Amazon answered without an access token.", operation="lwaToken"
-            ) from None
-        return data
-
-
-def _envelope(response: httpx.Response) -> tuple[Any, bool]:
-    # orjson: a page of 100 POs is ~300 KiB, and `json` took a quarter of a re-sync on it.
-    try:
-        return orjson.loads(response.content), True
-    except orjson.JSONDecodeError:  # also raised for bytes that are not UTF-8
-        return None, False
-
-
-# HTTP status (429, or its hundred) → the error a caller sees and how the message says it.
-_FAILURES: dict[int, tuple[type[AmazonError], str]] = {
-    429: (AmazonThrottledError, "throttled"),
-    400: (AmazonRejectedError, "refused"),
-    500: (AmazonTransientError, "failed on"),
-}
-
-
-class _VendorApiMixin:
-    """Fixes shared by our subclasses of the library's three vendor API classes."""
-
-    operation = ""  # set by VendorClient before each call, for error messages
-
-    def _configure(self, endpoint: str) -> None:
-        self.endpoint = endpoint
-
-    @property
-    def headers(self) -> dict[str, str]:
-        headers = super().headers  # type: ignore[misc]
-        # The library sends endpoint[8:], which is wrong for any non-https endpoint.
-        headers["host"] = urlsplit(self.endpoint).netloc
-        return headers
-
-    def _request(
-        self, path, *, data=None, params=None, headers=None, add_marketplace=True, **kwargs
-    ):
-        # Vendor APIs take no marketplace; the injected keys break acknowledgements (#276)
-        # and are not in the models' parameters.
-        return super()._request(  # type: ignore[misc]
-            path, data=data, params=params, headers=headers, add_marketplace=False, **kwargs
-        )
-
-    def _check_response(self, res: httpx.Response, *args, **kwargs):
-        status = res.status_code
-        body, is_json = _envelope(res)
-        request_id = res.headers.get("x-amzn-RequestId", "")
-        errors = mapping.parse_api_errors(body.get("errors")) if isinstance(body, dict) else ()
-        where = f"{self.operation} (HTTP {status}{', request ' + request_id if request_id else ''})"
-        detail = f": {errors[0]}" if errors else ("" if is_json else ": not a JSON answer")
-        failure = _FAILURES.get(status // 100 * 100 if status != 429 else 429)
-        if failure is not None:
-            error_class, verb = failure
-            raise error_class(
-                f"Amazon {verb} {where}{detail}",
-                operation=self.operation,
-                status=status,
-                errors=errors,
-                request_id=request_id,
-            )
-        if not is_json or not isinstance(body, dict):
-            # A truncated or garbled 2xx: nothing to trust, but asking again may work.
-            raise AmazonTransientError(
-                f"Amazon's answer to {where} was not valid JSON",
-                operation=self.operation,
-                status=status,
-                request_id=request_id,
-            )
-        if errors:  # a 2xx that still reports errors (the library raises on these too)
-            raise AmazonRejectedError(
-                f"Amazon reported errors on {where}{detail}",
-                operation=self.operation,
-                status=status,
-                errors=errors,
-                request_id=request_id,
-            )
-        # What the library's parse_response builds, from the JSON we already decoded: a page
-        # of 100 POs is ~300 KiB, and decoding it twice was a quarter of the listing time.
-        return ApiResponse(**body, headers=res.headers)
-
-
-class _Orders(_VendorApiMixin, VendorOrders):
-    """The library's VendorOrders with our endpoint, headers and answer handling."""
-
-
-class _Shipments(_VendorApiMixin, VendorShipments):
-    """The library's VendorShipments with our endpoint, headers and answer handling."""
-
-
-class _Transactions(_VendorApiMixin, VendorTransactionStatus):
-    """The library's VendorTransactionStatus with our endpoint, headers and answer handling."""
 
 
 def _bool(value: bool) -> str:
@@ -433,7 +157,7 @@ class VendorClient:
 
     def __init__(
         self,
-        connection: Connection,
+        access: ApiAccess,
         *,
         rate_limiter: RateLimiter,
         retry: RetryPolicy = RetryPolicy(),
@@ -445,70 +169,45 @@ class VendorClient:
         budget_seconds: float | None = None,
         shared_tokens: SharedTokens | None = None,
     ) -> None:
-        """`budget_seconds` bounds all requests of this client together (see `_Budget`)."""
-        self.connection = connection
+        """`budget_seconds` bounds all requests of this client together (see `transport.Budget`)."""
+        self.access = access
         self.stats = ClientStats()
         self._limiter = rate_limiter
         self._retry = retry
         self._sleep = sleep
         self._now = now
         self._rng = rng or random.Random()
-        self._tokens = _TokenStore(clock, shared_tokens, connection.token_key)
-        budget = _Budget(budget_seconds) if budget_seconds is not None else None
-        lwa = urlsplit(connection.endpoint.lwa_url)
-        token_class = type(
-            "ConnectionTokenClient",
-            (_LwaTokenClient,),
-            {
-                "store": self._tokens,
-                "timeout": timeout,
-                "budget": budget,
-                "scheme": f"{lwa.scheme}://",
-                "host": lwa.netloc,
-                "path": lwa.path or "/auth/o2/token",
-            },
+        self._tokens = TokenStore(clock, shared_tokens, access.token_key)
+        apis = vendor_apis(
+            base_url=access.endpoint.base_url,
+            lwa_url=access.endpoint.lwa_url,
+            marketplace_id=access.marketplace_id,
+            credentials=access.credentials,
+            tokens=self._tokens,
+            timeout=timeout,
+            budget=Budget(budget_seconds) if budget_seconds is not None else None,
         )
-        creds = connection.credentials
-        library_kwargs = {
-            "credentials": {
-                "refresh_token": creds.refresh_token,
-                "lwa_app_id": creds.lwa_client_id,
-                "lwa_client_secret": creds.lwa_client_secret,
-            },
-            "auth_token_client_class": token_class,
-            "timeout": timeout,
-            "verify": _tls_context(),
-        }
-        # The library wants a Marketplaces member; any object with these attributes works.
-        marketplace = SimpleNamespace(
-            endpoint=connection.endpoint.base_url,
-            marketplace_id=connection.marketplace_id,
-            region="",
+        self._apis = apis
+        self._orders, self._shipments, self._transactions = (
+            apis.orders,
+            apis.shipments,
+            apis.transactions,
         )
-        self._orders = _Orders(marketplace, **library_kwargs)
-        self._shipments = _Shipments(marketplace, **library_kwargs)
-        self._transactions = _Transactions(marketplace, **library_kwargs)
-        for api in (self._orders, self._shipments, self._transactions):
-            api._configure(connection.endpoint.base_url)
-            if budget is not None:
-                api._transport.close()  # the library's, without the budget hook
-                api._transport = _transport(timeout, budget)
 
     # --- plumbing -----------------------------------------------------------------------
 
     def close(self) -> None:
-        for api in (self._orders, self._shipments, self._transactions):
-            api.close()
+        self._apis.close()
 
     def __enter__(self) -> "VendorClient":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def _call(
         self,
-        api: _VendorApiMixin,
+        api: VendorApi,
         operation: str,
         send: Callable[[], Any],
         *,
@@ -523,7 +222,7 @@ class VendorClient:
         token_renewed = False
         while True:
             self.stats.rate_wait_seconds += self._limiter.acquire(
-                self.connection.account_key, operation
+                self.access.account_key, operation
             )
             self.stats.calls += 1
             self.stats.calls_by_operation[operation] += 1
@@ -597,12 +296,12 @@ class VendorClient:
         could read and, kept raw, those it could not. Calls: one per page; a window with
         nothing in it still costs one.
         """
-        if (created_after is None) == (changed_after is None):
+        if created_after is not None and changed_after is None:
+            prefix, start, end = "created", created_after, created_before or self._now()
+        elif changed_after is not None and created_after is None:
+            prefix, start, end = "changed", changed_after, changed_before or self._now()
+        else:
             raise ValueError("give created_after or changed_after (exactly one)")
-        by_created = created_after is not None
-        start = created_after if by_created else changed_after
-        end = (created_before if by_created else changed_before) or self._now()
-        prefix = "created" if by_created else "changed"
         filters: dict[str, Any] = {"limit": limit, "includeDetails": _bool(include_details)}
         optional = {
             "purchaseOrderState": purchase_order_state,
@@ -612,11 +311,11 @@ class VendorClient:
             "sortOrder": sort_order,
         }
         filters.update({k: v for k, v in optional.items() if v is not None})
-        for window_start, window_end in _windows(start, end):  # type: ignore[arg-type]
+        for window_start, window_end in _windows(start, end):
             params = {
                 **filters,
-                f"{prefix}After": mapping.format_datetime(window_start),
-                f"{prefix}Before": mapping.format_datetime(window_end),
+                f"{prefix}After": format_datetime(window_start),
+                f"{prefix}Before": format_datetime(window_end),
             }
             for payload, token in self._pages(
                 "getPurchaseOrders", params, self._orders.get_purchase_orders
@@ -644,7 +343,7 @@ class VendorClient:
         seen: set[str] = set()
         for pages in range(1, MAX_PAGES_PER_WINDOW + 1):
             page_params = {**params, "nextToken": token} if token else dict(params)
-            response = self._call(self._orders, operation, lambda p=page_params: send(**p))
+            response = self._call(self._orders, operation, functools.partial(send, **page_params))
             payload = response.payload if isinstance(response.payload, dict) else {}
             token = (payload.get("pagination") or {}).get("nextToken") or None
             yield payload, token
@@ -696,19 +395,21 @@ class VendorClient:
             "shipToPartyId": ship_to_party_id,
         }
         filters.update({k: v for k, v in optional.items() if v is not None})
-        if created_after is None and updated_after is None:
-            windows: list[dict[str, str]] = [{}]
-        else:
-            prefix = "created" if created_after is not None else "updated"
-            start = created_after or updated_after
-            end = (created_before if created_after is not None else updated_before) or self._now()
+        windows: list[dict[str, str]] = [{}]
+        bounds: tuple[str, datetime, datetime] | None = None
+        if created_after is not None:
+            bounds = ("created", created_after, created_before or self._now())
+        elif updated_after is not None:
+            bounds = ("updated", updated_after, updated_before or self._now())
+        if bounds is not None:
+            prefix, start, end = bounds
             windows = [
                 {
-                    f"{prefix}After": mapping.format_datetime(a),
-                    f"{prefix}Before": mapping.format_datetime(b),
+                    f"{prefix}After": format_datetime(a),
+                    f"{prefix}Before": format_datetime(b),
                 }
                 for a, b in _windows(start, end)
-            ]  # type: ignore[arg-type]
+            ]
         for window in windows:
             for payload, token in self._pages(
                 "getPurchaseOrdersStatus",
@@ -719,7 +420,7 @@ class VendorClient:
                 unreadable: list[tuple[str, str]] = []
                 for raw in payload.get("ordersStatus") or ():
                     try:
-                        statuses.append(mapping.parse_order_status(raw))
+                        statuses.append(parse_order_status(raw))
                     except AmazonMappingError as exc:
                         logger.warning("An unreadable PO status: %s", exc)
                         number = raw.get("purchaseOrderNumber") if isinstance(raw, dict) else ""
@@ -736,7 +437,7 @@ class VendorClient:
         Not retried after a timeout or 5xx: Amazon may have taken it (see `_call`).
         """
         return self.submit_acknowledgement_bodies(
-            [mapping.acknowledgement_json(ack) for ack in acknowledgements]
+            [serialise_acknowledgement(ack) for ack in acknowledgements]
         )
 
     def submit_acknowledgement_bodies(self, bodies: Sequence[Mapping[str, Any]]) -> str:
@@ -754,12 +455,12 @@ class VendorClient:
     def submit_shipment_confirmations(self, confirmations: Sequence[ShipmentConfirmation]) -> str:
         """Send ASNs; returns the transaction id. Same retry rule as acknowledgements."""
         return self.submit_shipment_confirmation_bodies(
-            [mapping.shipment_confirmation_json(asn) for asn in confirmations]
+            [serialise_shipment_confirmation(asn) for asn in confirmations]
         )
 
     def submit_shipment_confirmation_bodies(self, bodies: Sequence[Mapping[str, Any]]) -> str:
         """Send ShipmentConfirmation JSON built beforehand (an outbox keeps exactly what it
-        sends, e.g. from `mapping.shipment_confirmation_json`); returns Amazon's transaction
+        sends, e.g. from `serialise_shipment_confirmation`); returns Amazon's transaction
         id, whose outcome `get_transaction` reports.
 
         Side effect: one SubmitShipmentConfirmations call. Not idempotent: retried only when
@@ -780,7 +481,7 @@ class VendorClient:
         return self._transaction_id(response, "SubmitShipmentConfirmations")
 
     @staticmethod
-    def _transaction_id(response: Any, operation: str) -> str:
+    def _transaction_id(response: ApiResponse, operation: str) -> str:
         payload = response.payload if isinstance(response.payload, dict) else {}
         transaction_id = payload.get("transactionId")
         if not isinstance(transaction_id, str) or not transaction_id:
@@ -797,7 +498,7 @@ class VendorClient:
             lambda: self._transactions.get_transaction(transaction_id),
         )
         try:
-            return mapping.parse_transaction(response.payload)
+            return parse_transaction(response.payload)
         except AmazonMappingError as exc:
             raise AmazonTransientError(
                 f"getTransaction answered unreadably: {exc}", operation="getTransaction"

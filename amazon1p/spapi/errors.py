@@ -6,6 +6,7 @@ and message to a person). Messages never contain credentials or tokens.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class AmazonRejectedError(AmazonError):
 class AmazonAuthError(AmazonRejectedError):
     """Login with Amazon refused the credentials; `credential` says which one to fix."""
 
-    def __init__(self, message: str, *, credential: str, **kwargs) -> None:
+    def __init__(self, message: str, *, credential: str, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.credential = credential
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from amazon1p import crypto
-from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
+from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import secrets_fingerprint
 from amazon1p.spapi.errors import AmazonEndpointRefusedError
 from amazon1p.spapi.ratelimit import rate_limiter_from_settings
@@ -59,11 +59,11 @@ class CachedTokens:
                 logger.warning("Access token not dropped from the cache (%s)", type(exc).__name__)
 
 
-def endpoint_check(connection: Connection) -> None:
+def endpoint_check(access: ApiAccess) -> None:
     """Raise AmazonEndpointRefusedError unless the connection may send its secrets where it
     points: Amazon's own hosts (or a custom URL where SPAPI_ALLOW_CUSTOM_ENDPOINTS is on),
     and only the endpoint and client id the secrets were saved for."""
-    endpoint = connection.endpoint
+    endpoint = access.endpoint
     if not endpoint.is_amazon and not settings.SPAPI_ALLOW_CUSTOM_ENDPOINTS:
         raise AmazonEndpointRefusedError(
             f"This connection points at {endpoint.base_url}, which is not an Amazon SP-API "
@@ -72,8 +72,8 @@ def endpoint_check(connection: Connection) -> None:
             "in the Amazon 1P settings and enter the client secret and refresh token again.",
             operation="connect",
         )
-    expected = secrets_fingerprint(endpoint, connection.credentials.lwa_client_id)
-    if connection.secrets_fingerprint != expected:
+    expected = secrets_fingerprint(endpoint, access.credentials.lwa_client_id)
+    if access.secrets_fingerprint != expected:
         raise AmazonEndpointRefusedError(
             "The stored LWA client secret and refresh token were saved for another endpoint "
             f"or client id than this connection now uses ({endpoint.base_url}). Nothing was "
@@ -82,26 +82,24 @@ def endpoint_check(connection: Connection) -> None:
         )
 
 
-def vendor_client_for(
-    connection: Connection, *, budget_seconds: float | None = None
-) -> VendorClient:
+def vendor_client_for(access: ApiAccess, *, budget_seconds: float | None = None) -> VendorClient:
     """A client for one connection; close it (or use `with`) when done.
 
     Checks the endpoint first (`endpoint_check`), so a refused connection never sends a
     request, not even the LWA token request. `budget_seconds` makes a client for a one-off
     check (Test connection): no retries, and all its requests together within that time.
     """
-    endpoint_check(connection)
+    endpoint_check(access)
     if budget_seconds is not None:
         return VendorClient(
-            connection,
+            access,
             rate_limiter=rate_limiter_from_settings(),
             retry=RetryPolicy(max_attempts=1),
             timeout=min(settings.SPAPI_TIMEOUT_SECONDS, budget_seconds),
             budget_seconds=budget_seconds,
         )
     return VendorClient(
-        connection,
+        access,
         rate_limiter=rate_limiter_from_settings(),
         retry=RetryPolicy(max_attempts=settings.SPAPI_MAX_ATTEMPTS),
         timeout=settings.SPAPI_TIMEOUT_SECONDS,

@@ -22,7 +22,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import redis
 
 import redis.exceptions
 
@@ -100,7 +103,7 @@ class RedisRateLimiter:
 
     def __init__(
         self,
-        redis_client,
+        redis_client: "redis.Redis",
         *,
         pacing: Pacing = Pacing(),
         sleep: Callable[[float], None] = time.sleep,

@@ -173,17 +173,25 @@ class PurchaseOrderPage:
     ) -> tuple[tuple[PurchaseOrder, ...], tuple[MalformedPurchaseOrder, ...]]:
         """(readable POs, malformed POs) among the payloads whose number is not in `numbers`."""
         if "_all" in self.__dict__:  # read already (`orders`, `malformed`, `read_all`)
-            kept = [po for po in (*self._all[0], *self._all[1]) if po.number not in numbers]
+            everything: tuple[PurchaseOrder | MalformedPurchaseOrder, ...] = (
+                *self._all[0],
+                *self._all[1],
+            )
+            kept = [po for po in everything if po.number not in numbers]
             return (
                 tuple(po for po in kept if isinstance(po, PurchaseOrder)),
                 tuple(po for po in kept if isinstance(po, MalformedPurchaseOrder)),
             )
-        orders, malformed = [], []
+        orders: list[PurchaseOrder] = []
+        malformed: list[MalformedPurchaseOrder] = []
         for payload in self.payloads:
             if numbers and self.number_of(payload) in numbers:
                 continue
             read = self.read(payload)
-            (orders if isinstance(read, PurchaseOrder) else malformed).append(read)
+            if isinstance(read, PurchaseOrder):
+                orders.append(read)
+            else:
+                malformed.append(read)
         return tuple(orders), tuple(malformed)
 
     def read_all(self) -> None:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from amazon1p.acknowledgements.services import acknowledgement_request
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder, SyncKind, SyncStatus
-from amazon1p.spapi.mapping import parse_purchase_order
+from amazon1p.spapi.parsing import parse_purchase_order
 from core.errors import ShopCtrlError
 from orders.models import CreditRow
 from tests.amazon1p_ack.conftest import USED_PO_NUMBERS, acknowledgement_posts, deliver

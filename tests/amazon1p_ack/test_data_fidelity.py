@@ -11,7 +11,7 @@ from django.urls import reverse
 from amazon1p.acknowledgements.rules import acknowledge_by_rule
 from amazon1p.acknowledgements.services import acknowledgement_request
 from amazon1p.models import AckStatus, AmazonPurchaseOrder
-from amazon1p.spapi import mapping
+from amazon1p.spapi import parsing
 from orders.models import Order, OrderRow, Product
 from orders.selectors import order_alerts
 from orders.services import order_row_price_set
@@ -158,7 +158,7 @@ def test_po_without_net_cost_waits_for_a_price_then_the_rule_acknowledges(
     )
     connected.auto_acknowledge_rule = "stock_and_cost"
     connected.save()
-    po = mapping.parse_purchase_order(order.amazon_po.raw)
+    po = parsing.parse_purchase_order(order.amazon_po.raw)
     for item in po.items:  # everything in stock, agreed at the PO's cost (list price if none)
         Product.objects.update_or_create(
             shop=shop,

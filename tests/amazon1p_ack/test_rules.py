@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from amazon1p.acknowledgements.rules import acknowledge_by_rule
 from amazon1p.models import Acknowledgement, AckOrigin, AckStatus, AmazonPurchaseOrder
-from amazon1p.spapi import mapping
+from amazon1p.spapi import parsing
 from amazon1p.tasks import acknowledgements_by_rule_task
 from orders.models import Product
 from tests.amazon1p_ack.conftest import USED_PO_NUMBERS as USED
@@ -26,7 +26,7 @@ def rule_on(connected):
 
 def _stock(order, *, extra: int = 0, cost_delta: Decimal = Decimal(0)) -> list[Product]:
     """Catalogue entries for the order's lines: stock = ordered + extra, cost = PO cost + delta."""
-    po = mapping.parse_purchase_order(order.amazon_po.raw)
+    po = parsing.parse_purchase_order(order.amazon_po.raw)
     products = []
     for item in po.items:
         product, _ = Product.objects.update_or_create(
@@ -78,7 +78,7 @@ def test_cost_mismatch_holds_the_po_and_the_page_says_why(rule_on, shop, admin_c
 def _two_pos_sharing_a_product(shop):
     """Two fresh New POs with a product in common, and that product's EAN."""
     pos = [
-        (apo, mapping.parse_purchase_order(apo.raw))
+        (apo, parsing.parse_purchase_order(apo.raw))
         for apo in AmazonPurchaseOrder.objects.filter(shop=shop, state="New").exclude(
             po_number__in=USED
         )

@@ -10,7 +10,7 @@ from amazon1p import crypto
 from amazon1p.connection import secrets_fingerprint_of
 from amazon1p.fulfillment_centers import default_fulfillment_centers
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter, StatusMapping
-from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
+from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.ratelimit import LocalRateLimiter
 from amazon1p.spapi.types import Credentials
@@ -33,7 +33,7 @@ def _calm(sim):
 
 
 def client_for(sim) -> VendorClient:
-    connection = Connection(
+    connection = ApiAccess(
         account_key="test", endpoint=Endpoint.custom(sim.base_url), credentials=GOOD
     )
     return VendorClient(

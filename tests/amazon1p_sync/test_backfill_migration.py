@@ -7,8 +7,8 @@ import pytest
 from django.apps import apps
 
 from amazon1p.importing.sync import mapping_context
-from amazon1p.importing.upsert import purchase_orders_upsert
-from amazon1p.spapi.mapping import parse_purchase_order
+from amazon1p.importing.upsert import PoBatch, purchase_orders_upsert
+from amazon1p.spapi.parsing import parse_purchase_order
 from orders.models import Order, OrderRow
 from tests.amazon1p_sync.conftest import connect
 from tests.amazon1p_sync.test_sandbox_fixtures import EXAMPLES
@@ -23,7 +23,7 @@ class _Sim:
 
 def _imported(shop, ctx, number: str) -> Order:
     raw = next(po for po in EXAMPLES if po["purchaseOrderNumber"] == number)
-    purchase_orders_upsert(shop=shop, ctx=ctx, orders=[parse_purchase_order(raw)])
+    purchase_orders_upsert(PoBatch(shop=shop, ctx=ctx, orders=[parse_purchase_order(raw)]))
     return Order.objects.get(shop=shop, number=number)
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from amazon1p.importing.sync import mapping_context
-from amazon1p.importing.upsert import purchase_orders_upsert
-from amazon1p.spapi.mapping import parse_purchase_order
+from amazon1p.importing.upsert import PoBatch, purchase_orders_upsert
+from amazon1p.spapi.parsing import parse_purchase_order
 from orders.models import Product, ProductAsin
 from shops.models import Alert
 from tests.amazon1p_sync.conftest import connect
@@ -32,7 +32,7 @@ def _po(number: str, asin: str) -> dict:
 
 def _import(shop, ctx, *raws):
     return purchase_orders_upsert(
-        shop=shop, ctx=ctx, orders=[parse_purchase_order(raw) for raw in raws]
+        PoBatch(shop=shop, ctx=ctx, orders=[parse_purchase_order(raw) for raw in raws])
     )
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from amazon1p.importing.order_mapping import IMPORT_PARAMETERS, PARTY_ROLES
 from amazon1p.importing.sync import mapping_context
-from amazon1p.importing.upsert import purchase_orders_upsert
+from amazon1p.importing.upsert import PoBatch, purchase_orders_upsert
 from amazon1p.models import AmazonPurchaseOrder
 from amazon1p.spapi.client import read_purchase_order
 from amazon1p.spapi.types import PurchaseOrder
@@ -117,7 +117,7 @@ def test_amazons_example_po_imports_field_by_field(shop, raw):
     po = read_purchase_order(raw)
     assert isinstance(po, PurchaseOrder), po
 
-    result = purchase_orders_upsert(shop=shop, ctx=ctx, orders=[po])
+    result = purchase_orders_upsert(PoBatch(shop=shop, ctx=ctx, orders=[po]))
 
     assert (result.new, result.failed) == (1, 0), result.errors
     number, details = raw["purchaseOrderNumber"], raw["orderDetails"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import SyncKind, SyncRun, SyncStatus
-from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
+from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.ratelimit import LocalRateLimiter
@@ -32,7 +32,7 @@ def sim():
 
 def client(sim, attempts: int = 10) -> VendorClient:
     return VendorClient(
-        Connection("counters", Endpoint.custom(sim.base_url), GOOD),
+        ApiAccess("counters", Endpoint.custom(sim.base_url), GOOD),
         rate_limiter=LocalRateLimiter(),
         retry=RetryPolicy(max_attempts=attempts, base_delay=0.001, max_delay=0.005),
         timeout=10,

@@ -10,7 +10,7 @@ import respx
 
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
-from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
+from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.ratelimit import LocalRateLimiter
 from tests.amazon1p_sync.conftest import GOOD, connect, days_ago
@@ -64,7 +64,7 @@ def test_an_unreadable_status_still_names_its_missing_po_and_the_problem(shop):
             )
         )
         client = VendorClient(
-            Connection("respx", Endpoint.custom(BASE), GOOD),
+            ApiAccess("respx", Endpoint.custom(BASE), GOOD),
             rate_limiter=LocalRateLimiter(),
             retry=RetryPolicy(max_attempts=1),
         )

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from amazon1p.models import AmazonConnection
-from asn.building import shipment_confirmation_json
+from asn.building import shipment_confirmation_json_for_group
 from asn.document_service import document_template_save, group_document_pdf
 from asn.documents import default_template
 from asn.labels import ShipmentDocuments
@@ -43,7 +43,7 @@ def packed(group, shop, admin_user):
 
 
 def _asn_ssccs(group, connection, key: str, ids: str) -> list[str]:
-    body = shipment_confirmation_json(group, connection, confirmation_type="Original")
+    body = shipment_confirmation_json_for_group(group, connection, confirmation_type="Original")
     return [c[ids][0]["containerIdentificationNumber"] for c in body[key]]
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from asn.building import shipment_confirmation_json
+from asn.building import shipment_confirmation_json_for_group
 from asn.gs1 import check_digit
 from asn.models import (
     AsnType,
@@ -227,7 +227,9 @@ def test_the_asn_body_follows_amazons_model(group, shop, admin_user, asn_connect
     order = acknowledged_order(shop, "PO-B1")
     shipment, _, carton = _packed(group, admin_user, order)
     shipment.lines.update(unit_weight_kg=Decimal("1.250"))
-    body = shipment_confirmation_json(group, asn_connection, confirmation_type=AsnType.ORIGINAL)
+    body = shipment_confirmation_json_for_group(
+        group, asn_connection, confirmation_type=AsnType.ORIGINAL
+    )
     assert (
         schema_errors(
             "vendorShipments",
@@ -253,7 +255,7 @@ def test_the_asn_body_follows_amazons_model(group, shop, admin_user, asn_connect
     assert body["shipmentMeasurements"]["palletCount"] == 1
     asn_connection.bol_as_asn_number = False
     assert (
-        shipment_confirmation_json(group, asn_connection, confirmation_type="Original")[
+        shipment_confirmation_json_for_group(group, asn_connection, confirmation_type="Original")[
             "shipmentIdentifier"
         ]
         == group.code
@@ -269,7 +271,9 @@ def test_small_parcel_goes_as_loose_cartons(group, shop, admin_user, asn_connect
     carton = carton_add(group=group, pallet=pallet, actor=admin_user, tracking_number="1Z999")
     for line in shipment.lines.all():
         place(line=line, container=carton, quantity=line.quantity, actor=admin_user)
-    body = shipment_confirmation_json(group, asn_connection, confirmation_type=AsnType.ORIGINAL)
+    body = shipment_confirmation_json_for_group(
+        group, asn_connection, confirmation_type=AsnType.ORIGINAL
+    )
     assert body["shipmentStructure"] == "LooseAssortmentCase"
     assert "pallets" not in body
     assert body["cartons"][0]["trackingNumber"] == "1Z999"
@@ -379,7 +383,9 @@ def test_measured_weight_and_dimensions_go_into_the_asn(group, shop, admin_user,
         height_cm=Decimal("145.5"),
     )
     container_update(container=carton, actor=admin_user, tracking_number="1Z42")
-    body = shipment_confirmation_json(group, asn_connection, confirmation_type=AsnType.ORIGINAL)
+    body = shipment_confirmation_json_for_group(
+        group, asn_connection, confirmation_type=AsnType.ORIGINAL
+    )
     assert (
         schema_errors(
             "vendorShipments",

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from amazon1p.importing.sync import mapping_context
-from amazon1p.importing.upsert import purchase_orders_upsert
+from amazon1p.importing.upsert import PoBatch, purchase_orders_upsert
 from amazon1p.models import AmazonConnection, FulfillmentCenter
-from amazon1p.spapi.mapping import parse_purchase_order
+from amazon1p.spapi.parsing import parse_purchase_order
 from bulkbuy.models import Offer, OfferRow
 from bulkbuy.services import offer_import
 from bulkbuy.stages import (
@@ -95,7 +95,7 @@ def import_po(shop, number: str, lines: list[Line], **payload) -> Order:
     """Store the PO as a sync does (a second call with other values is a change at Amazon)."""
     connection = AmazonConnection.objects.select_related("shop").get(shop=shop)
     po = parse_purchase_order(po_payload(number, lines, **payload))
-    purchase_orders_upsert(shop=shop, ctx=mapping_context(connection), orders=[po])
+    purchase_orders_upsert(PoBatch(shop=shop, ctx=mapping_context(connection), orders=[po]))
     return Order.objects.get(shop=shop, number=number)
 
 

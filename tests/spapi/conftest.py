@@ -6,7 +6,7 @@ import random
 import pytest
 import respx
 
-from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
+from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.ratelimit import LocalRateLimiter, Pacing
 from amazon1p.spapi.types import Credentials
@@ -61,7 +61,7 @@ def make_client(sleeper):
     clients = []
 
     def build(*, max_attempts: int = 4, clock=None) -> VendorClient:
-        connection = Connection(
+        connection = ApiAccess(
             account_key="acct-1",
             endpoint=Endpoint.custom(BASE),
             credentials=Credentials(

@@ -10,8 +10,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from amazon1p.spapi import mapping
-from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
+from amazon1p.spapi import serialising
+from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.ratelimit import LocalRateLimiter
@@ -93,7 +93,7 @@ def full_asn() -> ShipmentConfirmation:
 
 
 def test_the_asn_mapping_writes_model_valid_cartons_and_pallets() -> None:
-    body = mapping.shipment_confirmation_json(full_asn())
+    body = serialising.serialise_shipment_confirmation(full_asn())
 
     assert schema_errors("vendorShipments", "ShipmentConfirmation", body) == []
     carton, pallet = body["cartons"][0], body["pallets"][0]
@@ -112,7 +112,7 @@ def test_bodies_are_sent_exactly_as_given(amazon, make_client) -> None:
     route = amazon.post(ASNS).mock(
         return_value=httpx.Response(202, json={"payload": {"transactionId": "tx-asn"}})
     )
-    body = mapping.shipment_confirmation_json(full_asn())
+    body = serialising.serialise_shipment_confirmation(full_asn())
 
     assert make_client().submit_shipment_confirmation_bodies([body]) == "tx-asn"
 
@@ -125,7 +125,7 @@ def test_an_asn_is_not_resent_after_a_5xx_or_timeout(amazon, make_client) -> Non
     )
     route = amazon.post(ASNS).mock(side_effect=[unavailable, httpx.ReadTimeout("slow")])
     client = make_client()
-    body = mapping.shipment_confirmation_json(full_asn())
+    body = serialising.serialise_shipment_confirmation(full_asn())
 
     with pytest.raises(AmazonTransientError):
         client.submit_shipment_confirmation_bodies([body])
@@ -162,7 +162,7 @@ def sim():
 
 @pytest.fixture
 def client(sim):
-    connection = Connection(
+    connection = ApiAccess(
         account_key="asn", endpoint=Endpoint.custom(sim.base_url), credentials=CREDENTIALS
     )
     with VendorClient(
@@ -271,7 +271,7 @@ def kept(sim) -> list[dict]:
 
 
 def test_a_good_asn_succeeds_and_amazon_keeps_what_the_outbox_sent(sim, client) -> None:
-    body = mapping.shipment_confirmation_json(asn_for(acknowledged_po(client), "ASN-GOOD"))
+    body = serialising.serialise_shipment_confirmation(asn_for(acknowledged_po(client), "ASN-GOOD"))
 
     status = final(client, client.submit_shipment_confirmation_bodies([body]))
 
@@ -284,7 +284,7 @@ def test_a_wrong_sscc_check_digit_fails_naming_the_sscc(client) -> None:
     asn = asn_for(acknowledged_po(client), "ASN-DIGIT")
     good = asn.pallets[0].identifiers[0].number
     bad = good[:17] + str((int(good[17]) + 1) % 10)
-    body = mapping.shipment_confirmation_json(asn)
+    body = serialising.serialise_shipment_confirmation(asn)
     body["pallets"][0]["palletIdentifiers"][0]["containerIdentificationNumber"] = bad
 
     status = final(client, client.submit_shipment_confirmation_bodies([body]))

@@ -210,4 +210,4 @@ def test_secrets_never_reach_logs_or_errors(amazon, make_client, caplog):
     for secret in (SECRET, REFRESH, ACCESS):
         assert secret not in caplog.text
         assert secret not in str(caught.value) and secret not in repr(caught.value)
-        assert secret not in repr(client.connection)
+        assert secret not in repr(client.access)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
+from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.ratelimit import LocalRateLimiter
 from amazon1p.spapi.types import (
@@ -48,7 +48,7 @@ def sim():
 
 @pytest.fixture
 def client(sim):
-    connection = Connection(
+    connection = ApiAccess(
         account_key="offer", endpoint=Endpoint.custom(sim.base_url), credentials=CREDENTIALS
     )
     with VendorClient(

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
+from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.errors import AmazonAuthError, AmazonRejectedError, AmazonTransientError
 from amazon1p.spapi.ratelimit import LocalRateLimiter
@@ -60,7 +60,7 @@ def _calm(sim):
 
 
 def client_for(sim, credentials=GOOD, *, attempts=5, timeout=10.0, account="acct"):
-    connection = Connection(
+    connection = ApiAccess(
         account_key=account, endpoint=Endpoint.custom(sim.base_url), credentials=credentials
     )
     return VendorClient(

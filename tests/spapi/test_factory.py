@@ -3,16 +3,16 @@
 import logging
 
 from amazon1p.spapi import ratelimit
-from amazon1p.spapi.client import Connection
+from amazon1p.spapi.client import ApiAccess
 from amazon1p.spapi.endpoints import Endpoint, EndpointKind, Region, secrets_fingerprint
 from amazon1p.spapi.factory import vendor_client_for
 from amazon1p.spapi.ratelimit import LocalRateLimiter, RedisRateLimiter
 from amazon1p.spapi.types import Credentials
 
 
-def _connection(endpoint: Endpoint) -> Connection:
+def _connection(endpoint: Endpoint) -> ApiAccess:
     credentials = Credentials("amzn1.application-oa2-client.x", "s", "Atzr|r")
-    return Connection(
+    return ApiAccess(
         account_key="shop-1",
         endpoint=endpoint,
         credentials=credentials,

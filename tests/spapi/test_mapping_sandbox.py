@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from amazon1p.spapi import mapping
+from amazon1p.spapi import parsing
 from amazon1p.spapi.errors import AmazonMappingError
 
 MODELS = Path(__file__).resolve().parents[2] / "simulator/models"
@@ -48,7 +48,7 @@ def test_the_models_hold_the_documented_number_of_cases():
 )
 def test_every_sandbox_purchase_order_parses(response):
     for raw in response["payload"].get("orders", []):
-        po = mapping.parse_purchase_order(raw)
+        po = parsing.parse_purchase_order(raw)
         assert po.number == raw["purchaseOrderNumber"]
         if "orderDetails" in raw:
             assert len(po.items) == len(raw["orderDetails"]["items"])
@@ -63,7 +63,7 @@ def test_sandbox_po_2jk3s9vc_reads_as_amazon_means_it():
         for o in r["payload"].get("orders", [])
         if o["purchaseOrderNumber"] == "2JK3S9VC"
     )
-    po = mapping.parse_purchase_order(raw)
+    po = parsing.parse_purchase_order(raw)
     assert po.state == "New" and len(po.items) == 3
     assert po.ship_window is not None and po.ship_window.start < po.ship_window.end
     assert po.ship_to_party.party_id == "ABCD"
@@ -78,7 +78,7 @@ def test_sandbox_import_po_keeps_its_import_details():
         for o in r["payload"].get("orders", [])
         if o["purchaseOrderNumber"] == "3TRD2IAB"
     )
-    po = mapping.parse_purchase_order(raw)
+    po = parsing.parse_purchase_order(raw)
     assert po.import_details is not None
     assert po.import_details.international_commercial_terms
 
@@ -86,14 +86,14 @@ def test_sandbox_import_po_keeps_its_import_details():
 @pytest.mark.parametrize("response", STATUS_CASES)
 def test_every_sandbox_status_parses(response):
     for raw in response["payload"]["ordersStatus"]:
-        status = mapping.parse_order_status(raw)
+        status = parsing.parse_order_status(raw)
         assert status.number == raw["purchaseOrderNumber"]
         assert len(status.items) == len(raw["itemStatus"])
 
 
 @pytest.mark.parametrize("response", TRANSACTION_CASES)
 def test_every_sandbox_transaction_parses(response):
-    status = mapping.parse_transaction(response["payload"])
+    status = parsing.parse_transaction(response["payload"])
     assert status.status in ("Processing", "Success", "Failure")
 
 
@@ -148,18 +148,18 @@ def _po(**details):
 )
 def test_unreadable_pos_name_the_po_and_the_field(raw, field):
     with pytest.raises(AmazonMappingError) as caught:
-        mapping.parse_purchase_order(raw)
+        parsing.parse_purchase_order(raw)
     assert caught.value.field == field
     if raw.get("purchaseOrderNumber"):
         assert "ZZ12345A" in str(caught.value)
 
 
 def test_undocumented_enum_values_are_kept_as_warnings():
-    po = mapping.parse_purchase_order(_po(purchaseOrderType="MysteryOrder", paymentMethod="Barter"))
+    po = parsing.parse_purchase_order(_po(purchaseOrderType="MysteryOrder", paymentMethod="Barter"))
     assert po.purchase_order_type == "MysteryOrder"
     assert len(po.warnings) == 2 and "MysteryOrder" in po.warnings[0]
 
 
 def test_quantities_in_cases_count_eaches():
-    po = mapping.parse_purchase_order(_po())
+    po = parsing.parse_purchase_order(_po())
     assert po.items[0].ordered_quantity.eaches == 30

@@ -22,7 +22,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from amazon1p.acknowledgements.building import LineAnswer, acknowledgement_json
+from amazon1p.acknowledgements.building import LineAnswer, acknowledgement_json_for_po
 from amazon1p.importing.order_mapping import (
     IMPORT_PARAMETERS,
     PARAM_DELIVERY_WINDOW,
@@ -33,7 +33,7 @@ from amazon1p.importing.order_mapping import (
     party_values,
 )
 from amazon1p.importing.sync import mapping_context
-from amazon1p.importing.upsert import purchase_orders_upsert
+from amazon1p.importing.upsert import PoBatch, purchase_orders_upsert
 from amazon1p.models import AmazonPurchaseOrder
 from amazon1p.spapi.client import read_purchase_order
 from amazon1p.spapi.errors import AmazonMappingError
@@ -105,8 +105,10 @@ def _store(shop, ctx, raw: dict[str, Any]):
     """What a sync does with one PO of a page: read it, then upsert it."""
     read = read_purchase_order(raw)
     if isinstance(read, MalformedPurchaseOrder):
-        return read, purchase_orders_upsert(shop=shop, ctx=ctx, orders=[], malformed=[read])
-    return read, purchase_orders_upsert(shop=shop, ctx=ctx, orders=[read])
+        return read, purchase_orders_upsert(
+            PoBatch(shop=shop, ctx=ctx, orders=[], malformed=[read])
+        )
+    return read, purchase_orders_upsert(PoBatch(shop=shop, ctx=ctx, orders=[read]))
 
 
 def _check_stored(po: PurchaseOrder, ctx, shop) -> None:
@@ -158,7 +160,7 @@ def _check_stored(po: PurchaseOrder, ctx, shop) -> None:
 def _check_acknowledgement(po: PurchaseOrder) -> None:
     answers = [LineAnswer(item=i, accepted=i.ordered_quantity.eaches) for i in po.items]
     try:
-        body = acknowledgement_json(po, answers, datetime(2026, 12, 3, 10, tzinfo=UTC))
+        body = acknowledgement_json_for_po(po, answers, datetime(2026, 12, 3, 10, tzinfo=UTC))
     except ValueError as exc:  # the one refusal: no selling party to acknowledge as
         assert po.selling_party is None, exc
         return

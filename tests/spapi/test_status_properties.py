@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amazon1p.spapi.errors import AmazonMappingError
-from amazon1p.spapi.mapping import parse_order_status
+from amazon1p.spapi.parsing import parse_order_status
 from amazon1p.spapi.types import (
     EACHES,
     ItemStatus,

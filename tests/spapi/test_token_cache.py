@@ -8,8 +8,9 @@ from django.core.cache import cache
 
 from amazon1p import crypto
 from amazon1p.connection import spapi_connection
-from amazon1p.spapi.client import TOKEN_REFRESH_MARGIN, RetryPolicy, VendorClient
+from amazon1p.spapi.client import RetryPolicy, VendorClient
 from amazon1p.spapi.factory import CachedTokens, vendor_client_for
+from amazon1p.spapi.lwa import TOKEN_REFRESH_MARGIN
 from amazon1p.spapi.ratelimit import LocalRateLimiter
 from simulator import SimulatorConfig, start_simulator
 from tests.amazon1p_sync.conftest import connect

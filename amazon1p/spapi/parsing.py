@@ -1,16 +1,16 @@
-"""Pure functions between Amazon's JSON and our dataclasses: no ORM, clock or settings.
+"""Amazon's JSON → our frozen dataclasses: pure functions (no ORM, clock or settings).
 
 Reading is lenient where Amazon's own examples are sloppy (e.g. `"CASES"` in a sandbox case,
 dates without a zone) and strict where a wrong value would corrupt an order (a missing PO
 number or quantity, a non-numeric amount): those raise `AmazonMappingError` naming the PO and
 the field. Enum values Amazon does not document are kept and listed in `warnings`, so an
-importer can raise an alert instead of dropping the PO.
+importer can raise an alert instead of dropping the PO. The way back is `serialising`.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar, overload
 
 import orjson
 
@@ -18,25 +18,16 @@ from amazon1p.spapi.errors import AmazonMappingError, ApiError
 from amazon1p.spapi.types import (
     CASES,
     EACHES,
-    AcknowledgementItem,
     Address,
-    Carton,
-    ContainerIdentifier,
-    ContainerItem,
-    Dimensions,
     ImportDetails,
     ItemStatus,
-    Measure,
     Money,
-    OrderAcknowledgement,
     OrderedQuantityDetail,
     OrderItem,
-    Pallet,
     Party,
     PurchaseOrder,
     PurchaseOrderStatus,
     Quantity,
-    ShipmentConfirmation,
     TransactionStatus,
     Window,
 )
@@ -48,7 +39,10 @@ PAYMENT_METHODS = ("Invoice", "Consignment", "CreditCard", "Prepaid")
 Json = Mapping[str, Any]
 
 
-class _Memo:
+T = TypeVar("T")
+
+
+class _Memo(Generic[T]):
     """What earlier reads made of a value, by the value: a vendor's POs repeat their parties,
     prices, quantities and windows, so most reads of a big import become lookups.
 
@@ -59,9 +53,9 @@ class _Memo:
     LIMIT = 4096
 
     def __init__(self) -> None:
-        self.values: dict[Any, Any] = {}
+        self.values: dict[Hashable, T] = {}
 
-    def read(self, key: Any, read: Callable[[], Any]) -> Any:
+    def read(self, key: Hashable, read: Callable[[], T]) -> T:
         """What an earlier read made of `key`, or what `read()` makes of it now (kept; a
         read that raises keeps nothing)."""
         known = self.values.get(key)
@@ -72,7 +66,10 @@ class _Memo:
         return known
 
 
-_parties, _money_read, _quantities, _windows = _Memo(), _Memo(), _Memo(), _Memo()
+_parties: _Memo[Party] = _Memo()
+_money_read: _Memo[Money] = _Memo()
+_quantities: _Memo[Quantity] = _Memo()
+_windows: _Memo[Window] = _Memo()
 
 
 def _plain(value: Any) -> bool:
@@ -113,13 +110,21 @@ class _Reader:
             self.warnings.append(f"{field or key}: “{value}” is not a value Amazon documents")
         return value
 
+    @overload
+    def when(self, data: Json, key: str, field: str, *, required: Literal[True]) -> datetime: ...
+
+    @overload
+    def when(
+        self, data: Json, key: str, field: str, *, required: bool = False
+    ) -> datetime | None: ...
+
     def when(self, data: Json, key: str, field: str, *, required: bool = False) -> datetime | None:
         raw = self.text(data, key, field, required=required)
         path = f"{field}.{key}" if field else key
         return parse_datetime(raw, lambda msg: self.fail(path, msg)) if raw else None
 
 
-def parse_datetime(raw: str, fail=None) -> datetime:
+def parse_datetime(raw: str, fail: Callable[[str], Exception] | None = None) -> datetime:
     """ISO-8601 → aware UTC datetime; a missing zone (as in sandbox cases) means UTC."""
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -130,13 +135,6 @@ def parse_datetime(raw: str, fail=None) -> datetime:
         if fail is None:
             raise ValueError(f"“{raw}” is not an ISO-8601 date-time") from exc
         raise fail(f"“{raw}” is not an ISO-8601 date-time") from exc
-
-
-def format_datetime(value: datetime) -> str:
-    """The form every request uses: UTC, seconds, `Z` (the library would send str(dt))."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetimes are ambiguous; pass an aware one")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _money(r: _Reader, data: Any, field: str) -> Money | None:
@@ -168,6 +166,14 @@ def _read_money(r: _Reader, data: Json, field: str) -> Money:
 
 
 _UNITS = {"cases": CASES, "eaches": EACHES}
+
+
+@overload
+def _quantity(r: _Reader, data: Any, field: str, *, required: Literal[True] = True) -> Quantity: ...
+
+
+@overload
+def _quantity(r: _Reader, data: Any, field: str, *, required: bool) -> Quantity | None: ...
 
 
 def _quantity(r: _Reader, data: Any, field: str, *, required: bool = True) -> Quantity | None:
@@ -346,7 +352,7 @@ CONFIRMATION_STATUSES = ("ACCEPTED", "PARTIALLY_ACCEPTED", "REJECTED", "UNCONFIR
 RECEIVE_STATUSES = ("NOT_RECEIVED", "PARTIALLY_RECEIVED", "RECEIVED")
 
 
-def _objects(r: _Reader, data: Json, key: str, field: str, *, required: bool = False) -> list:
+def _objects(r: _Reader, data: Json, key: str, field: str, *, required: bool = False) -> list[Json]:
     """`data[key]`, an array of objects (absent: empty); `field` is `data`'s path."""
     path = f"{field}.{key}" if field else key
     value = data.get(key)
@@ -366,7 +372,13 @@ def _member(r: _Reader, data: Json, key: str, field: str) -> Json:
 
 
 def _strict_enum(
-    r: _Reader, data: Json, key: str, field: str, allowed: tuple[str, ...], *, required=False
+    r: _Reader,
+    data: Json,
+    key: str,
+    field: str,
+    allowed: tuple[str, ...],
+    *,
+    required: bool = False,
 ) -> str:
     value = r.text(data, key, field, required=required)
     if value and value not in allowed:
@@ -489,220 +501,4 @@ def parse_transaction(payload: Any) -> TransactionStatus:
         transaction_id=r.text(status, "transactionId", "transactionStatus", required=True),
         status=r.text(status, "status", "transactionStatus", required=True),
         errors=parse_api_errors(status.get("errors")),
-    )
-
-
-# --- Building request bodies ---------------------------------------------------------------
-
-
-def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v not in (None, "", [], {})}
-
-
-def money_json(money: Money | None) -> dict[str, Any] | None:
-    if money is None:
-        return None
-    return _drop_empty(
-        {
-            "currencyCode": money.currency,
-            "amount": format(money.amount, "f"),
-            "unitOfMeasure": money.unit_of_measure,
-        }
-    )
-
-
-def quantity_json(quantity: Quantity) -> dict[str, Any]:
-    return _drop_empty(
-        {"amount": quantity.amount, "unitOfMeasure": quantity.unit, "unitSize": quantity.unit_size}
-    )
-
-
-def party_json(party: Party) -> dict[str, Any]:
-    data: dict[str, Any] = {"partyId": party.party_id}
-    if party.address is not None:
-        a = party.address
-        # name, addressLine1 and countryCode are required by the model: kept even when empty
-        # (an address Amazon sent with them blank must still validate; property tests).
-        data["address"] = {
-            "name": a.name,
-            "addressLine1": a.address_line1,
-            "countryCode": a.country_code,
-        } | _drop_empty(
-            {
-                "name": a.name,
-                "addressLine1": a.address_line1,
-                "addressLine2": a.address_line2,
-                "addressLine3": a.address_line3,
-                "city": a.city,
-                "county": a.county,
-                "district": a.district,
-                "stateOrRegion": a.state_or_region,
-                "postalCode": a.postal_code,
-                "countryCode": a.country_code,
-                "phone": a.phone,
-            }
-        )
-    return data
-
-
-def acknowledgement_json(ack: OrderAcknowledgement) -> dict[str, Any]:
-    """An OrderAcknowledgement of submitAcknowledgement's body."""
-
-    def item(line: AcknowledgementItem) -> dict[str, Any]:
-        return _drop_empty(
-            {
-                "itemSequenceNumber": line.sequence_number,
-                "amazonProductIdentifier": line.asin,
-                "vendorProductIdentifier": line.vendor_product_id,
-                "orderedQuantity": quantity_json(line.ordered_quantity),
-                "netCost": money_json(line.net_cost),
-                "listPrice": money_json(line.list_price),
-                "discountMultiplier": line.discount_multiplier,
-                "itemAcknowledgements": [
-                    _drop_empty(
-                        {
-                            "acknowledgementCode": part.code,
-                            "acknowledgedQuantity": quantity_json(part.quantity),
-                            "scheduledShipDate": part.scheduled_ship_date
-                            and format_datetime(part.scheduled_ship_date),
-                            "scheduledDeliveryDate": part.scheduled_delivery_date
-                            and format_datetime(part.scheduled_delivery_date),
-                            "rejectionReason": part.rejection_reason,
-                        }
-                    )
-                    for part in line.acknowledgements
-                ],
-            }
-        )
-
-    return {
-        "purchaseOrderNumber": ack.purchase_order_number,
-        "sellingParty": party_json(ack.selling_party),
-        "acknowledgementDate": format_datetime(ack.acknowledgement_date),
-        "items": [item(line) for line in ack.items],
-    }
-
-
-def _measure(m: Measure | None) -> dict[str, Any] | None:
-    return None if m is None else {"unitOfMeasure": m.unit, "value": format(m.value, "f")}
-
-
-def _dimensions(d: Dimensions | None) -> dict[str, Any] | None:
-    if d is None:
-        return None
-    return {
-        "length": format(d.length, "f"),
-        "width": format(d.width, "f"),
-        "height": format(d.height, "f"),
-        "unitOfMeasure": d.unit,
-    }
-
-
-def _container_items(items: tuple[ContainerItem, ...]) -> list[dict[str, Any]]:
-    return [
-        _drop_empty(
-            {
-                "itemReference": i.item_reference,
-                "shippedQuantity": quantity_json(i.shipped_quantity),
-                "itemDetails": _drop_empty({"purchaseOrderNumber": i.purchase_order_number}),
-            }
-        )
-        for i in items
-    ]
-
-
-def _identifiers(ids: tuple[ContainerIdentifier, ...]) -> list[dict[str, str]]:
-    return [
-        {"containerIdentificationType": i.type, "containerIdentificationNumber": i.number}
-        for i in ids
-    ]
-
-
-def _carton(c: Carton) -> dict[str, Any]:
-    carton = _drop_empty(
-        {
-            "cartonIdentifiers": _identifiers(c.identifiers),
-            "cartonSequenceNumber": c.sequence_number,
-            "dimensions": _dimensions(c.dimensions),
-            "weight": _measure(c.weight),
-            "trackingNumber": c.tracking_number,
-        }
-    )
-    carton["items"] = _container_items(c.items)  # required by the model, even when empty
-    return carton
-
-
-def _pallet(p: Pallet) -> dict[str, Any]:
-    refs = None
-    if p.carton_sequence_numbers:
-        refs = {
-            "cartonCount": len(p.carton_sequence_numbers),
-            "cartonReferenceNumbers": list(p.carton_sequence_numbers),
-        }
-    return _drop_empty(
-        {
-            "palletIdentifiers": _identifiers(p.identifiers),
-            "tier": p.tier,
-            "block": p.block,
-            "dimensions": _dimensions(p.dimensions),
-            "weight": _measure(p.weight),
-            "cartonReferenceDetails": refs,
-            "items": _container_items(p.items),
-        }
-    )
-
-
-def shipment_confirmation_json(asn: ShipmentConfirmation) -> dict[str, Any]:
-    """A ShipmentConfirmation of SubmitShipmentConfirmations' body (the ASN): items, cartons
-    (with their SSCCs and tracking numbers) and pallets (their SSCCs, the cartons on them by
-    cartonSequenceNumber and the items lying on them outside cartons). Empty optional fields
-    are left out, as the model allows."""
-    transport = _drop_empty(
-        {
-            "carrierScac": asn.carrier_scac,
-            "carrierShipmentReferenceNumber": asn.carrier_shipment_reference,
-            "transportationMode": asn.transportation_mode,
-            "billOfLadingNumber": asn.bill_of_lading_number,
-        }
-    )
-    measurements = _drop_empty(
-        {
-            "grossShipmentWeight": _measure(asn.gross_weight),
-            "cartonCount": asn.carton_count,
-            "palletCount": asn.pallet_count,
-        }
-    )
-    return _drop_empty(
-        {
-            "shipmentIdentifier": asn.shipment_identifier,
-            "shipmentConfirmationType": asn.confirmation_type,
-            "shipmentType": asn.shipment_type,
-            "shipmentStructure": asn.shipment_structure,
-            "transportationDetails": transport,
-            "amazonReferenceNumber": asn.amazon_reference_number,
-            "shipmentConfirmationDate": format_datetime(asn.confirmation_date),
-            "shippedDate": asn.shipped_date and format_datetime(asn.shipped_date),
-            "estimatedDeliveryDate": asn.estimated_delivery_date
-            and format_datetime(asn.estimated_delivery_date),
-            "sellingParty": party_json(asn.selling_party),
-            "shipFromParty": party_json(asn.ship_from_party),
-            "shipToParty": party_json(asn.ship_to_party),
-            "shipmentMeasurements": measurements,
-            "shippedItems": [
-                _drop_empty(
-                    {
-                        "itemSequenceNumber": item.sequence_number,
-                        "amazonProductIdentifier": item.asin,
-                        "vendorProductIdentifier": item.vendor_product_id,
-                        "shippedQuantity": quantity_json(item.shipped_quantity),
-                        "itemDetails": _drop_empty(
-                            {"purchaseOrderNumber": item.purchase_order_number}
-                        ),
-                    }
-                )
-                for item in asn.shipped_items
-            ],
-            "cartons": [_carton(c) for c in asn.cartons],
-            "pallets": [_pallet(p) for p in asn.pallets],
-        }
     )
