@@ -4,9 +4,7 @@ Test connection bounded in time, reporting unsaved values on the page only; audi
 name the endpoint; a foreign fulfillment-center id is a form error."""
 
 import socket
-import threading
 import time
-from contextlib import contextmanager
 from urllib.parse import parse_qs
 
 import httpx
@@ -27,8 +25,8 @@ from amazon1p.spapi.types import Credentials
 from core.errors import ShopCtrlError
 from shops.models import AuditEntry
 from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import connect
-from tests.test_amazon_settings import SECRET, TOKEN, form_data
+from tests.support.amazon import connect
+from tests.support.amazon_settings import SECRET, TOKEN, form_data, hanging_server
 
 AMAZON_HOSTS = {"api.amazon.com", "sellingpartnerapi-eu.amazon.com"}
 LWA = "https://api.amazon.com/auth/o2/token"
@@ -335,35 +333,6 @@ def test_the_data_migration_binds_stored_secrets_to_the_settings_they_are_used_w
 
 
 # --- Test connection: bounded, and unsaved values stay on the page -------------------------
-
-
-@contextmanager
-def hanging_server():
-    """A loopback port that accepts connections and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        listener.close()
 
 
 def closed_port_url() -> str:

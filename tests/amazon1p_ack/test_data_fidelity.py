@@ -16,7 +16,7 @@ from orders.models import Order, OrderRow, Product
 from orders.selectors import order_alerts
 from orders.services import order_row_price_set
 from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_ack.conftest import TRANSACTION_DELAY, deliver
+from tests.support.acknowledgements import TRANSACTION_DELAY, deliver
 
 pytestmark = pytest.mark.django_db
 

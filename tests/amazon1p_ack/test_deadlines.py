@@ -20,7 +20,7 @@ from amazon1p.spapi.types import PurchaseOrder
 from orders.models import Order
 from orders.selectors import order_alerts
 from shops.models import Alert
-from tests.amazon1p_ack.conftest import deliver, fresh_order
+from tests.support.acknowledgements import deliver, fresh_order
 
 CREATED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 CHANGED = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)

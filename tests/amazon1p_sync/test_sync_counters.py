@@ -13,7 +13,7 @@ from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.ratelimit import LocalRateLimiter
 from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import GOOD, connect, days_ago, last_seq, vendor_calls
+from tests.support.amazon import GOOD, connect, days_ago, last_seq, vendor_calls
 
 pytestmark = pytest.mark.django_db
 

@@ -43,7 +43,7 @@ from asn.shipments import (
 )
 from core.folders import pass_lock
 from shops.models import Alert, AuditEntry
-from tests.asn.conftest import FC, acknowledged_order
+from tests.support.asn import FC, acknowledged_order
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from bulkbuy.stages import (
 )
 from orders.models import Order, PurchaseType
 from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import client_for, connect, days_ago
+from tests.support.amazon import connect, days_ago, vendor_client_for
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,7 +73,7 @@ def test_an_exported_offer_comes_back_as_linked_bulk_buy_pos(shop, admin_user, s
     run, _ = sync_run_request(
         shop=shop, kind=SyncKind.NEW, range_from=days_ago(1), range_to=days_ago(-1), enqueue=False
     )
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         assert sync_run_execute(run_id=run.pk, client=client).status == SyncStatus.SUCCEEDED
     purchase_orders_link(shop_id=shop.pk)
 

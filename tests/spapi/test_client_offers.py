@@ -26,7 +26,7 @@ from amazon1p.spapi.types import (
     ShippedItem,
 )
 from simulator import SimulatorConfig, start_simulator
-from tests.simulator.offer_workbooks import XLSX, line, offer_workbook
+from tests.support.offer_workbooks import XLSX, line, offer_workbook
 
 CREDENTIALS = Credentials("amzn1.application-oa2-client.offer", "secret", "Atzr|offer-token")
 TODAY = datetime.now(UTC).date()

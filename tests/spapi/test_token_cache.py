@@ -12,7 +12,7 @@ from amazon1p.spapi.client import TOKEN_REFRESH_MARGIN, RetryPolicy, VendorClien
 from amazon1p.spapi.factory import CachedTokens, vendor_client_for
 from amazon1p.spapi.ratelimit import LocalRateLimiter
 from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import connect
+from tests.support.amazon import connect
 
 pytestmark = pytest.mark.django_db
 
