@@ -24,7 +24,7 @@ from amazon1p.spapi.factory import vendor_client_for
 from amazon1p.spapi.types import Credentials
 from core.errors import ShopCtrlError
 from shops.models import AuditEntry
-from simulator import SimulatorConfig, start_simulator
+from simulator import SimulatorConfig
 from tests.support.amazon import connect
 from tests.support.amazon_settings import SECRET, TOKEN, form_data, hanging_server
 
@@ -53,9 +53,8 @@ def production(settings):
 
 
 @pytest.fixture(scope="module")
-def simulator():
-    with start_simulator(SimulatorConfig(seed=3)) as sim:
-        yield sim
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=3)
 
 
 @pytest.fixture
@@ -253,8 +252,8 @@ def test_the_service_refuses_to_carry_stored_secrets_to_another_endpoint(
 
 
 @pytest.fixture
-def sim_connection(shop, simulator):
-    return connect(shop, simulator)
+def sim_connection(shop, sim):
+    return connect(shop, sim)
 
 
 def test_a_stored_connection_whose_host_changed_is_refused_before_any_request(shop, sim_connection):
@@ -378,7 +377,7 @@ def test_test_connection_gives_up_within_its_bound_on_a_silent_or_closed_host(
 
 
 def test_a_test_of_unsaved_values_leaves_the_stored_last_test_alone(
-    admin_client, url, shop, connection, simulator, admin_user
+    admin_client, url, shop, connection, sim, admin_user
 ):
     def post(**overrides):
         return admin_client.post(
@@ -387,7 +386,7 @@ def test_a_test_of_unsaved_values_leaves_the_stored_last_test_alone(
                 shop,
                 connection,
                 endpoint_kind="custom",
-                custom_base_url=simulator.base_url,
+                custom_base_url=sim.base_url,
                 **overrides,
             ),
         )

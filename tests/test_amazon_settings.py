@@ -10,7 +10,7 @@ from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter
 from shops.audit import SECRET_MASK
 from shops.models import AuditEntry, OrderStatus, PaymentStatus
 from shops.services import shop_update
-from simulator import SimulatorConfig, start_simulator
+from simulator import SimulatorConfig
 from tests.support.amazon_settings import SECRET, TOKEN, form_data
 
 
@@ -135,18 +135,17 @@ def test_enabling_works_once_everything_is_set(admin_client, url, shop, connecti
 
 
 @pytest.fixture(scope="module")
-def simulator():
-    with start_simulator(SimulatorConfig(seed=2)) as sim:
-        yield sim
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=2)
 
 
-def test_test_connection_against_the_simulator(admin_client, url, shop, connection, simulator):
+def test_test_connection_against_the_simulator(admin_client, url, shop, connection, sim):
     data = form_data(
         shop,
         connection,
         action="test",
         endpoint_kind="custom",
-        custom_base_url=simulator.base_url,
+        custom_base_url=sim.base_url,
         lwa_client_secret=SECRET,
         refresh_token=TOKEN,
     )
@@ -160,15 +159,13 @@ def test_test_connection_against_the_simulator(admin_client, url, shop, connecti
     assert stored.lwa_client_secret_encrypted == ""  # a test saves nothing
 
 
-def test_test_connection_names_a_refused_refresh_token(
-    admin_client, url, shop, connection, simulator
-):
+def test_test_connection_names_a_refused_refresh_token(admin_client, url, shop, connection, sim):
     data = form_data(
         shop,
         connection,
         action="test",
         endpoint_kind="custom",
-        custom_base_url=simulator.base_url,
+        custom_base_url=sim.base_url,
         lwa_client_secret=SECRET,
         refresh_token="Atzr|revoked-by-vendor",
     )

@@ -17,18 +17,16 @@ from amazon1p.spapi.types import (
 )
 from orders.models import Order
 from shops.models import Alert, OrderStatus
-from simulator import SimulatorConfig, start_simulator
+from simulator import SimulatorConfig
 from tests.support.amazon import days_ago, vendor_client_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def sim():
+def simulator_config() -> SimulatorConfig:
     """Its own simulator: acknowledgements change its state for good."""
-    config = SimulatorConfig(seed=23, orders_per_day=48, transaction_delay=0.1, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+    return SimulatorConfig(seed=23, orders_per_day=48, transaction_delay=0.1, rate_limits=False)
 
 
 def _accept_all(po: PurchaseOrder) -> OrderAcknowledgement:

@@ -11,7 +11,6 @@ from django.core.management import call_command
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AmazonPurchaseOrder, SyncCursor, SyncKind, SyncStatus
 from shops.models import Alert
-from simulator import SimulatorConfig, start_simulator
 from tests.support.amazon import connect, days_ago, vendor_calls, vendor_client_for
 from tests.support.sync import wait_finished
 
@@ -23,9 +22,8 @@ TOKEN = "MDAwMDAwMDAwMQ=="
 
 
 @pytest.fixture
-def sandbox():
-    with start_simulator(SimulatorConfig(sandbox=True)) as running:
-        yield running
+def sandbox(simulator_factory):
+    return simulator_factory(sandbox=True)
 
 
 def run_with(shop, sim, kind=SyncKind.NEW, days=3):

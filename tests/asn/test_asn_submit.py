@@ -17,6 +17,7 @@ from asn.shipments import (
 )
 from asn.submission import AsnRefused, asn_submit, group_shipment_reopen
 from shops.models import Alert
+from simulator import SimulatorConfig
 from tests.support.amazon import vendor_client_for
 from tests.support.asn import follow, packed_group
 
@@ -24,12 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def sim():
-    from simulator import SimulatorConfig, start_simulator
-
-    config = SimulatorConfig(seed=47, orders_per_day=80, transaction_delay=0.2, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=47, orders_per_day=80, transaction_delay=0.2, rate_limits=False)
 
 
 @pytest.fixture

@@ -23,12 +23,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
-def sim():
-    from simulator import SimulatorConfig, start_simulator
-
-    config = SimulatorConfig(seed=53, orders_per_day=120, transaction_delay=0.2, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def sim(simulator_factory):
+    return simulator_factory(seed=53, orders_per_day=120, transaction_delay=0.2, rate_limits=False)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from amazon1p.models import SyncKind, SyncStatus
 from bulkbuy.models import OrderLink
 from orders.models import Order, PurchaseType
 from shopctrl.celery import app
-from simulator import SimulatorConfig, start_simulator
+from simulator import SimulatorConfig
 from tests.support.amazon import connect, days_ago, vendor_client_for
 from tests.support.linking import completed_offer
 from tests.support.offers import offer_row
@@ -19,10 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def sim():
-    config = SimulatorConfig(seed=47, orders_per_day=24, transaction_delay=0.1, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=47, orders_per_day=24, transaction_delay=0.1, rate_limits=False)
 
 
 @pytest.fixture

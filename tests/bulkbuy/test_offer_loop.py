@@ -19,7 +19,7 @@ from bulkbuy.stages import (
     offer_stage_approve,
 )
 from orders.models import Order, PurchaseType
-from simulator import SimulatorConfig, start_simulator
+from simulator import SimulatorConfig
 from tests.support.amazon import connect, days_ago, vendor_client_for
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +27,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(scope="module")
-def sim():
-    config = SimulatorConfig(seed=7, orders_per_day=12, transaction_delay=0.1, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=7, orders_per_day=12, transaction_delay=0.1, rate_limits=False)
 
 
 def _walk_through_the_stages(offer, actor):

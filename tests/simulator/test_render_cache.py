@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from simulator import RunningSimulator, Simulator, SimulatorConfig, start_simulator
+from simulator import RunningSimulator, Simulator, SimulatorConfig
 from simulator.faults import FaultPlan
 from simulator.generator import DAY, HOUR, header, purchase_order
 from simulator.lifecycle import header_timeline, snapshot
@@ -21,6 +21,7 @@ from simulator.orders_api import (
 from simulator.state import ENTRY_OVERHEAD, RenderCache
 from simulator.transactions import submit_acknowledgement
 from simulator.wire import Context, Request
+from tests.support.simulator import running_simulator
 from tests.support.simulator_api import (
     ACKS,
     ORDERS,
@@ -41,10 +42,8 @@ def compact(body: bytes) -> bytes:
 
 
 @pytest.fixture
-def running() -> Iterator[RunningSimulator]:
-    config = SimulatorConfig(seed=7, rate_limits=False, transaction_delay=DELAY)
-    with start_simulator(config) as simulator:
-        yield simulator
+def running(simulator_factory) -> RunningSimulator:
+    return simulator_factory(seed=7, rate_limits=False, transaction_delay=DELAY)
 
 
 @pytest.fixture
@@ -138,9 +137,9 @@ def test_reset_empties_the_render_cache(running: RunningSimulator, api: Api) -> 
 
 def test_simulators_in_one_process_do_not_share_rendered_pos() -> None:
     # Same seed and schedule, so the same PO indices and states: only the currency differs.
-    euros = SimulatorConfig(seed=5, rate_limits=False, currency="EUR")
-    pounds = SimulatorConfig(seed=5, rate_limits=False, currency="GBP")
-    with start_simulator(euros) as first, start_simulator(pounds) as second:
+    euros = {"seed": 5, "rate_limits": False, "currency": "EUR"}
+    pounds = {"seed": 5, "rate_limits": False, "currency": "GBP"}
+    with running_simulator(**euros) as first, running_simulator(**pounds) as second:
         first_api, second_api = Api(first.base_url), Api(second.base_url)
         window = {"createdAfter": iso_days_ago(7), "createdBefore": iso_days_ago(0.01), "limit": 20}
 
