@@ -161,6 +161,8 @@ def shipped_order(shop, sim, api, admin_user):
 
 
 def packed_group(shop, order, admin_user):
+    """`order` packed in full into a new group shipment to its FC (first line in a carton,
+    the rest on the pallet); returns the group and the order's shipment."""
     fc = AmazonPurchaseOrder.objects.get(order=order).raw["orderDetails"]["shipToParty"]["partyId"]
     warehouse = Warehouse.objects.create(
         shop=shop,
