@@ -67,7 +67,7 @@ def make_shop(base_url: str):
     from amazon1p.fulfillment_centers import default_fulfillment_centers
     from amazon1p.models import AmazonConnection, FulfillmentCenter
     from shops.services import shop_create
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
     owner = UserFactory(username=f"bench-{stamp}")

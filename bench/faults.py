@@ -341,13 +341,13 @@ class Lab:
 
     def _amazon_truth(self) -> dict[str, int]:
         """What Amazon holds for the range, read with the real client, faults off."""
-        from amazon1p.spapi.client import Connection, VendorClient
+        from amazon1p.spapi.client import ApiAccess, VendorClient
         from amazon1p.spapi.endpoints import Endpoint
         from amazon1p.spapi.ratelimit import LocalRateLimiter
         from amazon1p.spapi.types import Credentials
 
         self.sim.simulator.update_config({"slow_ms": 0})
-        connection = Connection(
+        connection = ApiAccess(
             account_key="faults-truth",
             endpoint=Endpoint.custom(self.sim.base_url),
             credentials=Credentials("amzn1.application-oa2-client.faults", "s", "Atzr|faults"),
@@ -369,7 +369,7 @@ class Lab:
         from amazon1p.models import SyncRun
         from shops.models import AddressFormat, NameFormat
         from shops.services import shop_create, shop_update
-        from tests.factories import UserFactory
+        from tests.support.factories import UserFactory
 
         stamp = f"{name}-{time.time_ns()}"
         owner = UserFactory(username=stamp[:150])

@@ -2,9 +2,17 @@
 
 import pytest
 from django.db import connection
-from django.test import Client
 
-from tests.factories import ShopFactory, UserFactory, add_member, make_order
+from tests.support.factories import ShopFactory, UserFactory, add_member, make_order
+from tests.support.web import web_client_for
+
+# Fixtures every folder may use; helpers are imported from tests/support/ directly.
+pytest_plugins = [
+    "tests.support.asn",
+    "tests.support.browser",
+    "tests.support.simulator",
+    "tests.support.worker",
+]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -77,23 +85,16 @@ def other_order(other_shop):
     return make_order(other_shop, "PO9000")
 
 
-def client_for(user) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def admin_client(admin_user):
-    return client_for(admin_user)
+    return web_client_for(admin_user)
 
 
 @pytest.fixture
 def viewer_client(viewer_user):
-    return client_for(viewer_user)
+    return web_client_for(viewer_user)
 
 
 @pytest.fixture
 def other_client(other_admin, other_shop):
-    return client_for(other_admin)
+    return web_client_for(other_admin)

@@ -9,7 +9,7 @@ from orders.models import Order
 from shops.alerts import AlertGroup, alert_group_raise, alerts_group_raise, alerts_mark_all_read
 from shops.models import Alert, AlertItem, AlertKind, AlertSeverity, AuditEntry
 from shops.services import alert_mark_read, alert_raise
-from tests.factories import make_order
+from tests.support.factories import make_order
 
 pytestmark = pytest.mark.django_db
 

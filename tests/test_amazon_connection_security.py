@@ -4,9 +4,7 @@ Test connection bounded in time, reporting unsaved values on the page only; audi
 name the endpoint; a foreign fulfillment-center id is a form error."""
 
 import socket
-import threading
 import time
-from contextlib import contextmanager
 from urllib.parse import parse_qs
 
 import httpx
@@ -26,9 +24,9 @@ from amazon1p.spapi.factory import vendor_client_for
 from amazon1p.spapi.types import Credentials
 from core.errors import ShopCtrlError
 from shops.models import AuditEntry
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import connect
-from tests.test_amazon_settings import SECRET, TOKEN, form_data
+from simulator import SimulatorConfig
+from tests.support.amazon import connect
+from tests.support.amazon_settings import SECRET, TOKEN, form_data, hanging_server
 
 AMAZON_HOSTS = {"api.amazon.com", "sellingpartnerapi-eu.amazon.com"}
 LWA = "https://api.amazon.com/auth/o2/token"
@@ -55,9 +53,8 @@ def production(settings):
 
 
 @pytest.fixture(scope="module")
-def simulator():
-    with start_simulator(SimulatorConfig(seed=3)) as sim:
-        yield sim
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=3)
 
 
 @pytest.fixture
@@ -255,8 +252,8 @@ def test_the_service_refuses_to_carry_stored_secrets_to_another_endpoint(
 
 
 @pytest.fixture
-def sim_connection(shop, simulator):
-    return connect(shop, simulator)
+def sim_connection(shop, sim):
+    return connect(shop, sim)
 
 
 def test_a_stored_connection_whose_host_changed_is_refused_before_any_request(shop, sim_connection):
@@ -337,35 +334,6 @@ def test_the_data_migration_binds_stored_secrets_to_the_settings_they_are_used_w
 # --- Test connection: bounded, and unsaved values stay on the page -------------------------
 
 
-@contextmanager
-def hanging_server():
-    """A loopback port that accepts connections and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        listener.close()
-
-
 def closed_port_url() -> str:
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
@@ -409,7 +377,7 @@ def test_test_connection_gives_up_within_its_bound_on_a_silent_or_closed_host(
 
 
 def test_a_test_of_unsaved_values_leaves_the_stored_last_test_alone(
-    admin_client, url, shop, connection, simulator, admin_user
+    admin_client, url, shop, connection, sim, admin_user
 ):
     def post(**overrides):
         return admin_client.post(
@@ -418,7 +386,7 @@ def test_a_test_of_unsaved_values_leaves_the_stored_last_test_alone(
                 shop,
                 connection,
                 endpoint_kind="custom",
-                custom_base_url=simulator.base_url,
+                custom_base_url=sim.base_url,
                 **overrides,
             ),
         )

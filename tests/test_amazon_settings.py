@@ -8,12 +8,10 @@ from amazon1p import crypto, services
 from amazon1p.connection import spapi_connection
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter
 from shops.audit import SECRET_MASK
-from shops.models import AuditEntry, CreditReason, OrderStatus, PaymentStatus
+from shops.models import AuditEntry, OrderStatus, PaymentStatus
 from shops.services import shop_update
-from simulator import SimulatorConfig, start_simulator
-
-SECRET = "amzn1.oa2-cs.v1.0123456789abcdefsecret"
-TOKEN = "Atzr|IwEBIrefresh-token-value-1234"
+from simulator import SimulatorConfig
+from tests.support.amazon_settings import SECRET, TOKEN, form_data
 
 
 @pytest.fixture
@@ -24,49 +22,6 @@ def url(shop):
 @pytest.fixture
 def connection(shop):
     return services.amazon_connection_for(shop)
-
-
-def form_data(shop, connection, **overrides) -> dict:
-    """What the page posts: every pane, the eight mappings and the FC rows."""
-    reasons = {r.name: r.pk for r in CreditReason.objects.filter(shop=shop)}
-    data = {
-        "action": "save",
-        "region": "EU",
-        "marketplace_id": "A1PA6795UKMFR9",
-        "endpoint_kind": "production",
-        "custom_base_url": "",
-        "vendor_code": "VNDR1",
-        "lwa_client_id": "amzn1.application-oa2-client.abc123",
-        "lwa_client_secret": "",
-        "refresh_token": "",
-        "orders_integration": "on",
-        "import_new_orders": "on",
-        "import_missing_orders": "on",
-        "credit_reason_rejected": reasons["Rejected by Amazon"],
-        "credit_reason_cancelled": reasons["Cancelled by Amazon"],
-        "offer_expiry_alert_days": "2",
-        "offer_link_min_days_ahead": "30",
-        "ack_stuck_after_minutes": "30",
-        "ack_warn_hours": "4",
-        "auto_acknowledge_rule": "off",
-        "pallet_weight_kg": "25",
-        "carton_weight_kg": "0.5",
-        "gs1_company_prefix": "4012345",
-        "bol_as_asn_number": "on",
-        "shortage_grace_days": "7",
-        "map-TOTAL_FORMS": "8",
-        "map-INITIAL_FORMS": "8",
-        "map-MIN_NUM_FORMS": "8",
-        "map-MAX_NUM_FORMS": "8",
-        "fc-TOTAL_FORMS": "0",
-        "fc-INITIAL_FORMS": "0",
-    }
-    for i, mapping in enumerate(connection.status_mappings.order_by("id")):
-        data[f"map-{i}-amazon_status"] = mapping.amazon_status
-        data[f"map-{i}-main_status"] = mapping.main_status_id or ""
-        data[f"map-{i}-payment_status"] = mapping.payment_status_id or ""
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def _single_fields(shop, admin_user):
@@ -180,18 +135,17 @@ def test_enabling_works_once_everything_is_set(admin_client, url, shop, connecti
 
 
 @pytest.fixture(scope="module")
-def simulator():
-    with start_simulator(SimulatorConfig(seed=2)) as sim:
-        yield sim
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=2)
 
 
-def test_test_connection_against_the_simulator(admin_client, url, shop, connection, simulator):
+def test_test_connection_against_the_simulator(admin_client, url, shop, connection, sim):
     data = form_data(
         shop,
         connection,
         action="test",
         endpoint_kind="custom",
-        custom_base_url=simulator.base_url,
+        custom_base_url=sim.base_url,
         lwa_client_secret=SECRET,
         refresh_token=TOKEN,
     )
@@ -205,15 +159,13 @@ def test_test_connection_against_the_simulator(admin_client, url, shop, connecti
     assert stored.lwa_client_secret_encrypted == ""  # a test saves nothing
 
 
-def test_test_connection_names_a_refused_refresh_token(
-    admin_client, url, shop, connection, simulator
-):
+def test_test_connection_names_a_refused_refresh_token(admin_client, url, shop, connection, sim):
     data = form_data(
         shop,
         connection,
         action="test",
         endpoint_kind="custom",
-        custom_base_url=simulator.base_url,
+        custom_base_url=sim.base_url,
         lwa_client_secret=SECRET,
         refresh_token="Atzr|revoked-by-vendor",
     )

@@ -10,8 +10,7 @@ from orders.models import Order
 from shops.alerts import AlertGroup, alerts_group_raise
 from shops.models import Alert, AlertSeverity
 from shops.services import alert_raise
-from tests.factories import make_order
-from tests.test_browser import browser_page  # noqa: F401 (fixture)
+from tests.support.factories import make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +19,7 @@ def test_grouped_alert_links_to_its_orders_and_mark_all_reads_everything(
     live_server,
     shop,
     admin_user,
-    browser_page,  # noqa: F811
+    browser_page,
 ):
     orders = [make_order(shop, f"PO55{n}", hours_ago=n) for n in range(4)]
     make_order(shop, "PO999", hours_ago=9)  # not in the group

@@ -8,9 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from amazon1p import services
-from tests.test_amazon_connection_security import hanging_server
-from tests.test_amazon_settings import SECRET, TOKEN
-from tests.test_browser import browser_page  # noqa: F401 (fixture)
+from tests.support.amazon_settings import SECRET, TOKEN, hanging_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +17,7 @@ def test_test_connection_shows_testing_while_it_runs(
     live_server,
     shop,
     admin_user,
-    browser_page,  # noqa: F811
+    browser_page,
 ):
     page = browser_page
     with hanging_server() as silent:

@@ -6,9 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.bulkbuy.factories import make_offer
-from tests.factories import make_order
-from tests.test_browser import browser_page  # noqa: F401 (fixture)
+from tests.support.factories import make_order
+from tests.support.offers import make_offer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +16,7 @@ def test_main_pages_run_under_the_csp_without_violations(
     live_server,
     shop,
     admin_user,
-    browser_page,  # noqa: F811 (fixture)
+    browser_page,
 ):
     order = make_order(shop, "PO900")
     offer = make_offer(shop, admin_user)

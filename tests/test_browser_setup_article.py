@@ -9,7 +9,6 @@ from playwright.sync_api import Page, expect
 
 from amazon1p.models import AmazonConnection
 from shops.models import AddressFormat, NameFormat, Shop
-from tests.test_browser import browser_page  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +31,7 @@ def _topic(page: Page, group: str, item: str) -> None:
     topics.get_by_role("link", name=item, exact=True).click()
 
 
-def test_setup_article_walked_step_by_step(live_server, shop, admin_user, browser_page):  # noqa: F811
+def test_setup_article_walked_step_by_step(live_server, shop, admin_user, browser_page):
     page = browser_page
     # "1. Log in to your ShopCtrl account as a user with the Shop Owner Admin role."
     page.goto(f"{live_server.url}/")

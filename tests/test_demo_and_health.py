@@ -6,6 +6,7 @@ from django.urls import reverse
 from orders.models import Channel, Order
 from shops.demo import DEMO_SHOP_NAME
 from shops.models import Membership, Shop
+from tests.support.simulator import running_simulator
 
 
 def test_demo_builds_a_usable_shop_and_can_run_twice(db, client):
@@ -34,9 +35,8 @@ def test_healthz_reports_database_and_cache(db, client):
 def test_demo_connected_to_the_simulator_imports_amazon_pos(db, django_capture_on_commit_callbacks):
     from amazon1p.importing.sync import sync_run_execute
     from amazon1p.models import AmazonConnection, SyncRun, SyncStatus
-    from simulator import SimulatorConfig, start_simulator
 
-    with start_simulator(SimulatorConfig(seed=7, rate_limits=False)) as sim:
+    with running_simulator(seed=7, rate_limits=False) as sim:
         with django_capture_on_commit_callbacks(execute=False):
             call_command("demo", orders=10, history_weeks=0, simulator_url=sim.base_url)
             call_command(  # idempotent

@@ -12,7 +12,7 @@ from orders.models import Channel, Order, PurchaseType
 from orders.selectors import Cursor, OrderGridFilters, order_grid_page
 from orders.services import CustomerInput, OrderInput, RowInput, order_create
 from shops.models import AddressFormat, AuditEntry, CreditReason, NameFormat, OrderStatus
-from tests.factories import make_order
+from tests.support.factories import make_order
 
 
 def test_order_number_is_unique_per_shop(shop, other_shop):

@@ -12,8 +12,8 @@ from orders.models import Product
 from shops.models import Alert, AlertSeverity, Invitation, Membership, Role
 from shops.services import alert_raise
 from shops.settings_collections import COLLECTIONS
-from tests.bulkbuy.factories import make_offer
-from tests.conftest import client_for
+from tests.support.offers import make_offer
+from tests.support.web import web_client_for
 
 ANON, VIEWER, ADMIN, OTHER = "anonymous", "viewer", "admin", "other_admin"
 PERSONAS = (ANON, VIEWER, ADMIN, OTHER)
@@ -313,7 +313,7 @@ def test_route_answers_each_persona(
     user = {ANON: None, VIEWER: viewer_user, ADMIN: admin_user, OTHER: other_admin}[persona]
     url = _url_for(name, shop, order, viewer_membership)
 
-    response = getattr(client_for(user), method)(url)
+    response = getattr(web_client_for(user), method)(url)
 
     assert response.status_code == expected[persona], (
         f"{method.upper()} {url} as {persona}: {response.status_code}"

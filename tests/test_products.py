@@ -11,9 +11,9 @@ from orders.catalogue import product_create, products_fill_from_orders, products
 from orders.models import OrderRow, Product
 from orders.services import RowInput
 from shops.models import AuditEntry
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import client_for, connect, days_ago
-from tests.factories import make_order
+from simulator import SimulatorConfig
+from tests.support.amazon import connect, days_ago, vendor_client_for
+from tests.support.factories import make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -97,10 +97,8 @@ def test_fill_from_orders_button_service_is_idempotent_and_audited(shop, admin_u
 
 
 @pytest.fixture(scope="module")
-def sim():
-    config = SimulatorConfig(seed=5, orders_per_day=24, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=5, orders_per_day=24, rate_limits=False)
 
 
 def test_amazon_import_fills_the_catalogue_from_new_orders_idempotently(shop, sim):
@@ -111,7 +109,7 @@ def test_amazon_import_fills_the_catalogue_from_new_orders_idempotently(shop, si
         run, _ = sync_run_request(
             shop=shop, kind=SyncKind.NEW, enqueue=False, range_from=start, range_to=end
         )
-        with client_for(sim) as client:
+        with vendor_client_for(sim) as client:
             run = sync_run_execute(run_id=run.pk, client=client)
         assert run.status == SyncStatus.SUCCEEDED, run.error
         return run

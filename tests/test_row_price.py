@@ -9,7 +9,7 @@ from core.errors import ShopCtrlError
 from orders.models import OrderRow
 from orders.services import order_row_price_set
 from shops.models import AuditEntry
-from tests.factories import make_order
+from tests.support.factories import make_order
 
 pytestmark = pytest.mark.django_db
 

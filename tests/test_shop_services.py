@@ -22,7 +22,7 @@ from shops.models import (
     VatTariff,
 )
 from shops.permissions import SHOP_OWNER_ADMIN, Perm
-from tests.factories import ShopFactory, UserFactory, add_member, make_order
+from tests.support.factories import ShopFactory, UserFactory, add_member, make_order
 
 
 def test_new_shop_gets_defaults_and_owner(admin_user):

@@ -9,7 +9,6 @@ from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from shops.models import SecurityEvent, SecurityEventKind
-from tests.test_browser import browser_page  # noqa: F401  (the shared chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +31,7 @@ def test_user_sets_up_totp_and_signs_in_with_it(
     live_server,
     shop,
     admin_user,
-    browser_page,  # noqa: F811
+    browser_page,
     settings,
 ):
     settings.MFA_REQUIRED = True

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from accounts.middleware import LAST_SEEN_SESSION_KEY
 from shops.models import SecurityEvent, SecurityEventKind
-from tests.accounts.conftest import PASSWORD, password_login
-from tests.factories import UserFactory
+from tests.support.accounts import PASSWORD, password_login
+from tests.support.factories import UserFactory
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from accounts.services import RECOVERY_CODE_COUNT
 from core.errors import ShopCtrlError
 from shops.models import SecurityEvent, SecurityEventKind
 from shops.people import shop_set_require_mfa
-from tests.accounts.conftest import code_for, enrol, password_login
-from tests.factories import add_member
+from tests.support.accounts import code_for, enrol, password_login
+from tests.support.factories import add_member
 
 
 def orders_url(shop) -> str:

@@ -11,8 +11,8 @@ from shops.models import Invitation, InvitationStatus, Membership, Role, Shop
 from shops.people import invitation_accept, invitation_create
 from shops.permissions import SHOP_OWNER_ADMIN, Perm
 from shops.services import membership_remove, membership_set_roles, role_delete, role_save
-from tests.conftest import client_for
-from tests.factories import UserFactory, add_member
+from tests.support.factories import UserFactory, add_member
+from tests.support.web import web_client_for
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_a_member_manager_cannot_remove_or_demote_the_owner(people_manager, shop
 
 
 def test_escalation_through_the_members_page_is_refused(people_manager, shop, admin_user):
-    client = client_for(people_manager)
+    client = web_client_for(people_manager)
     mine = Membership.objects.get(shop=shop, user=people_manager)
     owner_role = Role.objects.get(shop=shop, name=SHOP_OWNER_ADMIN)
 
@@ -185,7 +185,7 @@ def test_declining_leaves_the_user_out(shop, admin_user):
     invitation = invitation_create(
         actor=admin_user, shop=shop, username="maybe", roles=roles(shop, "Viewer")
     )
-    client = client_for(invitee)
+    client = web_client_for(invitee)
 
     client.post(reverse("accounts:invitation-decline", args=[invitation.pk]))
 
@@ -200,7 +200,7 @@ def test_only_the_addressee_can_accept(shop, admin_user):
         actor=admin_user, shop=shop, username="intended", roles=roles(shop, "Viewer")
     )
     intruder = UserFactory(username="intruder")
-    response = client_for(intruder).post(
+    response = web_client_for(intruder).post(
         reverse("accounts:invitation-accept", args=[invitation.pk])
     )
     assert response.status_code == 404
@@ -239,7 +239,7 @@ def test_creating_shops_needs_its_own_permission(viewer_user, viewer_client, db)
     assert not Shop.objects.filter(name="Viewer's shop").exists()
 
     viewer_user.user_permissions.add(Permission.objects.get(codename="add_shop"))
-    client = client_for(viewer_user)
+    client = web_client_for(viewer_user)
     assert "New shop" in client.get(url).content.decode()
     assert client.post(url, data).status_code == 302
     assert Shop.objects.filter(name="Viewer's shop").exists()

@@ -14,8 +14,8 @@ from shops.people import invitation_create
 from shops.security_log import security_event_record, security_events_prune
 from shops.services import membership_set_roles, role_save
 from shops.tasks import security_events_prune_task
-from tests.accounts.conftest import PASSWORD, code_for, enrol, password_login
-from tests.factories import UserFactory
+from tests.support.accounts import PASSWORD, code_for, enrol, password_login
+from tests.support.factories import UserFactory
 
 
 def test_every_kind_of_event_is_recorded(admin_user, viewer_user, shop, settings):

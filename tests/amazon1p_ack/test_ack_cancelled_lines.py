@@ -12,8 +12,8 @@ from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder, Syn
 from amazon1p.spapi.parsing import parse_purchase_order
 from core.errors import ShopCtrlError
 from orders.models import CreditRow
-from tests.amazon1p_ack.conftest import USED_PO_NUMBERS, acknowledgement_posts, deliver
-from tests.amazon1p_sync.conftest import client_for, days_ago
+from tests.support.acknowledgements import USED_PO_NUMBERS, acknowledgement_posts, deliver
+from tests.support.amazon import days_ago, vendor_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def _historical_import(shop, sim):
         range_to=days_ago(0),
         enqueue=False,
     )
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         run = sync_run_execute(run_id=run.pk, client=client)
     assert run.status == SyncStatus.SUCCEEDED, run.error
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from amazon1p.models import Acknowledgement, AckStatus
 from orders.models import CreditRow, Product
 from shops.models import AuditEntry
-from tests.amazon1p_ack.conftest import deliver, fresh_order
+from tests.support.acknowledgements import deliver, fresh_order
 
 pytestmark = pytest.mark.django_db
 

@@ -6,25 +6,15 @@ import re
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from amazon1p.models import Acknowledgement, AckStatus
-from shopctrl.celery import app
 from shops.models import CreditReason
-from tests.amazon1p_ack.conftest import acknowledgement_posts, fresh_order
-from tests.factories import UserFactory, add_member
-from tests.test_browser import browser_page  # noqa: F401 (fixture)
+from tests.support.acknowledgements import acknowledgement_posts, fresh_order
+from tests.support.factories import UserFactory, add_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker():
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
-        yield w
 
 
 def wait_for(ack_filter, status: str, seconds: float = 30) -> Acknowledgement:
@@ -63,7 +53,7 @@ def test_staff_reduces_a_line_and_acknowledges_in_the_browser(
     shop,
     sim,
     worker,
-    browser_page,  # noqa: F811 (fixture)
+    browser_page,
 ):
     order = fresh_order(shop, where=lambda po: po.items[0].ordered_quantity.eaches > 1)
     row = order.rows.get(position=1)

@@ -22,8 +22,8 @@ from core.errors import ShopCtrlError
 from orders.models import CreditRow
 from orders.services import order_credit_row_add
 from shops.models import Alert, CreditReason
-from tests.amazon1p_ack.conftest import acknowledgement_posts, deliver, fresh_order
-from tests.amazon1p_sync.conftest import client_for
+from tests.support.acknowledgements import acknowledgement_posts, deliver, fresh_order
+from tests.support.amazon import vendor_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -238,12 +238,12 @@ def test_killed_between_sent_and_stored_is_recovered_without_sending_twice(
 
     with monkeypatch.context() as patch:
         patch.setattr(outbox, "_submitted", die)
-        with client_for(sim) as client, pytest.raises(WorkerKilled):
+        with vendor_client_for(sim) as client, pytest.raises(WorkerKilled):
             acknowledgement_send(ack.pk, client)
     ack.refresh_from_db()
     assert ack.status == AckStatus.SENDING and not ack.transaction_id
 
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         # The redelivered task finds it SENDING: it asks Amazon's PO status, it does not resend.
         assert acknowledgement_send(ack.pk, client) in (Outcome.CHECK_LATER, Outcome.DONE)
         ack = deliver(ack, client)
@@ -262,7 +262,7 @@ def test_two_workers_sending_the_same_acknowledgement_send_it_once(
 
     def send():
         try:
-            with client_for(sim) as client:
+            with vendor_client_for(sim) as client:
                 outcomes.append(acknowledgement_send(ack.pk, client))
         finally:
             db_connection.close()  # this thread's own connection
@@ -274,7 +274,7 @@ def test_two_workers_sending_the_same_acknowledgement_send_it_once(
         thread.join()
 
     assert acknowledgement_posts(sim, order.number) == 1
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         assert deliver(ack, client).status == AckStatus.SUCCESS
 
 

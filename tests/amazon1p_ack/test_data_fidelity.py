@@ -15,8 +15,8 @@ from amazon1p.spapi import parsing
 from orders.models import Order, OrderRow, Product
 from orders.selectors import order_alerts
 from orders.services import order_row_price_set
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_ack.conftest import TRANSACTION_DELAY, deliver
+from simulator import SimulatorConfig
+from tests.support.acknowledgements import TRANSACTION_DELAY, deliver
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +24,10 @@ LABELS = {"POUNDS": "lb", "OUNCES": "oz", "GRAMS": "g", "KILOGRAMS": "kg"}
 
 
 @pytest.fixture(scope="module")
-def sim():
+def simulator_config() -> SimulatorConfig:
     """This module's own simulator: a third of the lines priced by weight, a fifth without
     netCost, a quarter of the POs in INR (the shop's currency is EUR)."""
-    config = SimulatorConfig(
+    return SimulatorConfig(
         seed=47,
         orders_per_day=240,
         transaction_delay=TRANSACTION_DELAY,
@@ -37,8 +37,6 @@ def sim():
         foreign_currency_rate=0.25,
         foreign_currency="INR",
     )
-    with start_simulator(config) as running:
-        yield running
 
 
 def _acked(sim, number: str) -> list[dict]:

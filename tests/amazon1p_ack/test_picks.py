@@ -35,7 +35,7 @@ from amazon1p.tasks import pick_inbox_process_task
 from orders.models import CreditRow
 from orders.services import order_credit_row_add
 from shops.models import Alert, AuditEntry, CreditReason
-from tests.amazon1p_ack.conftest import acknowledgement_posts, deliver, fresh_order
+from tests.support.acknowledgements import acknowledgement_posts, deliver, fresh_order
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from amazon1p.models import Acknowledgement, AckOrigin, AckStatus, AmazonPurchas
 from amazon1p.spapi import parsing
 from amazon1p.tasks import acknowledgements_by_rule_task
 from orders.models import Product
-from tests.amazon1p_ack.conftest import USED_PO_NUMBERS as USED
-from tests.amazon1p_ack.conftest import deliver, fresh_order
+from tests.support.acknowledgements import USED_PO_NUMBERS as USED
+from tests.support.acknowledgements import deliver, fresh_order
 
 pytestmark = pytest.mark.django_db
 

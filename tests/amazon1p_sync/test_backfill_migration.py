@@ -10,8 +10,8 @@ from amazon1p.importing.sync import mapping_context
 from amazon1p.importing.upsert import PoBatch, purchase_orders_upsert
 from amazon1p.spapi.parsing import parse_purchase_order
 from orders.models import Order, OrderRow
-from tests.amazon1p_sync.conftest import connect
-from tests.amazon1p_sync.test_sandbox_fixtures import EXAMPLES
+from tests.support.amazon import connect
+from tests.support.sandbox_examples import EXAMPLES
 
 pytestmark = pytest.mark.django_db
 backfill = importlib.import_module("amazon1p.migrations.0011_backfill_prices_currency_parties")

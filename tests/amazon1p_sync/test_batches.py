@@ -11,8 +11,8 @@ from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
 from amazon1p.spapi.client import read_purchase_order
 from amazon1p.spapi.types import PurchaseOrderPage
 from orders.models import Order, OrderRow
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import client_for, connect, days_ago
+from simulator import SimulatorConfig
+from tests.support.amazon import connect, days_ago, vendor_client_for
 
 
 def _page(first: int, count: int) -> PurchaseOrderPage:
@@ -32,18 +32,16 @@ def test_pages_join_into_batches_of_at_least_the_size_in_order():
 
 
 @pytest.fixture(scope="module")
-def busy_sim():
+def simulator_config() -> SimulatorConfig:
     """About 650 POs a day: a one-day window is seven pages, so two batches."""
-    config = SimulatorConfig(seed=5, orders_per_day=650, transaction_delay=0.1, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+    return SimulatorConfig(seed=5, orders_per_day=650, transaction_delay=0.1, rate_limits=False)
 
 
 @pytest.mark.django_db
-def test_a_window_of_several_batches_imports_every_po_once(shop, busy_sim):
-    connect(shop, busy_sim)
+def test_a_window_of_several_batches_imports_every_po_once(shop, sim):
+    connect(shop, sim)
     start, end = days_ago(1), days_ago(0)
-    with client_for(busy_sim) as client:
+    with vendor_client_for(sim) as client:
         listed = [
             len(page.payloads)
             for page in client.list_purchase_orders(created_after=start, created_before=end)
@@ -54,7 +52,7 @@ def test_a_window_of_several_batches_imports_every_po_once(shop, busy_sim):
     run, _ = sync_run_request(
         shop=shop, kind=SyncKind.NEW, range_from=start, range_to=end, enqueue=False
     )
-    with client_for(busy_sim) as client:
+    with vendor_client_for(sim) as client:
         done = sync_run_execute(run_id=run.pk, client=client)
 
     assert done.status == SyncStatus.SUCCEEDED, done.error
@@ -66,7 +64,7 @@ def test_a_window_of_several_batches_imports_every_po_once(shop, busy_sim):
     # The prompt GIL hand-over is for the import only: the process gets its interval back.
     assert sys.getswitchinterval() == interval
 
-    with client_for(busy_sim) as client:  # again: every PO recognised, none added
+    with vendor_client_for(sim) as client:  # again: every PO recognised, none added
         again_run, _ = sync_run_request(
             shop=shop, kind=SyncKind.NEW, range_from=start, range_to=end, enqueue=False
         )

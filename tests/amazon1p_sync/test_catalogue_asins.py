@@ -11,8 +11,8 @@ from amazon1p.importing.upsert import PoBatch, purchase_orders_upsert
 from amazon1p.spapi.parsing import parse_purchase_order
 from orders.models import Product, ProductAsin
 from shops.models import Alert
-from tests.amazon1p_sync.conftest import connect
-from tests.amazon1p_sync.test_sandbox_fixtures import EXAMPLES
+from tests.support.amazon import connect
+from tests.support.sandbox_examples import EXAMPLES
 
 pytestmark = pytest.mark.django_db
 EAN = "4006381333931"

@@ -17,18 +17,16 @@ from amazon1p.spapi.types import (
 )
 from orders.models import Order
 from shops.models import Alert, OrderStatus
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import client_for, days_ago
+from simulator import SimulatorConfig
+from tests.support.amazon import days_ago, vendor_client_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def sim():
+def simulator_config() -> SimulatorConfig:
     """Its own simulator: acknowledgements change its state for good."""
-    config = SimulatorConfig(seed=23, orders_per_day=48, transaction_delay=0.1, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+    return SimulatorConfig(seed=23, orders_per_day=48, transaction_delay=0.1, rate_limits=False)
 
 
 def _accept_all(po: PurchaseOrder) -> OrderAcknowledgement:
@@ -51,7 +49,7 @@ def _accept_all(po: PurchaseOrder) -> OrderAcknowledgement:
 
 
 def _acknowledge(sim, numbers: list[str]) -> None:
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         pos = [client.get_purchase_order(n) for n in numbers]
         transaction_id = client.submit_acknowledgements([_accept_all(po) for po in pos])
         deadline = time.monotonic() + 10
@@ -63,7 +61,7 @@ def _acknowledge(sim, numbers: list[str]) -> None:
 
 def _run(shop, sim, kind, start, end):
     run, _ = sync_run_request(shop=shop, kind=kind, range_from=start, range_to=end, enqueue=False)
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         return sync_run_execute(run_id=run.pk, client=client)
 
 

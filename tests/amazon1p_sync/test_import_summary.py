@@ -8,8 +8,8 @@ from amazon1p.acknowledgements.deadlines import ALERTED_OVERDUE, deadlines_alert
 from amazon1p.importing.summary import run_summary_finish
 from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncRun
 from shops.models import Alert
-from tests.amazon1p_sync.conftest import days_ago
-from tests.amazon1p_sync.test_sync_services import run_sync
+from tests.support.amazon import days_ago
+from tests.support.sync import run_sync
 
 pytestmark = pytest.mark.django_db
 

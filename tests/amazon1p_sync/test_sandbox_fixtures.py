@@ -8,10 +8,8 @@ no price where Amazon sent none, parties, windows, import details, and the alert
 must see (weight pricing, missing net cost, a foreign currency).
 """
 
-import json
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -23,9 +21,9 @@ from amazon1p.spapi.client import read_purchase_order
 from amazon1p.spapi.types import PurchaseOrder
 from orders.models import Order
 from shops.models import Alert
-from tests.amazon1p_sync.conftest import connect
+from tests.support.amazon import connect
+from tests.support.sandbox_examples import EXAMPLES
 
-MODEL = Path(__file__).resolve().parents[2] / "simulator/models/vendorOrders.json"
 ADDRESS_KEYS = {
     "name": "name",
     "addressLine1": "address_line1",
@@ -52,28 +50,6 @@ IMPORT_KEYS = {
     "import_containers": "importContainers",
     "shipping_instructions": "shippingInstructions",
 }
-
-
-def _example_pos() -> list[dict]:
-    """Every distinct example PO with details (one listed twice or thrice counts once)."""
-    spec = json.loads(MODEL.read_text())
-    found: dict[str, dict] = {}
-    for methods in spec["paths"].values():
-        for op in methods.values():
-            if not isinstance(op, dict):
-                continue
-            if op.get("operationId") not in ("getPurchaseOrders", "getPurchaseOrder"):
-                continue
-            for case in op["responses"]["200"]["x-amzn-api-sandbox"]["static"]:
-                payload = case["response"]["payload"]
-                for po in payload.get("orders", [payload]):
-                    if "orderDetails" in po:
-                        key = json.dumps(po, sort_keys=True)
-                        found.setdefault(key, po)
-    return list(found.values())
-
-
-EXAMPLES = _example_pos()
 
 
 def test_the_model_holds_every_kind_of_example_we_rely_on():

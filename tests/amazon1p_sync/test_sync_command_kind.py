@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from amazon1p.models import SyncKind, SyncRun, SyncStatus
-from tests.amazon1p_sync.conftest import days_ago
+from tests.support.amazon import days_ago
 
 pytestmark = pytest.mark.django_db
 

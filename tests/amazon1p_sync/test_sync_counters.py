@@ -12,8 +12,7 @@ from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.ratelimit import LocalRateLimiter
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import GOOD, connect, days_ago, last_seq, vendor_calls
+from tests.support.amazon import GOOD, connect, days_ago, last_seq, vendor_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +22,9 @@ class WorkerKilled(BaseException):
 
 
 @pytest.fixture
-def sim():
+def sim(simulator_factory):
     """A simulator of its own: its fault sequence starts at request 1 in every test."""
-    config = SimulatorConfig(seed=5, orders_per_day=30, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+    return simulator_factory(seed=5, orders_per_day=30, rate_limits=False)
 
 
 def client(sim, attempts: int = 10) -> VendorClient:

@@ -18,8 +18,8 @@ from amazon1p.models import SyncKind, SyncRun, SyncStatus
 from amazon1p.tasks import amazon1p_sync_run_task, amazon1p_sync_watchdog_task
 from shopctrl.celery import app
 from shops.models import Alert
-from tests.amazon1p_sync.conftest import days_ago, vendor_calls
-from tests.amazon1p_sync.test_sync_worker import wait_finished, worker  # noqa: F401
+from tests.support.amazon import days_ago, vendor_calls
+from tests.support.sync import wait_finished
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_watchdog_hands_a_run_that_lost_its_task_to_a_worker(
     connected,
     shop,
     sim,
-    worker,  # noqa: F811
+    worker,
 ):
     app.control.purge()
     run = SyncRun.objects.create(

@@ -11,9 +11,8 @@ from django.core.management import call_command
 from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AmazonPurchaseOrder, SyncCursor, SyncKind, SyncStatus
 from shops.models import Alert
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import client_for, connect, days_ago, vendor_calls
-from tests.amazon1p_sync.test_sync_worker import wait_finished, worker  # noqa: F401
+from tests.support.amazon import connect, days_ago, vendor_calls, vendor_client_for
+from tests.support.sync import wait_finished
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +22,8 @@ TOKEN = "MDAwMDAwMDAwMQ=="
 
 
 @pytest.fixture
-def sandbox():
-    with start_simulator(SimulatorConfig(sandbox=True)) as running:
-        yield running
+def sandbox(simulator_factory):
+    return simulator_factory(sandbox=True)
 
 
 def run_with(shop, sim, kind=SyncKind.NEW, days=3):
@@ -33,7 +31,7 @@ def run_with(shop, sim, kind=SyncKind.NEW, days=3):
         shop=shop, kind=kind, range_from=days_ago(days), range_to=days_ago(0), enqueue=False
     )
     assert created
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         return sync_run_execute(run_id=run.pk, client=client)
 
 
@@ -111,7 +109,7 @@ def test_a_repeated_token_from_production_fails_the_run_before_its_window_counts
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_queued_sandbox_run_is_finished_by_the_worker(shop, sandbox, worker):  # noqa: F811
+def test_a_queued_sandbox_run_is_finished_by_the_worker(shop, sandbox, worker):
     connect(shop, sandbox)
 
     run, created = sync_run_request(shop=shop, kind=SyncKind.NEW)  # beat or "Sync now"

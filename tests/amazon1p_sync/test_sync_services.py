@@ -17,25 +17,10 @@ from orders import selectors
 from orders.models import CreditRow, Order, OrderParameter
 from orders.services import OrderInput, RowInput, order_create
 from shops.models import Alert
-from tests.amazon1p_sync.conftest import client_for, days_ago
+from tests.support.amazon import days_ago, vendor_client_for
+from tests.support.sync import run_sync, simulator_numbers
 
 pytestmark = pytest.mark.django_db
-
-
-def simulator_numbers(sim, start, end) -> set[str]:
-    with client_for(sim) as client:
-        return {
-            po.number
-            for page in client.list_purchase_orders(created_after=start, created_before=end)
-            for po in (*page.orders, *page.malformed)
-        }
-
-
-def run_sync(shop, kind, sim, **kwargs):
-    run, created = sync_run_request(shop=shop, kind=kind, enqueue=False, **kwargs)
-    assert created
-    with client_for(sim) as client:
-        return sync_run_execute(run_id=run.pk, client=client)
 
 
 def test_new_import_then_reimport_creates_no_duplicates(connected, shop, sim):
@@ -145,13 +130,13 @@ def test_transient_failure_requeues_the_run_and_the_retry_finishes_it(connected,
         shop=shop, kind=SyncKind.NEW, range_from=start, range_to=end, enqueue=False
     )
     sim.simulator.update_config({"error_rate": 1.0})
-    with client_for(sim) as client, pytest.raises(AmazonTransientError):
+    with vendor_client_for(sim) as client, pytest.raises(AmazonTransientError):
         sync_run_execute(run_id=run.pk, client=client)
     run.refresh_from_db()
     assert run.status == SyncStatus.QUEUED and run.error.startswith("Retrying")
 
     sim.simulator.update_config({"error_rate": 0})
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         done = sync_run_execute(run_id=run.pk, client=client)
     assert done.status == SyncStatus.SUCCEEDED and done.error == ""
     assert done.new_count == len(simulator_numbers(sim, start, end))
@@ -159,7 +144,7 @@ def test_transient_failure_requeues_the_run_and_the_retry_finishes_it(connected,
 
 def test_executing_a_finished_run_again_does_nothing(connected, shop, sim):
     run = run_sync(shop, SyncKind.NEW, sim, range_from=days_ago(1), range_to=days_ago(0))
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         assert sync_run_execute(run_id=run.pk, client=client) is None
 
 

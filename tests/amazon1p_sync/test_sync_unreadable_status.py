@@ -13,7 +13,7 @@ from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
 from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.ratelimit import LocalRateLimiter
-from tests.amazon1p_sync.conftest import GOOD, connect, days_ago
+from tests.support.amazon import GOOD, connect, days_ago
 from tests.support.spapi_schema import load_model
 
 pytestmark = pytest.mark.django_db

@@ -3,11 +3,9 @@ the simulator: import, re-import, a worker killed mid-run then resumed, and two 
 "Sync now" clicks giving one run."""
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
@@ -21,34 +19,16 @@ from amazon1p.models import (
     SyncStatus,
 )
 from orders.models import Order
-from shopctrl.celery import app
 from shops.models import AuditEntry
-from tests.amazon1p_sync.conftest import client_for, days_ago
-from tests.amazon1p_sync.test_sync_services import simulator_numbers
-from tests.conftest import client_for as web_client_for
+from tests.support.amazon import days_ago, vendor_client_for
+from tests.support.sync import simulator_numbers, wait_finished
+from tests.support.web import web_client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class WorkerKilled(BaseException):
     """Stands in for SIGKILL: not an Exception, so the run cannot record it."""
-
-
-@pytest.fixture
-def worker():
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
-        yield w
-
-
-def wait_finished(run_id: int, seconds: float = 40) -> SyncRun:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        run = SyncRun.objects.get(pk=run_id)
-        if run.status not in (SyncStatus.QUEUED, SyncStatus.RUNNING):
-            return run
-        time.sleep(0.1)
-    raise AssertionError(f"run {run_id} did not finish: {SyncRun.objects.get(pk=run_id).status}")
 
 
 def test_worker_imports_and_a_second_run_creates_no_duplicates(connected, shop, sim, worker):
@@ -82,7 +62,7 @@ def test_killed_run_resumes_without_gap_or_duplicate(connected, shop, sim, worke
         if progress.windows_done == 2 and progress.pages == 3:  # window 3 stored, not done
             raise WorkerKilled
 
-    with client_for(sim) as client, pytest.raises(WorkerKilled):
+    with vendor_client_for(sim) as client, pytest.raises(WorkerKilled):
         sync_run_execute(run_id=run.pk, client=client, on_progress=kill_in_third_window)
     run.refresh_from_db()
     assert run.status == SyncStatus.RUNNING and run.windows_done == 2

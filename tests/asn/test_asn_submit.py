@@ -1,133 +1,38 @@
 """Sending ASNs to the simulator with the real client: Original, Replace, a refused one, and
 exactly once when a worker dies between the POST and storing the transaction id."""
 
-import time
 from datetime import timedelta
 
 import httpx
 import pytest
 from django.utils import timezone
 
-from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.models import AmazonConnection, AmazonPurchaseOrder
-from asn.models import AsnStatus, AsnSubmission, GroupShipmentStatus, ShipmentType, Warehouse
-from asn.outbox import RESEND_AFTER, asn_check, asn_send
-from asn.placement import carton_add, pallet_add, place
+from amazon1p.models import AmazonConnection
+from asn.models import AsnStatus, AsnSubmission, GroupShipmentStatus
+from asn.outbox import RESEND_AFTER, asn_send
+from asn.placement import place
 from asn.preflight import preflight
 from asn.shipments import (
-    GroupShipmentData,
-    group_shipment_create,
-    shipment_add_order,
     shipment_set_quantities,
 )
 from asn.submission import AsnRefused, asn_submit, group_shipment_reopen
 from shops.models import Alert
-from tests.amazon1p_ack.conftest import deliver
-from tests.amazon1p_sync.conftest import client_for, connect, days_ago
+from simulator import SimulatorConfig
+from tests.support.amazon import vendor_client_for
+from tests.support.asn import follow, packed_group
 
 pytestmark = pytest.mark.django_db
 
-BOL_COUNTER = iter(range(1, 10_000))
-PREFIX_COUNTER = iter(range(10, 100))
-
 
 @pytest.fixture(scope="module")
-def sim():
-    from simulator import SimulatorConfig, start_simulator
-
-    config = SimulatorConfig(seed=47, orders_per_day=80, transaction_delay=0.2, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=47, orders_per_day=80, transaction_delay=0.2, rate_limits=False)
 
 
 @pytest.fixture
 def api(sim):
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         yield client
-
-
-USED: set[str] = set()  # POs acknowledged by an earlier test (the simulator remembers)
-
-
-@pytest.fixture
-def shipped_order(shop, sim, api, admin_user):
-    """A New PO of the simulator, imported and acknowledged in full (Success)."""
-    from amazon1p.importing.sync import sync_run_execute, sync_run_request
-    from amazon1p.models import SyncKind, SyncStatus
-    from shops.models import OrderStatus
-
-    connection = connect(shop, sim)
-    connection.acknowledge_orders = True
-    connection.export_shipments = True
-    # Each test its own prefix: the database forgets our SSCCs between tests, the simulator
-    # does not (and rightly refuses an SSCC reused within a year).
-    connection.gs1_company_prefix = f"40123{next(PREFIX_COUNTER):02d}"
-    connection.save()
-    connection.acknowledgeable_statuses.set(OrderStatus.objects.filter(shop=shop))
-    run, _ = sync_run_request(
-        shop=shop, kind=SyncKind.NEW, range_from=days_ago(1), range_to=days_ago(0), enqueue=False
-    )
-    assert sync_run_execute(run_id=run.pk, client=api).status == SyncStatus.SUCCEEDED
-    apo = (
-        AmazonPurchaseOrder.objects.filter(shop=shop, state="New")
-        .exclude(po_number__in=USED)
-        .order_by("po_number")
-        .first()
-    )
-    USED.add(apo.po_number)
-    ack = acknowledgement_request(actor=admin_user, order=apo.order)
-    assert deliver(ack, api).status == "success"
-    return apo.order
-
-
-def _group(shop, order, admin_user):
-    fc = AmazonPurchaseOrder.objects.get(order=order).raw["orderDetails"]["shipToParty"]["partyId"]
-    warehouse = Warehouse.objects.create(
-        shop=shop,
-        code="WH1",
-        name="Main warehouse",
-        address_line="Industriestraße 5",
-        postal_code="04109",
-        city="Leipzig",
-        country="DE",
-    )
-    group = group_shipment_create(
-        shop=shop,
-        data=GroupShipmentData(
-            warehouse=warehouse,
-            fc_code=fc,
-            shipment_type=ShipmentType.LTL,
-            carrier_scac="DHLX",
-            bill_of_lading=f"BOL-{time.time_ns()}-{next(BOL_COUNTER)}",
-            shipped_at=timezone.now() - timedelta(hours=1),
-        ),
-        actor=admin_user,
-    )
-    shipment = shipment_add_order(group=group, order=order, actor=admin_user)
-    pallet = pallet_add(group=group, actor=admin_user)
-    carton = carton_add(group=group, pallet=pallet, actor=admin_user)
-    for index, line in enumerate(shipment.lines.order_by("row__position")):
-        place(
-            line=line,
-            container=carton if index == 0 else pallet,
-            quantity=line.quantity,
-            actor=admin_user,
-        )
-    group.refresh_from_db()
-    return group, shipment
-
-
-def follow(submission: AsnSubmission, client, seconds: float = 15) -> AsnSubmission:
-    """Run the outbox as the tasks would, until the simulator decides."""
-    asn_send(submission.pk, client)
-    deadline = time.monotonic() + seconds
-    while True:
-        submission.refresh_from_db()
-        if not submission.in_flight:
-            return submission
-        assert time.monotonic() < deadline, f"ASN still {submission.status}"
-        time.sleep(0.1)
-        asn_check(submission.pk, client)
 
 
 def confirmations_at_amazon(sim, identifier: str) -> list[dict]:
@@ -138,7 +43,7 @@ def confirmations_at_amazon(sim, identifier: str) -> list[dict]:
 
 
 def test_original_then_a_replace_that_ships_less(shop, shipped_order, admin_user, api, sim):
-    group, shipment = _group(shop, shipped_order, admin_user)
+    group, shipment = packed_group(shop, shipped_order, admin_user)
     sent = asn_submit(group=group, actor=admin_user)
     assert sent.confirmation_type == "Original"
     group.refresh_from_db()
@@ -166,7 +71,7 @@ def test_original_then_a_replace_that_ships_less(shop, shipped_order, admin_user
 
 
 def test_a_replace_may_not_ship_more(shop, shipped_order, admin_user, api):
-    group, shipment = _group(shop, shipped_order, admin_user)
+    group, shipment = packed_group(shop, shipped_order, admin_user)
     line = shipment.lines.order_by("row__position").first()
     line.placements.get().delete()
     group.refresh_from_db()
@@ -195,7 +100,7 @@ def test_a_replace_may_not_ship_more(shop, shipped_order, admin_user, api):
 
 
 def test_a_refused_asn_comes_back_with_amazons_reasons(shop, shipped_order, admin_user, api):
-    group, _ = _group(shop, shipped_order, admin_user)
+    group, _ = packed_group(shop, shipped_order, admin_user)
     sent = asn_submit(group=group, actor=admin_user)
     # What pre-flight would have caught, slipped in behind its back: a bad check digit.
     pallet = sent.payload["pallets"][0]["palletIdentifiers"][0]
@@ -214,7 +119,7 @@ def test_a_refused_asn_comes_back_with_amazons_reasons(shop, shipped_order, admi
 def test_exactly_once_when_the_worker_dies_after_the_post(
     shop, shipped_order, admin_user, api, sim
 ):
-    group, _ = _group(shop, shipped_order, admin_user)
+    group, _ = packed_group(shop, shipped_order, admin_user)
     sent = asn_submit(group=group, actor=admin_user)
     # The worker POSTed, then died before storing the transaction id.
     api.submit_shipment_confirmation_bodies([sent.payload])
@@ -232,7 +137,7 @@ def test_exactly_once_when_the_worker_dies_after_the_post(
 
 
 def test_two_workers_sending_one_asn_post_once(shop, shipped_order, admin_user, api, sim):
-    group, _ = _group(shop, shipped_order, admin_user)
+    group, _ = packed_group(shop, shipped_order, admin_user)
     sent = asn_submit(group=group, actor=admin_user)
     assert asn_send(sent.pk, api) == "check_later"
     assert asn_send(sent.pk, api) == "done"  # already SUBMITTED: nothing to send

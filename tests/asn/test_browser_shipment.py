@@ -15,22 +15,16 @@ from amazon1p.importing.sync import sync_run_execute, sync_run_request
 from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
 from asn.models import AsnStatus, AsnSubmission, GroupShipment, Warehouse
 from shops.models import OrderStatus
-from tests.amazon1p_ack.conftest import deliver
-from tests.amazon1p_ack.test_ack_worker_and_browser import worker  # noqa: F401 (fixture)
-from tests.amazon1p_sync.conftest import client_for, connect, days_ago
-from tests.factories import UserFactory, add_member
-from tests.test_browser import browser_page  # noqa: F401 (fixture)
+from tests.support.acknowledgements import deliver
+from tests.support.amazon import connect, days_ago, vendor_client_for
+from tests.support.factories import UserFactory, add_member
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
-def sim():
-    from simulator import SimulatorConfig, start_simulator
-
-    config = SimulatorConfig(seed=53, orders_per_day=120, transaction_delay=0.2, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def sim(simulator_factory):
+    return simulator_factory(seed=53, orders_per_day=120, transaction_delay=0.2, rate_limits=False)
 
 
 @pytest.fixture
@@ -42,7 +36,7 @@ def two_acknowledged_orders(shop, sim):
     connection.gs1_company_prefix = "4012345"
     connection.save()
     connection.acknowledgeable_statuses.set(OrderStatus.objects.filter(shop=shop))
-    with client_for(sim) as api:
+    with vendor_client_for(sim) as api:
         run, _ = sync_run_request(
             shop=shop,
             kind=SyncKind.NEW,
@@ -76,8 +70,8 @@ def test_warehouse_packs_two_orders_and_sends_the_asn(
     shop,
     sim,
     two_acknowledged_orders,
-    worker,  # noqa: F811 (fixture)
-    browser_page,  # noqa: F811
+    worker,
+    browser_page,
 ):
     fc, (first, second) = two_acknowledged_orders
     staff = UserFactory(username="packer-pia")

@@ -16,9 +16,9 @@ from asn.models import DocumentTemplate, ShipmentLine
 from asn.placement import carton_add, pallet_add, place
 from asn.shipments import shipment_add_order
 from core.errors import ShopCtrlError
-from tests.asn.conftest import acknowledged_order
-from tests.asn.test_documents import assert_gs1_sscc, page_text, scan
-from tests.conftest import client_for
+from tests.support.asn import acknowledged_order
+from tests.support.pdfs import assert_gs1_sscc, page_text, scan
+from tests.support.web import web_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_the_shops_template_is_used_for_its_documents(packed, shop, admin_user):
 
 
 def test_template_pages_edit_preview_and_reset(shop, admin_user, viewer_user):
-    admin = client_for(admin_user)
+    admin = web_client_for(admin_user)
     url = reverse("asn:template-edit", args=[shop.pk, "pallet_label"])
     assert admin.get(url).status_code == 200
     preview = admin.post(
@@ -123,11 +123,11 @@ def test_template_pages_edit_preview_and_reset(shop, admin_user, viewer_user):
     assert DocumentTemplate.objects.get(shop=shop, kind="pallet_label").page_size == "A4"
     admin.post(reverse("asn:template-reset", args=[shop.pk, "pallet_label"]))
     assert not DocumentTemplate.objects.filter(shop=shop).exists()
-    assert client_for(viewer_user).get(url).status_code == 403
+    assert web_client_for(viewer_user).get(url).status_code == 403
 
 
 def test_documents_download_from_the_shipment_page(packed, shop, viewer_user):
-    response = client_for(viewer_user).get(
+    response = web_client_for(viewer_user).get(
         reverse("asn:document", args=[shop.pk, packed.pk, "pallet_label"])
     )
     assert response.status_code == 200

@@ -42,7 +42,7 @@ from asn.shipments import (
 )
 from core.folders import pass_lock
 from shops.models import Alert, AuditEntry
-from tests.asn.conftest import FC, acknowledged_order
+from tests.support.asn import FC, acknowledged_order
 from tests.support.domain_helpers import group_status_set
 
 pytestmark = pytest.mark.django_db

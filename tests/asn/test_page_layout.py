@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from asn import placement
 from asn.shipments import shipment_add_order
-from tests.asn.conftest import acknowledged_order
+from tests.support.asn import acknowledged_order
 
 pytestmark = pytest.mark.django_db
 

@@ -37,7 +37,7 @@ from asn.shipments import (
 from asn.sscc import SsccError, sscc_allocate, sscc_supplied
 from asn.submission import AsnRefused, asn_submit
 from simulator.validation import schema_errors
-from tests.asn.conftest import GS1_PREFIX, acknowledged_order
+from tests.support.asn import GS1_PREFIX, acknowledged_order
 
 pytestmark = pytest.mark.django_db
 
@@ -409,11 +409,11 @@ def test_measured_weight_and_dimensions_go_into_the_asn(group, shop, admin_user,
 def test_container_details_on_the_page(group, shop, admin_user, asn_connection):
     from django.urls import reverse
 
-    from tests.conftest import client_for
+    from tests.support.web import web_client_for
 
     _, pallet, _ = _packed(group, admin_user, acknowledged_order(shop, "PO-M2"))
     url = reverse("asn:container-details", args=[shop.pk, group.pk, pallet.pk])
-    client = client_for(admin_user)
+    client = web_client_for(admin_user)
     half = client.post(url, {"length_cm": "120", "width_cm": "", "height_cm": ""}, follow=True)
     assert "together" in half.content.decode()
     client.post(

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from asn.models import Warehouse
 from shops.models import AuditEntry
-from tests.conftest import client_for
+from tests.support.web import web_client_for
 
 NEW = {
     "code": "WH2",
@@ -17,7 +17,7 @@ NEW = {
 
 
 def test_adding_a_warehouse_stores_it_and_audits_it(shop, admin_user):
-    client = client_for(admin_user)
+    client = web_client_for(admin_user)
     url = reverse("asn:warehouse-list", args=[shop.pk])
     response = client.post(url, NEW)
     assert response.status_code == 302
@@ -30,7 +30,7 @@ def test_adding_a_warehouse_stores_it_and_audits_it(shop, admin_user):
 
 
 def test_a_warehouse_code_taken_in_the_shop_is_refused(shop, admin_user, warehouse):
-    response = client_for(admin_user).post(
+    response = web_client_for(admin_user).post(
         reverse("asn:warehouse-list", args=[shop.pk]), {**NEW, "code": warehouse.code}
     )
     assert response.status_code == 400
@@ -39,7 +39,7 @@ def test_a_warehouse_code_taken_in_the_shop_is_refused(shop, admin_user, warehou
 
 
 def test_editing_a_warehouse_audits_the_change(shop, admin_user, warehouse):
-    response = client_for(admin_user).post(
+    response = web_client_for(admin_user).post(
         reverse("asn:warehouse-edit", args=[shop.pk, warehouse.pk]),
         {**NEW, "code": warehouse.code, "city": "Halle"},
     )
@@ -51,7 +51,7 @@ def test_editing_a_warehouse_audits_the_change(shop, admin_user, warehouse):
 
 
 def test_a_warehouse_with_group_shipments_is_not_deleted(shop, admin_user, group):
-    client = client_for(admin_user)
+    client = web_client_for(admin_user)
     response = client.post(
         reverse("asn:warehouse-delete", args=[shop.pk, group.warehouse_id]), follow=True
     )

@@ -4,8 +4,8 @@ workbook."""
 import pytest
 from django.urls import reverse
 
-from tests.bulkbuy.factories import make_offer
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
+from tests.support.offers import make_offer
 
 pytestmark = pytest.mark.django_db
 

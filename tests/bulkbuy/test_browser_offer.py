@@ -13,9 +13,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Locator, Page, expect
 
 from bulkbuy.models import Offer
-from tests.bulkbuy.factories import make_products, offer_row, offer_xlsx
-from tests.factories import UserFactory, add_member
-from tests.test_browser import browser_page  # noqa: F401 (fixture)
+from tests.support.factories import UserFactory, add_member
+from tests.support.offers import make_products, offer_row, offer_xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -118,7 +117,7 @@ def test_offer_walks_from_upload_through_the_stages_to_the_export(
     live_server,
     shop,
     admin_user,
-    browser_page,  # noqa: F811 (fixture)
+    browser_page,
     tmp_path: Path,
 ):
     make_products(shop, admin_user, count=3)

@@ -11,10 +11,10 @@ from bulkbuy.linking import purchase_orders_link
 from bulkbuy.models import Offer, OfferStatus
 from bulkbuy.pipeline import offers_pipeline
 from shops.models import Role
-from tests.bulkbuy.factories import make_offer
-from tests.bulkbuy.linking_support import Line, completed_offer, connect, import_po
-from tests.conftest import client_for
-from tests.factories import UserFactory, add_member
+from tests.support.factories import UserFactory, add_member
+from tests.support.linking import Line, completed_offer, connect, import_po
+from tests.support.offers import make_offer
+from tests.support.web import web_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +83,8 @@ def test_dashboard_needs_offers_view_in_the_shop(shop, other_client, client):
     role = Role.objects.create(shop=shop, name="Orders", permissions=["shop.view"])
     add_member(shop, orders_only, role.name)
 
-    assert client_for(orders_only).get(url).status_code == 403
-    page = client_for(orders_only).get(reverse("orders:order-list", args=[shop.pk]))
+    assert web_client_for(orders_only).get(url).status_code == 403
+    page = web_client_for(orders_only).get(reverse("orders:order-list", args=[shop.pk]))
     assert url not in page.content.decode()  # no navigation link without the permission
     assert other_client.get(url).status_code == 404
     anonymous = client.get(url)

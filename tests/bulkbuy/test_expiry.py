@@ -11,7 +11,7 @@ from bulkbuy.expiry import offers_expiry_alert
 from bulkbuy.models import Offer, OfferStatus
 from bulkbuy.tasks import offers_expiry_alert_task
 from shops.models import Alert
-from tests.bulkbuy.factories import make_offer
+from tests.support.offers import make_offer
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from bulkbuy.stages import (
     offer_stage_approve,
 )
 from core.errors import ShopCtrlError
-from tests.bulkbuy.factories import make_offer
-from tests.bulkbuy.test_stages import fresh, rows, to_manufacture
+from tests.support.offers import fresh, make_offer, rows, to_manufacture
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from orders.models import Channel, Order, PurchaseType
 from orders.services import order_credit_row_add
 from shopctrl.celery import app
 from shops.models import Alert, AuditEntry, CreditReason
-from tests.bulkbuy.factories import make_offer
-from tests.bulkbuy.linking_support import (
+from tests.support.factories import make_order
+from tests.support.linking import (
     STAGE2,
     Line,
     completed_offer,
@@ -29,7 +29,7 @@ from tests.bulkbuy.linking_support import (
     ean,
     import_po,
 )
-from tests.factories import make_order
+from tests.support.offers import make_offer
 
 pytestmark = pytest.mark.django_db
 

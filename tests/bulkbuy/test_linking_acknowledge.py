@@ -11,7 +11,7 @@ from bulkbuy.models import OrderLink
 from orders.models import Order, PurchaseType
 from orders.services import order_credit_row_add
 from shops.models import CreditReason, OrderStatus
-from tests.bulkbuy.linking_support import Line, completed_offer, connect, import_po
+from tests.support.linking import Line, completed_offer, connect, import_po
 
 pytestmark = pytest.mark.django_db
 

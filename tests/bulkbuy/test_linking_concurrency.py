@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from bulkbuy.linking import LinkRun, order_link_check, purchase_orders_link
 from bulkbuy.models import Offer, OrderLinkLine
 from orders.models import Order, PurchaseType
-from tests.bulkbuy.linking_support import Line, completed_offer, connect, import_po
+from tests.support.linking import Line, completed_offer, connect, import_po
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the threads need committed rows
 

@@ -10,19 +10,17 @@ from amazon1p.models import SyncKind, SyncStatus
 from bulkbuy.models import OrderLink
 from orders.models import Order, PurchaseType
 from shopctrl.celery import app
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import client_for, connect, days_ago
-from tests.bulkbuy.factories import offer_row
-from tests.bulkbuy.linking_support import completed_offer
+from simulator import SimulatorConfig
+from tests.support.amazon import connect, days_ago, vendor_client_for
+from tests.support.linking import completed_offer
+from tests.support.offers import offer_row
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def sim():
-    config = SimulatorConfig(seed=47, orders_per_day=24, transaction_delay=0.1, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=47, orders_per_day=24, transaction_delay=0.1, rate_limits=False)
 
 
 @pytest.fixture
@@ -35,7 +33,7 @@ def eager_tasks():
 
 
 def _a_po_with_a_delivery_window(sim, start, end):
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         for page in client.list_purchase_orders(created_after=start, created_before=end):
             for po in page.orders:
                 costs = {item.net_cost.currency for item in po.items if item.net_cost}
@@ -78,7 +76,7 @@ def test_a_sync_run_links_the_pos_it_stored(
     run, _ = sync_run_request(
         shop=shop, kind=SyncKind.NEW, range_from=start, range_to=end, enqueue=False
     )
-    with django_capture_on_commit_callbacks(execute=True), client_for(sim) as client:
+    with django_capture_on_commit_callbacks(execute=True), vendor_client_for(sim) as client:
         run = sync_run_execute(run_id=run.pk, client=client)
 
     assert run.status == SyncStatus.SUCCEEDED, run.error

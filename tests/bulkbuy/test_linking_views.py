@@ -13,10 +13,10 @@ from bulkbuy.models import Offer, OrderLink, OrderLinkLine
 from orders.models import Channel, Order, PurchaseType
 from orders.services import order_credit_row_add, order_parameter_set
 from shops.models import AuditEntry, CreditReason, Role
-from tests.bulkbuy.factories import make_offer, offer_row
-from tests.bulkbuy.linking_support import Line, completed_offer, connect, ean, import_po
-from tests.conftest import client_for
-from tests.factories import UserFactory, add_member, make_order
+from tests.support.factories import UserFactory, add_member, make_order
+from tests.support.linking import Line, completed_offer, connect, ean, import_po
+from tests.support.offers import make_offer, offer_row
+from tests.support.web import web_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -141,12 +141,12 @@ def test_linking_needs_orders_edit_in_the_orders_shop(
     add_member(shop, offers_only, role.name)
 
     assert post(viewer_client, action, order, data).status_code == 403
-    assert post(client_for(offers_only), action, order, data).status_code == 403
+    assert post(web_client_for(offers_only), action, order, data).status_code == 403
     assert post(other_client, action, order, data).status_code == 404
     anonymous = post(client, action, order, data)
     assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
     url = reverse(f"bulkbuy:{action}", args=[shop.pk, order.pk])
-    assert client_for(order.shop.memberships.first().user).get(url).status_code == 405
+    assert web_client_for(order.shop.memberships.first().user).get(url).status_code == 405
     assert Order.objects.get(pk=order.pk).purchase_type == PurchaseType.NONE
     assert not OrderLink.objects.exists()
 

@@ -15,10 +15,10 @@ from bulkbuy.services import OfferImportError, offer_import
 from bulkbuy.workbook import WorkbookError, normalize_header
 from orders.catalogue import product_create
 from shops.models import AuditEntry
-from tests.bulkbuy.factories import HEADERS, make_offer, make_products, offer_row, offer_xlsx
-from tests.bulkbuy.factories import upload as as_upload
-from tests.conftest import client_for
-from tests.factories import UserFactory, add_member
+from tests.support.factories import UserFactory, add_member
+from tests.support.offers import HEADERS, make_offer, make_products, offer_row, offer_xlsx
+from tests.support.offers import upload as as_upload
+from tests.support.web import web_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -377,7 +377,7 @@ def test_user_without_offers_add_cannot_upload(shop, viewer_client, products):
 def test_commerce_role_with_offers_add_can_upload(shop, products):
     user = UserFactory(username="commerce")
     add_member(shop, user, "Commerce")
-    client = client_for(user)
+    client = web_client_for(user)
     assert (
         "Import an offer"
         in client.get(reverse("bulkbuy:offer-list", args=[shop.pk])).content.decode()

@@ -19,18 +19,16 @@ from bulkbuy.stages import (
     offer_stage_approve,
 )
 from orders.models import Order, PurchaseType
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import client_for, connect, days_ago
+from simulator import SimulatorConfig
+from tests.support.amazon import connect, days_ago, vendor_client_for
 
 pytestmark = pytest.mark.django_db
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(scope="module")
-def sim():
-    config = SimulatorConfig(seed=7, orders_per_day=12, transaction_delay=0.1, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=7, orders_per_day=12, transaction_delay=0.1, rate_limits=False)
 
 
 def _walk_through_the_stages(offer, actor):
@@ -73,7 +71,7 @@ def test_an_exported_offer_comes_back_as_linked_bulk_buy_pos(shop, admin_user, s
     run, _ = sync_run_request(
         shop=shop, kind=SyncKind.NEW, range_from=days_ago(1), range_to=days_ago(-1), enqueue=False
     )
-    with client_for(sim) as client:
+    with vendor_client_for(sim) as client:
         assert sync_run_execute(run_id=run.pk, client=client).status == SyncStatus.SUCCEEDED
     purchase_orders_link(shop_id=shop.pk)
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from bulkbuy.models import Offer, OfferEvent, OfferEventAction, OfferRow, OfferStatus
+from bulkbuy.models import Offer, OfferEvent, OfferEventAction, OfferStatus
 from bulkbuy.stages import (
     StageError,
     StaleOfferError,
@@ -21,10 +21,10 @@ from bulkbuy.stages import (
     offer_stage_revoke,
 )
 from shops.models import AuditEntry
-from tests.bulkbuy.factories import make_offer
-from tests.conftest import client_for
-from tests.factories import UserFactory, add_member
 from tests.support.domain_helpers import offer_changed_rows
+from tests.support.factories import UserFactory, add_member
+from tests.support.offers import fresh, make_offer, rows, to_manufacture
+from tests.support.web import web_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -53,23 +53,6 @@ def warehouse(shop):
     user = UserFactory(username="warehouse")
     add_member(shop, user, "Warehouse")
     return user
-
-
-def fresh(offer) -> Offer:
-    return Offer.objects.get(pk=offer.pk)
-
-
-def rows(offer) -> list[OfferRow]:
-    return list(OfferRow.objects.filter(offer=offer).order_by("row_number"))
-
-
-def to_manufacture(offer, user) -> Offer:
-    offer = offer_commerce_decide(
-        actor=user, offer_id=offer.pk, revision=fresh(offer).revision, approve="all"
-    )
-    return offer_stage_approve(
-        actor=user, offer_id=offer.pk, stage="commerce", revision=offer.revision
-    )
 
 
 def fill(offer, user, stage, qty) -> Offer:
@@ -120,7 +103,7 @@ def test_commerce_cannot_approve_stage_with_pending_rows(offer, commerce):
 
 
 def test_commerce_page_posts_decisions_and_approves(offer, commerce):
-    client = client_for(commerce)
+    client = web_client_for(commerce)
     first, second, third = rows(offer)
     data = {"revision": 1, "stage": "commerce", "row": [first.pk, second.pk, third.pk]}
     data |= {f"decision-{first.pk}": "yes", f"decision-{second.pk}": "no"}
@@ -141,7 +124,7 @@ def test_commerce_page_posts_decisions_and_approves(offer, commerce):
 def test_approving_a_stage_goes_on_to_the_next_stage_for_whoever_holds_it(offer, shop):
     user = UserFactory(username="both")
     add_member(shop, user, "Commerce", "Manufacture")
-    client = client_for(user)
+    client = web_client_for(user)
     page = stage_url("offer-stages", offer)
 
     # A refused approval stays with the stage acted as, so its message sits by its controls.
@@ -169,14 +152,16 @@ def test_approving_a_stage_goes_on_to_the_next_stage_for_whoever_holds_it(offer,
 def test_stage_steps_need_the_stage_permission(offer, manufacture, viewer_user):
     # Manufacture may not act as Commerce; a viewer may not act as any stage
     for user in (manufacture, viewer_user):
-        response = client_for(user).post(
+        response = web_client_for(user).post(
             stage_url("offer-rows", offer),
             {"revision": 1, "stage": "commerce", "approve": "all"},
         )
         assert response.status_code == 403
-    response = client_for(viewer_user).get(stage_url("offer-stagefile", offer) + "?as=warehouse")
+    response = web_client_for(viewer_user).get(
+        stage_url("offer-stagefile", offer) + "?as=warehouse"
+    )
     assert response.status_code == 403
-    response = client_for(manufacture).post(stage_url("offer-complete", offer), {"revision": 1})
+    response = web_client_for(manufacture).post(stage_url("offer-complete", offer), {"revision": 1})
     assert response.status_code == 403
     assert all(r.approved is None for r in rows(offer))
 
@@ -184,7 +169,7 @@ def test_stage_steps_need_the_stage_permission(offer, manufacture, viewer_user):
 def test_stale_form_is_refused(offer, commerce, admin_user):
     offer_commerce_decide(actor=admin_user, offer_id=offer.pk, revision=1, approve="all")
 
-    response = client_for(commerce).post(
+    response = web_client_for(commerce).post(
         stage_url("offer-rows", offer),
         {"revision": 1, "stage": "commerce", "approve": "pending"},
         follow=True,
@@ -322,7 +307,7 @@ def test_revoke_by_commerce_returns_the_offer_and_highlights_changes_for_manufac
     )
 
     assert list(offer_changed_rows(offer=offer, stage="manufacture")) == [second]
-    page = client_for(manufacture).get(stage_url("offer-stages", offer))
+    page = web_client_for(manufacture).get(stage_url("offer-stages", offer))
     assert page.content.decode().count('class="changed"') == 1
     with pytest.raises(StageError, match="has not approved"):
         offer_stage_revoke(
@@ -334,7 +319,7 @@ def test_later_stage_cannot_revoke_through_the_page_without_permission(
     offer, commerce, manufacture
 ):
     offer = to_manufacture(offer, commerce)
-    response = client_for(manufacture).post(
+    response = web_client_for(manufacture).post(
         stage_url("offer-revoke", offer),
         {"revision": offer.revision, "stage": "commerce"},
     )
@@ -357,10 +342,12 @@ def _filled(content: bytes, qty: int) -> bytes:
 
 def test_current_stage_file_is_applied_and_outdated_one_refused(offer, admin_user, manufacture):
     offer = to_manufacture(offer, admin_user)
-    page = client_for(manufacture).get(stage_url("offer-stages", offer)).content.decode()
+    page = web_client_for(manufacture).get(stage_url("offer-stages", offer)).content.decode()
     assert '<label for="stage-file">Manufacture stage file (.xlsx)</label>' in page
     assert 'id="stage-file"' in page
-    response = client_for(manufacture).get(stage_url("offer-stagefile", offer) + "?as=manufacture")
+    response = web_client_for(manufacture).get(
+        stage_url("offer-stagefile", offer) + "?as=manufacture"
+    )
     assert response.status_code == 200
     old = _filled(response.content, 30)
     _, current = offer_stage_file(offer=fresh(offer), stage="manufacture")
@@ -370,7 +357,7 @@ def test_current_stage_file_is_applied_and_outdated_one_refused(offer, admin_use
     )
     assert [r.manufacture_qty1 for r in rows(offer)] == [40, 40, 40]
 
-    response = client_for(manufacture).post(
+    response = web_client_for(manufacture).post(
         stage_url("offer-stageupload", offer),
         {"stage": "manufacture", "file": SimpleUploadedFile("m.xlsx", old)},
         follow=True,
@@ -399,7 +386,7 @@ def test_complete_locks_the_offer(offer, admin_user, warehouse):
         offer_complete(actor=warehouse, offer_id=offer.pk, revision=offer.revision)
     offer = fill(offer, warehouse, "warehouse", 60)
 
-    response = client_for(warehouse).post(
+    response = web_client_for(warehouse).post(
         stage_url("offer-complete", offer), {"revision": offer.revision}
     )
     assert response.status_code == 302
@@ -411,7 +398,7 @@ def test_complete_locks_the_offer(offer, admin_user, warehouse):
         offer_stage_revoke(
             actor=admin_user, offer_id=offer.pk, stage="commerce", revision=offer.revision
         )
-    page = client_for(warehouse).get(stage_url("offer-stages", offer)).content.decode()
+    page = web_client_for(warehouse).get(stage_url("offer-stages", offer)).content.decode()
     assert "The offer is locked" in page and "Complete offer" not in page
 
 
@@ -436,7 +423,7 @@ def test_every_step_is_in_the_history_and_the_audit_log(offer, admin_user):
     assert events[2].changes["status"] == ["draft", "manufacture"]
     actions = set(AuditEntry.objects.filter(shop=offer.shop).values_list("action", flat=True))
     assert {"offer.decide", "offer.approve", "offer.quantities", "offer.complete"} <= actions
-    page = client_for(admin_user).get(stage_url("offer-stages", offer)).content.decode()
+    page = web_client_for(admin_user).get(stage_url("offer-stages", offer)).content.decode()
     assert 'id="offer-history"' in page and "Offer completed" in page
     assert "Offer imported" in page and "File OFFER-123.xlsx. 3 rows" in page
     assert "row 2 (Manufacture qty stage 1 pending → 80)" in page
@@ -486,7 +473,7 @@ def test_history_words_each_change(changes, expected):
 
 
 def test_user_holding_several_stages_chooses_which_to_act_as(offer, admin_user):
-    page = client_for(admin_user).get(stage_url("offer-stages", offer) + "?as=manufacture")
+    page = web_client_for(admin_user).get(stage_url("offer-stages", offer) + "?as=manufacture")
     content = page.content.decode()
     assert "Act as:" in content
     assert "<strong>Manufacture</strong>" in content
@@ -518,7 +505,7 @@ def test_stage_files_show_the_quantities_approved_so_far(offer, admin_user):
 
 
 def test_offer_header_shows_the_value_of_the_approved_quantities(offer, admin_user):
-    client = client_for(admin_user)
+    client = web_client_for(admin_user)
     unit_costs = [r.unit_cost for r in rows(offer)]
 
     def header_values() -> tuple[str, str]:

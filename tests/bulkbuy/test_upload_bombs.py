@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from bulkbuy.workbook import StageFileRow, stage_file_write
-from tests.bulkbuy.bombs import measure, number_cells, replace_members, sheet_xml
-from tests.bulkbuy.factories import HEADERS, offer_row, offer_xlsx
+from tests.support.bombs import measure, number_cells, replace_members, sheet_xml
+from tests.support.offers import HEADERS, offer_row, offer_xlsx
 
 MAX_MIB = 150
 MAX_SECONDS = 5
@@ -183,7 +183,7 @@ def test_export_of_a_workbook_with_a_million_cell_second_sheet_stays_in_bounds(t
         for n in range(1, 10_001)
     )
     content = replace_members(buffer.getvalue(), {"xl/worksheets/sheet2.xml": notes})
-    figures = run(tmp_path, "tests.bulkbuy.bombs:export_two_rows", content)
+    figures = run(tmp_path, "tests.support.bombs:export_two_rows", content)
     assert figures["result"] == "ok"
     # And the export is right: the quantities in the offer sheet, the other sheet whole.
     from bulkbuy.xlsx_edit import workbook_with_cells
@@ -204,7 +204,7 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 def test_upload_page_refuses_a_macro_workbook_with_its_reason(name, shop, admin_client):
     from django.urls import reverse
 
-    from tests.bulkbuy.factories import upload
+    from tests.support.offers import upload
 
     bomb = replace_members(offer_xlsx([offer_row(1)]), {"xl/vbaProject.bin": b"x" * 10})
     response = admin_client.post(

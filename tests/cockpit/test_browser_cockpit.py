@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 from cockpit.demo import cockpit_demo_history
-from tests.test_browser import browser_page  # noqa: F401 - the shared fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCREENSHOT = os.environ.get("COCKPIT_SCREENSHOT", "/tmp/cockpit.png")
@@ -17,7 +16,7 @@ def test_cockpit_draws_charts_and_a_point_opens_the_filtered_grid(
     live_server,
     shop,
     admin_user,
-    browser_page,  # noqa: F811
+    browser_page,
 ):
     cockpit_demo_history(shop=shop, weeks=6, per_day=3)
     page = browser_page

@@ -12,8 +12,8 @@ from cockpit.models import DailyFc, OrderFact
 from cockpit.rollup import rollup_day
 from orders.models import OrderRow
 from receiving.models import LineReceipt, ReceiveStatus
-from tests.cockpit.support import DAY, amazon_order, ship
-from tests.conftest import client_for
+from tests.support.cockpit import DAY, amazon_order, ship
+from tests.support.web import web_client_for
 
 H = timedelta(hours=1)
 NOW = DAY + timedelta(days=10)  # the default 7 grace days after DAY + 3 days have passed
@@ -101,7 +101,7 @@ def rolled_up(received, monkeypatch):
 
 
 def test_page_shows_fill_rate_and_receiving_accuracy(admin_user, rolled_up):
-    client = client_for(admin_user)
+    client = web_client_for(admin_user)
     response = client.get(reverse("cockpit:dashboard", args=[rolled_up.pk]))
     chart = {c["key"]: c for c in response.context["chart_data"]}["receiving"]
     at = chart["labels"].index(DAY.date().isoformat())
@@ -122,7 +122,7 @@ def test_page_shows_fill_rate_and_receiving_accuracy(admin_user, rolled_up):
 
 def test_csv_has_fill_rate_and_receiving_accuracy(admin_user, rolled_up):
     base = reverse("cockpit:export", args=[rolled_up.pk])
-    client = client_for(admin_user)
+    client = web_client_for(admin_user)
     rows = list(csv.reader(io.StringIO(client.get(f"{base}?table=periods").content.decode())))
     week = next(r for r in rows[1:] if r[0] == DAY.date().isoformat())
     head = rows[0]

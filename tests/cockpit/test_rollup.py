@@ -10,7 +10,7 @@ from cockpit.models import AckState, AsnState, DailyFc, DailyProduct, OrderFact
 from cockpit.rollup import rollup_day
 from cockpit.selectors import Bucket, cockpit_fcs, cockpit_periods, cockpit_products
 from cockpit.services import cockpit_rollup_recent
-from tests.cockpit.support import DAY, acknowledge, amazon_order, ship
+from tests.support.cockpit import DAY, acknowledge, amazon_order, ship
 
 TU = "TemporarilyUnavailable"
 H = timedelta(hours=1)
@@ -136,7 +136,7 @@ def test_recent_rollup_covers_every_shop_and_day(shop, orders, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_rollups_of_one_day_leave_one_slice(admin_user):
-    from tests.factories import ShopFactory
+    from tests.support.factories import ShopFactory
 
     shop = ShopFactory(owner=admin_user, name="Concurrent")
     for i in range(20):

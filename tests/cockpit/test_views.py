@@ -11,8 +11,8 @@ from django.urls import reverse
 from cockpit.models import WeeklySummary
 from cockpit.rollup import rollup_day
 from cockpit.services import weekly_summary_send
-from tests.cockpit.support import DAY, acknowledge, amazon_order
-from tests.conftest import client_for
+from tests.support.cockpit import DAY, acknowledge, amazon_order
+from tests.support.web import web_client_for
 
 H = timedelta(hours=1)
 TODAY = (DAY + timedelta(days=3)).date()
@@ -31,7 +31,7 @@ def rolled_up(shop, monkeypatch):
 
 
 def test_page_shows_the_week_and_links_points_to_the_grid(admin_user, rolled_up):
-    response = client_for(admin_user).get(reverse("cockpit:dashboard", args=[rolled_up.pk]))
+    response = web_client_for(admin_user).get(reverse("cockpit:dashboard", args=[rolled_up.pk]))
     assert response.status_code == 200
     page = response.content.decode()
     assert 'id="cockpit-data"' in page and "<script>" not in page.replace(
@@ -47,7 +47,7 @@ def test_page_shows_the_week_and_links_points_to_the_grid(admin_user, rolled_up)
 
 
 def test_drilldown_filters_the_grid_to_the_orders_behind_a_point(admin_user, rolled_up):
-    client = client_for(admin_user)
+    client = web_client_for(admin_user)
     charts = client.get(reverse("cockpit:dashboard", args=[rolled_up.pk])).context["chart_data"]
     url = {c["key"]: c for c in charts}["ack"]["series"][0]["urls"][-1]
     numbers = [o.number for o in client.get(url).context["page"].orders]
@@ -59,7 +59,7 @@ def test_drilldown_filters_the_grid_to_the_orders_behind_a_point(admin_user, rol
 
 
 def test_fc_filter_shows_only_that_fc(admin_user, rolled_up):
-    response = client_for(admin_user).get(
+    response = web_client_for(admin_user).get(
         reverse("cockpit:dashboard", args=[rolled_up.pk]) + "?fc=MUC3&period=day"
     )
     ack = {c["key"]: c for c in response.context["chart_data"]}["ack"]
@@ -69,7 +69,7 @@ def test_fc_filter_shows_only_that_fc(admin_user, rolled_up):
 
 
 def test_csv_exports_write_formula_cells_as_text(admin_user, rolled_up):
-    client = client_for(admin_user)
+    client = web_client_for(admin_user)
     base = reverse("cockpit:export", args=[rolled_up.pk])
     for table in ("periods", "fcs", "products", "sync", "offers"):
         response = client.get(f"{base}?table={table}")
@@ -88,7 +88,7 @@ def test_formula_like_cells_are_quoted(admin_user, rolled_up):
 
     DailyProduct.objects.filter(product="B000000001").update(title="=HYPERLINK(1)")
     base = reverse("cockpit:export", args=[rolled_up.pk])
-    text = client_for(admin_user).get(f"{base}?table=products").content.decode()
+    text = web_client_for(admin_user).get(f"{base}?table=products").content.decode()
     assert "'=HYPERLINK(1)" in text
 
 
@@ -97,7 +97,7 @@ def test_cockpit_page_query_budget(admin_user, rolled_up, django_assert_max_num_
     days or FCs: the page reads roll-ups only."""
     from cockpit.demo import cockpit_demo_history
 
-    client = client_for(admin_user)
+    client = web_client_for(admin_user)
     url = reverse("cockpit:dashboard", args=[rolled_up.pk])
     client.get(url)
     with django_assert_max_num_queries(26):
@@ -127,7 +127,7 @@ def test_demo_history_fills_several_weeks_and_runs_twice(admin_user, shop):
     assert cockpit_demo_history(shop=shop, weeks=3, per_day=2) == 0
     weeks = {row.day.isocalendar()[1] for row in DailyFc.objects.filter(shop=shop)}
     assert len(weeks) >= 3
-    response = client_for(admin_user).get(reverse("cockpit:dashboard", args=[shop.pk]))
+    response = web_client_for(admin_user).get(reverse("cockpit:dashboard", args=[shop.pk]))
     ack = {c["key"]: c for c in response.context["chart_data"]}["ack"]
     assert sum(v is not None for v in ack["series"][0]["values"]) >= 3
 
@@ -136,15 +136,15 @@ def test_exports_answer_viewer_other_shop_and_anonymous(
     viewer_user, other_admin, rolled_up, client
 ):
     url = reverse("cockpit:export", args=[rolled_up.pk]) + "?table=fcs"
-    assert client_for(viewer_user).get(url).status_code == 200
-    assert client_for(other_admin).get(url).status_code == 404
+    assert web_client_for(viewer_user).get(url).status_code == 200
+    assert web_client_for(other_admin).get(url).status_code == 404
     assert client.get(url).status_code == 302
-    assert client_for(viewer_user).post(url).status_code == 405
+    assert web_client_for(viewer_user).post(url).status_code == 405
 
 
 def test_page_medians_from_postgresql_match_the_definition(admin_user, rolled_up):
     """1 h and 31 h to acknowledge: the week's median is 16 h; per FC 1 h and 31 h."""
-    response = client_for(admin_user).get(reverse("cockpit:dashboard", args=[rolled_up.pk]))
+    response = web_client_for(admin_user).get(reverse("cockpit:dashboard", args=[rolled_up.pk]))
     median = {c["key"]: c for c in response.context["chart_data"]}["ack_median"]
     assert median["series"][0]["values"][-1] == 16.0
     fcs = {b.key: b.ack_median_hours for b, *_ in response.context["fcs"]}

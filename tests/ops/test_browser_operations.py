@@ -9,9 +9,8 @@ from playwright.sync_api import expect
 from amazon1p import tasks as amazon1p_tasks
 from amazon1p.models import SyncRun
 from shops.models import AuditEntry
-from tests.factories import UserFactory
-from tests.ops.support import run
-from tests.test_browser import browser_page  # noqa: F401 (fixture)
+from tests.support.factories import UserFactory
+from tests.support.ops import run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +20,7 @@ def test_staff_requeue_a_stuck_run_from_the_operations_page(
     shop,
     settings,
     monkeypatch,
-    browser_page,  # noqa: F811 (fixture)
+    browser_page,
 ):
     settings.OPS_PING_TIMEOUT = 0.2
     sent: list[tuple] = []

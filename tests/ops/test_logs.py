@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from amazon1p.tasks import acknowledgement_send_task, amazon1p_sync_run_task
 from ops.logs import RedactingTextFormatter, log_context, redact
-from tests.conftest import client_for
-from tests.ops.support import acknowledgement, run
+from tests.support.ops import acknowledgement, run
+from tests.support.web import web_client_for
 
 REFRESH = "Atzr|IwEBIA-very-secret-refresh-token_0123456789"
 ACCESS = "Atza|IwEBIBaccess-token-abcdef"
@@ -108,7 +108,7 @@ def test_a_task_whose_row_is_gone_still_runs_and_logs(lines, db):
 
 
 def test_a_page_logs_with_its_shop(lines, shop, other_admin):
-    response = client_for(other_admin).get(reverse("orders:order-list", args=[shop.pk]))
+    response = web_client_for(other_admin).get(reverse("orders:order-list", args=[shop.pk]))
     assert response.status_code == 404
     (line,) = [r for r in records(lines) if r["logger"] == "django.request"]
     assert line["shop_id"] == shop.pk

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ops.models import Heartbeat
-from tests.ops.support import acknowledgement, run
+from tests.support.ops import acknowledgement, run
 
 TOKEN = "scrape-me-0123456789"
 

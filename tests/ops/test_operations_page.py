@@ -10,9 +10,9 @@ from amazon1p import tasks as amazon1p_tasks
 from amazon1p.models import SyncRun
 from ops.tasks import beat_tick_task
 from shops.models import AuditEntry
-from tests.conftest import client_for
-from tests.factories import UserFactory
-from tests.ops.support import acknowledgement, run
+from tests.support.factories import UserFactory
+from tests.support.ops import acknowledgement, run
+from tests.support.web import web_client_for
 
 
 @pytest.fixture
@@ -44,10 +44,10 @@ def stale_run(shop) -> SyncRun:
 def test_operations_page_is_for_staff_only(shop, admin_user, viewer_user, client):
     page = reverse("ops:operations")
     assert client.get(page).status_code == 302  # to sign in
-    assert client_for(viewer_user).get(page).status_code == 403
-    assert client_for(admin_user).get(page).status_code == 403  # a shop owner is not staff
+    assert web_client_for(viewer_user).get(page).status_code == 403
+    assert web_client_for(admin_user).get(page).status_code == 403  # a shop owner is not staff
     sync_run = stale_run(shop)
-    response = client_for(admin_user).post(reverse("ops:run-requeue", args=[sync_run.pk]))
+    response = web_client_for(admin_user).post(reverse("ops:run-requeue", args=[sync_run.pk]))
     assert response.status_code == 403
     assert not AuditEntry.objects.filter(action__startswith="ops.").exists()
 
@@ -60,7 +60,7 @@ def test_operations_page_shows_health_queues_and_what_is_stuck(shop, staff, sett
     ack = acknowledgement(shop, "PO-STUCK", status="submitted", minutes_ago=45)
     acknowledgement(shop, "PO-FRESH", status="pending", minutes_ago=0)
 
-    response = client_for(staff).get(reverse("ops:operations"))
+    response = web_client_for(staff).get(reverse("ops:operations"))
 
     assert response.status_code == 200
     assert [r.pk for r in response.context["stuck_runs"]] == [stuck.pk]
@@ -80,7 +80,7 @@ def test_requeue_a_stuck_run_sends_its_task_and_is_audited(
 ):
     stuck = stale_run(shop)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(staff).post(reverse("ops:run-requeue", args=[stuck.pk]))
+        response = web_client_for(staff).post(reverse("ops:run-requeue", args=[stuck.pk]))
 
     assert response.status_code == 302
     assert queued == [("amazon1p.tasks.amazon1p_sync_run", (stuck.pk,))]
@@ -93,7 +93,7 @@ def test_requeued_stale_run_is_taken_over_by_the_worker(shop, staff, queued):
     from amazon1p.importing.sync import sync_run_execute
 
     stuck = stale_run(shop)
-    client_for(staff).post(reverse("ops:run-requeue", args=[stuck.pk]))
+    web_client_for(staff).post(reverse("ops:run-requeue", args=[stuck.pk]))
     sync_run_execute(run_id=stuck.pk)  # what the task does: no connection here → failed
     stuck.refresh_from_db()
     assert stuck.status == "failed"
@@ -104,7 +104,9 @@ def test_requeue_refuses_a_live_run(shop, staff, queued, django_capture_on_commi
     live = run(shop, status="running")
     SyncRun.objects.filter(pk=live.pk).update(heartbeat_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(staff).post(reverse("ops:run-requeue", args=[live.pk]), follow=True)
+        response = web_client_for(staff).post(
+            reverse("ops:run-requeue", args=[live.pk]), follow=True
+        )
     assert queued == []
     assert "is not stuck" in response.content.decode()
     assert not AuditEntry.objects.filter(action="ops.sync_run.requeue").exists()
@@ -124,7 +126,7 @@ def test_requeue_a_stuck_acknowledgement_hands_it_to_its_task(
     ack = acknowledgement(shop, "PO-Q", status=status, minutes_ago=30)
     url = reverse("ops:acknowledgement-requeue", args=[ack.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        assert client_for(staff).post(url).status_code == 302
+        assert web_client_for(staff).post(url).status_code == 302
     assert [name for name, _ in queued] == [task]
     assert queued[0][1][0] == ack.pk
     assert AuditEntry.objects.filter(action="ops.acknowledgement.requeue", shop=shop).count() == 1
@@ -136,17 +138,17 @@ def test_requeue_refuses_a_finished_acknowledgement(
     ack = acknowledgement(shop, "PO-DONE", status="success", minutes_ago=30)
     url = reverse("ops:acknowledgement-requeue", args=[ack.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(staff).post(url, follow=True)
+        response = web_client_for(staff).post(url, follow=True)
     assert queued == []
     assert "nothing to re-queue" in response.content.decode()
 
 
 def test_requeue_is_post_only(shop, staff):
     stuck = stale_run(shop)
-    assert client_for(staff).get(reverse("ops:run-requeue", args=[stuck.pk])).status_code == 405
+    assert web_client_for(staff).get(reverse("ops:run-requeue", args=[stuck.pk])).status_code == 405
 
 
 def test_the_sidebar_links_the_operations_page_for_staff_only(shop, staff, admin_user):
     link = reverse("ops:operations")
-    assert link in client_for(staff).get(reverse("shops:shop-list")).content.decode()
-    assert link not in client_for(admin_user).get(reverse("shops:shop-list")).content.decode()
+    assert link in web_client_for(staff).get(reverse("shops:shop-list")).content.decode()
+    assert link not in web_client_for(admin_user).get(reverse("shops:shop-list")).content.decode()

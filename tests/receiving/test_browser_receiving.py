@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 
 from receiving.selectors import order_reconciliation
 from receiving.services import receiving_sync
-from tests.receiving.conftest import ship, wait_for_receipt
-from tests.test_browser import browser_page  # noqa: F401 (fixture)
+from tests.support.receiving import ship, wait_for_receipt
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -21,7 +20,7 @@ def test_user_opens_a_shipment_received_short_and_sees_the_reconciliation(
     shipped_order,
     api,
     sim,
-    browser_page,  # noqa: F811 (fixture)
+    browser_page,
 ):
     sim.simulator.update_config({"shortage_rate": 1.0})
     group = ship(shop, shipped_order, admin_user, api)

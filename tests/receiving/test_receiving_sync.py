@@ -13,7 +13,7 @@ from receiving.selectors import order_reconciliation
 from receiving.services import receiving_sync
 from receiving.tasks import receiving_sync_task
 from shops.models import Alert
-from tests.receiving.conftest import ship, wait_for_receipt
+from tests.support.receiving import ship, wait_for_receipt
 
 pytestmark = pytest.mark.django_db
 

@@ -13,14 +13,14 @@ from django.urls import reverse
 
 from asn.models import AsnStatus, AsnSubmission, Shipment, ShipmentLine
 from receiving.models import LineReceipt, OrderReceiving, ReceiveStatus
-from tests.asn.conftest import acknowledged_order, asn_connection, group, warehouse  # noqa: F401
+from tests.support.asn import acknowledged_order
 
 pytestmark = pytest.mark.django_db
 
 RECEIVED_AT = datetime(2026, 11, 20, 9, tzinfo=UTC)
 
 
-def shipped(shop, group, number: str, received: dict[int, int] | None):  # noqa: F811
+def shipped(shop, group, number: str, received: dict[int, int] | None):
     """An acknowledged order, shipped in full in `group` (ASN accepted), received as given
     (row position → eaches; None: nothing heard from Amazon yet)."""
     order = acknowledged_order(shop, number)
@@ -57,7 +57,7 @@ def shipped(shop, group, number: str, received: dict[int, int] | None):  # noqa:
     return order
 
 
-def test_the_list_shows_what_is_at_risk_and_filters(admin_client, shop, group):  # noqa: F811
+def test_the_list_shows_what_is_at_risk_and_filters(admin_client, shop, group):
     shipped(shop, group, "PO-FULL", {})
     shipped(shop, group, "PO-SHORT", {1: 10})  # row 1: 12 shipped, 10 received at 18.40
     shipped(shop, group, "PO-TRANSIT", None)
@@ -85,7 +85,7 @@ def test_bad_filters_are_refused_with_a_message(admin_client, shop):
     assert admin_client.get(export, {"fc": "=cmd"}).status_code == 400
 
 
-def test_the_list_has_a_query_budget(admin_client, shop, group):  # noqa: F811
+def test_the_list_has_a_query_budget(admin_client, shop, group):
     url = reverse("receiving:reconciliation-list", args=[shop.pk])
     shipped(shop, group, "PO-B1", {1: 11})
     admin_client.get(url)  # the session's first request costs a few more
@@ -98,7 +98,7 @@ def test_the_list_has_a_query_budget(admin_client, shop, group):  # noqa: F811
     assert len(many) == len(few) <= 25
 
 
-def test_the_csv_has_a_line_per_po_line_and_no_formulas(admin_client, shop, group):  # noqa: F811
+def test_the_csv_has_a_line_per_po_line_and_no_formulas(admin_client, shop, group):
     order = shipped(shop, group, "PO-CSV", {1: 10})
     order.rows.filter(position=1).update(title='=HYPERLINK("http://x")')
     response = admin_client.get(reverse("receiving:reconciliation-export", args=[shop.pk]))
@@ -114,7 +114,7 @@ def test_the_csv_has_a_line_per_po_line_and_no_formulas(admin_client, shop, grou
     assert first["Invoiced"] == first["Credited"] == ""
 
 
-def test_the_group_page_and_the_order_panel(admin_client, shop, group):  # noqa: F811
+def test_the_group_page_and_the_order_panel(admin_client, shop, group):
     order = shipped(shop, group, "PO-PANEL", {2: 3})
     group_page = admin_client.get(
         reverse("receiving:group-reconciliation", args=[shop.pk, group.pk])
@@ -127,7 +127,7 @@ def test_the_group_page_and_the_order_panel(admin_client, shop, group):  # noqa:
     assert 'id="receiving"' in order_page and "Partially received" in order_page
 
 
-def test_an_order_not_shipped_has_no_receiving_panel(admin_client, shop, asn_connection):  # noqa: F811
+def test_an_order_not_shipped_has_no_receiving_panel(admin_client, shop, asn_connection):
     order = acknowledged_order(shop, "PO-NOSHIP")
     page = admin_client.get(reverse("orders:order-detail", args=[shop.pk, order.pk]))
     assert 'id="receiving"' not in page.content.decode()
@@ -136,7 +136,7 @@ def test_an_order_not_shipped_has_no_receiving_panel(admin_client, shop, asn_con
 def test_a_line_without_a_price_is_shown_missing_and_left_out_of_the_money(
     admin_client,
     shop,
-    group,  # noqa: F811
+    group,
 ):
     order = shipped(shop, group, "PO-NOCOST", {1: 10})  # row 1: 12 shipped, 10 received
     order.rows.filter(position=1).update(unit_price=None)  # Amazon sent no net cost

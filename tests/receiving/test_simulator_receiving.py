@@ -4,8 +4,8 @@ receivingStatus of every line, valid against Amazon's model, with the filter on 
 import pytest
 
 from amazon1p.models import AmazonPurchaseOrder
-from tests.receiving.conftest import ship, wait_for_receipt
-from tests.simulator.conftest import Api, assert_schema
+from tests.support.receiving import ship, wait_for_receipt
+from tests.support.simulator_api import Api, assert_schema
 
 pytestmark = pytest.mark.django_db
 

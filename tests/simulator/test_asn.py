@@ -10,8 +10,18 @@ from typing import Any
 import pytest
 
 from simulator.asn_rules import gs1_check_digit, sscc_problem
-from tests.simulator.conftest import ACKS, ASNS, Api, iso, make_api
-from tests.simulator.test_transactions import DELAY, ack_body, new_order, settled, submit
+from tests.support.simulator_api import (
+    ACKS,
+    ASNS,
+    DELAY,
+    Api,
+    ack_body,
+    iso,
+    make_api,
+    new_order,
+    settled,
+    submit,
+)
 
 COMPANY_PREFIX = "4012345"  # a GS1 company prefix (7 digits)
 

@@ -12,7 +12,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from simulator import MODELS_DIR, SimulatorConfig, start_simulator
+from simulator import MODELS_DIR
+from tests.support.simulator import running_simulator
 
 CHECKER = Path(settings.BASE_DIR).parent / "shared/tools/check_simulator_wire.py"
 
@@ -23,7 +24,7 @@ CHECKER = Path(settings.BASE_DIR).parent / "shared/tools/check_simulator_wire.py
     reason=f"wire checker not found at {CHECKER} (outside CI)",
 )
 def test_independent_wire_checker_passes() -> None:
-    with start_simulator(SimulatorConfig(seed=21)) as running:
+    with running_simulator(seed=21) as running:
         result = subprocess.run(
             [sys.executable, str(CHECKER), running.base_url, str(MODELS_DIR)],
             capture_output=True,

@@ -6,13 +6,7 @@ import httpx
 import pytest
 
 from simulator import SimulatorConfig, start_simulator
-from tests.simulator.conftest import (
-    ACKS,
-    CLIENT_SECRET,
-    ORDERS,
-    REFRESH_TOKEN,
-    Api,
-)
+from tests.support.simulator_api import ACKS, CLIENT_SECRET, ORDERS, REFRESH_TOKEN, Api
 
 INJECTED = {
     "MarketplaceId": "A1PA6795UKMFR9",

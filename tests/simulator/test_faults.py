@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from simulator import schema_errors
 from simulator.faults import MALFORMATIONS
-from tests.simulator.conftest import ORDERS, TRANSACTIONS, Api, days_ago, make_api, schema_errors
+from tests.support.simulator_api import ORDERS, TRANSACTIONS, Api, iso_days_ago, make_api
 
 QUOTA = {
     "errors": [
@@ -56,7 +57,7 @@ def test_buckets_are_per_account_and_operation() -> None:
 
 def statuses_under(seed: int, calls: int = 30, **faults) -> list[tuple[int, int]]:
     """(status, body length) of `calls` list requests on a fresh simulator."""
-    window = {"createdAfter": days_ago(3), "createdBefore": days_ago(2), "limit": 20}
+    window = {"createdAfter": iso_days_ago(3), "createdBefore": iso_days_ago(2), "limit": 20}
     for api in make_api(seed=seed, **faults):
         responses = [api.get(ORDERS, **window) for _ in range(calls)]
         return [(r.status_code, len(r.content)) for r in responses]

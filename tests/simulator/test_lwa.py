@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.simulator.conftest import CLIENT_ID, ORDERS, Api, make_api
+from tests.support.simulator_api import CLIENT_ID, ORDERS, Api, make_api
 
 
 def test_token_grant_answers_like_api_amazon_com(api: Api) -> None:

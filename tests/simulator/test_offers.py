@@ -13,9 +13,20 @@ from openpyxl import load_workbook
 
 from simulator.__main__ import main
 from simulator.offers import MAX_LINES_PER_PO, SPLIT_UNITS
-from tests.simulator.conftest import ACKS, ORDERS, STATUS, Api, assert_schema, iso, make_api
-from tests.simulator.offer_workbooks import XLSX, line, offer_workbook
-from tests.simulator.test_transactions import DELAY, ack_body, settled, submit
+from tests.support.offer_workbooks import XLSX, line, offer_workbook
+from tests.support.simulator_api import (
+    ACKS,
+    DELAY,
+    ORDERS,
+    STATUS,
+    Api,
+    ack_body,
+    assert_schema,
+    iso,
+    make_api,
+    settled,
+    submit,
+)
 
 TODAY = datetime.now(UTC).date()
 STAGE1 = (TODAY + timedelta(days=30), TODAY + timedelta(days=36))

@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from simulator.catalogue import FULFILMENT_CENTRES, ean13_check_digit
-from tests.simulator.conftest import ORDERS, STATUS, Api, assert_schema, days_ago, iso, make_api
+from tests.support.simulator_api import (
+    ORDERS,
+    STATUS,
+    Api,
+    assert_schema,
+    iso,
+    iso_days_ago,
+    make_api,
+)
 
 DECIMAL = re.compile(r"^-?(0|([1-9]\d*))(\.\d+)?([eE][+-]?\d+)?$")
 WINDOW = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ--\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -67,7 +75,7 @@ def test_purchase_order_matches_the_model(api: Api) -> None:
 
 
 def test_status_page_matches_the_model(api: Api) -> None:
-    response = api.get(STATUS, createdAfter=days_ago(3), createdBefore=days_ago(0))
+    response = api.get(STATUS, createdAfter=iso_days_ago(3), createdBefore=iso_days_ago(0))
 
     assert response.status_code == 200
     body = response.json()
@@ -77,7 +85,7 @@ def test_status_page_matches_the_model(api: Api) -> None:
 
 
 def test_paging_returns_every_po_in_the_window_exactly_once(api: Api) -> None:
-    window = {"createdAfter": days_ago(7), "createdBefore": days_ago(0)}
+    window = {"createdAfter": iso_days_ago(7), "createdBefore": iso_days_ago(0)}
     everything = api.all_orders(**window, limit=100, includeDetails="false")
 
     paged = api.all_orders(**window, limit=7, includeDetails="false", sortOrder="DESC")
@@ -89,7 +97,7 @@ def test_paging_returns_every_po_in_the_window_exactly_once(api: Api) -> None:
 
 def test_short_pages_still_reach_every_po() -> None:
     for api in make_api(seed=7, short_pages=True):
-        window = {"createdAfter": days_ago(2), "createdBefore": days_ago(0)}
+        window = {"createdAfter": iso_days_ago(2), "createdBefore": iso_days_ago(0)}
         first = api.get(ORDERS, **window, limit=20).json()["payload"]
         assert 0 < len(first["orders"]) < 20 and first["pagination"]["nextToken"]
 
@@ -120,9 +128,13 @@ def _six_months_and(days: int) -> str:
 @pytest.mark.parametrize(
     ("path", "params", "named"),
     [
-        (ORDERS, {"createdAfter": days_ago(20), "createdBefore": days_ago(0)}, "7 days"),
-        (ORDERS, {"createdAfter": days_ago(8)}, "7 days"),
-        (ORDERS, {"changedAfter": days_ago(3), "changedBefore": days_ago(5)}, "changedAfter"),
+        (ORDERS, {"createdAfter": iso_days_ago(20), "createdBefore": iso_days_ago(0)}, "7 days"),
+        (ORDERS, {"createdAfter": iso_days_ago(8)}, "7 days"),
+        (
+            ORDERS,
+            {"changedAfter": iso_days_ago(3), "changedBefore": iso_days_ago(5)},
+            "changedAfter",
+        ),
         (ORDERS, {"createdAfter": _six_months_and(5), "createdBefore": _six_months_and(1)}, "6"),
         (ORDERS, {"createdBefore": "2019-09-2100:00:00"}, "createdBefore"),
         (ORDERS, {"changedAfter": "yesterday"}, "changedAfter"),
@@ -135,7 +147,7 @@ def _six_months_and(days: int) -> str:
         (ORDERS, {"includeDetails": "yes"}, "includeDetails"),
         (ORDERS, {"nextToken": "MDAwMDAwMDAwMQ=="}, "nextToken"),
         (ORDERS, {"nextToken": "not base64!"}, "nextToken"),
-        (STATUS, {"updatedAfter": days_ago(9), "updatedBefore": days_ago(1)}, "7 days"),
+        (STATUS, {"updatedAfter": iso_days_ago(9), "updatedBefore": iso_days_ago(1)}, "7 days"),
         (STATUS, {"itemReceiveStatus": "PARTIALLY_RECEIVE"}, "itemReceiveStatus"),
         (STATUS, {"purchaseOrderStatus": "OPEN", "limit": 500}, "limit"),
     ],
@@ -178,7 +190,7 @@ def test_without_details_only_number_and_state(api: Api) -> None:
 
 
 def test_filters_select_what_they_say(api: Api) -> None:
-    window = {"createdAfter": days_ago(7), "createdBefore": days_ago(0)}
+    window = {"createdAfter": iso_days_ago(7), "createdBefore": iso_days_ago(0)}
     changed = api.all_orders(**window, isPOChanged="true")
     cancelled = api.all_orders(**window, poItemState="Cancelled")
     new = api.all_orders(**window, purchaseOrderState="New")
@@ -193,7 +205,7 @@ def test_filters_select_what_they_say(api: Api) -> None:
     dates = [o["orderDetails"]["purchaseOrderDate"] for o in newest_first]
     assert dates == sorted(dates, reverse=True)
     first_change = min(o["orderDetails"]["purchaseOrderChangedDate"] for o in changed)
-    by_change = api.all_orders(changedAfter=days_ago(7), changedBefore=days_ago(0))
+    by_change = api.all_orders(changedAfter=iso_days_ago(7), changedBefore=iso_days_ago(0))
     assert first_change in {o["orderDetails"].get("purchaseOrderChangedDate") for o in by_change}
 
 
@@ -211,18 +223,23 @@ def test_vendor_code_filters_list_and_status() -> None:
 def test_status_filters_by_po_number_and_updated_date(api: Api) -> None:
     number = api.get(ORDERS, limit=1).json()["payload"]["orders"][0]["purchaseOrderNumber"]
     one = api.get(STATUS, purchaseOrderNumber=number).json()["payload"]["ordersStatus"]
-    updated = api.get(STATUS, updatedAfter=days_ago(1), updatedBefore=days_ago(0), limit=100)
+    updated = api.get(
+        STATUS, updatedAfter=iso_days_ago(1), updatedBefore=iso_days_ago(0), limit=100
+    )
 
     assert [s["purchaseOrderNumber"] for s in one] == [number]
     statuses = updated.json()["payload"]["ordersStatus"]
-    assert statuses and all(s["lastUpdatedDate"] >= days_ago(1) for s in statuses)
+    assert statuses and all(s["lastUpdatedDate"] >= iso_days_ago(1) for s in statuses)
 
 
 def test_six_months_of_history_hold_every_kind_of_po() -> None:
     for api in make_api(seed=11, orders_per_day=8):
         orders = []
         for week in range(26):
-            window = {"createdAfter": days_ago(7 * week + 7), "createdBefore": days_ago(7 * week)}
+            window = {
+                "createdAfter": iso_days_ago(7 * week + 7),
+                "createdBefore": iso_days_ago(7 * week),
+            }
             orders += api.all_orders(**window)
 
         assert len({o["purchaseOrderNumber"] for o in orders}) == len(orders) > 1300
@@ -248,7 +265,7 @@ def test_six_months_of_history_hold_every_kind_of_po() -> None:
 
 
 def test_old_pos_carry_acknowledgement_and_receiving_history(api: Api) -> None:
-    window = {"createdAfter": days_ago(120), "createdBefore": days_ago(114)}
+    window = {"createdAfter": iso_days_ago(120), "createdBefore": iso_days_ago(114)}
 
     statuses = api.get(STATUS, **window, limit=100).json()["payload"]["ordersStatus"]
 
@@ -262,7 +279,7 @@ def test_old_pos_carry_acknowledgement_and_receiving_history(api: Api) -> None:
 
 
 def test_same_seed_same_pos_other_seed_other_pos() -> None:
-    window = {"createdAfter": days_ago(3), "createdBefore": days_ago(1)}
+    window = {"createdAfter": iso_days_ago(3), "createdBefore": iso_days_ago(1)}
     runs = []
     for seed in (5, 5, 6):
         for api in make_api(seed=seed):
@@ -276,7 +293,11 @@ def test_same_seed_same_pos_other_seed_other_pos() -> None:
 
 def test_updated_window_on_a_dense_schedule_pages_to_the_end() -> None:
     for api in make_api(seed=4, orders_per_day=800):
-        window = {"updatedAfter": days_ago(1 / 24), "updatedBefore": days_ago(0), "limit": 100}
+        window = {
+            "updatedAfter": iso_days_ago(1 / 24),
+            "updatedBefore": iso_days_ago(0),
+            "limit": 100,
+        }
         seen, token, pages = [], None, 0
         while pages < 100:
             page = api.get(STATUS, **window, **({"nextToken": token} if token else {}))

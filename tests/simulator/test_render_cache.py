@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from simulator import RunningSimulator, Simulator, SimulatorConfig, start_simulator
+from simulator import RunningSimulator, Simulator, SimulatorConfig
 from simulator.faults import FaultPlan
 from simulator.generator import DAY, HOUR, header, purchase_order
 from simulator.lifecycle import header_timeline, snapshot
@@ -21,8 +21,16 @@ from simulator.orders_api import (
 from simulator.state import ENTRY_OVERHEAD, RenderCache
 from simulator.transactions import submit_acknowledgement
 from simulator.wire import Context, Request
-from tests.simulator.conftest import ACKS, ORDERS, STATUS, TRANSACTIONS, Api, days_ago
-from tests.simulator.test_transactions import ack_body
+from tests.support.simulator import running_simulator
+from tests.support.simulator_api import (
+    ACKS,
+    ORDERS,
+    STATUS,
+    TRANSACTIONS,
+    Api,
+    ack_body,
+    iso_days_ago,
+)
 
 DELAY = 0.1
 T0 = 1_760_000_000  # a fixed clock for the handler-level tests
@@ -34,10 +42,8 @@ def compact(body: bytes) -> bytes:
 
 
 @pytest.fixture
-def running() -> Iterator[RunningSimulator]:
-    config = SimulatorConfig(seed=7, rate_limits=False, transaction_delay=DELAY)
-    with start_simulator(config) as simulator:
-        yield simulator
+def running(simulator_factory) -> RunningSimulator:
+    return simulator_factory(seed=7, rate_limits=False, transaction_delay=DELAY)
 
 
 @pytest.fixture
@@ -48,7 +54,7 @@ def api(running: RunningSimulator) -> Iterator[Api]:
 
 
 def test_same_page_twice_gives_identical_compact_json(running: RunningSimulator, api: Api) -> None:
-    window = {"createdAfter": days_ago(7), "createdBefore": days_ago(0.01)}
+    window = {"createdAfter": iso_days_ago(7), "createdBefore": iso_days_ago(0.01)}
     first = api.get(ORDERS, limit=20, **window)
 
     second = api.get(ORDERS, limit=20, **window)
@@ -58,7 +64,9 @@ def test_same_page_twice_gives_identical_compact_json(running: RunningSimulator,
     assert first.json()["payload"]["pagination"]["nextToken"]
     assert len(first.json()["payload"]["orders"]) == 20
     assert len(running.simulator.renders) >= 20
-    last_page = api.get(ORDERS, limit=100, createdAfter=days_ago(1), createdBefore=days_ago(0.01))
+    last_page = api.get(
+        ORDERS, limit=100, createdAfter=iso_days_ago(1), createdBefore=iso_days_ago(0.01)
+    )
     assert "pagination" not in last_page.json()["payload"]
     assert last_page.content == compact(last_page.content)
     number = first.json()["payload"]["orders"][0]["purchaseOrderNumber"]
@@ -70,7 +78,7 @@ def test_same_page_twice_gives_identical_compact_json(running: RunningSimulator,
 
 
 def test_acknowledged_po_shows_its_new_state_on_the_next_listing(api: Api) -> None:
-    window = {"createdAfter": days_ago(1.5), "createdBefore": days_ago(0.01), "limit": 100}
+    window = {"createdAfter": iso_days_ago(1.5), "createdBefore": iso_days_ago(0.01), "limit": 100}
     listed = api.all_orders(**window)  # every PO of the window is now cached
     order = next(o for o in listed if o["purchaseOrderState"] == "New")
     number = order["purchaseOrderNumber"]
@@ -92,7 +100,7 @@ def test_acknowledged_po_shows_its_new_state_on_the_next_listing(api: Api) -> No
 
     relisted = {o["purchaseOrderNumber"]: o for o in api.all_orders(**window)}
     assert relisted[number]["purchaseOrderState"] == "Acknowledged"
-    assert relisted[number]["orderDetails"]["purchaseOrderStateChangedDate"] >= days_ago(0.01)
+    assert relisted[number]["orderDetails"]["purchaseOrderStateChangedDate"] >= iso_days_ago(0.01)
     assert {k: v for k, v in relisted.items() if k != number} == {
         o["purchaseOrderNumber"]: o for o in listed if o["purchaseOrderNumber"] != number
     }
@@ -104,7 +112,7 @@ def test_acknowledged_po_shows_its_new_state_on_the_next_listing(api: Api) -> No
 
 
 def test_changed_options_show_on_cached_pos(running: RunningSimulator, api: Api) -> None:
-    window = {"createdAfter": days_ago(7), "createdBefore": days_ago(0.01), "limit": 30}
+    window = {"createdAfter": iso_days_ago(7), "createdBefore": iso_days_ago(0.01), "limit": 30}
     clean = api.get(ORDERS, **window).json()["payload"]["orders"]
 
     running.update_config(malformed_rate=1.0)
@@ -129,11 +137,11 @@ def test_reset_empties_the_render_cache(running: RunningSimulator, api: Api) -> 
 
 def test_simulators_in_one_process_do_not_share_rendered_pos() -> None:
     # Same seed and schedule, so the same PO indices and states: only the currency differs.
-    euros = SimulatorConfig(seed=5, rate_limits=False, currency="EUR")
-    pounds = SimulatorConfig(seed=5, rate_limits=False, currency="GBP")
-    with start_simulator(euros) as first, start_simulator(pounds) as second:
+    euros = {"seed": 5, "rate_limits": False, "currency": "EUR"}
+    pounds = {"seed": 5, "rate_limits": False, "currency": "GBP"}
+    with running_simulator(**euros) as first, running_simulator(**pounds) as second:
         first_api, second_api = Api(first.base_url), Api(second.base_url)
-        window = {"createdAfter": days_ago(7), "createdBefore": days_ago(0.01), "limit": 20}
+        window = {"createdAfter": iso_days_ago(7), "createdBefore": iso_days_ago(0.01), "limit": 20}
 
         in_euros = first_api.get(ORDERS, **window).json()["payload"]["orders"]
         in_pounds = second_api.get(ORDERS, **window).json()["payload"]["orders"]

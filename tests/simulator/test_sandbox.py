@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from simulator import load_models
-from tests.simulator.conftest import ORDERS, Api, make_api
+from tests.support.simulator_api import ORDERS, Api, make_api
 
 INJECTED_QUERY = {"MarketplaceId": "ATVPDKIKX0DER", "marketplaceIds": "ATVPDKIKX0DER"}
 INJECTED_BODY = {"marketplaceIds": ["ATVPDKIKX0DER"], "MarketplaceIds": ["ATVPDKIKX0DER"]}

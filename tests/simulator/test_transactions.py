@@ -8,81 +8,29 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.simulator.conftest import (
+from tests.support.simulator_api import (
     ACKS,
     ASNS,
+    DELAY,
     ORDERS,
     STATUS,
     TRANSACTIONS,
     Api,
+    ack_body,
     assert_schema,
-    days_ago,
     iso,
+    iso_days_ago,
     make_api,
+    new_order,
+    settled,
+    submit,
+    transaction,
 )
-
-DELAY = 0.1
 
 
 @pytest.fixture
 def api() -> Iterator[Api]:
     yield from make_api(seed=7, transaction_delay=DELAY)
-
-
-def new_order(api: Api, *, where=lambda order: True) -> dict:
-    for order in api.all_orders(purchaseOrderState="New"):
-        if where(order):
-            return order
-    raise AssertionError("no New PO fits")
-
-
-def ack_body(order: dict, **overrides) -> dict:
-    """An acknowledgement accepting every line as ordered."""
-    details = order["orderDetails"]
-    items = [
-        {
-            "itemSequenceNumber": item["itemSequenceNumber"],
-            "amazonProductIdentifier": item["amazonProductIdentifier"],
-            "vendorProductIdentifier": item["vendorProductIdentifier"],
-            "orderedQuantity": item["orderedQuantity"],
-            "netCost": item["netCost"],
-            "itemAcknowledgements": [
-                {"acknowledgementCode": "Accepted", "acknowledgedQuantity": item["orderedQuantity"]}
-            ],
-        }
-        for item in details["items"]
-    ]
-    ack = {
-        "purchaseOrderNumber": order["purchaseOrderNumber"],
-        "sellingParty": {"partyId": details["sellingParty"]["partyId"]},
-        "acknowledgementDate": iso(datetime.now(UTC)),
-        "items": items,
-        **overrides,
-    }
-    return {"acknowledgements": [ack]}
-
-
-def submit(api: Api, path: str, body: dict) -> str:
-    response = api.post(path, body)
-    assert response.status_code == 202, response.text
-    assert response.headers["x-amzn-RateLimit-Limit"] == "10.0"
-    if path == ACKS:
-        assert_schema("vendorOrders", "SubmitAcknowledgementResponse", response.json())
-    else:
-        assert_schema("vendorShipments", "SubmitShipmentConfirmationsResponse", response.json())
-    return response.json()["payload"]["transactionId"]
-
-
-def transaction(api: Api, transaction_id: str) -> dict:
-    response = api.get(f"{TRANSACTIONS}/{transaction_id}")
-    assert response.status_code == 200
-    assert_schema("vendorTransactionStatus", "GetTransactionResponse", response.json())
-    return response.json()["payload"]["transactionStatus"]
-
-
-def settled(api: Api, transaction_id: str) -> dict:
-    time.sleep(DELAY + 0.05)
-    return transaction(api, transaction_id)
 
 
 def test_acknowledgement_moves_processing_to_success_and_changes_the_po(api: Api) -> None:
@@ -119,15 +67,15 @@ def test_acknowledgement_moves_processing_to_success_and_changes_the_po(api: Api
     assert settled(api, transaction_id) == {"transactionId": transaction_id, "status": "Success"}
     po = api.get(f"{ORDERS}/{number}").json()["payload"]
     assert po["purchaseOrderState"] == "Acknowledged"
-    assert po["orderDetails"]["purchaseOrderStateChangedDate"] >= days_ago(0.01)
+    assert po["orderDetails"]["purchaseOrderStateChangedDate"] >= iso_days_ago(0.01)
     [status] = api.get(STATUS, purchaseOrderNumber=number).json()["payload"]["ordersStatus"]
     first_item, second_item = status["itemStatus"][:2]
     assert first_item["acknowledgementStatus"]["confirmationStatus"] == "ACCEPTED"
     assert second_item["acknowledgementStatus"]["confirmationStatus"] == "PARTIALLY_ACCEPTED"
     assert second_item["acknowledgementStatus"]["acceptedQuantity"]["amount"] == ordered - 1
     assert second_item["acknowledgementStatus"]["rejectedQuantity"]["amount"] == 1
-    assert status["lastUpdatedDate"] >= days_ago(0.01)
-    recently = api.get(STATUS, updatedAfter=days_ago(0.01), updatedBefore=days_ago(-0.01))
+    assert status["lastUpdatedDate"] >= iso_days_ago(0.01)
+    recently = api.get(STATUS, updatedAfter=iso_days_ago(0.01), updatedBefore=iso_days_ago(-0.01))
     assert number in {s["purchaseOrderNumber"] for s in recently.json()["payload"]["ordersStatus"]}
     still_new = api.all_orders(purchaseOrderState="New", includeDetails="false")
     assert number not in {o["purchaseOrderNumber"] for o in still_new}
@@ -195,7 +143,7 @@ def test_business_errors_fail_the_transaction(api: Api, change, code, needs_no_b
 
 
 def test_acknowledging_a_closed_po_fails(api: Api) -> None:
-    window = {"createdAfter": days_ago(100), "createdBefore": days_ago(94)}
+    window = {"createdAfter": iso_days_ago(100), "createdBefore": iso_days_ago(94)}
     [closed] = api.get(ORDERS, **window, purchaseOrderState="Closed", limit=1).json()["payload"][
         "orders"
     ]

@@ -33,7 +33,7 @@ from amazon1p.spapi.types import (
     ShipmentConfirmation,
     ShippedItem,
 )
-from simulator import SimulatorConfig, schema_errors, start_simulator
+from simulator import SimulatorConfig, schema_errors
 from simulator.asn_rules import gs1_check_digit
 
 ASNS = "/vendor/shipping/v1/shipmentConfirmations"
@@ -155,9 +155,8 @@ def test_no_body_is_a_clear_error(make_client) -> None:
 
 
 @pytest.fixture(scope="module")
-def sim():
-    with start_simulator(SimulatorConfig(seed=11, transaction_delay=0.2)) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=11, transaction_delay=0.2)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from amazon1p.spapi.errors import (
     AmazonRejectedError,
     AmazonTransientError,
 )
-from tests.spapi.conftest import ACCESS, REFRESH, SECRET, envelope, token_response
+from tests.support.spapi_fakes import ACCESS, REFRESH, SECRET, envelope, token_response
 
 PO_PATH = "/vendor/orders/v1/purchaseOrders/ABC12345"
 PO = {"purchaseOrderNumber": "ABC12345", "purchaseOrderState": "New"}

@@ -25,8 +25,8 @@ from amazon1p.spapi.types import (
     ShipmentConfirmation,
     ShippedItem,
 )
-from simulator import SimulatorConfig, start_simulator
-from tests.simulator.offer_workbooks import XLSX, line, offer_workbook
+from simulator import SimulatorConfig
+from tests.support.offer_workbooks import XLSX, line, offer_workbook
 
 CREDENTIALS = Credentials("amzn1.application-oa2-client.offer", "secret", "Atzr|offer-token")
 TODAY = datetime.now(UTC).date()
@@ -41,9 +41,8 @@ ROWS = [
 
 
 @pytest.fixture(scope="module")
-def sim():
-    with start_simulator(SimulatorConfig(seed=3, transaction_delay=0.2)) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=3, transaction_delay=0.2)
 
 
 @pytest.fixture

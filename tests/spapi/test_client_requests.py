@@ -20,7 +20,7 @@ from amazon1p.spapi.types import (
     ShipmentConfirmation,
     ShippedItem,
 )
-from tests.spapi.conftest import ACCESS
+from tests.support.spapi_fakes import ACCESS
 
 LIST = "/vendor/orders/v1/purchaseOrders"
 MARKETPLACE_KEYS = {"MarketplaceId", "MarketplaceIds", "marketplace_ids", "marketplaceIds"}

@@ -28,17 +28,16 @@ from amazon1p.spapi.types import (
     ShipmentConfirmation,
     ShippedItem,
 )
-from simulator import SimulatorConfig, start_simulator
+from simulator import SimulatorConfig
+from tests.support.simulator import running_simulator
 
 MODELS = Path(__file__).resolve().parents[2] / "simulator/models"
 GOOD = Credentials("amzn1.application-oa2-client.shopctrl", "client-secret", "Atzr|good-token")
 
 
 @pytest.fixture(scope="module")
-def sim():
-    config = SimulatorConfig(seed=5, orders_per_day=60, transaction_delay=0.3)
-    with start_simulator(config) as running:
-        yield running
+def simulator_config() -> SimulatorConfig:
+    return SimulatorConfig(seed=5, orders_per_day=60, transaction_delay=0.3)
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +58,8 @@ def _calm(sim):
     sim.simulator.log.clear()
 
 
-def client_for(sim, credentials=GOOD, *, attempts=5, timeout=10.0, account="acct"):
+def vendor_client(sim, credentials=GOOD, *, attempts=5, timeout=10.0, account="acct"):
+    """The real client aimed at `sim`, with the credentials and retries a test asks for."""
     connection = ApiAccess(
         account_key=account, endpoint=Endpoint.custom(sim.base_url), credentials=credentials
     )
@@ -78,7 +78,7 @@ def last_days(days: float):
 
 def test_list_get_and_status_round_trip(sim):
     start, end = last_days(9)
-    with client_for(sim) as client:
+    with vendor_client(sim) as client:
         pages = list(client.list_purchase_orders(created_after=start, created_before=end))
         orders = [o for p in pages for o in p.orders]
         assert len(orders) > 300 and not any(p.malformed for p in pages)
@@ -150,7 +150,7 @@ def _wait_final(client, transaction_id: str):
 
 
 def test_acknowledgement_is_processed_and_changes_the_po(sim):
-    with client_for(sim) as client:
+    with vendor_client(sim) as client:
         po = _new_po(client)
         transaction_id = client.submit_acknowledgements([_ack(po)])
         assert client.get_transaction(transaction_id).status == "Processing"
@@ -168,14 +168,14 @@ def test_acknowledgement_is_processed_and_changes_the_po(sim):
 
 
 def test_acknowledging_more_than_ordered_fails_with_amazons_errors(sim):
-    with client_for(sim) as client:
+    with vendor_client(sim) as client:
         po = _new_po(client)
         status = _wait_final(client, client.submit_acknowledgements([_ack(po, over=5)]))
     assert status.status == "Failure" and status.errors
 
 
 def test_shipment_confirmation_is_accepted(sim):
-    with client_for(sim) as client:
+    with vendor_client(sim) as client:
         po = _new_po(client)
         # Amazon takes an ASN only for what an acknowledgement accepted (_ack: all but one).
         assert _wait_final(client, client.submit_acknowledgements([_ack(po)])).status == "Success"
@@ -237,7 +237,7 @@ def _match(operations, method: str, path: str):
 
 
 def test_every_request_the_client_sends_matches_amazons_models(sim):
-    with client_for(sim) as client:
+    with vendor_client(sim) as client:
         start, end = last_days(8)
         list(
             client.list_purchase_orders(
@@ -299,7 +299,7 @@ def test_every_request_the_client_sends_matches_amazons_models(sim):
 )
 def test_faults_are_retried_to_a_complete_result(sim, faults, counter):
     start, end = last_days(3)
-    with client_for(sim, attempts=8) as calm_client:
+    with vendor_client(sim, attempts=8) as calm_client:
         expected = {
             o.number
             for p in calm_client.list_purchase_orders(
@@ -309,7 +309,7 @@ def test_faults_are_retried_to_a_complete_result(sim, faults, counter):
         }
     sim.simulator.update_config(faults)
     # 12 attempts: at a 40 % fault rate, 8 in a row still happened about once in 200 runs.
-    with client_for(sim, attempts=12) as client:
+    with vendor_client(sim, attempts=12) as client:
         got = {
             o.number
             for p in client.list_purchase_orders(created_after=start, created_before=end, limit=20)
@@ -321,7 +321,7 @@ def test_faults_are_retried_to_a_complete_result(sim, faults, counter):
 
 def test_short_pages_still_bring_every_po(sim):
     start, end = last_days(2)
-    with client_for(sim) as client:
+    with vendor_client(sim) as client:
         expected = [
             o.number
             for p in client.list_purchase_orders(created_after=start, created_before=end)
@@ -335,7 +335,7 @@ def test_short_pages_still_bring_every_po(sim):
 def test_malformed_pos_are_kept_raw_and_the_rest_reads(sim):
     sim.simulator.update_config({"malformed_rate": 0.3})
     start, end = last_days(3)
-    with client_for(sim) as client:
+    with vendor_client(sim) as client:
         pages = list(client.list_purchase_orders(created_after=start, created_before=end))
     malformed = [m for p in pages for m in p.malformed]
     good = [o for p in pages for o in p.orders]
@@ -347,7 +347,7 @@ def test_a_slow_amazon_times_out_within_bounds(sim):
     sim.simulator.update_config({"slow_ms": 800})
     began = time.monotonic()
     with (
-        client_for(sim, attempts=2, timeout=0.2) as client,
+        vendor_client(sim, attempts=2, timeout=0.2) as client,
         pytest.raises(AmazonTransientError, match="gave up after 2 attempts"),
     ):
         client.get_purchase_order("ABCDEFGH")
@@ -365,14 +365,14 @@ def test_a_slow_amazon_times_out_within_bounds(sim):
     ],
 )
 def test_refused_credentials_are_named(sim, credentials, credential):
-    with client_for(sim, credentials) as client, pytest.raises(AmazonAuthError) as caught:
+    with vendor_client(sim, credentials) as client, pytest.raises(AmazonAuthError) as caught:
         client.get_purchase_order("ABCDEFGH")
     assert caught.value.credential == credential
 
 
 def test_a_too_old_window_is_amazons_invalid_input(sim):
     start = datetime.now(UTC) - timedelta(days=400)
-    with client_for(sim) as client, pytest.raises(AmazonRejectedError) as caught:
+    with vendor_client(sim) as client, pytest.raises(AmazonRejectedError) as caught:
         list(
             client.list_purchase_orders(
                 created_after=start, created_before=start + timedelta(days=1)
@@ -382,7 +382,7 @@ def test_a_too_old_window_is_amazons_invalid_input(sim):
 
 
 def test_sandbox_mode_answers_amazons_recorded_cases():
-    with start_simulator(SimulatorConfig(sandbox=True)) as sandbox, client_for(sandbox) as client:
+    with running_simulator(sandbox=True) as sandbox, vendor_client(sandbox) as client:
         po = client.get_purchase_order("4Z32PABC")
         assert isinstance(po, PurchaseOrder) and po.state == "Closed" and len(po.items) == 3
         assert po.items[0].net_cost.amount > Decimal(0)

@@ -39,7 +39,7 @@ from amazon1p.spapi.client import read_purchase_order
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import MalformedPurchaseOrder, PurchaseOrder
 from orders.models import Order
-from tests.amazon1p_sync.conftest import connect
+from tests.support.amazon import connect
 from tests.support.spapi_order_schema import CURRENCIES, load_model, strategy_for
 
 settings.register_profile(

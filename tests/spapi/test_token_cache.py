@@ -12,17 +12,15 @@ from amazon1p.spapi.client import RetryPolicy, VendorClient
 from amazon1p.spapi.factory import CachedTokens, vendor_client_for
 from amazon1p.spapi.lwa import TOKEN_REFRESH_MARGIN
 from amazon1p.spapi.ratelimit import LocalRateLimiter
-from simulator import SimulatorConfig, start_simulator
-from tests.amazon1p_sync.conftest import connect
+from tests.support.amazon import connect
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sim():
-    config = SimulatorConfig(seed=5, orders_per_day=4, rate_limits=False)
-    with start_simulator(config) as running:
-        yield running
+def sim(simulator_factory):
+    """A simulator of its own for every test: the tests count its token requests."""
+    return simulator_factory(seed=5, orders_per_day=4, rate_limits=False)
 
 
 @pytest.fixture

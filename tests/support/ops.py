@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from amazon1p.models import Acknowledgement, AmazonPurchaseOrder, SyncRun
-from tests.factories import make_order
+from tests.support.factories import make_order
 
 
 def run(shop, *, kind="new", status="succeeded", minutes_ago=0, **fields) -> SyncRun:

@@ -24,7 +24,7 @@ from bulkbuy.stages import (
 from orders.catalogue import products_fill_from_rows
 from orders.models import Order
 from shops.models import OrderStatus
-from tests.bulkbuy.factories import offer_row, offer_xlsx, upload
+from tests.support.offers import offer_row, offer_xlsx, upload
 
 STAGE1 = (date(2027, 1, 4), date(2027, 1, 10))
 STAGE2 = (date(2027, 2, 1), date(2027, 2, 7))

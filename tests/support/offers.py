@@ -1,5 +1,5 @@
-"""Offer workbooks built in memory, as Amazon sends them (plus Approved and Comment), and
-offers imported through the service."""
+"""Offer workbooks built in memory, as Amazon sends them (plus Approved and Comment), offers
+imported through the service, and offers walked through the approval stages."""
 
 import io
 from datetime import date
@@ -9,7 +9,12 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from bulkbuy.models import Offer, OfferRow
 from bulkbuy.services import offer_import
+from bulkbuy.stages import (
+    offer_commerce_decide,
+    offer_stage_approve,
+)
 from orders.catalogue import product_create, products_fill_from_rows
 
 HEADERS = (
@@ -96,3 +101,20 @@ def make_offer(shop, actor, rows: int = 2):
 
 
 UNIT_COST = Decimal("10.5000")
+
+
+def fresh(offer) -> Offer:
+    return Offer.objects.get(pk=offer.pk)
+
+
+def rows(offer) -> list[OfferRow]:
+    return list(OfferRow.objects.filter(offer=offer).order_by("row_number"))
+
+
+def to_manufacture(offer, user) -> Offer:
+    offer = offer_commerce_decide(
+        actor=user, offer_id=offer.pk, revision=fresh(offer).revision, approve="all"
+    )
+    return offer_stage_approve(
+        actor=user, offer_id=offer.pk, stage="commerce", revision=offer.revision
+    )
