@@ -15,7 +15,7 @@ USED_PO_NUMBERS: set[str] = set()  # POs an earlier test acknowledged (the simul
 def fresh_order(shop, *, where=lambda po: True) -> Order:
     """An imported order whose PO is New at Amazon, fits `where` (given the parsed PO), and
     no earlier test has acknowledged."""
-    from amazon1p.spapi.mapping import parse_purchase_order
+    from amazon1p.spapi.parsing import parse_purchase_order
 
     pos = AmazonPurchaseOrder.objects.filter(shop=shop, state="New").select_related("order")
     for apo in pos.order_by("po_number"):
