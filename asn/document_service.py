@@ -1,6 +1,6 @@
 """A group shipment's documents as PDF, from the shop's templates (or the built-in ones)."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from amazon1p.models import AmazonConnection
@@ -65,7 +65,7 @@ def group_document_pdf(group: GroupShipment, kind: str) -> bytes:
 
 
 def document_template_save(
-    *, shop: Shop, kind: str, source: str, page_size: str, actor: AbstractBaseUser
+    *, shop: Shop, kind: str, source: str, page_size: str, actor: User
 ) -> DocumentTemplate:
     """Store the shop's template after checking it renders; ShopCtrlError lists why not."""
     problems = template_errors(kind, source)
@@ -87,7 +87,7 @@ def document_template_save(
     return template
 
 
-def document_template_reset(*, shop: Shop, kind: str, actor: AbstractBaseUser) -> bool:
+def document_template_reset(*, shop: Shop, kind: str, actor: User) -> bool:
     """Back to the built-in template; False when the shop had none of its own."""
     with transaction.atomic():
         template = DocumentTemplate.objects.filter(shop=shop, kind=kind).first()

@@ -5,7 +5,7 @@ on the simulator's page (/_simulator/offers) and see its POs arrive linked as Bu
 import io
 from datetime import timedelta
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
@@ -59,7 +59,7 @@ def demo_offer_workbook(*, simulator_seed: int, vendor_code: str, currency: str)
 
 
 def demo_offer_create(
-    *, shop: Shop, actor: AbstractBaseUser, simulator_seed: int, vendor_code: str
+    *, shop: Shop, actor: User, simulator_seed: int, vendor_code: str
 ) -> Offer | None:
     """Import the demo offer once (None when the shop has offers already). Its products are
     added to the catalogue first, as the first import of POs would."""

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import PurePath
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -200,9 +200,7 @@ def _match_products(shop: Shop, rows: list[_Row]) -> list[str]:
     return problems
 
 
-def offer_import(
-    *, actor: AbstractBaseUser, shop: Shop, upload: UploadedFile, name: str = ""
-) -> Offer:
+def offer_import(*, actor: User, shop: Shop, upload: UploadedFile, name: str = "") -> Offer:
     """Create a draft offer from Amazon's offer workbook (xlsx).
 
     Reads the sheet in read-only mode, finds columns by their header names, checks every

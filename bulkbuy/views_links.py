@@ -13,6 +13,7 @@ from bulkbuy import linking, selectors
 from bulkbuy.forms import OrderLinkForm
 from bulkbuy.linking import LinkOutcome, LinkRefusedError
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from orders.access import order_for_user
 from orders.models import Channel, Order, PurchaseType
 from shops.permissions import Perm
@@ -66,7 +67,7 @@ def _back(order: Order) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_link_check(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
+def order_link_check(request: AuthenticatedRequest, shop_id: int, order_id: int) -> HttpResponse:
     """Check the order against the completed offers again (after credit rows, say)."""
     order = order_for_user(request, shop_id=shop_id, pk=order_id, perm=Perm.ORDERS_EDIT)
     try:
@@ -80,7 +81,7 @@ def order_link_check(request: HttpRequest, shop_id: int, order_id: int) -> HttpR
 
 @login_required
 @require_POST
-def order_link(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
+def order_link(request: AuthenticatedRequest, shop_id: int, order_id: int) -> HttpResponse:
     """Link the order to a delivery stage of a completed offer, as chosen; refused with
     every reason while it does not fit."""
     order = order_for_user(request, shop_id=shop_id, pk=order_id, perm=Perm.ORDERS_EDIT)

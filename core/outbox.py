@@ -82,11 +82,13 @@ def watchdog_follow_up(messages, *, check_task, send_task) -> int:
     return len(messages)
 
 
-def idle_messages(model: type[OutboxMessage], idle_seconds: int, limit: int = 500) -> list:
+def idle_messages(
+    model: type[OutboxMessage], idle_seconds: int, limit: int = 500
+) -> list[OutboxMessage]:
     """In-flight rows of `model` no task has touched for `idle_seconds` (the watchdog's)."""
     since = timezone.now() - timedelta(seconds=idle_seconds)
     touched = Q(checked_at__gte=since) | Q(send_started_at__gte=since) | Q(created_at__gte=since)
-    return list(model.objects.filter(status__in=IN_FLIGHT).exclude(touched)[:limit])
+    return list(model._default_manager.filter(status__in=IN_FLIGHT).exclude(touched)[:limit])
 
 
 def amazon_errors(exc: Exception) -> list[dict[str, str]]:

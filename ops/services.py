@@ -9,7 +9,7 @@ recovers a row left `sending` without sending it twice.
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ def heartbeat_record(*, name: str) -> datetime:
     return now
 
 
-def sync_run_requeue(*, actor: AbstractBaseUser, run_id: int) -> SyncRun:
+def sync_run_requeue(*, actor: User, run_id: int) -> SyncRun:
     """Hand a stuck sync run (worker dead, or its message lost) to a worker again.
 
     Side effects: the run's task after commit, an audit entry on the run's shop. Refused
@@ -67,7 +67,7 @@ def _outbox(kind: str):
     raise ShopCtrlError(f"Unknown outbox {kind!r}.")
 
 
-def outbox_requeue(*, actor: AbstractBaseUser, kind: str, message_id: int):
+def outbox_requeue(*, actor: User, kind: str, message_id: int):
     """Hand an in-flight outbox row (acknowledgement or ASN) back to its tasks now.
 
     Side effects: a send (pending) or check (sending, submitted) task after commit, an audit

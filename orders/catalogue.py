@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
@@ -170,7 +170,7 @@ def _record_other_asins(
 
 
 @transaction.atomic
-def products_fill_from_orders(*, actor: AbstractBaseUser, shop: Shop) -> int:
+def products_fill_from_orders(*, actor: User, shop: Shop) -> int:
     """Add to the catalogue every product the shop's order rows name (the "Fill from
     orders" button).
 
@@ -219,7 +219,7 @@ def _save(product: Product) -> None:
 
 
 @transaction.atomic
-def product_create(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any]) -> Product:
+def product_create(*, actor: User, shop: Shop, values: dict[str, Any]) -> Product:
     """Add a product by hand. Side effects: one Product and an audit entry. Refuses an EAN
     or ASIN another product of the shop has (ShopCtrlError naming the field)."""
     product = Product(shop=shop, **_cleaned(values))
@@ -235,7 +235,7 @@ def product_create(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any
 
 
 @transaction.atomic
-def product_update(*, actor: AbstractBaseUser, product: Product, values: dict[str, Any]) -> Product:
+def product_update(*, actor: User, product: Product, values: dict[str, Any]) -> Product:
     """Change a product's ids or title. Side effects: saves it and writes an audit entry
     with the changed fields (none when nothing changed)."""
     before = snapshot(product, PRODUCT_FIELDS)

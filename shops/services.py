@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -68,7 +68,7 @@ def _save_validated(instance: models.Model) -> None:
 
 
 @transaction.atomic
-def shop_create(*, actor: AbstractBaseUser, name: str, currency: str, country: str) -> Shop:
+def shop_create(*, actor: User, name: str, currency: str, country: str) -> Shop:
     """Create a shop with default settings; `actor` becomes its Shop Owner Admin."""
     shop = Shop(name=name, currency=currency.upper(), country=country.upper())
     _save_validated(shop)
@@ -128,7 +128,7 @@ def shop_seed_defaults(*, shop: Shop) -> None:
 
 
 @transaction.atomic
-def shop_update(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any]) -> Shop:
+def shop_update(*, actor: User, shop: Shop, values: dict[str, Any]) -> Shop:
     """Change a shop's own fields (general or contact-info settings). Raises
     ShopChangeRefused when an app's registered check refuses the change (see guards.py)."""
     fields = [name for name in values if name in GENERAL_FIELDS + CONTACT_INFO_FIELDS]
@@ -153,7 +153,7 @@ def _setting_fields(instance: models.Model) -> list[str]:
 
 @transaction.atomic
 def shop_setting_save(
-    *, actor: AbstractBaseUser, instance: models.Model, values: dict[str, Any]
+    *, actor: User, instance: models.Model, values: dict[str, Any]
 ) -> models.Model:
     """Create or update one settings row; making it the default clears the old default.
 
@@ -193,7 +193,7 @@ def shop_setting_save(
 
 
 @transaction.atomic
-def shop_setting_delete(*, actor: AbstractBaseUser, instance: models.Model) -> None:
+def shop_setting_delete(*, actor: User, instance: models.Model) -> None:
     """Delete a settings row unless it is the default or still used by orders."""
     if getattr(instance, "is_default", False):
         raise ShopCtrlError("The default entry cannot be deleted; make another one default first.")
@@ -224,13 +224,13 @@ def shop_setting_delete(*, actor: AbstractBaseUser, instance: models.Model) -> N
 # last Shop Owner Admin stays.
 
 
-def member_permissions(*, shop: Shop, user: AbstractBaseUser) -> frozenset[str]:
+def member_permissions(*, shop: Shop, user: User) -> frozenset[str]:
     """The union of the permissions of `user`'s roles in `shop` (empty for non-members)."""
     roles = Role.objects.filter(memberships__shop=shop, memberships__user=user)
     return frozenset(code for role in roles for code in role.permissions)
 
 
-def _is_owner_admin(shop: Shop, user: AbstractBaseUser) -> bool:
+def _is_owner_admin(shop: Shop, user: User) -> bool:
     return Membership.objects.filter(
         shop=shop, user=user, roles__is_locked=True, roles__name=SHOP_OWNER_ADMIN
     ).exists()
@@ -243,7 +243,7 @@ def _perm_labels(codes: Iterable[str]) -> str:
 
 def refuse_escalation(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     shop: Shop,
     granted: Iterable[Role] = (),
     touched: Membership | None = None,
@@ -273,7 +273,7 @@ def refuse_escalation(
             )
 
 
-def _refuse_role_above(actor: AbstractBaseUser, role: Role, permissions: Iterable[str]) -> None:
+def _refuse_role_above(actor: User, role: Role, permissions: Iterable[str]) -> None:
     held = member_permissions(shop=role.shop, user=actor)
     missing = (set(permissions) | set(role.permissions if role.pk else [])) - held
     if missing:
@@ -304,7 +304,7 @@ def _refuse_losing_last_owner(membership: Membership, new_roles: list[Role] | No
 
 
 def _role_security_event(
-    actor: AbstractBaseUser,
+    actor: User,
     membership: Membership,
     before: list[str] | None,
     after: list[str] | None,
@@ -319,9 +319,7 @@ def _role_security_event(
 
 
 @transaction.atomic
-def membership_add(
-    *, actor: AbstractBaseUser, shop: Shop, username: str, roles: list[Role]
-) -> Membership:
+def membership_add(*, actor: User, shop: Shop, username: str, roles: list[Role]) -> Membership:
     """Give an existing user access to the shop at once, without their consent.
 
     For seeding only (the demo, tests, scripts): the back office invites instead
@@ -352,9 +350,7 @@ def membership_add(
 
 
 @transaction.atomic
-def membership_set_roles(
-    *, actor: AbstractBaseUser, membership: Membership, roles: list[Role]
-) -> Membership:
+def membership_set_roles(*, actor: User, membership: Membership, roles: list[Role]) -> Membership:
     """Replace a member's roles, within the actor's own permissions; the last Shop Owner
     Admin cannot lose that role."""
     if not roles:
@@ -384,7 +380,7 @@ def membership_set_roles(
 
 
 @transaction.atomic
-def membership_remove(*, actor: AbstractBaseUser, membership: Membership) -> None:
+def membership_remove(*, actor: User, membership: Membership) -> None:
     """Take a user's access to the shop away; the last Shop Owner Admin stays, and only
     someone holding all the member's permissions may remove them (anyone may leave)."""
     _refuse_losing_last_owner(membership, None)
@@ -403,7 +399,7 @@ def membership_remove(*, actor: AbstractBaseUser, membership: Membership) -> Non
 
 
 @transaction.atomic
-def role_save(*, actor: AbstractBaseUser, role: Role, name: str, permissions: list[str]) -> Role:
+def role_save(*, actor: User, role: Role, name: str, permissions: list[str]) -> Role:
     """Create or change a role, within the actor's own permissions. The locked Shop Owner
     Admin role cannot be changed."""
     if role.pk and role.is_locked:
@@ -445,7 +441,7 @@ def role_save(*, actor: AbstractBaseUser, role: Role, name: str, permissions: li
 
 
 @transaction.atomic
-def role_delete(*, actor: AbstractBaseUser, role: Role) -> None:
+def role_delete(*, actor: User, role: Role) -> None:
     """Delete a role that is neither locked nor held by anyone, within the actor's own
     permissions."""
     if role.is_locked:
@@ -515,7 +511,7 @@ def alerts_raise(
     )
 
 
-def alert_mark_read(*, actor: AbstractBaseUser, alert: Alert) -> Alert:
+def alert_mark_read(*, actor: User, alert: Alert) -> Alert:
     """Mark an alert read. Compare-and-set, so a double click writes one audit entry.
 
     A grouped alert gives up its group key: the next occurrence opens a new one.

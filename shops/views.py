@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bulkbuy.pipeline import offers_pipeline
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data, safe_next_url
 from shops import people, services
 from shops.access import (
@@ -77,7 +78,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Open the shop used last, else the first one, else the shop list."""
     if people.invitations_open_for(request.user).exists():
         return redirect("accounts:invitation-list")
@@ -89,7 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def shop_list(request: HttpRequest) -> HttpResponse:
+def shop_list(request: AuthenticatedRequest) -> HttpResponse:
     memberships = (
         Membership.objects.filter(user=request.user)
         .select_related("shop")
@@ -201,7 +202,7 @@ def _shop_fields_form(request, shop, form_class, done, template, url_name) -> Ht
 
 
 @login_required
-def setting_list(request: HttpRequest, shop_id: int, collection: str) -> HttpResponse:
+def setting_list(request: AuthenticatedRequest, shop_id: int, collection: str) -> HttpResponse:
     """A settings list with its add form; POST adds an entry."""
     spec = COLLECTIONS[collection]
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
@@ -232,7 +233,9 @@ def _cell(item, attr: str):
 
 
 @login_required
-def setting_edit(request: HttpRequest, shop_id: int, pk: int, collection: str) -> HttpResponse:
+def setting_edit(
+    request: AuthenticatedRequest, shop_id: int, pk: int, collection: str
+) -> HttpResponse:
     spec = COLLECTIONS[collection]
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
     item = get_object_or_404(spec.model, pk=pk, shop=shop)
@@ -255,7 +258,9 @@ def setting_edit(request: HttpRequest, shop_id: int, pk: int, collection: str) -
 
 @login_required
 @require_POST
-def setting_delete(request: HttpRequest, shop_id: int, pk: int, collection: str) -> HttpResponse:
+def setting_delete(
+    request: AuthenticatedRequest, shop_id: int, pk: int, collection: str
+) -> HttpResponse:
     spec = COLLECTIONS[collection]
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
     item = get_object_or_404(spec.model, pk=pk, shop=shop)
@@ -269,7 +274,7 @@ def setting_delete(request: HttpRequest, shop_id: int, pk: int, collection: str)
 
 
 @login_required
-def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def member_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Members with their roles and pending invitations; POST invites someone by user name."""
     shop = shop_for_user(request, shop_id, Perm.MEMBERS_MANAGE)
     form = MemberAddForm(post_data(request), shop=shop)
@@ -313,7 +318,7 @@ def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     invitation = shop_object_for_user(
         request, Invitation, shop_id=shop_id, pk=pk, perm=Perm.MEMBERS_MANAGE
     )
@@ -323,7 +328,7 @@ def invitation_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpRespon
 
 
 @login_required
-def security(request: HttpRequest, shop_id: int) -> HttpResponse:
+def security(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """The shop's sign-in policy (require two-factor sign-in) and its security log."""
     shop = shop_for_user(request, shop_id, Perm.SECURITY_MANAGE)
     form = ShopSecurityForm(post_data(request), initial={"require_mfa": shop.require_mfa})
@@ -347,7 +352,7 @@ def security(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 @login_required
-def member_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def member_edit(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     membership = membership_for_user(request, shop_id=shop_id, pk=pk)
     form = MemberRolesForm(
         post_data(request),
@@ -379,7 +384,7 @@ def member_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     membership = membership_for_user(request, shop_id=shop_id, pk=pk)
     try:
         services.membership_remove(actor=request.user, membership=membership)
@@ -396,7 +401,7 @@ def member_remove(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 
 @login_required
-def role_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def role_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Roles and what they allow; POST creates a role."""
     shop = shop_for_user(request, shop_id, Perm.MEMBERS_MANAGE)
     form = RoleForm(post_data(request))
@@ -423,7 +428,7 @@ def role_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 @login_required
-def role_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def role_edit(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     role = role_for_user(request, shop_id=shop_id, pk=pk)
     form = RoleForm(
         post_data(request), initial={"name": role.name, "permissions": role.permissions}
@@ -451,7 +456,7 @@ def role_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_delete(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def role_delete(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     role = role_for_user(request, shop_id=shop_id, pk=pk)
     try:
         services.role_delete(actor=request.user, role=role)
@@ -513,7 +518,7 @@ def alert_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_read_all(request: HttpRequest, shop_id: int) -> HttpResponse:
+def alert_read_all(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Mark every unread alert read, or those of the severity and kind filtered on."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     _, severity, kind = AlertFilterForm(request.POST).values()
@@ -524,7 +529,7 @@ def alert_read_all(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_read(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def alert_read(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """Mark an alert read; with htmx the alert's own markup is swapped, and the sidebar's
     unread count with it (out of band)."""
     alert = services.alert_mark_read(
