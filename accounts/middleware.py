@@ -62,6 +62,8 @@ class MfaRequiredMiddleware:
         if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]  # OTPMiddleware adds it
             return None
         match = request.resolver_match
+        if match is None:  # process_view runs after URL resolution
+            return None
         if match.view_name in OPEN_URL_NAMES or OPEN_NAMESPACES.intersection(match.namespaces):
             return None
         if _enrolled(request):

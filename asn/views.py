@@ -441,14 +441,14 @@ def pack_upload(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpRes
     if upload is None:
         messages.error(request, "Choose the pack file (CSV) to upload.")
         return _back(group, "packing")
-    if upload.size > PACK_FILE_MAX_BYTES:
+    if (upload.size or 0) > PACK_FILE_MAX_BYTES:
         messages.error(request, "The pack file is larger than 5 MB; split it.")
         return _back(group, "packing")
     result = packfile.pack_import(
         shop=group.shop,
         pack=packfile.pack_file_read(upload.read()),
         source=PackSource.UPLOAD,
-        name=upload.name,
+        name=upload.name or "",
         actor=request.user,
     )
     if result.ok:

@@ -34,7 +34,9 @@ def _kind(kind: str) -> DocumentKind:
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     # Inline: the browser's PDF viewer opens it, ready to print on the label printer.
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    disposition = content_disposition_header(False, filename)
+    if disposition is not None:  # None only without a file name
+        response["Content-Disposition"] = disposition
     return response
 
 

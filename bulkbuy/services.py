@@ -134,7 +134,9 @@ def _read(
         return None
 
 
-def _check_windows(values: dict[str, Any], cells, cols, problems: list[str]) -> None:
+def _check_windows(
+    values: dict[str, Any], cells: tuple[Any, ...], cols: dict[str, int], problems: list[str]
+) -> None:
     start, end = values["stage1_from"], values["stage1_to"]
     if isinstance(start, date) and isinstance(end, date) and start > end:
         problems.append("Stage 1 ends before it starts")

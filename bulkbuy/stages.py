@@ -42,7 +42,7 @@ STAGE_PERMS: dict[str, Perm] = {
     OfferStage.MANUFACTURE: Perm.OFFERS_STAGE_MANUFACTURE,
     OfferStage.WAREHOUSE: Perm.OFFERS_STAGE_WAREHOUSE,
 }
-NEXT_STATUS = {
+NEXT_STATUS: dict[str, OfferStatus] = {
     OfferStage.COMMERCE: OfferStatus.MANUFACTURE,
     OfferStage.MANUFACTURE: OfferStatus.WAREHOUSE,
 }
@@ -509,7 +509,7 @@ def offer_stage_revoke(*, actor: User, offer_id: int, stage: str, revision: int)
     with transaction.atomic():
         offer = _locked(offer_id, revision)
         current = offer_stage(offer)
-        if current is None or STAGES.index(stage) >= STAGES.index(current):  # type: ignore[arg-type]
+        if current is None or STAGES.index(stage) >= STAGES.index(current):
             raise StageError(f"{OfferStage(stage).label} has not approved the offer yet.")
         _record(
             offer,

@@ -6,7 +6,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -96,7 +96,7 @@ def offer_upload(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offer_export(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_export(request: HttpRequest, shop_id: int, pk: int) -> HttpResponseBase:
     """The workbook with the final quantities, for upload to Vendor Central."""
     offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW, with_file=True)
     try:
@@ -111,7 +111,7 @@ def offer_export(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offer_file(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_file(request: HttpRequest, shop_id: int, pk: int) -> HttpResponseBase:
     """The workbook exactly as it was uploaded."""
     offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW, with_file=True)
     return FileResponse(

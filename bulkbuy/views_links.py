@@ -31,7 +31,7 @@ def order_bulk_buy_context(request: HttpRequest, order: Order) -> dict | None:
         order.rows.annotate(credited=Coalesce(Sum("credit_rows__quantity"), 0)).order_by("position")
     )
     for row in rows:
-        row.left = row.quantity - row.credited
+        row.left = row.quantity - row.credited  # type: ignore[attr-defined]  # for the template
     return {
         "link": panel.link,
         "window": panel.window,
@@ -88,7 +88,9 @@ def order_link(request: AuthenticatedRequest, shop_id: int, order_id: int) -> Ht
     form = OrderLinkForm(request.POST, offers=selectors.order_link_offers(order=order))
     if not form.is_valid():
         for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label or field}: {' '.join(errors)}")
+            messages.error(
+                request, f"{form.fields[field].label or field}: {' '.join(str(e) for e in errors)}"
+            )
         return _back(order)
     try:
         outcome = linking.order_link_by_hand(

@@ -20,7 +20,7 @@ MINIMUM_RETENTION_DAYS = 90
 
 
 def _user_or_none(user: User | AnonymousUser | None) -> User | None:
-    return user if user is not None and user.is_authenticated else None  # type: ignore[return-value]
+    return user if user is not None and user.is_authenticated else None
 
 
 def security_event_record(

@@ -49,7 +49,7 @@ def _validation_to_error(exc: ValidationError) -> ShopCtrlError:
     if hasattr(exc, "error_dict"):
         field, errors = next(iter(exc.error_dict.items()))
         error = errors[0]
-        if field == "__all__" and error.code == "unique_together":
+        if field == "__all__" and error.code == "unique_together" and error.params:
             clashing = [name for name in error.params["unique_check"] if name != "shop"]
             if clashing:
                 return ShopCtrlError(
@@ -161,12 +161,11 @@ def shop_setting_save(
     """
     fields = _setting_fields(instance)
     creating = instance.pk is None
-    before = {} if creating else snapshot(type(instance).objects.get(pk=instance.pk), fields)
+    manager = type(instance)._default_manager
+    before = {} if creating else snapshot(manager.get(pk=instance.pk), fields)
     for name, value in values.items():
         setattr(instance, name, value)
-    was_default = not creating and getattr(
-        type(instance).objects.get(pk=instance.pk), "is_default", False
-    )
+    was_default = not creating and getattr(manager.get(pk=instance.pk), "is_default", False)
     if was_default and not getattr(instance, "is_default", True):
         raise ShopCtrlError(
             "This is the default; make another entry the default instead.", field="is_default"
@@ -177,14 +176,14 @@ def shop_setting_save(
     except IntegrityError as exc:
         raise ShopCtrlError("An entry with this name already exists.", field="name") from exc
     instance.refresh_from_db()  # audit what was stored (e.g. 19 → "19.00"), not what was typed
+    shop = instance.shop  # type: ignore[attr-defined]  # every settings model has its shop
     if getattr(instance, "is_default", False):
-        type(instance).objects.filter(shop=instance.shop, is_default=True).exclude(
-            pk=instance.pk
-        ).update(is_default=False)
+        rows = type(instance)._default_manager.filter(shop=shop, is_default=True)
+        rows.exclude(pk=instance.pk).update(is_default=False)
     model_name = instance._meta.model_name
     audit_record(
         actor=actor,
-        shop=instance.shop,
+        shop=shop,
         action=f"{model_name}.{'create' if creating else 'update'}",
         target=instance,
         changes=diff(before, snapshot(instance, fields)),
@@ -197,7 +196,7 @@ def shop_setting_delete(*, actor: User, instance: models.Model) -> None:
     """Delete a settings row unless it is the default or still used by orders."""
     if getattr(instance, "is_default", False):
         raise ShopCtrlError("The default entry cannot be deleted; make another one default first.")
-    shop = instance.shop
+    shop = instance.shop  # type: ignore[attr-defined]  # every settings model has its shop
     label = str(instance)
     target_id = instance.pk
     try:

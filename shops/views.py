@@ -83,7 +83,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if people.invitations_open_for(request.user).exists():
         return redirect("accounts:invitation-list")
     shops = Shop.objects.filter(memberships__user=request.user)
-    last = shops.filter(pk=request.session.get(LAST_SHOP_SESSION_KEY)).first() or shops.first()
+    last = shops.filter(pk=request.session.get(LAST_SHOP_SESSION_KEY, 0)).first() or shops.first()
     if last is None:
         return redirect("shops:shop-list")
     return redirect("orders:order-list", shop_id=last.pk)
@@ -91,7 +91,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def shop_list(request: AuthenticatedRequest) -> HttpResponse:
-    memberships = (
+    memberships = list(
         Membership.objects.filter(user=request.user)
         .select_related("shop")
         .prefetch_related("roles")
@@ -100,9 +100,8 @@ def shop_list(request: AuthenticatedRequest) -> HttpResponse:
     can_create = request.user.has_perm(SHOP_CREATE_PERMISSION)
     if request.method == "POST" and not can_create:
         raise PermissionDenied("Creating shops needs the “Can add shop” permission.")
-    memberships = list(memberships)
     for membership in memberships:  # "Edit" leads to the shop's settings where allowed
-        membership.can_edit = any(
+        membership.can_edit = any(  # type: ignore[attr-defined]  # for the template
             Perm.SHOP_CONFIGURE in role.permissions for role in membership.roles.all()
         )
     form = ShopForm(post_data(request))
@@ -217,7 +216,7 @@ def setting_list(request: AuthenticatedRequest, shop_id: int, collection: str) -
         else:
             messages.success(request, f"{spec.singular.capitalize()} added.")
             return redirect(f"shops:{spec.key}-list", shop_id=shop.pk)
-    items = spec.model.objects.filter(shop=shop)
+    items = spec.model._default_manager.filter(shop=shop)
     rows = [(item, [_cell(item, attr) for attr, _ in spec.columns]) for item in items]
     return render_settings_page(
         request,
@@ -239,7 +238,7 @@ def setting_edit(
     spec = COLLECTIONS[collection]
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
     item = get_object_or_404(spec.model, pk=pk, shop=shop)
-    form = spec.form(post_data(request), instance=spec.model.objects.get(pk=item.pk))
+    form = spec.form(post_data(request), instance=spec.model._default_manager.get(pk=item.pk))
     if request.method == "POST" and form.is_valid():
         try:
             services.shop_setting_save(actor=request.user, instance=item, values=form.cleaned_data)

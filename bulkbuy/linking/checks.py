@@ -58,11 +58,11 @@ def _decide(order: Order, link: OrderLink | None, facts: Facts) -> tuple[str, Ve
     used = used_quantities([*slots, *kept], order.pk)
     args = facts.verdict_args(order)
     for slot in kept:
-        verdict = slot_verdict(
+        kept_verdict = slot_verdict(
             slot=slot, min_days_ahead=None, used=used.get((slot.offer_id, slot.stage), {}), **args
         )
-        if verdict.fits:
-            return PurchaseType.BULK_BUY, verdict, True
+        if kept_verdict.fits:
+            return PurchaseType.BULK_BUY, kept_verdict, True
     purchase_type, verdict = classify(
         slots=slots, min_days_ahead=min_days_ahead(order.shop_id), used=used, **args
     )
