@@ -44,9 +44,10 @@ def _to(request: HttpRequest, url_name: str) -> HttpResponse:
 
 def _enrolled(request: HttpRequest) -> bool:
     enrolled = request.session.get(MFA_ENROLLED_SESSION_KEY)
-    if enrolled is None:  # a session from before this check existed
-        enrolled = remember_enrollment(request, request.user)
-    return enrolled
+    user = request.user  # both callers have a signed-in user
+    if enrolled is None and user.is_authenticated:  # a session from before this check existed
+        enrolled = remember_enrollment(request, user)
+    return bool(enrolled)
 
 
 class MfaRequiredMiddleware:
@@ -58,9 +59,11 @@ class MfaRequiredMiddleware:
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or user.is_verified():
+        if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]  # OTPMiddleware adds it
             return None
         match = request.resolver_match
+        if match is None:  # process_view runs after URL resolution
+            return None
         if match.view_name in OPEN_URL_NAMES or OPEN_NAMESPACES.intersection(match.namespaces):
             return None
         if _enrolled(request):

@@ -1,7 +1,7 @@
 """Who must use two-factor sign-in, and where a request comes from."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django_otp import user_has_device
 
@@ -21,12 +21,12 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def mfa_enrolled(user: AbstractBaseUser) -> bool:
+def mfa_enrolled(user: User) -> bool:
     """Has the user a confirmed authenticator (TOTP) or recovery codes?"""
     return user_has_device(user, confirmed=True)
 
 
-def mfa_required_by(user: AbstractBaseUser) -> list[str]:
+def mfa_required_by(user: User) -> list[str]:
     """Why the user must use two-factor sign-in: "this site", and/or the shops requiring it."""
     reasons = ["this site"] if settings.MFA_REQUIRED else []
     reasons += Shop.objects.filter(memberships__user=user, require_mfa=True).values_list(
@@ -35,7 +35,7 @@ def mfa_required_by(user: AbstractBaseUser) -> list[str]:
     return reasons
 
 
-def remember_enrollment(request: HttpRequest, user: AbstractBaseUser) -> bool:
+def remember_enrollment(request: HttpRequest, user: User) -> bool:
     """Store in the session whether the user has MFA, so each request need not ask the
     database; set at sign-in and whenever this session adds or removes a device."""
     enrolled = mfa_enrolled(user)

@@ -4,7 +4,7 @@ Every change writes a security event. Codes are never logged or stored in clear 
 recovery codes, which django-otp keeps as single-use tokens (shown to the user once).
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django_otp import match_token
 from django_otp.models import Device
@@ -26,7 +26,7 @@ def _clean(token: str) -> str:
     return "".join(token.split()).replace("-", "").lower()
 
 
-def mfa_setup_begin(*, user: AbstractBaseUser) -> TOTPDevice:
+def mfa_setup_begin(*, user: User) -> TOTPDevice:
     """The unconfirmed authenticator for the user to scan, made once (reloading the page
     shows the same secret). Refused when one is already confirmed."""
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
@@ -37,7 +37,7 @@ def mfa_setup_begin(*, user: AbstractBaseUser) -> TOTPDevice:
     return device
 
 
-def _recovery_codes_new(user: AbstractBaseUser) -> list[str]:
+def _recovery_codes_new(user: User) -> list[str]:
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
@@ -49,7 +49,7 @@ def _recovery_codes_new(user: AbstractBaseUser) -> list[str]:
 
 @transaction.atomic
 def mfa_setup_confirm(
-    *, user: AbstractBaseUser, device: TOTPDevice, token: str, ip_address: str | None
+    *, user: User, device: TOTPDevice, token: str, ip_address: str | None
 ) -> list[str]:
     """Confirm the authenticator with a code it shows; returns new recovery codes.
 
@@ -74,7 +74,7 @@ def mfa_setup_confirm(
     return codes
 
 
-def mfa_verify(*, user: AbstractBaseUser, token: str, ip_address: str | None) -> Device:
+def mfa_verify(*, user: User, token: str, ip_address: str | None) -> Device:
     """The device that accepts `token` (authenticator code or unused recovery code).
 
     A recovery code is used up. Wrong codes slow further tries (django-otp's throttling,
@@ -104,7 +104,7 @@ def mfa_verify(*, user: AbstractBaseUser, token: str, ip_address: str | None) ->
 
 
 @transaction.atomic
-def mfa_recovery_codes_renew(*, user: AbstractBaseUser, ip_address: str | None) -> list[str]:
+def mfa_recovery_codes_renew(*, user: User, ip_address: str | None) -> list[str]:
     """Replace the user's recovery codes (the old ones stop working)."""
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise ShopCtrlError("Set up two-factor sign-in first.")
@@ -116,8 +116,8 @@ def mfa_recovery_codes_renew(*, user: AbstractBaseUser, ip_address: str | None) 
 @transaction.atomic
 def mfa_remove(
     *,
-    user: AbstractBaseUser,
-    actor: AbstractBaseUser | None = None,
+    user: User,
+    actor: User | None = None,
     ip_address: str | None = None,
     force: bool = False,
 ) -> int:
@@ -142,6 +142,6 @@ def mfa_remove(
     return removed
 
 
-def password_changed(*, user: AbstractBaseUser, ip_address: str | None) -> None:
+def password_changed(*, user: User, ip_address: str | None) -> None:
     """Record a password change (Django's form has already validated and saved it)."""
     security_event_record(kind=SecurityEventKind.PASSWORD_CHANGED, user=user, ip_address=ip_address)

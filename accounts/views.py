@@ -24,6 +24,7 @@ from accounts import services
 from accounts.forms import AccountPasswordChangeForm, CodeForm, ConfirmPasswordForm, SetupForm
 from accounts.security import client_ip, mfa_required_by, remember_enrollment
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data
 from shops.models import Invitation
 from shops.people import invitation_accept as accept_service
@@ -74,9 +75,9 @@ def _next_url(request: HttpRequest, fallback: str = "home") -> str:
 
 @login_required
 @never_cache
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthenticatedRequest) -> HttpResponse:
     """The second step of sign-in: an authenticator or recovery code."""
-    if request.user.is_verified():
+    if request.user.is_verified():  # type: ignore[attr-defined]  # OTPMiddleware adds it
         return redirect(_next_url(request))
     if not remember_enrollment(request, request.user):
         return redirect(_next_url(request))
@@ -106,10 +107,11 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Set up the authenticator: scan the QR code (or type the key), enter a code."""
     if remember_enrollment(request, request.user):
-        return redirect("accounts:account" if request.user.is_verified() else "accounts:verify")
+        verified = request.user.is_verified()  # type: ignore[attr-defined]  # OTPMiddleware adds it
+        return redirect("accounts:account" if verified else "accounts:verify")
     device = services.mfa_setup_begin(user=request.user)
     form = SetupForm(post_data(request))
     if request.method == "POST" and form.is_valid():
@@ -157,7 +159,7 @@ def mfa_qr(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: AuthenticatedRequest) -> HttpResponse:
     """Shows new recovery codes once; POST makes new ones (the old stop working)."""
     if request.method == "POST":
         try:
@@ -178,7 +180,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedRequest) -> HttpResponse:
     """The user's own page: two-factor sign-in, password, invitations."""
     totp = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     static = StaticDevice.objects.filter(user=request.user).first()
@@ -197,7 +199,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mfa_remove(request: HttpRequest) -> HttpResponse:
+def mfa_remove(request: AuthenticatedRequest) -> HttpResponse:
     form = ConfirmPasswordForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, "Two-factor sign-in was not removed: that is not your password.")
@@ -216,6 +218,7 @@ class PasswordChange(auth_views.PasswordChangeView):
     """Every user's password change (Django's view: old password, validators, keeps this
     session signed in)."""
 
+    request: AuthenticatedRequest
     form_class = AccountPasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:account")
@@ -234,7 +237,7 @@ class PasswordChange(auth_views.PasswordChangeView):
 
 @login_required
 @require_GET
-def invitation_list(request: HttpRequest) -> HttpResponse:
+def invitation_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/invitation_list.html",
@@ -242,14 +245,14 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _own_invitation(request: HttpRequest, pk: int) -> Invitation:
+def _own_invitation(request: AuthenticatedRequest, pk: int) -> Invitation:
     # Only the addressee sees an invitation: anyone else's is a 404.
     return get_object_or_404(invitations_open_for(request.user), pk=pk)
 
 
 @login_required
 @require_POST
-def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitation = _own_invitation(request, pk)
     try:
         membership = accept_service(user=request.user, invitation=invitation)
@@ -262,7 +265,7 @@ def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_decline(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitation = _own_invitation(request, pk)
     try:
         decline_service(user=request.user, invitation=invitation)

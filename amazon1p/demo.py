@@ -1,6 +1,6 @@
 """Demo: connect a shop to the Vendor Central simulator and ask for a first import."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from amazon1p import services
@@ -19,7 +19,7 @@ DEMO_SIMULATOR_SEED = 7  # bin/demo starts the simulator with --seed 7
 
 
 @transaction.atomic
-def amazon_demo_connect(*, shop: Shop, actor: AbstractBaseUser, simulator_url: str) -> None:
+def amazon_demo_connect(*, shop: Shop, actor: User, simulator_url: str) -> None:
     """Point the shop's Amazon 1P settings at the simulator, enable sync and queue an import.
 
     Idempotent: run again, it re-points the URL (the simulator's port may have changed) and

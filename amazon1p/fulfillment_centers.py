@@ -4,6 +4,7 @@ Codes and addresses of common Amazon retail FCs (Ship To Party ids on POs). Staf
 add rows per shop; POs to codes not in a shop's list still import, with an alert.
 """
 
+from collections.abc import Set
 from dataclasses import dataclass
 
 from amazon1p.spapi.endpoints import Region
@@ -62,7 +63,7 @@ DEFAULT_FCS: tuple[DefaultFC, ...] = tuple(
 
 
 def default_fulfillment_centers(
-    connection, *, region: Region | None = None, ref_prefix: str = "", skip: set[str] = frozenset()
+    connection, *, region: Region | None = None, ref_prefix: str = "", skip: Set[str] = frozenset()
 ) -> list:
     """Unsaved FulfillmentCenter rows for the built-in FCs (of `region`, if given).
 

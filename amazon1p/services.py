@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -245,7 +245,7 @@ def _bind_secrets(
 @transaction.atomic
 def amazon_settings_save(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: AmazonConnection,
     values: Mapping[str, Any],
     secrets: Mapping[str, str],
@@ -327,7 +327,7 @@ class ConnectionTestResult:
 
 def amazon_connection_test(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     connection: AmazonConnection,
     overrides: Mapping[str, Any],
     secrets: Mapping[str, str],
@@ -436,9 +436,7 @@ def secret_rotation_due(connection: AmazonConnection) -> datetime | None:
 
 
 @transaction.atomic
-def fulfillment_centers_add_defaults(
-    *, actor: AbstractBaseUser, connection: AmazonConnection
-) -> int:
+def fulfillment_centers_add_defaults(*, actor: User, connection: AmazonConnection) -> int:
     """Add the built-in FCs of the connection's region that the shop does not list yet."""
     existing = set(connection.fulfillment_centers.values_list("code", flat=True))
     added = default_fulfillment_centers(connection, region=Region(connection.region), skip=existing)
@@ -455,9 +453,7 @@ def fulfillment_centers_add_defaults(
 
 
 @transaction.atomic
-def fulfillment_centers_remove_unreferenced(
-    *, actor: AbstractBaseUser, connection: AmazonConnection
-) -> int:
+def fulfillment_centers_remove_unreferenced(*, actor: User, connection: AmazonConnection) -> int:
     """Remove the FC rows that have no ShipToPartyRef."""
     rows = connection.fulfillment_centers.filter(ship_to_party_ref="")
     codes = list(rows.values_list("code", flat=True))

@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from amazon1p import services
 from amazon1p.forms import AmazonSettingsForm, FulfillmentCenterFormSet, StatusMappingFormSet
 from amazon1p.models import AmazonConnection, AmazonStatus
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data
 from shops.access import shop_for_user
 from shops.permissions import Perm
@@ -18,7 +19,7 @@ SECRET_FIELDS = ("lwa_client_secret", "refresh_token")
 
 
 @login_required
-def connection_settings(request: HttpRequest, shop_id: int) -> HttpResponse:
+def connection_settings(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Every pane on one page. POST `action`: save (default), save_close (then back to the
     shops list, as the setup article says), test, add_default_fcs, remove_empty_fcs.
     Saving is all or nothing; testing saves nothing but the result."""
@@ -90,7 +91,9 @@ def connection_settings(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 def _values(form: AmazonSettingsForm) -> dict:
     # Without custom endpoints the form has no custom_base_url field: the stored one stays.
-    return {name: form.cleaned_data[name] for name in form._meta.fields if name in form.fields}
+    return {
+        name: form.cleaned_data[name] for name in form._meta.fields or () if name in form.fields
+    }
 
 
 def _secrets(form: AmazonSettingsForm) -> dict[str, str]:
@@ -134,7 +137,9 @@ def _test(request, form, connection) -> None:
             form.add_error(result.field if result.field in form.fields else None, result.message)
 
 
-def _fc_action(request: HttpRequest, connection: AmazonConnection, action: str) -> HttpResponse:
+def _fc_action(
+    request: AuthenticatedRequest, connection: AmazonConnection, action: str
+) -> HttpResponse:
     if action == "add_default_fcs":
         added = services.fulfillment_centers_add_defaults(actor=request.user, connection=connection)
         messages.success(

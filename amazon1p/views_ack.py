@@ -3,7 +3,7 @@ panel that follows the acknowledgement until Amazon decides (htmx polls it)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -11,6 +11,7 @@ from amazon1p.acknowledgements import services
 from amazon1p.acknowledgements.forms import AcknowledgementLinesForm
 from amazon1p.acknowledgements.selectors import acknowledgement_panel
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from orders.access import order_for_user
 from orders.views import order_detail_context
 from shops.permissions import Perm
@@ -25,7 +26,7 @@ def _back(shop_id: int, order_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def acknowledge_accept(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
+def acknowledge_accept(request: AuthenticatedRequest, shop_id: int, order_id: int) -> HttpResponse:
     """Accept everything not credited; credited parts go out Rejected."""
     order = order_for_user(request, shop_id=shop_id, pk=order_id, perm=Perm.ORDERS_ACKNOWLEDGE)
     try:
@@ -39,7 +40,7 @@ def acknowledge_accept(request: HttpRequest, shop_id: int, order_id: int) -> Htt
 
 @login_required
 @require_POST
-def acknowledge_reject(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
+def acknowledge_reject(request: AuthenticatedRequest, shop_id: int, order_id: int) -> HttpResponse:
     """Credit every row in full and reject the PO (TemporarilyUnavailable)."""
     order = order_for_user(request, shop_id=shop_id, pk=order_id, perm=Perm.ORDERS_ACKNOWLEDGE)
     try:
@@ -53,7 +54,7 @@ def acknowledge_reject(request: HttpRequest, shop_id: int, order_id: int) -> Htt
 
 @login_required
 @require_POST
-def acknowledge_lines(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
+def acknowledge_lines(request: AuthenticatedRequest, shop_id: int, order_id: int) -> HttpResponse:
     """Line by line: accept or backorder each row's uncredited part."""
     order = order_for_user(request, shop_id=shop_id, pk=order_id, perm=Perm.ORDERS_ACKNOWLEDGE)
     form = AcknowledgementLinesForm(request.POST, order=order)
@@ -73,7 +74,9 @@ def acknowledge_lines(request: HttpRequest, shop_id: int, order_id: int) -> Http
 
 @login_required
 @require_GET
-def acknowledgement_status(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
+def acknowledgement_status(
+    request: AuthenticatedRequest, shop_id: int, order_id: int
+) -> HttpResponse:
     """The panel alone, for htmx to poll while an acknowledgement is in flight."""
     order = order_for_user(request, shop_id=shop_id, pk=order_id, perm=Perm.SHOP_VIEW)
     panel = acknowledgement_panel(

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from amazon1p.acknowledgements import picks
 from amazon1p.models import ApiToken, PickImport, PickSource
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data
 from shops.access import shop_for_user
 from shops.permissions import Perm
@@ -70,7 +71,7 @@ NEW_TOKEN_SESSION_KEY = "amazon1p:new-api-token"
 
 
 @login_required
-def api_token_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def api_token_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """The shop's API tokens; POST makes one and shows it this once."""
     shop = shop_for_user(request, shop_id, Perm.SYNC_CONFIGURE)
     form = ApiTokenForm(post_data(request))
@@ -104,7 +105,7 @@ def api_token_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke(request: HttpRequest, shop_id: int) -> HttpResponse:
+def api_token_revoke(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SYNC_CONFIGURE)
     token_id = request.POST.get("token", "")
     token = get_object_or_404(ApiToken, pk=token_id if token_id.isdigit() else None, shop=shop)

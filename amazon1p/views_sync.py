@@ -12,6 +12,7 @@ from amazon1p.importing.selectors import sync_health, sync_run_list
 from amazon1p.importing.sync import sync_run_request
 from amazon1p.models import ACTIVE_SYNC_STATUSES, AmazonConnection, SyncKind, SyncRun
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from shops.access import permissions_for, shop_for_user
 from shops.permissions import Perm
 from shops.views import render_settings_page
@@ -31,7 +32,7 @@ def _context(request: HttpRequest, shop, **extra) -> dict:
 
 @login_required
 @require_GET
-def sync_run_list_view(request: HttpRequest, shop_id: int) -> HttpResponse:
+def sync_run_list_view(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Every run of the shop, newest first, with the health badge and the sync buttons."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     page = Paginator(sync_run_list(shop), 25).get_page(request.GET.get("page"))
@@ -50,7 +51,7 @@ def sync_run_list_view(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def sync_run_detail_view(request: HttpRequest, shop_id: int, run_id: str | None = None):
+def sync_run_detail_view(request: AuthenticatedRequest, shop_id: int, run_id: str | None = None):
     """One run (the latest when no id is given): counts, calls, duration, per-PO errors.
 
     htmx requests get the live part only; it polls itself while the run is active.
@@ -85,7 +86,7 @@ def _queued(request: HttpRequest, run: SyncRun, created: bool) -> None:
 
 @login_required
 @require_POST
-def sync_now_view(request: HttpRequest, shop_id: int) -> HttpResponse:
+def sync_now_view(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Queue a new-orders run now; a second click while one is active gives the same run."""
     shop = shop_for_user(request, shop_id, Perm.SYNC_CONFIGURE)
     if _connection_or_message(request, shop):
@@ -96,19 +97,19 @@ def sync_now_view(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_history_view(request: HttpRequest, shop_id: int) -> HttpResponse:
+def import_history_view(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Queue a historical import of the posted date range."""
     shop = shop_for_user(request, shop_id, Perm.SYNC_CONFIGURE)
     # The settings page's historical import pane posts its own field names.
     data = request.POST.copy()
     for ours, settings_name in (("date_from", "history_from"), ("date_to", "history_to")):
         if not data.get(ours) and data.get(settings_name):
-            data[ours] = data[settings_name]
+            data[ours] = data[settings_name]  # type: ignore[assignment]  # the last value: a str
     form = HistoryImportForm(data)
     if not form.is_valid():
         for field_errors in form.errors.values():
             for error in field_errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("amazon1p:sync-run-list", shop_id=shop.pk)
     if _connection_or_message(request, shop):
         start, end = form.range()

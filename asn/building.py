@@ -64,9 +64,12 @@ def container_weights(group: GroupShipment, connection: AmazonConnection) -> Wei
     pallet_own = Decimal(str(connection.pallet_weight_kg))
 
     def goods(placements: list[Placement]) -> Decimal | None:
-        if any(p.line.unit_weight_kg is None for p in placements):
-            return None
-        return sum((p.line.unit_weight_kg * p.quantity for p in placements), Decimal(0))
+        total = Decimal(0)
+        for p in placements:
+            if p.line.unit_weight_kg is None:
+                return None
+            total += p.line.unit_weight_kg * p.quantity
+        return total
 
     total: Decimal | None = Decimal(0)
     for pallet in tree:
@@ -87,7 +90,8 @@ def container_weights(group: GroupShipment, connection: AmazonConnection) -> Wei
             total = None if total is None or pallet_kg is None else total + pallet_kg
     if not is_palletised(group):
         cartons = [weights[c.container.pk] for p in tree for c in p.cartons]
-        total = None if any(w is None for w in cartons) else sum(cartons, Decimal(0))
+        known = [w for w in cartons if w is not None]
+        total = sum(known, Decimal(0)) if len(known) == len(cartons) else None
     return Weights(weights, total)
 
 

@@ -1,6 +1,6 @@
 """A group shipment's documents as PDF, from the shop's templates (or the built-in ones)."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from amazon1p.models import AmazonConnection
@@ -20,7 +20,7 @@ from shops.models import Shop
 
 # GS1 logistic labels: a pallet carries two, on adjacent sides, unless the shop says one.
 PALLET_LABEL_COPIES = 2
-DEFAULT_PAGE_SIZE = {
+DEFAULT_PAGE_SIZE: dict[str, str] = {
     DocumentKind.CARTON_LABEL: PageSize.LABEL_4X6,
     DocumentKind.PALLET_LABEL: PageSize.LABEL_4X6,
     DocumentKind.PACKING_LIST: PageSize.A4,
@@ -47,13 +47,13 @@ def group_document_pdf(group: GroupShipment, kind: str) -> bytes:
                 raise ShopCtrlError(f"{group.code} has no cartons to label.")
             return render_carton_labels(source, labels, page_size)
         if kind == DocumentKind.PALLET_LABEL:
-            labels = documents.pallet_labels()
-            if not labels:
+            pallet_labels = documents.pallet_labels()
+            if not pallet_labels:
                 raise ShopCtrlError(f"{group.code} has no pallets to label.")
             connection = AmazonConnection.objects.filter(shop_id=group.shop_id).first()
             one = connection is not None and connection.label_per_pallet
             return render_pallet_labels(
-                source, labels, page_size, copies=1 if one else PALLET_LABEL_COPIES
+                source, pallet_labels, page_size, copies=1 if one else PALLET_LABEL_COPIES
             )
         return render_packing_list(source, documents.packing_list(), page_size)
     except DocumentError as error:
@@ -65,7 +65,7 @@ def group_document_pdf(group: GroupShipment, kind: str) -> bytes:
 
 
 def document_template_save(
-    *, shop: Shop, kind: str, source: str, page_size: str, actor: AbstractBaseUser
+    *, shop: Shop, kind: str, source: str, page_size: str, actor: User
 ) -> DocumentTemplate:
     """Store the shop's template after checking it renders; ShopCtrlError lists why not."""
     problems = template_errors(kind, source)
@@ -87,7 +87,7 @@ def document_template_save(
     return template
 
 
-def document_template_reset(*, shop: Shop, kind: str, actor: AbstractBaseUser) -> bool:
+def document_template_reset(*, shop: Shop, kind: str, actor: User) -> bool:
     """Back to the built-in template; False when the shop had none of its own."""
     with transaction.atomic():
         template = DocumentTemplate.objects.filter(shop=shop, kind=kind).first()

@@ -1,5 +1,7 @@
 """Input validation for the group-shipment pages."""
 
+from typing import cast
+
 from django import forms
 
 from amazon1p.models import AmazonConnection
@@ -28,8 +30,10 @@ class GroupShipmentForm(forms.ModelForm):
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["warehouse"].queryset = Warehouse.objects.filter(shop=shop)
-        self.fields["warehouse"].empty_label = None
+        cast(forms.ModelChoiceField, self.fields["warehouse"]).queryset = Warehouse.objects.filter(
+            shop=shop
+        )
+        cast(forms.ModelChoiceField, self.fields["warehouse"]).empty_label = None
         connection = AmazonConnection.objects.filter(shop=shop).first()
         codes = (
             list(connection.fulfillment_centers.values_list("code", "name")) if connection else []
@@ -40,7 +44,10 @@ class GroupShipmentForm(forms.ModelForm):
             help_text="The shop's fulfillment centers (Amazon 1P settings).",
         )
         for name in ("shipped_at", "estimated_delivery_at"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            cast(forms.DateTimeField, self.fields[name]).input_formats = [
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+            ]
         if self.instance.pk:
             self.fields["revision"].initial = self.instance.revision
 
@@ -56,7 +63,9 @@ class AddOrderForm(forms.Form):
 
     def __init__(self, *args, candidates, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["order"].choices = [(str(o.pk), o.number) for o in candidates]
+        cast(forms.ChoiceField, self.fields["order"]).choices = [
+            (str(o.pk), o.number) for o in candidates
+        ]
 
 
 class LineQuantitiesForm(forms.Form):
@@ -89,12 +98,13 @@ class ContainerAddForm(forms.Form):
 
     def __init__(self, *args, group: GroupShipment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pallet"].queryset = Container.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["pallet"]).queryset = Container.objects.filter(
             group=group, kind=ContainerKind.PALLET
         )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == ContainerKind.CARTON and not data.get("pallet"):
             self.add_error("pallet", "A carton goes on a pallet: choose one.")
         return data
@@ -107,8 +117,12 @@ class PlaceForm(forms.Form):
 
     def __init__(self, *args, group: GroupShipment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["line"].queryset = ShipmentLine.objects.filter(shipment__group=group)
-        self.fields["container"].queryset = Container.objects.filter(group=group)
+        cast(forms.ModelChoiceField, self.fields["line"]).queryset = ShipmentLine.objects.filter(
+            shipment__group=group
+        )
+        cast(forms.ModelChoiceField, self.fields["container"]).queryset = Container.objects.filter(
+            group=group
+        )
 
 
 class MoveForm(forms.Form):
@@ -117,7 +131,9 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, group: GroupShipment, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = Container.objects.filter(group=group)
+        cast(forms.ModelChoiceField, self.fields["to"]).queryset = Container.objects.filter(
+            group=group
+        )
 
 
 class WarehouseForm(forms.ModelForm):
@@ -145,7 +161,8 @@ class ContainerDetailsForm(forms.ModelForm):
         fields = ["weight_kg", "length_cm", "width_cm", "height_cm", "tracking_number"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         dims = [data.get(name) for name in ("length_cm", "width_cm", "height_cm")]
         if any(d is None for d in dims) and any(d is not None for d in dims):
             raise forms.ValidationError("Give length, width and height together, or none.")

@@ -224,6 +224,7 @@ def packing_tree(group: GroupShipment) -> list[PackedContainer]:
         packed[p.container_id].placements.append(p)
     pallets = [packed[c.pk] for c in containers if c.kind == ContainerKind.PALLET]
     for c in containers:
-        if c.kind == ContainerKind.CARTON:
+        # A carton always has a pallet (constraint carton_on_a_pallet).
+        if c.kind == ContainerKind.CARTON and c.pallet_id is not None:
             packed[c.pallet_id].cartons.append(packed[c.pk])
     return pallets

@@ -210,7 +210,7 @@ def _weights(group: GroupShipment, connection: AmazonConnection) -> list[Violati
     return [
         Violation("weight", f"Carton {c.sscc} weighs {weights[c.pk]} kg; small parcel is < 70 lb.")
         for c in Container.objects.filter(group=group, kind=ContainerKind.CARTON)
-        if weights.get(c.pk) is not None and weights[c.pk] >= SMALL_PARCEL_MAX_KG
+        if (kg := weights.get(c.pk)) is not None and kg >= SMALL_PARCEL_MAX_KG
     ]
 
 

@@ -64,6 +64,6 @@ def shipment_rows(group: GroupShipment) -> list[ShipmentRow]:
         rows[shipment.pk] = ShipmentRow(shipment)
     for line in ShipmentLine.objects.filter(shipment__group=group).select_related("row"):
         rows[line.shipment_id].line_rows.append(LineRow(line, placed[line.pk]))
-    for row in rows.values():
-        row.line_rows.sort(key=lambda r: r.line.row.position)
+    for shipment_row in rows.values():
+        shipment_row.line_rows.sort(key=lambda r: r.line.row.position)
     return sorted(rows.values(), key=lambda r: r.shipment.order.number)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -138,7 +138,7 @@ TRANSPORT_FIELDS = (
 
 
 def group_shipment_create(
-    *, shop: Shop, data: GroupShipmentData, actor: AbstractBaseUser | None
+    *, shop: Shop, data: GroupShipmentData, actor: User | None
 ) -> GroupShipment:
     if data.warehouse.shop_id != shop.pk:
         raise ShipmentError("The warehouse belongs to another shop.")

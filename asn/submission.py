@@ -4,7 +4,7 @@ The first accepted ASN of a group shipment is the Original; after it, staff may 
 shipment and send a Replace, which may only reduce quantities (checked by `preflight`).
 """
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from amazon1p.models import AmazonConnection
@@ -43,7 +43,7 @@ def next_confirmation_type(group: GroupShipment) -> str:
     return AsnType.REPLACE if accepted else AsnType.ORIGINAL
 
 
-def asn_submit(*, group: GroupShipment, actor: AbstractBaseUser | None) -> AsnSubmission:
+def asn_submit(*, group: GroupShipment, actor: User | None) -> AsnSubmission:
     """Check, freeze the shipment, and queue its ASN (sent after commit, exactly once)."""
     from asn.tasks import asn_send_task
 

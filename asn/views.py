@@ -33,6 +33,7 @@ from asn.models import (
 from asn.preflight import preflight
 from asn.selectors import group_shipment_list, shipment_rows
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_errors_to_messages, service_run
 from shops.access import shop_for_user
 from shops.permissions import Perm
@@ -54,7 +55,7 @@ def _back(group: GroupShipment, anchor: str = "") -> HttpResponse:
     return response
 
 
-def _list_page(request: HttpRequest, shop, form: GroupShipmentForm, *, status: int = 200):
+def _list_page(request: AuthenticatedRequest, shop, form: GroupShipmentForm, *, status: int = 200):
     page = Paginator(group_shipment_list(shop), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -72,14 +73,14 @@ def _list_page(request: HttpRequest, shop, form: GroupShipmentForm, *, status: i
 
 @login_required
 @require_GET
-def group_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def group_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     return _list_page(request, shop, GroupShipmentForm(shop=shop))
 
 
 @login_required
 @require_POST
-def group_create(request: HttpRequest, shop_id: int) -> HttpResponse:
+def group_create(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SHIPMENTS_MANAGE)
     form = GroupShipmentForm(request.POST, shop=shop)
     if form.is_valid():
@@ -97,7 +98,7 @@ def group_create(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def group_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def group_detail(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     group = _group(request, shop_id, pk, Perm.SHOP_VIEW)
     can_manage = Perm.SHIPMENTS_MANAGE in request.shop_permissions
     connection = AmazonConnection.objects.filter(shop_id=group.shop_id).first()
@@ -353,7 +354,7 @@ def move(request: HttpRequest, shop_id: int, pk: int, placement_id: int) -> Http
 
 @login_required
 @require_POST
-def asn_submit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def asn_submit(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
     try:
         sent = submission.asn_submit(group=group, actor=request.user)
@@ -405,7 +406,7 @@ PROBLEMS_SHOWN = 30
 
 @login_required
 @require_POST
-def pack_upload(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def pack_upload(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """A pack file uploaded on the page: the same import as the inbox and the REST API (the
     file names its group shipment by bill of lading)."""
     group = _group(request, shop_id, pk, Perm.SHIPMENTS_MANAGE)
@@ -413,14 +414,14 @@ def pack_upload(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
     if upload is None:
         messages.error(request, "Choose the pack file (CSV) to upload.")
         return _back(group, "packing")
-    if upload.size > PACK_FILE_MAX_BYTES:
+    if (upload.size or 0) > PACK_FILE_MAX_BYTES:
         messages.error(request, "The pack file is larger than 5 MB; split it.")
         return _back(group, "packing")
     result = packfile.pack_import(
         shop=group.shop,
         pack=packfile.pack_file_read(upload.read()),
         source=PackSource.UPLOAD,
-        name=upload.name,
+        name=upload.name or "",
         actor=request.user,
     )
     if result.ok:

@@ -19,6 +19,7 @@ from asn.document_service import (
 from asn.documents import DocumentError, default_template, render_preview
 from asn.models import DocumentKind, DocumentTemplate, GroupShipment, PageSize
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from
 from shops.access import shop_for_user
 from shops.permissions import Perm
@@ -33,7 +34,9 @@ def _kind(kind: str) -> DocumentKind:
 def _pdf(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     # Inline: the browser's PDF viewer opens it, ready to print on the label printer.
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    disposition = content_disposition_header(False, filename)
+    if disposition is not None:  # None only without a file name
+        response["Content-Disposition"] = disposition
     return response
 
 
@@ -81,7 +84,7 @@ def template_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def template_edit(request: HttpRequest, shop_id: int, kind: str) -> HttpResponse:
+def template_edit(request: AuthenticatedRequest, shop_id: int, kind: str) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SYNC_CONFIGURE)
     kind = _kind(kind)
     source, page_size, own = document_template(shop, kind)
@@ -135,7 +138,7 @@ def template_preview(request: HttpRequest, shop_id: int, kind: str) -> HttpRespo
 
 @login_required
 @require_POST
-def template_reset(request: HttpRequest, shop_id: int, kind: str) -> HttpResponse:
+def template_reset(request: AuthenticatedRequest, shop_id: int, kind: str) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SYNC_CONFIGURE)
     kind = _kind(kind)
     if document_template_reset(shop=shop, kind=kind, actor=request.user):

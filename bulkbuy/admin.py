@@ -7,7 +7,7 @@ from django.contrib import admin
 from bulkbuy import models
 from shops.admin_audit import AuditedAdmin
 
-ROW_FIELDS = [
+ROW_FIELDS = (
     "row_number",
     "product",
     "ean",
@@ -26,7 +26,7 @@ ROW_FIELDS = [
     "warehouse_qty1",
     "warehouse_qty2",
     "comment",
-]
+)
 
 
 class OfferRowInline(admin.TabularInline):

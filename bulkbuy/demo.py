@@ -4,11 +4,13 @@ on the simulator's page (/_simulator/offers) and see its POs arrive linked as Bu
 
 import io
 from datetime import timedelta
+from typing import cast
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bulkbuy.models import Offer
 from bulkbuy.services import offer_import
@@ -31,7 +33,8 @@ STAGE_2_DAYS = (70, 80)
 def demo_offer_workbook(*, simulator_seed: int, vendor_code: str, currency: str) -> bytes:
     today = timezone.localdate()
     book = Workbook()
-    sheet = book.active
+    # A new workbook has one worksheet (openpyxl types `active` as sheet-or-None).
+    sheet = cast(Worksheet, book.active)
     sheet.title = "Offer"
     sheet.append(["Bulk Buy Offer (demo)"])
     sheet.append(list(HEADERS))
@@ -59,7 +62,7 @@ def demo_offer_workbook(*, simulator_seed: int, vendor_code: str, currency: str)
 
 
 def demo_offer_create(
-    *, shop: Shop, actor: AbstractBaseUser, simulator_seed: int, vendor_code: str
+    *, shop: Shop, actor: User, simulator_seed: int, vendor_code: str
 ) -> Offer | None:
     """Import the demo offer once (None when the shop has offers already). Its products are
     added to the catalogue first, as the first import of POs would."""

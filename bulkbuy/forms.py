@@ -1,8 +1,11 @@
 """Input validation for the offer pages. Reading the workbook happens in bulkbuy.services."""
 
 from pathlib import PurePath
+from typing import cast
 
 from django import forms
+
+from bulkbuy.models import Offer
 
 MAX_UPLOAD_MB = 20
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -117,7 +120,7 @@ class OfferListFilterForm(forms.Form):
 
     def __init__(self, data=None, *, choices, **kwargs) -> None:
         super().__init__(data, **kwargs)
-        self.fields["status"].choices = [("", "All"), *choices]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [("", "All"), *choices]
 
     def chosen(self) -> str:
         """The status asked for; "" (all) when none or an unknown one."""
@@ -127,11 +130,13 @@ class OfferListFilterForm(forms.Form):
 class OrderLinkForm(forms.Form):
     """Link an order by hand to a delivery stage of one of the shop's completed offers."""
 
-    offer = forms.ModelChoiceField(queryset=None, empty_label="Choose an offer")
+    offer: "forms.ModelChoiceField[Offer]" = forms.ModelChoiceField(
+        queryset=None, empty_label="Choose an offer"
+    )
     stage = forms.TypedChoiceField(
         choices=((1, "Stage 1"), (2, "Stage 2")), coerce=int, label="Delivery stage"
     )
 
     def __init__(self, data=None, *, offers, **kwargs) -> None:
         super().__init__(data, **kwargs)
-        self.fields["offer"].queryset = offers
+        cast(forms.ModelChoiceField, self.fields["offer"]).queryset = offers

@@ -122,7 +122,9 @@ def offer_linked_orders(*, offer: Offer) -> list[LinkedOrder]:
     )
     windows = order_delivery_windows(link.order_id for link in links)
     return [
-        LinkedOrder(link, windows.get(link.order_id), link.taken or 0, link.taken_value or 0)
+        LinkedOrder(
+            link, windows.get(link.order_id), link.taken or 0, link.taken_value or Decimal(0)
+        )
         for link in links
     ]
 

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import PurePath
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -135,7 +135,9 @@ def _read(
         return None
 
 
-def _check_windows(values: dict[str, Any], cells, cols, problems: list[str]) -> None:
+def _check_windows(
+    values: dict[str, Any], cells: tuple[Any, ...], cols: dict[str, int], problems: list[str]
+) -> None:
     start, end = values["stage1_from"], values["stage1_to"]
     if isinstance(start, date) and isinstance(end, date) and start > end:
         problems.append("Stage 1 ends before it starts")
@@ -201,9 +203,7 @@ def _match_products(shop: Shop, rows: list[_Row]) -> list[str]:
     return problems
 
 
-def offer_import(
-    *, actor: AbstractBaseUser, shop: Shop, upload: UploadedFile, name: str = ""
-) -> Offer:
+def offer_import(*, actor: User, shop: Shop, upload: UploadedFile, name: str = "") -> Offer:
     """Create a draft offer from Amazon's offer workbook (xlsx).
 
     Reads the sheet in read-only mode, finds columns by their header names, checks every

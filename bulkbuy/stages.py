@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -42,7 +42,7 @@ STAGE_PERMS: dict[str, Perm] = {
     OfferStage.MANUFACTURE: Perm.OFFERS_STAGE_MANUFACTURE,
     OfferStage.WAREHOUSE: Perm.OFFERS_STAGE_WAREHOUSE,
 }
-NEXT_STATUS = {
+NEXT_STATUS: dict[str, OfferStatus] = {
     OfferStage.COMMERCE: OfferStatus.MANUFACTURE,
     OfferStage.MANUFACTURE: OfferStatus.WAREHOUSE,
 }
@@ -184,7 +184,7 @@ def _require_stage(offer: Offer, stage: str) -> None:
 def _record(
     offer: Offer,
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     stage: str,
     action: str,
     changes: Mapping[str, Any],
@@ -243,7 +243,7 @@ def _rows_by_key(offer: Offer, keys: Iterable[int], *, by: str) -> dict[int, Off
 
 def offer_commerce_decide(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     offer_id: int,
     revision: int,
     decisions: Mapping[int, Decision] | None = None,
@@ -323,7 +323,7 @@ def _check_quantities(stage: str, row: OfferRow, qty: Quantities) -> list[str]:
 
 def _apply_quantities(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     offer_id: int,
     stage: str,
     revision: int,
@@ -368,7 +368,7 @@ def _apply_quantities(
 
 def offer_quantities_set(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     offer_id: int,
     stage: str,
     revision: int,
@@ -425,7 +425,7 @@ def offer_stage_file(*, offer: Offer, stage: str) -> tuple[str, bytes]:
 
 
 def offer_stage_file_upload(
-    *, actor: AbstractBaseUser, offer_id: int, stage: str, content: bytes, filename: str = ""
+    *, actor: User, offer_id: int, stage: str, content: bytes, filename: str = ""
 ) -> Offer:
     """Apply a filled-in stage file (see offer_quantities_set for the rules). Refused when
     it is another offer's or stage's file, or older than the offer's current revision
@@ -476,9 +476,7 @@ def _require_nothing_pending(offer: Offer, stage: str) -> None:
         )
 
 
-def offer_stage_approve(
-    *, actor: AbstractBaseUser, offer_id: int, stage: str, revision: int
-) -> Offer:
+def offer_stage_approve(*, actor: User, offer_id: int, stage: str, revision: int) -> Offer:
     """Approve Commerce's or Manufacture's stage: no row may be pending for it; the offer
     moves to the next stage. The Warehouse stage ends with offer_complete."""
     if stage not in NEXT_STATUS:
@@ -498,15 +496,13 @@ def offer_stage_approve(
     return offer
 
 
-def offer_stage_revoke(
-    *, actor: AbstractBaseUser, offer_id: int, stage: str, revision: int
-) -> Offer:
+def offer_stage_revoke(*, actor: User, offer_id: int, stage: str, revision: int) -> Offer:
     """An earlier stage takes back its approval: the offer returns to that stage (values
     stay; later stages see what changes afterwards highlighted). Until completion."""
     with transaction.atomic():
         offer = _locked(offer_id, revision)
         current = offer_stage(offer)
-        if current is None or STAGES.index(stage) >= STAGES.index(current):  # type: ignore[arg-type]
+        if current is None or STAGES.index(stage) >= STAGES.index(current):
             raise StageError(f"{OfferStage(stage).label} has not approved the offer yet.")
         _record(
             offer,
@@ -519,7 +515,7 @@ def offer_stage_revoke(
     return offer
 
 
-def offer_complete(*, actor: AbstractBaseUser, offer_id: int, revision: int) -> Offer:
+def offer_complete(*, actor: User, offer_id: int, revision: int) -> Offer:
     """Complete the offer after the Warehouse stage (no approved row without Warehouse's
     quantities): it is locked from then on."""
     with transaction.atomic():

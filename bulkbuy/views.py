@@ -6,7 +6,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +17,7 @@ from bulkbuy.access import offer_for_user
 from bulkbuy.expiry import DEFAULT_ALERT_DAYS
 from bulkbuy.forms import OfferListFilterForm, OfferUploadForm
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from
 from shops.access import shop_for_user
 from shops.permissions import Perm
@@ -27,7 +28,9 @@ PROBLEMS_SHOWN = 200
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _list_page(request: HttpRequest, shop, form: OfferUploadForm, problems=(), *, status=200):
+def _list_page(
+    request: AuthenticatedRequest, shop, form: OfferUploadForm, problems=(), *, status=200
+):
     filters = OfferListFilterForm(request.GET, choices=selectors.STATUS_FILTERS)
     expiring_days = (
         AmazonConnection.objects.filter(shop=shop)
@@ -60,14 +63,14 @@ def _list_page(request: HttpRequest, shop, form: OfferUploadForm, problems=(), *
 
 @login_required
 @require_GET
-def offer_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def offer_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.OFFERS_VIEW)
     return _list_page(request, shop, OfferUploadForm())
 
 
 @login_required
 @require_POST
-def offer_upload(request: HttpRequest, shop_id: int) -> HttpResponse:
+def offer_upload(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Import an offer workbook; on problems show them all, with nothing imported."""
     shop = shop_for_user(request, shop_id, Perm.OFFERS_ADD)
     form = OfferUploadForm(request.POST, request.FILES)
@@ -93,7 +96,7 @@ def offer_upload(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offer_export(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_export(request: HttpRequest, shop_id: int, pk: int) -> HttpResponseBase:
     """The workbook with the final quantities, for upload to Vendor Central."""
     offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW, with_file=True)
     try:
@@ -108,7 +111,7 @@ def offer_export(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offer_file(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_file(request: HttpRequest, shop_id: int, pk: int) -> HttpResponseBase:
     """The workbook exactly as it was uploaded."""
     offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW, with_file=True)
     return FileResponse(
@@ -121,7 +124,7 @@ def offer_file(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def offer_orders(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_orders(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """The offer's Orders tab: the POs linked to it, and per row what they ordered of what
     the offer gives in each delivery stage."""
     offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_VIEW)

@@ -13,6 +13,7 @@ from bulkbuy import linking, selectors
 from bulkbuy.forms import OrderLinkForm
 from bulkbuy.linking import LinkOutcome, LinkRefusedError
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from orders.access import order_for_user
 from orders.models import Channel, Order, PurchaseType
 from shops.permissions import Perm
@@ -30,7 +31,7 @@ def order_bulk_buy_context(request: HttpRequest, order: Order) -> dict | None:
         order.rows.annotate(credited=Coalesce(Sum("credit_rows__quantity"), 0)).order_by("position")
     )
     for row in rows:
-        row.left = row.quantity - row.credited
+        row.left = row.quantity - row.credited  # type: ignore[attr-defined]  # for the template
     return {
         "link": panel.link,
         "window": panel.window,
@@ -66,7 +67,7 @@ def _back(order: Order) -> HttpResponse:
 
 @login_required
 @require_POST
-def order_link_check(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
+def order_link_check(request: AuthenticatedRequest, shop_id: int, order_id: int) -> HttpResponse:
     """Check the order against the completed offers again (after credit rows, say)."""
     order = order_for_user(request, shop_id=shop_id, pk=order_id, perm=Perm.ORDERS_EDIT)
     try:
@@ -80,14 +81,16 @@ def order_link_check(request: HttpRequest, shop_id: int, order_id: int) -> HttpR
 
 @login_required
 @require_POST
-def order_link(request: HttpRequest, shop_id: int, order_id: int) -> HttpResponse:
+def order_link(request: AuthenticatedRequest, shop_id: int, order_id: int) -> HttpResponse:
     """Link the order to a delivery stage of a completed offer, as chosen; refused with
     every reason while it does not fit."""
     order = order_for_user(request, shop_id=shop_id, pk=order_id, perm=Perm.ORDERS_EDIT)
     form = OrderLinkForm(request.POST, offers=selectors.order_link_offers(order=order))
     if not form.is_valid():
         for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label or field}: {' '.join(errors)}")
+            messages.error(
+                request, f"{form.fields[field].label or field}: {' '.join(str(e) for e in errors)}"
+            )
         return _back(order)
     try:
         outcome = linking.order_link_by_hand(

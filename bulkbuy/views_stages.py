@@ -22,6 +22,7 @@ from bulkbuy.access import offer_for_user
 from bulkbuy.forms import StageFileForm, StageRowsForm, StageStepForm
 from bulkbuy.models import Offer, OfferStage
 from bulkbuy.views import ROWS_PAGE_SIZE, XLSX_TYPE
+from core.http import AuthenticatedRequest
 from core.views import form_errors_to_messages, service_run
 from shops.permissions import Perm
 
@@ -141,7 +142,7 @@ def _onward(request: HttpRequest) -> Callable[[Offer], HttpResponse]:
 
 @login_required
 @require_POST
-def offer_stage_rows(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_stage_rows(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """Save a page of rows for a stage: Commerce's decisions (or Approve all / Approve
     pending), or Manufacture's / Warehouse's quantities."""
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
@@ -182,7 +183,7 @@ def offer_stage_rows(request: HttpRequest, shop_id: int, pk: int) -> HttpRespons
 
 @login_required
 @require_POST
-def offer_stage_approve(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_stage_approve(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
     form = StageStepForm(request.POST)
     if not form.is_valid():
@@ -204,7 +205,7 @@ def offer_stage_approve(request: HttpRequest, shop_id: int, pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def offer_stage_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_stage_revoke(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
     form = StageStepForm(request.POST)
     if not form.is_valid():
@@ -226,7 +227,7 @@ def offer_stage_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpRespo
 
 @login_required
 @require_POST
-def offer_complete(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_complete(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     offer = offer_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.OFFERS_COMPLETE)
     form = StageStepForm(request.POST)
     if not form.is_valid():
@@ -256,7 +257,7 @@ def offer_stage_file(request: HttpRequest, shop_id: int, pk: int) -> HttpRespons
 
 @login_required
 @require_POST
-def offer_stage_upload(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def offer_stage_upload(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """Apply a filled-in stage file; an outdated one is refused."""
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"), quantities=True)
     form = StageFileForm(request.POST, request.FILES)

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bulkbuy.xlsx import Sheet, XlsxBook, XlsxError
 from core.errors import ShopCtrlError
@@ -373,7 +374,8 @@ def stage_file_write(
 ) -> bytes:
     """An xlsx of a stage's rows: the head (offer, stage, revision), then one row each."""
     workbook = Workbook()
-    sheet = workbook.active
+    # A new workbook has one worksheet (openpyxl types `active` as sheet-or-None).
+    sheet = cast(Worksheet, workbook.active)
     sheet.title = "Stage"
     sheet.append(["Offer", offer_id, offer_name])
     sheet.append(["Stage", stage])

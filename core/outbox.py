@@ -7,6 +7,7 @@ follow-up with backoff and the watchdog query are the same, and live here.
 """
 
 from datetime import timedelta
+from typing import TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -59,6 +60,8 @@ class Outcome:
     SEND_LATER = "send_later"
 
 
+M = TypeVar("M", bound=OutboxMessage)
+
 CHECK_DELAYS = (2, 5, 10, 20, 40, 60, 120, 300)  # seconds between transaction polls
 SEND_AGAIN_AFTER = 30  # seconds, after a 429
 
@@ -82,11 +85,11 @@ def watchdog_follow_up(messages, *, check_task, send_task) -> int:
     return len(messages)
 
 
-def idle_messages(model: type[OutboxMessage], idle_seconds: int, limit: int = 500) -> list:
+def idle_messages(model: type[M], idle_seconds: int, limit: int = 500) -> list[M]:
     """In-flight rows of `model` no task has touched for `idle_seconds` (the watchdog's)."""
     since = timezone.now() - timedelta(seconds=idle_seconds)
     touched = Q(checked_at__gte=since) | Q(send_started_at__gte=since) | Q(created_at__gte=since)
-    return list(model.objects.filter(status__in=IN_FLIGHT).exclude(touched)[:limit])
+    return list(model._default_manager.filter(status__in=IN_FLIGHT).exclude(touched)[:limit])
 
 
 def amazon_errors(exc: Exception) -> list[dict[str, str]]:

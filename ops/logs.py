@@ -19,7 +19,9 @@ from django.http import HttpRequest, HttpResponse
 from pythonjsonlogger.json import JsonFormatter
 
 FIELDS = ("shop_id", "run_id", "po", "task")
-_vars = {name: contextvars.ContextVar(f"shopctrl_log_{name}", default=None) for name in FIELDS}
+_vars: dict[str, contextvars.ContextVar[object]] = {
+    name: contextvars.ContextVar(f"shopctrl_log_{name}", default=None) for name in FIELDS
+}
 
 MASK = "[redacted]"
 _SECRET_PATTERNS = [
@@ -91,7 +93,8 @@ class RedactingJsonFormatter(JsonFormatter):
         super().__init__("%(levelname)s %(name)s %(message)s", *args, **kwargs)
 
     def formatException(self, ei) -> str:
-        return redact(super().formatException(ei))
+        text = super().formatException(ei)  # a list only with exc_info_as_array, unused here
+        return redact(text if isinstance(text, str) else "\n".join(text))
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))

@@ -42,8 +42,8 @@ def _sync(now) -> Iterator[Metric]:
     runs = GaugeMetricFamily(
         "shopctrl_sync_runs", "Sync runs by kind and status", labels=["kind", "status"]
     )
-    for row in SyncRun.objects.values("kind", "status").annotate(n=Count("pk")).order_by():
-        runs.add_metric([row["kind"], row["status"]], row["n"])
+    for by_status in SyncRun.objects.values("kind", "status").annotate(n=Count("pk")).order_by():
+        runs.add_metric([by_status["kind"], by_status["status"]], by_status["n"])
     yield runs
 
     api = CounterMetricFamily(
@@ -54,13 +54,13 @@ def _sync(now) -> Iterator[Metric]:
         "SP-API calls of sync runs that Amazon throttled (429)",
         labels=["shop"],
     )
-    for row in (
+    for usage in (
         SyncRun.objects.values("shop_id")
         .annotate(calls=Sum("api_calls"), throttles=Sum("throttled"))
         .order_by("shop_id")
     ):
-        api.add_metric([str(row["shop_id"])], row["calls"] or 0)
-        throttled.add_metric([str(row["shop_id"])], row["throttles"] or 0)
+        api.add_metric([str(usage["shop_id"])], usage["calls"] or 0)
+        throttled.add_metric([str(usage["shop_id"])], usage["throttles"] or 0)
     yield api
     yield throttled
 
@@ -89,12 +89,13 @@ def _outboxes(now) -> Iterator[Metric]:
         labels=["outbox"],
     )
     for kind, model in OUTBOXES.items():
-        counts = dict(model.objects.values_list("status").annotate(n=Count("pk")).order_by())
+        manager = model._default_manager
+        counts = dict(manager.values_list("status").annotate(n=Count("pk")).order_by())
         for status in OutboxStatus.values:
             rows.add_metric([kind, status], counts.get(status, 0))
-        first = model.objects.filter(status__in=IN_FLIGHT).aggregate(at=Min("created_at"))["at"]
+        first = manager.filter(status__in=IN_FLIGHT).aggregate(at=Min("created_at"))["at"]
         oldest.add_metric([kind], (now - first).total_seconds() if first else 0)
-        extra = model.objects.aggregate(n=Sum(Greatest(F("attempts") - 1, 0)))["n"]
+        extra = manager.aggregate(n=Sum(Greatest(F("attempts") - 1, 0)))["n"]
         retries.add_metric([kind], extra or 0)
     yield rows
     yield oldest
@@ -114,7 +115,9 @@ def _failures(now) -> Iterator[Metric]:
     )
     for kind, model in OUTBOXES.items():
         done = Q(finished_at__gte=since) | Q(finished_at__isnull=True, created_at__gte=since)
-        failures.add_metric([kind], model.objects.filter(done, status=OutboxStatus.ERROR).count())
+        failures.add_metric(
+            [kind], model._default_manager.filter(done, status=OutboxStatus.ERROR).count()
+        )
     yield failures
 
 

@@ -8,8 +8,9 @@ recovers a row left `sending` without sending it twice.
 """
 
 from datetime import datetime
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from core.errors import ShopCtrlError
 from core.outbox import IN_FLIGHT, watchdog_follow_up
 from ops.models import Heartbeat
 from shops.audit import audit_record
+from shops.models import Shop
 
 
 def heartbeat_record(*, name: str) -> datetime:
@@ -29,7 +31,7 @@ def heartbeat_record(*, name: str) -> datetime:
     return now
 
 
-def sync_run_requeue(*, actor: AbstractBaseUser, run_id: int) -> SyncRun:
+def sync_run_requeue(*, actor: User, run_id: int) -> SyncRun:
     """Hand a stuck sync run (worker dead, or its message lost) to a worker again.
 
     Side effects: the run's task after commit, an audit entry on the run's shop. Refused
@@ -54,7 +56,7 @@ def sync_run_requeue(*, actor: AbstractBaseUser, run_id: int) -> SyncRun:
     return run
 
 
-def _outbox(kind: str):
+def _outbox(kind: str) -> tuple[type[Acknowledgement] | type[AsnSubmission], Any, Any]:
     """(model, send task, check task) of an outbox kind ("acknowledgement" or "asn")."""
     if kind == "acknowledgement":
         from amazon1p.tasks import acknowledgement_check_task, acknowledgement_send_task
@@ -67,14 +69,14 @@ def _outbox(kind: str):
     raise ShopCtrlError(f"Unknown outbox {kind!r}.")
 
 
-def outbox_requeue(*, actor: AbstractBaseUser, kind: str, message_id: int):
+def outbox_requeue(*, actor: User, kind: str, message_id: int) -> Acknowledgement | AsnSubmission:
     """Hand an in-flight outbox row (acknowledgement or ASN) back to its tasks now.
 
     Side effects: a send (pending) or check (sending, submitted) task after commit, an audit
     entry. Refused when the row is finished. Idempotent: the send claims the row by
     compare-and-set and a check only reads Amazon's outcome."""
     model, send_task, check_task = _outbox(kind)
-    message = model.objects.filter(pk=message_id).first()
+    message = model._default_manager.filter(pk=message_id).first()
     if message is None:
         raise ShopCtrlError("That outbox row does not exist.")
     if message.status not in IN_FLIGHT:
@@ -94,7 +96,7 @@ def outbox_requeue(*, actor: AbstractBaseUser, kind: str, message_id: int):
     return message
 
 
-def _shop_of(message):
+def _shop_of(message: Acknowledgement | AsnSubmission) -> Shop:
     if isinstance(message, AsnSubmission):
         return message.group.shop
     return message.shop

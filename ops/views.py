@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from ops import health, selectors, services
 from ops.metrics import registry
 
@@ -94,7 +95,7 @@ def operations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def sync_run_requeue(request: HttpRequest, pk: int) -> HttpResponse:
+def sync_run_requeue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _staff(request)
     try:
         run = services.sync_run_requeue(actor=request.user, run_id=pk)
@@ -106,7 +107,7 @@ def sync_run_requeue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def outbox_requeue(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def outbox_requeue(request: AuthenticatedRequest, kind: str, pk: int) -> HttpResponse:
     _staff(request)
     try:
         message = services.outbox_requeue(actor=request.user, kind=kind, message_id=pk)

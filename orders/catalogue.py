@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
@@ -84,15 +84,15 @@ def products_fill_from_rows(
     eans = {ean for ean, _ in pairs if ean}
     asins = {asin for _, asin in pairs if asin}
     # Each arm repeats its partial index's predicate so PostgreSQL can use the index.
-    known = (
+    products = (
         Product.objects.filter(
             (Q(ean__in=eans) & ~Q(ean="")) | (Q(asin__in=asins) & ~Q(asin="")), shop=shop
         )
         .only("id", "ean", "asin")
         .order_by()
     )
-    by_ean: dict[str, Product] = {p.ean: p for p in known if p.ean}
-    by_asin: dict[str, Product] = {p.asin: p for p in known if p.asin}
+    by_ean: dict[str, Product] = {p.ean: p for p in products if p.ean}
+    by_asin: dict[str, Product] = {p.asin: p for p in products if p.asin}
     new: list[Product] = []
     completed: dict[int, Product] = {}
     other_asins: list[tuple[Product, str]] = []
@@ -110,10 +110,10 @@ def products_fill_from_rows(
         if found_by_ean is None and found_by_asin is None:
             product = Product(shop=shop, ean=ean, asin=asin, title=title)
             new.append(product)
-        elif found_by_asin is None and asin and not found_by_ean.asin:
+        elif found_by_asin is None and found_by_ean is not None and asin and not found_by_ean.asin:
             product = found_by_ean
             product.asin = asin
-        elif found_by_ean is None and ean and not found_by_asin.ean:
+        elif found_by_ean is None and found_by_asin is not None and ean and not found_by_asin.ean:
             product = found_by_asin
             product.ean = ean
         else:
@@ -170,7 +170,7 @@ def _record_other_asins(
 
 
 @transaction.atomic
-def products_fill_from_orders(*, actor: AbstractBaseUser, shop: Shop) -> int:
+def products_fill_from_orders(*, actor: User, shop: Shop) -> int:
     """Add to the catalogue every product the shop's order rows name (the "Fill from
     orders" button).
 
@@ -209,7 +209,7 @@ def _save(product: Product) -> None:
     except ValidationError as exc:
         error = next(iter(exc.error_dict.values()))[0] if hasattr(exc, "error_dict") else exc
         field = next(iter(exc.error_dict)) if hasattr(exc, "error_dict") else None
-        field = _CONSTRAINT_FIELDS.get(error.code, field)
+        field = _CONSTRAINT_FIELDS.get(error.code or "", field)
         raise ShopCtrlError(error.messages[0], field=None if field == "__all__" else field) from exc
     try:
         with transaction.atomic():
@@ -219,7 +219,7 @@ def _save(product: Product) -> None:
 
 
 @transaction.atomic
-def product_create(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any]) -> Product:
+def product_create(*, actor: User, shop: Shop, values: dict[str, Any]) -> Product:
     """Add a product by hand. Side effects: one Product and an audit entry. Refuses an EAN
     or ASIN another product of the shop has (ShopCtrlError naming the field)."""
     product = Product(shop=shop, **_cleaned(values))
@@ -235,7 +235,7 @@ def product_create(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any
 
 
 @transaction.atomic
-def product_update(*, actor: AbstractBaseUser, product: Product, values: dict[str, Any]) -> Product:
+def product_update(*, actor: User, product: Product, values: dict[str, Any]) -> Product:
     """Change a product's ids or title. Side effects: saves it and writes an audit entry
     with the changed fields (none when nothing changed)."""
     before = snapshot(product, PRODUCT_FIELDS)

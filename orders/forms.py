@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
@@ -45,11 +46,15 @@ class OrderGridFilterForm(forms.Form):
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["alert"].queryset = Alert.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["alert"]).queryset = Alert.objects.filter(
             shop=shop, item_type=ContentType.objects.get_for_model(Order)
         )
-        self.fields["status"].queryset = OrderStatus.objects.filter(shop=shop)
-        self.fields["payment"].queryset = PaymentStatus.objects.filter(shop=shop)
+        cast(forms.ModelChoiceField, self.fields["status"]).queryset = OrderStatus.objects.filter(
+            shop=shop
+        )
+        cast(
+            forms.ModelChoiceField, self.fields["payment"]
+        ).queryset = PaymentStatus.objects.filter(shop=shop)
         for extra in GRID_FILTERS.values():
             if extra.choices is None:
                 field: forms.Field = forms.CharField(
@@ -62,7 +67,8 @@ class OrderGridFilterForm(forms.Form):
             self.fields[extra.name] = field
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return data
@@ -97,8 +103,10 @@ class CreditRowForm(forms.Form):
 
     def __init__(self, *args, order: Order, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["row"].queryset = order.rows.all()
-        self.fields["reason"].queryset = CreditReason.objects.filter(shop_id=order.shop_id)
+        cast(forms.ModelChoiceField, self.fields["row"]).queryset = order.rows.all()
+        cast(forms.ModelChoiceField, self.fields["reason"]).queryset = CreditReason.objects.filter(
+            shop_id=order.shop_id
+        )
 
 
 class RowPriceForm(forms.Form):
@@ -111,7 +119,9 @@ class RowPriceForm(forms.Form):
 
     def __init__(self, *args, order: Order, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["row"].queryset = order.rows.filter(unit_price__isnull=True)
+        cast(forms.ModelChoiceField, self.fields["row"]).queryset = order.rows.filter(
+            unit_price__isnull=True
+        )
 
 
 class OrderParameterForm(forms.Form):

@@ -4,6 +4,8 @@ Customer name and address are stored in the shape the shop's contact-info settin
 single fields (`customer_name`, `address_line`) or split ones; the other set stays blank.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -151,7 +153,7 @@ class Order(models.Model):
 # transaction and deleted only through the ORM, which cascades (or protects) in Python
 # either way, so these keys are left unchecked by the database (`db_constraint=False`);
 # every other key is checked.
-UNCHECKED = {"db_constraint": False}
+UNCHECKED: dict[str, Any] = {"db_constraint": False}
 
 
 class OrderRow(models.Model):
@@ -204,7 +206,7 @@ class OrderRow(models.Model):
     @property
     def line_total(self):
         """Price × quantity for rows priced per each; None while it is not known."""
-        if self.price_is_estimate:
+        if self.price_is_estimate or self.unit_price is None:
             return None
         return self.unit_price * self.quantity
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Sum
 
@@ -85,7 +85,7 @@ def contact_fields_for_shop(shop: Shop, customer: CustomerInput) -> dict[str, st
 
 
 @transaction.atomic
-def order_create(*, shop: Shop, data: OrderInput, actor: AbstractBaseUser | None = None) -> Order:
+def order_create(*, shop: Shop, data: OrderInput, actor: User | None = None) -> Order:
     """Create an order with its rows and parameters in the shop's default statuses.
 
     Idempotency key: (shop, number); a second call with the same number is refused.
@@ -140,7 +140,7 @@ def credited_quantity(row: OrderRow) -> int:
 
 @transaction.atomic
 def order_credit_row_add(
-    *, actor: AbstractBaseUser, order: Order, row: OrderRow, quantity: int, reason: CreditReason
+    *, actor: User, order: Order, row: OrderRow, quantity: int, reason: CreditReason
 ) -> CreditRow:
     """Credit part of a row. The row is locked so concurrent credits cannot exceed it."""
     row = OrderRow.objects.select_for_update().get(pk=row.pk, order=order)
@@ -167,9 +167,7 @@ def order_credit_row_add(
 
 
 @transaction.atomic
-def order_parameter_set(
-    *, actor: AbstractBaseUser, order: Order, key: str, value: str
-) -> OrderParameter:
+def order_parameter_set(*, actor: User, order: Order, key: str, value: str) -> OrderParameter:
     """Set (create or overwrite) one order parameter; idempotent on (order, key)."""
     key = key.strip()
     if not key:
@@ -192,7 +190,7 @@ def order_parameter_set(
 
 @transaction.atomic
 def order_row_price_set(
-    *, actor: AbstractBaseUser, order: Order, row: OrderRow, unit_price: Decimal
+    *, actor: User, order: Order, row: OrderRow, unit_price: Decimal
 ) -> OrderRow:
     """Set the unit price of a row the channel sent without one (Amazon: no netCost).
 

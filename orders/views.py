@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -11,6 +11,7 @@ from amazon1p.acknowledgements.selectors import acknowledgement_panel
 from amazon1p.importing.selectors import order_purchase_order
 from bulkbuy.views_links import order_bulk_buy_context
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from
 from orders import selectors, services
 from orders.access import order_for_user
@@ -27,7 +28,7 @@ from shops.views import LAST_SHOP_SESSION_KEY
 
 @login_required
 @require_GET
-def order_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def order_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """The orders grid: filters in the query string, keyset pages, no total count."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     if request.session.get(LAST_SHOP_SESSION_KEY) != shop.pk:  # no session write per page
@@ -57,7 +58,7 @@ def order_list(request: HttpRequest, shop_id: int) -> HttpResponse:
     return render(request, template, context, status=400 if refused else 200)
 
 
-def order_detail_context(request: HttpRequest, order, **forms) -> dict:
+def order_detail_context(request: AuthenticatedRequest, order, **forms) -> dict:
     """Everything the order page shows; `forms` carries bound forms back with their errors
     (credit_form, parameter_form, ack_form)."""
     order = selectors.order_detail(shop=order.shop, pk=order.pk)
@@ -100,14 +101,14 @@ def order_detail_context(request: HttpRequest, order, **forms) -> dict:
 
 @login_required
 @require_GET
-def order_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def order_detail(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.SHOP_VIEW)
     return render(request, "orders/order_detail.html", order_detail_context(request, order))
 
 
 @login_required
 @require_POST
-def order_credit_row_add(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def order_credit_row_add(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.ORDERS_EDIT)
     form = CreditRowForm(request.POST, order=order)
     if form.is_valid():
@@ -128,7 +129,7 @@ def order_credit_row_add(request: HttpRequest, shop_id: int, pk: int) -> HttpRes
 
 @login_required
 @require_POST
-def order_parameter_set(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def order_parameter_set(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.ORDERS_EDIT)
     form = OrderParameterForm(request.POST)
     if form.is_valid():
@@ -149,7 +150,7 @@ def order_parameter_set(request: HttpRequest, shop_id: int, pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def order_row_price_set(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def order_row_price_set(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.ORDERS_EDIT)
     form = RowPriceForm(request.POST, order=order)
     if form.is_valid():

@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data
 from orders import catalogue
 from orders.forms import ProductForm, ProductSearchForm
@@ -22,7 +23,7 @@ from shops.permissions import Perm
 PRODUCTS_PAGE_SIZE = 50
 
 
-def _list_page(request: HttpRequest, shop, form: ProductForm, *, status: int = 200):
+def _list_page(request: AuthenticatedRequest, shop, form: ProductForm, *, status: int = 200):
     search = ProductSearchForm(request.GET or None)
     products = Product.objects.filter(shop=shop).prefetch_related("asins")
     query = search.cleaned_data["q"].strip() if search.is_bound and search.is_valid() else ""
@@ -51,14 +52,14 @@ def _list_page(request: HttpRequest, shop, form: ProductForm, *, status: int = 2
 
 @login_required
 @require_GET
-def product_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def product_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     return _list_page(request, shop, ProductForm())
 
 
 @login_required
 @require_POST
-def product_add(request: HttpRequest, shop_id: int) -> HttpResponse:
+def product_add(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
     form = ProductForm(request.POST)
     if form.is_valid():
@@ -75,7 +76,7 @@ def product_add(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 @login_required
-def product_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def product_edit(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     product = shop_object_for_user(
         request, Product, shop_id=shop_id, pk=pk, perm=Perm.SHOP_CONFIGURE
     )
@@ -99,7 +100,7 @@ def product_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def product_fill(request: HttpRequest, shop_id: int) -> HttpResponse:
+def product_fill(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
     count = catalogue.products_fill_from_orders(actor=request.user, shop=shop)
     if count:

@@ -33,7 +33,8 @@ class ReconFilterForm(forms.Form):
     at_risk = forms.BooleanField(required=False, label="At risk only")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("ordered_from"), data.get("ordered_to")
         if start and end and start > end:
             self.add_error("ordered_to", "The end date is before the start date.")

@@ -12,11 +12,12 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from amazon1p.models import AmazonConnection, AmazonStatus, StatusMapping
@@ -247,7 +248,9 @@ def receipts_store(
                 except (KeyError, ValueError):
                     logger.warning("PO %s: no row for line %s", status.number, item.sequence_number)
                     continue
-                state = [_status_of(item), _eaches(item.received_quantity), item.last_receive_date]
+                receive_status = _status_of(item)
+                received = _eaches(item.received_quantity)
+                state = [receive_status, received, item.last_receive_date]
                 if current.get(row_id) == state:
                     continue
                 changed.append(
@@ -255,9 +258,9 @@ def receipts_store(
                         shop=shop,
                         order_id=order_id,
                         row_id=row_id,
-                        receive_status=state[0],
-                        received_quantity=state[1],
-                        last_receive_date=state[2],
+                        receive_status=receive_status,
+                        received_quantity=received,
+                        last_receive_date=item.last_receive_date,
                         updated_at=now,
                     )
                 )
@@ -434,7 +437,7 @@ def receiving_sync(
     return result
 
 
-def receiving_shops() -> Iterable[Shop]:
+def receiving_shops() -> QuerySet[Shop]:
     """Shops whose Amazon sync is on and that send ASNs."""
     return Shop.objects.filter(
         amazon_connection__enabled=True, amazon_connection__export_shipments=True

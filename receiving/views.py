@@ -83,7 +83,10 @@ def reconciliation_export(request: HttpRequest, shop_id: int) -> HttpResponse:
     if refused:
         return HttpResponse(
             "The filters are not valid: "
-            + "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()),
+            + "; ".join(
+                f"{name}: {' '.join(str(e) for e in errors)}"
+                for name, errors in form.errors.items()
+            ),
             status=400,
             content_type="text/plain; charset=utf-8",
         )

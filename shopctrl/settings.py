@@ -117,16 +117,17 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+_PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=12)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+        "OPTIONS": {"min_length": _PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-if AUTH_PASSWORD_VALIDATORS[1]["OPTIONS"]["min_length"] < 12:
+if _PASSWORD_MIN_LENGTH < 12:
     raise ImproperlyConfigured("PASSWORD_MIN_LENGTH must be at least 12 (Amazon's DPP).")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

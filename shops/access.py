@@ -32,8 +32,11 @@ class SecondFactorRequired(Exception):
 def permissions_for(request: HttpRequest, shop: Shop) -> frozenset[str]:
     """The union of the user's role permissions in `shop`, cached on the request."""
     cache: dict[int, frozenset[str]] = request.__dict__.setdefault("_shop_permissions", {})
+    user = request.user
+    if not user.is_authenticated:  # views call this behind login; a visitor holds nothing
+        return frozenset()
     if shop.pk not in cache:
-        roles = Role.objects.filter(memberships__shop=shop, memberships__user=request.user)
+        roles = Role.objects.filter(memberships__shop=shop, memberships__user=user)
         cache[shop.pk] = frozenset(code for role in roles for code in role.permissions)
     return cache[shop.pk]
 

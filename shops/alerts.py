@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -116,7 +116,7 @@ def alert_group_raise(
 
 def alerts_mark_all_read(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     shop: Shop,
     severity: str = "",
     kind: str | None = None,

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 from shops.models import AuditEntry, SecurityEventKind, Shop
@@ -65,7 +65,7 @@ def as_change(value: Any) -> list[Any]:
 
 def audit_record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     shop: Shop | None,
     action: str,
     target: models.Model,

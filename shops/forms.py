@@ -1,5 +1,7 @@
 """Input validation for the shop pages. Saving happens in shops.services."""
 
+from typing import cast
+
 from django import forms
 
 from shops.models import (
@@ -71,8 +73,11 @@ class CreditReasonForm(forms.ModelForm):
 
 
 class RoleChoiceMixin:
+    fields: dict[str, forms.Field]  # of the Form this mixes into
+
     def limit_roles(self, shop: Shop) -> None:
-        self.fields["roles"].queryset = Role.objects.filter(shop=shop)  # type: ignore[attr-defined]
+        field = cast(forms.ModelChoiceField, self.fields["roles"])
+        field.queryset = Role.objects.filter(shop=shop)
 
 
 class MemberAddForm(RoleChoiceMixin, forms.Form):

@@ -8,7 +8,7 @@ within their own permissions (`shops.services.refuse_escalation`).
 
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -34,9 +34,7 @@ def _role_names(roles) -> list[str]:
 
 
 @transaction.atomic
-def invitation_create(
-    *, actor: AbstractBaseUser, shop: Shop, username: str, roles: list[Role]
-) -> Invitation:
+def invitation_create(*, actor: User, shop: Shop, username: str, roles: list[Role]) -> Invitation:
     """Invite the user named `username` with `roles`, valid for 14 days.
 
     The same for names with and without an account. Refused for a current member (whom the
@@ -84,7 +82,7 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_revoke(*, actor: AbstractBaseUser, invitation: Invitation) -> None:
+def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
     """Withdraw a pending invitation. Compare-and-set: twice records it once."""
     if Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING).update(
         status=InvitationStatus.REVOKED, responded_at=timezone.now()
@@ -98,7 +96,7 @@ def invitation_revoke(*, actor: AbstractBaseUser, invitation: Invitation) -> Non
         )
 
 
-def invitations_open_for(user: AbstractBaseUser) -> QuerySet[Invitation]:
+def invitations_open_for(user: User) -> QuerySet[Invitation]:
     """The user's pending, unexpired invitations, newest first."""
     return (
         Invitation.objects.filter(
@@ -111,7 +109,7 @@ def invitations_open_for(user: AbstractBaseUser) -> QuerySet[Invitation]:
     )
 
 
-def _respond(user: AbstractBaseUser, invitation: Invitation, status: InvitationStatus) -> bool:
+def _respond(user: User, invitation: Invitation, status: InvitationStatus) -> bool:
     """Compare-and-set the invitation from pending to `status`, for its addressee only."""
     return bool(
         Invitation.objects.filter(
@@ -124,7 +122,7 @@ def _respond(user: AbstractBaseUser, invitation: Invitation, status: InvitationS
 
 
 @transaction.atomic
-def invitation_accept(*, user: AbstractBaseUser, invitation: Invitation) -> Membership:
+def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
     """Join the shop with the invitation's roles. Accepting twice joins once."""
     if Membership.objects.filter(shop=invitation.shop, user=user).exists():
         raise ShopCtrlError(f"You are already a member of {invitation.shop.name}.")
@@ -151,7 +149,7 @@ def invitation_accept(*, user: AbstractBaseUser, invitation: Invitation) -> Memb
 
 
 @transaction.atomic
-def invitation_decline(*, user: AbstractBaseUser, invitation: Invitation) -> None:
+def invitation_decline(*, user: User, invitation: Invitation) -> None:
     """Turn the invitation down; nothing else changes."""
     if not _respond(user, invitation, InvitationStatus.DECLINED):
         raise ShopCtrlError("This invitation is no longer open.")
@@ -165,7 +163,7 @@ def invitation_decline(*, user: AbstractBaseUser, invitation: Invitation) -> Non
 
 
 @transaction.atomic
-def shop_set_require_mfa(*, actor: AbstractBaseUser, shop: Shop, required: bool) -> Shop:
+def shop_set_require_mfa(*, actor: User, shop: Shop, required: bool) -> Shop:
     """Turn the shop's "members must use two-factor sign-in" rule on or off.
 
     Turning it on needs the actor to have two-factor sign-in set up, so nobody locks

@@ -8,7 +8,7 @@ is also written to the `shopctrl.security` logger for the operator's log collect
 import logging
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,16 +19,16 @@ logger = logging.getLogger("shopctrl.security")
 MINIMUM_RETENTION_DAYS = 90
 
 
-def _user_or_none(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
-    return user if user is not None and user.is_authenticated else None  # type: ignore[return-value]
+def _user_or_none(user: User | AnonymousUser | None) -> User | None:
+    return user if user is not None and user.is_authenticated else None
 
 
 def security_event_record(
     *,
     kind: SecurityEventKind,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
     username: str = "",
-    actor: AbstractBaseUser | AnonymousUser | None = None,
+    actor: User | AnonymousUser | None = None,
     shop: Shop | None = None,
     ip_address: str | None = None,
     detail: str = "",

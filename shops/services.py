@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -49,7 +49,7 @@ def _validation_to_error(exc: ValidationError) -> ShopCtrlError:
     if hasattr(exc, "error_dict"):
         field, errors = next(iter(exc.error_dict.items()))
         error = errors[0]
-        if field == "__all__" and error.code == "unique_together":
+        if field == "__all__" and error.code == "unique_together" and error.params:
             clashing = [name for name in error.params["unique_check"] if name != "shop"]
             if clashing:
                 return ShopCtrlError(
@@ -68,7 +68,7 @@ def _save_validated(instance: models.Model) -> None:
 
 
 @transaction.atomic
-def shop_create(*, actor: AbstractBaseUser, name: str, currency: str, country: str) -> Shop:
+def shop_create(*, actor: User, name: str, currency: str, country: str) -> Shop:
     """Create a shop with default settings; `actor` becomes its Shop Owner Admin."""
     shop = Shop(name=name, currency=currency.upper(), country=country.upper())
     _save_validated(shop)
@@ -128,7 +128,7 @@ def shop_seed_defaults(*, shop: Shop) -> None:
 
 
 @transaction.atomic
-def shop_update(*, actor: AbstractBaseUser, shop: Shop, values: dict[str, Any]) -> Shop:
+def shop_update(*, actor: User, shop: Shop, values: dict[str, Any]) -> Shop:
     """Change a shop's own fields (general or contact-info settings). Raises
     ShopChangeRefused when an app's registered check refuses the change (see guards.py)."""
     fields = [name for name in values if name in GENERAL_FIELDS + CONTACT_INFO_FIELDS]
@@ -153,7 +153,7 @@ def _setting_fields(instance: models.Model) -> list[str]:
 
 @transaction.atomic
 def shop_setting_save(
-    *, actor: AbstractBaseUser, instance: models.Model, values: dict[str, Any]
+    *, actor: User, instance: models.Model, values: dict[str, Any]
 ) -> models.Model:
     """Create or update one settings row; making it the default clears the old default.
 
@@ -161,12 +161,11 @@ def shop_setting_save(
     """
     fields = _setting_fields(instance)
     creating = instance.pk is None
-    before = {} if creating else snapshot(type(instance).objects.get(pk=instance.pk), fields)
+    manager = type(instance)._default_manager
+    before = {} if creating else snapshot(manager.get(pk=instance.pk), fields)
     for name, value in values.items():
         setattr(instance, name, value)
-    was_default = not creating and getattr(
-        type(instance).objects.get(pk=instance.pk), "is_default", False
-    )
+    was_default = not creating and getattr(manager.get(pk=instance.pk), "is_default", False)
     if was_default and not getattr(instance, "is_default", True):
         raise ShopCtrlError(
             "This is the default; make another entry the default instead.", field="is_default"
@@ -177,14 +176,14 @@ def shop_setting_save(
     except IntegrityError as exc:
         raise ShopCtrlError("An entry with this name already exists.", field="name") from exc
     instance.refresh_from_db()  # audit what was stored (e.g. 19 → "19.00"), not what was typed
+    shop = instance.shop  # type: ignore[attr-defined]  # every settings model has its shop
     if getattr(instance, "is_default", False):
-        type(instance).objects.filter(shop=instance.shop, is_default=True).exclude(
-            pk=instance.pk
-        ).update(is_default=False)
+        rows = type(instance)._default_manager.filter(shop=shop, is_default=True)
+        rows.exclude(pk=instance.pk).update(is_default=False)
     model_name = instance._meta.model_name
     audit_record(
         actor=actor,
-        shop=instance.shop,
+        shop=shop,
         action=f"{model_name}.{'create' if creating else 'update'}",
         target=instance,
         changes=diff(before, snapshot(instance, fields)),
@@ -193,11 +192,11 @@ def shop_setting_save(
 
 
 @transaction.atomic
-def shop_setting_delete(*, actor: AbstractBaseUser, instance: models.Model) -> None:
+def shop_setting_delete(*, actor: User, instance: models.Model) -> None:
     """Delete a settings row unless it is the default or still used by orders."""
     if getattr(instance, "is_default", False):
         raise ShopCtrlError("The default entry cannot be deleted; make another one default first.")
-    shop = instance.shop
+    shop = instance.shop  # type: ignore[attr-defined]  # every settings model has its shop
     label = str(instance)
     target_id = instance.pk
     try:
@@ -224,13 +223,13 @@ def shop_setting_delete(*, actor: AbstractBaseUser, instance: models.Model) -> N
 # last Shop Owner Admin stays.
 
 
-def member_permissions(*, shop: Shop, user: AbstractBaseUser) -> frozenset[str]:
+def member_permissions(*, shop: Shop, user: User) -> frozenset[str]:
     """The union of the permissions of `user`'s roles in `shop` (empty for non-members)."""
     roles = Role.objects.filter(memberships__shop=shop, memberships__user=user)
     return frozenset(code for role in roles for code in role.permissions)
 
 
-def _is_owner_admin(shop: Shop, user: AbstractBaseUser) -> bool:
+def _is_owner_admin(shop: Shop, user: User) -> bool:
     return Membership.objects.filter(
         shop=shop, user=user, roles__is_locked=True, roles__name=SHOP_OWNER_ADMIN
     ).exists()
@@ -243,7 +242,7 @@ def _perm_labels(codes: Iterable[str]) -> str:
 
 def refuse_escalation(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     shop: Shop,
     granted: Iterable[Role] = (),
     touched: Membership | None = None,
@@ -273,7 +272,7 @@ def refuse_escalation(
             )
 
 
-def _refuse_role_above(actor: AbstractBaseUser, role: Role, permissions: Iterable[str]) -> None:
+def _refuse_role_above(actor: User, role: Role, permissions: Iterable[str]) -> None:
     held = member_permissions(shop=role.shop, user=actor)
     missing = (set(permissions) | set(role.permissions if role.pk else [])) - held
     if missing:
@@ -304,7 +303,7 @@ def _refuse_losing_last_owner(membership: Membership, new_roles: list[Role] | No
 
 
 def _role_security_event(
-    actor: AbstractBaseUser,
+    actor: User,
     membership: Membership,
     before: list[str] | None,
     after: list[str] | None,
@@ -319,9 +318,7 @@ def _role_security_event(
 
 
 @transaction.atomic
-def membership_add(
-    *, actor: AbstractBaseUser, shop: Shop, username: str, roles: list[Role]
-) -> Membership:
+def membership_add(*, actor: User, shop: Shop, username: str, roles: list[Role]) -> Membership:
     """Give an existing user access to the shop at once, without their consent.
 
     For seeding only (the demo, tests, scripts): the back office invites instead
@@ -352,9 +349,7 @@ def membership_add(
 
 
 @transaction.atomic
-def membership_set_roles(
-    *, actor: AbstractBaseUser, membership: Membership, roles: list[Role]
-) -> Membership:
+def membership_set_roles(*, actor: User, membership: Membership, roles: list[Role]) -> Membership:
     """Replace a member's roles, within the actor's own permissions; the last Shop Owner
     Admin cannot lose that role."""
     if not roles:
@@ -384,7 +379,7 @@ def membership_set_roles(
 
 
 @transaction.atomic
-def membership_remove(*, actor: AbstractBaseUser, membership: Membership) -> None:
+def membership_remove(*, actor: User, membership: Membership) -> None:
     """Take a user's access to the shop away; the last Shop Owner Admin stays, and only
     someone holding all the member's permissions may remove them (anyone may leave)."""
     _refuse_losing_last_owner(membership, None)
@@ -403,7 +398,7 @@ def membership_remove(*, actor: AbstractBaseUser, membership: Membership) -> Non
 
 
 @transaction.atomic
-def role_save(*, actor: AbstractBaseUser, role: Role, name: str, permissions: list[str]) -> Role:
+def role_save(*, actor: User, role: Role, name: str, permissions: list[str]) -> Role:
     """Create or change a role, within the actor's own permissions. The locked Shop Owner
     Admin role cannot be changed."""
     if role.pk and role.is_locked:
@@ -445,7 +440,7 @@ def role_save(*, actor: AbstractBaseUser, role: Role, name: str, permissions: li
 
 
 @transaction.atomic
-def role_delete(*, actor: AbstractBaseUser, role: Role) -> None:
+def role_delete(*, actor: User, role: Role) -> None:
     """Delete a role that is neither locked nor held by anyone, within the actor's own
     permissions."""
     if role.is_locked:
@@ -515,7 +510,7 @@ def alerts_raise(
     )
 
 
-def alert_mark_read(*, actor: AbstractBaseUser, alert: Alert) -> Alert:
+def alert_mark_read(*, actor: User, alert: Alert) -> Alert:
     """Mark an alert read. Compare-and-set, so a double click writes one audit entry.
 
     A grouped alert gives up its group key: the next occurrence opens a new one.

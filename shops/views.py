@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bulkbuy.pipeline import offers_pipeline
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data, safe_next_url
 from shops import people, services
 from shops.access import (
@@ -77,20 +78,20 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Open the shop used last, else the first one, else the shop list."""
     if people.invitations_open_for(request.user).exists():
         return redirect("accounts:invitation-list")
     shops = Shop.objects.filter(memberships__user=request.user)
-    last = shops.filter(pk=request.session.get(LAST_SHOP_SESSION_KEY)).first() or shops.first()
+    last = shops.filter(pk=request.session.get(LAST_SHOP_SESSION_KEY, 0)).first() or shops.first()
     if last is None:
         return redirect("shops:shop-list")
     return redirect("orders:order-list", shop_id=last.pk)
 
 
 @login_required
-def shop_list(request: HttpRequest) -> HttpResponse:
-    memberships = (
+def shop_list(request: AuthenticatedRequest) -> HttpResponse:
+    memberships = list(
         Membership.objects.filter(user=request.user)
         .select_related("shop")
         .prefetch_related("roles")
@@ -99,9 +100,8 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     can_create = request.user.has_perm(SHOP_CREATE_PERMISSION)
     if request.method == "POST" and not can_create:
         raise PermissionDenied("Creating shops needs the “Can add shop” permission.")
-    memberships = list(memberships)
     for membership in memberships:  # "Edit" leads to the shop's settings where allowed
-        membership.can_edit = any(
+        membership.can_edit = any(  # type: ignore[attr-defined]  # for the template
             Perm.SHOP_CONFIGURE in role.permissions for role in membership.roles.all()
         )
     form = ShopForm(post_data(request))
@@ -201,7 +201,9 @@ def _shop_fields_form(request, shop, form_class, done, template, url_name) -> Ht
 
 
 @login_required
-def setting_list(request: HttpRequest, shop_id: int, spec: SettingCollection) -> HttpResponse:
+def setting_list(
+    request: AuthenticatedRequest, shop_id: int, spec: SettingCollection
+) -> HttpResponse:
     """A settings list with its add form; POST adds an entry."""
     shop = shop_for_user(request, shop_id, spec.perm)
     # The unsaved entry carries the shop, so the form can check what must be unique per shop.
@@ -216,7 +218,7 @@ def setting_list(request: HttpRequest, shop_id: int, spec: SettingCollection) ->
         else:
             messages.success(request, f"{spec.singular.capitalize()} added.")
             return redirect(f"{spec.url_base}-list", shop_id=shop.pk)
-    items = spec.model.objects.filter(shop=shop)
+    items = spec.model._default_manager.filter(shop=shop)
     rows = [(item, [_cell(item, attr) for attr, _ in spec.columns]) for item in items]
     return render_settings_page(
         request,
@@ -233,11 +235,11 @@ def _cell(item, attr: str):
 
 @login_required
 def setting_edit(
-    request: HttpRequest, shop_id: int, pk: int, spec: SettingCollection
+    request: AuthenticatedRequest, shop_id: int, pk: int, spec: SettingCollection
 ) -> HttpResponse:
     shop = shop_for_user(request, shop_id, spec.perm)
     item = get_object_or_404(spec.model, pk=pk, shop=shop)
-    form = spec.form(post_data(request), instance=spec.model.objects.get(pk=item.pk))
+    form = spec.form(post_data(request), instance=spec.model._default_manager.get(pk=item.pk))
     if request.method == "POST" and form.is_valid():
         try:
             services.shop_setting_save(actor=request.user, instance=item, values=form.cleaned_data)
@@ -257,7 +259,7 @@ def setting_edit(
 @login_required
 @require_POST
 def setting_delete(
-    request: HttpRequest, shop_id: int, pk: int, spec: SettingCollection
+    request: AuthenticatedRequest, shop_id: int, pk: int, spec: SettingCollection
 ) -> HttpResponse:
     shop = shop_for_user(request, shop_id, spec.perm)
     item = get_object_or_404(spec.model, pk=pk, shop=shop)
@@ -271,7 +273,7 @@ def setting_delete(
 
 
 @login_required
-def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def member_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Members with their roles and pending invitations; POST invites someone by user name."""
     shop = shop_for_user(request, shop_id, Perm.MEMBERS_MANAGE)
     form = MemberAddForm(post_data(request), shop=shop)
@@ -315,7 +317,7 @@ def member_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     invitation = shop_object_for_user(
         request, Invitation, shop_id=shop_id, pk=pk, perm=Perm.MEMBERS_MANAGE
     )
@@ -325,7 +327,7 @@ def invitation_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpRespon
 
 
 @login_required
-def security(request: HttpRequest, shop_id: int) -> HttpResponse:
+def security(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """The shop's sign-in policy (require two-factor sign-in) and its security log."""
     shop = shop_for_user(request, shop_id, Perm.SECURITY_MANAGE)
     form = ShopSecurityForm(post_data(request), initial={"require_mfa": shop.require_mfa})
@@ -349,7 +351,7 @@ def security(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 @login_required
-def member_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def member_edit(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     membership = membership_for_user(request, shop_id=shop_id, pk=pk)
     form = MemberRolesForm(
         post_data(request),
@@ -381,7 +383,7 @@ def member_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     membership = membership_for_user(request, shop_id=shop_id, pk=pk)
     try:
         services.membership_remove(actor=request.user, membership=membership)
@@ -398,7 +400,7 @@ def member_remove(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 
 @login_required
-def role_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def role_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Roles and what they allow; POST creates a role."""
     shop = shop_for_user(request, shop_id, Perm.MEMBERS_MANAGE)
     form = RoleForm(post_data(request))
@@ -425,7 +427,7 @@ def role_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 @login_required
-def role_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def role_edit(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     role = role_for_user(request, shop_id=shop_id, pk=pk)
     form = RoleForm(
         post_data(request), initial={"name": role.name, "permissions": role.permissions}
@@ -453,7 +455,7 @@ def role_edit(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_delete(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def role_delete(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     role = role_for_user(request, shop_id=shop_id, pk=pk)
     try:
         services.role_delete(actor=request.user, role=role)
@@ -515,7 +517,7 @@ def alert_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_read_all(request: HttpRequest, shop_id: int) -> HttpResponse:
+def alert_read_all(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """Mark every unread alert read, or those of the severity and kind filtered on."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     _, severity, kind = AlertFilterForm(request.POST).values()
@@ -526,7 +528,7 @@ def alert_read_all(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_read(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def alert_read(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """Mark an alert read; with htmx the alert's own markup is swapped, and the sidebar's
     unread count with it (out of band)."""
     alert = services.alert_mark_read(

@@ -118,7 +118,7 @@ def _snapshots(
     for number in sorted(po_numbers(confirmation)):
         index = known_index(ctx, number, now)
         order = None if index is None else ctx.purchase_order(index)
-        if order is None or order.header.vendor_code != seller:
+        if index is None or order is None or order.header.vendor_code != seller:
             details = f"{shipment}: PO {number} not found for selling party {seller}."
             check.errors.append(error("INVALID_ORDER_ID", "Invalid order ID.", details))
             continue

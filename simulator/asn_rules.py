@@ -197,16 +197,16 @@ def _reference_errors(confirmation: Json, shipment: str) -> Iterator[dict[str, s
                     f"{shipment}, {name}: itemReference {entry['itemReference']}",
                 )
     holders: dict[str, list[str]] = {}
-    for number, pallet in enumerate(confirmation.get("pallets", []), start=1):
+    for position, pallet in enumerate(confirmation.get("pallets", []), start=1):
         details = pallet.get("cartonReferenceDetails", {})
         for reference in details.get("cartonReferenceNumbers", []):
             if reference not in cartons:
                 yield error(
                     "INVALID_CARTON_REFERENCE",
                     "A pallet refers to a carton that is not among the cartons.",
-                    f"{shipment}, pallet {number}: cartonReferenceNumber {reference}",
+                    f"{shipment}, pallet {position}: cartonReferenceNumber {reference}",
                 )
-            holders.setdefault(reference, []).append(str(number))
+            holders.setdefault(reference, []).append(str(position))
     for reference, pallets in holders.items():
         if len(pallets) > 1:
             yield error(

@@ -227,7 +227,7 @@ def get_purchase_orders(ctx: Context, request: Request, _: dict[str, str]) -> Re
         return filters
 
     state = _resume(ctx, "getPurchaseOrders", query, build)
-    filters, cursor, _ = state
+    filters, cursor = state[0], state[1]
 
     def matches(index: int) -> bool:
         head = ctx.po_header(index)
@@ -306,7 +306,7 @@ def get_purchase_orders_status(ctx: Context, request: Request, _: dict[str, str]
         return filters
 
     state = _resume(ctx, "getPurchaseOrdersStatus", query, build)
-    filters, cursor, _ = state
+    filters, cursor = state[0], state[1]
 
     def matches(index: int) -> bool:
         if (

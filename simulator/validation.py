@@ -164,7 +164,7 @@ class TokenCodec:
         expected = hmac.new(self._key, raw, hashlib.sha256).digest()[:12]
         if not hmac.compare_digest(signature, expected):
             raise invalid
-        cursor = json.loads(raw)
+        cursor: dict[str, Any] = json.loads(raw)
         if cursor.pop("op", None) != operation:
             raise invalid
         return cursor

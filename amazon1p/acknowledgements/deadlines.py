@@ -64,6 +64,8 @@ def deadlines_alert(now: datetime | None = None) -> int:
             )
             levels: dict[int, list[tuple[int, int]]] = {ALERTED_SOON: [], ALERTED_OVERDUE: []}
             for pk, order_id, due, alerted in owed:
+                if due is None:  # filtered on ack_due_at__lte: never
+                    continue
                 level = ALERTED_OVERDUE if due <= now else ALERTED_SOON
                 if alerted < level:
                     levels[level].append((pk, order_id))

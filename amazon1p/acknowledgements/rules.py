@@ -83,8 +83,8 @@ def _catalogue(shop_id: int, pos: list[PurchaseOrder]):
     products = Product.objects.filter(shop_id=shop_id, ean__in=eans) | Product.objects.filter(
         shop_id=shop_id, asin__in=asins
     )
-    products = list(products)
-    return {p.ean: p for p in products if p.ean}, {p.asin: p for p in products if p.asin}
+    found = list(products)
+    return {p.ean: p for p in found if p.ean}, {p.asin: p for p in found if p.asin}
 
 
 def acknowledge_by_rule(connection: AmazonConnection) -> RuleRun:
@@ -114,8 +114,10 @@ def acknowledge_by_rule(connection: AmazonConnection) -> RuleRun:
     by_ean, by_asin = _catalogue(connection.shop_id, [po for _, po in parsed])
     promised: dict[int, int] = {}
     for apo, po in parsed:
-        findings = rule_findings(po, by_ean, by_asin, promised, _row_prices(apo.order))
-        order: Order = apo.order
+        order = apo.order
+        if order is None:  # the candidates all have one
+            continue
+        findings = rule_findings(po, by_ean, by_asin, promised, _row_prices(order))
         blocker = acknowledgement_blocker(order, connection)
         if blocker:
             findings.append(blocker)

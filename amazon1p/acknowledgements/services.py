@@ -10,9 +10,9 @@ and a rejected line stays rejected; one acknowledgement is on its way per order 
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -176,7 +176,7 @@ def _answers(
 
 
 def _credit_down_to(
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     order: Order,
     connection: AmazonConnection,
     decisions: Mapping[int, LineDecision],
@@ -245,7 +245,7 @@ def _check_against_previous(order: Order, answers: list[tuple[OrderRow, LineAnsw
         )
 
 
-def _acknowledgement_moment(order: Order):
+def _acknowledgement_moment(order: Order) -> datetime:
     """Now, in whole seconds (Amazon's precision), later than any earlier acknowledgement of
     this order: the moment identifies this acknowledgement in Amazon's PO status."""
     moment = timezone.now().replace(microsecond=0)
@@ -261,7 +261,7 @@ def _acknowledgement_moment(order: Order):
 @transaction.atomic
 def acknowledgement_request(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     order: Order,
     decisions: Mapping[int, LineDecision] | None = None,
     origin: str = AckOrigin.MANUAL,
@@ -338,7 +338,7 @@ def acknowledgement_request(
 @transaction.atomic
 def acknowledgement_reject_all(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     order: Order,
     rejection_reason: str = RejectionReason.TEMPORARILY_UNAVAILABLE,
 ) -> Acknowledgement:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from amazon1p.acknowledgements.picks.reading import Problem
@@ -105,9 +105,7 @@ def _group(shop: Shop, pack: PackFile) -> GroupShipment:
     raise _Refused([Problem(message)])
 
 
-def _apply(
-    group: GroupShipment, pack: PackFile, record: PackImport, actor: AbstractBaseUser | None
-) -> Packing:
+def _apply(group: GroupShipment, pack: PackFile, record: PackImport, actor: User | None) -> Packing:
     """Under the group's lock: match, then leave unchanged, write, or raise _Refused with
     the problems beyond the file's own (the caller's transaction then rolls back). Saves the
     record when it is not refused."""
@@ -149,7 +147,7 @@ def pack_import(
     pack: PackFile,
     source: str,
     name: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> PackResult:
     """Apply a read pack file to the shop's group shipment its bill of lading names.
 

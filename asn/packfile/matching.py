@@ -123,7 +123,7 @@ def _purchase_orders(
     pos = {}
     for po, line_number in first_line.items():
         apo = found.get(po)
-        if apo is None:
+        if apo is None or apo.order_id is None:  # found holds only POs with an order
             message = f"PO {po} is not an Amazon purchase order of this shop"
             problems.append(Problem(message, line_number))
             continue

@@ -4,7 +4,7 @@ raise the Undefined alert, and acknowledge a linked order when the shop asks for
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -58,11 +58,11 @@ def _decide(order: Order, link: OrderLink | None, facts: Facts) -> tuple[str, Ve
     used = used_quantities([*slots, *kept], order.pk)
     args = facts.verdict_args(order)
     for slot in kept:
-        verdict = slot_verdict(
+        kept_verdict = slot_verdict(
             slot=slot, min_days_ahead=None, used=used.get((slot.offer_id, slot.stage), {}), **args
         )
-        if verdict.fits:
-            return PurchaseType.BULK_BUY, verdict, True
+        if kept_verdict.fits:
+            return PurchaseType.BULK_BUY, kept_verdict, True
     purchase_type, verdict = classify(
         slots=slots, min_days_ahead=min_days_ahead(order.shop_id), used=used, **args
     )
@@ -131,9 +131,9 @@ def _store(
     verdict: Verdict | None,
     facts: Facts,
     *,
-    linked_by: AbstractBaseUser | None = None,
+    linked_by: User | None = None,
     by_hand: bool = False,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
 ) -> LinkOutcome:
     """Write the outcome if it differs from what is stored; acknowledge a linked order.
 
@@ -221,7 +221,7 @@ def _current_link(order: Order) -> OrderLink | None:
     )
 
 
-def order_check_locked(order: Order, *, actor: AbstractBaseUser | None) -> LinkOutcome:
+def order_check_locked(order: Order, *, actor: User | None) -> LinkOutcome:
     """Classify the locked order and store the outcome. Call inside its transaction."""
     link = _current_link(order)
     facts = facts_of(order)
@@ -241,7 +241,7 @@ def order_check_locked(order: Order, *, actor: AbstractBaseUser | None) -> LinkO
 # --- On demand ----------------------------------------------------------------------------
 
 
-def order_link_check(*, order_id: int, actor: AbstractBaseUser | None = None) -> LinkOutcome:
+def order_link_check(*, order_id: int, actor: User | None = None) -> LinkOutcome:
     """Check one Amazon order against the completed offers now ("Re-check link").
 
     Side effects: the order's purchase type, its OrderLink and lines, an alert when it turns
@@ -257,9 +257,7 @@ def order_link_check(*, order_id: int, actor: AbstractBaseUser | None = None) ->
         return order_check_locked(order, actor=actor)
 
 
-def order_link_by_hand(
-    *, actor: AbstractBaseUser, order_id: int, offer_id: int, stage: int
-) -> LinkOutcome:
+def order_link_by_hand(*, actor: User, order_id: int, offer_id: int, stage: int) -> LinkOutcome:
     """Link an order to a delivery stage of a completed offer, as staff chose ("Link to
     offer"), typically after crediting what did not fit.
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
@@ -224,9 +224,7 @@ def _plan(
     return (None, [Problem(f"PO {po}: {blocker}", first)]) if blocker else (plan, [])
 
 
-def _carry_out(
-    plan: _Plan, record: PickImport, actor: AbstractBaseUser | None, reason: CreditReason
-) -> None:
+def _carry_out(plan: _Plan, record: PickImport, actor: User | None, reason: CreditReason) -> None:
     """Record the PO's picks, replace the credit rows earlier picks made, acknowledge."""
     order = plan.order
     pick_order = PickImportOrder.objects.create(
@@ -269,7 +267,7 @@ def _apply(
     record: PickImport,
     shop: Shop,
     lines: list[PickLine],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     *,
     refuse: bool = False,
 ) -> None:
@@ -359,7 +357,7 @@ def pick_import(
     json_body: bool = False,
     shop: Shop | None = None,
     filename: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     api_token: ApiToken | None = None,
 ) -> PickResult:
     """Import one pick file (CSV, or through the API a JSON list): all of it or nothing.

@@ -85,15 +85,16 @@ def _line(
     """Read one record; `whole` False: its fields did not match the header (reported)."""
     values = {key: "" if value is None else str(value).strip() for key, value in record.items()}
     where = {name: values.get(name, "") for name in ("shop", "po", "ean")}
+    shop, po, ean = where["shop"], where["po"], where["ean"]
     if not whole:
-        return PickLine(number, **where, readable=False)
+        return PickLine(number, shop, po, ean, readable=False)
     quantity, pick_time = _quantity(record["quantity"]), _pick_time(record["pick_time"])
     before = len(problems)
     problems += [Problem(f"{n.upper()} is empty", number) for n in ("po", "ean") if not where[n]]
     problems += [Problem(p, number) for p in (quantity, pick_time) if isinstance(p, str)]
     if len(problems) > before or isinstance(quantity, str) or isinstance(pick_time, str):
-        return PickLine(number, **where, readable=False)
-    return PickLine(number, **where, quantity=quantity, pick_time=pick_time)
+        return PickLine(number, shop, po, ean, readable=False)
+    return PickLine(number, shop, po, ean, quantity=quantity, pick_time=pick_time)
 
 
 def _columns(names: list[str], problems: list[Problem], *, line: int = 1) -> dict[str, str]:

@@ -4,7 +4,7 @@ checked on every call. Only a token's SHA-256 is stored."""
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ def _token_hash(raw: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, actor: AbstractBaseUser, shop: Shop, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, actor: User, shop: Shop, name: str) -> tuple[ApiToken, str]:
     """Make a token for the shop's REST API; returns it with the token itself, which is not
     stored (only its hash) and so can be shown this once."""
     name = name.strip()
@@ -43,7 +43,7 @@ def api_token_create(*, actor: AbstractBaseUser, shop: Shop, name: str) -> tuple
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: AbstractBaseUser, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     """Revoke a token for good. Compare-and-set: revoking twice records it once."""
     if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
