@@ -24,7 +24,7 @@ class Channel(kombu_redis.Channel):
     def _connparams(self, asynchronous: bool = False) -> dict[str, Any]:
         if self.connection.client is None:  # the broker connection was closed
             raise redis.exceptions.ConnectionError("the broker connection is closed")
-        return super()._connparams(asynchronous)
+        return super()._connparams(asynchronous)  # type: ignore[misc]  # kombu has no stubs for it
 
 
 class Transport(kombu_redis.Transport):

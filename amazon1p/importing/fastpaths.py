@@ -177,7 +177,7 @@ def counters_add(
     False when no row matched (the fencing token moved on)."""
     with connection.cursor() as cursor:
         cursor.execute(statement, [*counts, heartbeat_at, pk, *fence])
-        return cursor.rowcount > 0
+        return bool(cursor.rowcount > 0)
 
 
 def wal_flush_skip() -> None:
