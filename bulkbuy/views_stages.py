@@ -180,9 +180,10 @@ def offer_stage_rows(request: HttpRequest, shop_id: int, pk: int) -> HttpRespons
     )
 
 
-@login_required
-@require_POST
-def offer_stage_approve(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def _stage_step(
+    request: HttpRequest, shop_id: int, pk: int, step: Callable[..., Offer], done: str
+) -> HttpResponse:
+    """Approve or revoke the stage acted as (`step`); `done` names the stage as {stage}."""
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
     form = StageStepForm(request.POST)
     if not form.is_valid():
@@ -190,13 +191,13 @@ def offer_stage_approve(request: HttpRequest, shop_id: int, pk: int) -> HttpResp
         return _back(offer, stage)
     return service_run(
         request,
-        lambda: stages.offer_stage_approve(
+        lambda: step(
             actor=request.user,
             offer_id=offer.pk,
             stage=stage,
             revision=form.cleaned_data["revision"],
         ),
-        success=f"{OfferStage(stage).label} stage approved.",
+        success=done.format(stage=OfferStage(stage).label),
         back=_back(offer, stage),
         forward=_onward(request),
     )
@@ -204,23 +205,19 @@ def offer_stage_approve(request: HttpRequest, shop_id: int, pk: int) -> HttpResp
 
 @login_required
 @require_POST
+def offer_stage_approve(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    return _stage_step(request, shop_id, pk, stages.offer_stage_approve, "{stage} stage approved.")
+
+
+@login_required
+@require_POST
 def offer_stage_revoke(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
-    offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
-    form = StageStepForm(request.POST)
-    if not form.is_valid():
-        form_errors_to_messages(request, form)
-        return _back(offer, stage)
-    return service_run(
+    return _stage_step(
         request,
-        lambda: stages.offer_stage_revoke(
-            actor=request.user,
-            offer_id=offer.pk,
-            stage=stage,
-            revision=form.cleaned_data["revision"],
-        ),
-        success=f"{OfferStage(stage).label} approval revoked: the offer is back in that stage.",
-        back=_back(offer, stage),
-        forward=_onward(request),
+        shop_id,
+        pk,
+        stages.offer_stage_revoke,
+        "{stage} approval revoked: the offer is back in that stage.",
     )
 
 
