@@ -181,9 +181,10 @@ def offer_stage_rows(request: AuthenticatedRequest, shop_id: int, pk: int) -> Ht
     )
 
 
-@login_required
-@require_POST
-def offer_stage_approve(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
+def _stage_step(
+    request: AuthenticatedRequest, shop_id: int, pk: int, step: Callable[..., Offer], done: str
+) -> HttpResponse:
+    """Approve or revoke the stage acted as (`step`); `done` names the stage as {stage}."""
     offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
     form = StageStepForm(request.POST)
     if not form.is_valid():
@@ -191,13 +192,13 @@ def offer_stage_approve(request: AuthenticatedRequest, shop_id: int, pk: int) ->
         return _back(offer, stage)
     return service_run(
         request,
-        lambda: stages.offer_stage_approve(
+        lambda: step(
             actor=request.user,
             offer_id=offer.pk,
             stage=stage,
             revision=form.cleaned_data["revision"],
         ),
-        success=f"{OfferStage(stage).label} stage approved.",
+        success=done.format(stage=OfferStage(stage).label),
         back=_back(offer, stage),
         forward=_onward(request),
     )
@@ -205,23 +206,19 @@ def offer_stage_approve(request: AuthenticatedRequest, shop_id: int, pk: int) ->
 
 @login_required
 @require_POST
+def offer_stage_approve(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
+    return _stage_step(request, shop_id, pk, stages.offer_stage_approve, "{stage} stage approved.")
+
+
+@login_required
+@require_POST
 def offer_stage_revoke(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
-    offer, stage = _offer_as_stage(request, shop_id, pk, request.POST.get("stage"))
-    form = StageStepForm(request.POST)
-    if not form.is_valid():
-        form_errors_to_messages(request, form)
-        return _back(offer, stage)
-    return service_run(
+    return _stage_step(
         request,
-        lambda: stages.offer_stage_revoke(
-            actor=request.user,
-            offer_id=offer.pk,
-            stage=stage,
-            revision=form.cleaned_data["revision"],
-        ),
-        success=f"{OfferStage(stage).label} approval revoked: the offer is back in that stage.",
-        back=_back(offer, stage),
-        forward=_onward(request),
+        shop_id,
+        pk,
+        stages.offer_stage_revoke,
+        "{stage} approval revoked: the offer is back in that stage.",
     )
 
 
