@@ -6,7 +6,9 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from cockpit.selectors import TARGETS, Bucket, rejection_reasons
+from cockpit import targets
+from cockpit.selectors import Bucket, ProductRow, rejection_reasons
+from cockpit.targets import Target
 from shops.models import Shop
 
 
@@ -23,7 +25,7 @@ class Chart:
     title: str
     kind: str  # "line" or "bar"
     unit: str
-    target: float | None
+    targets: tuple[Target, ...]  # Amazon's, each drawn as a dashed line; () where none
     labels: list[str]
     series: list[Series]
     stacked: bool = False
@@ -34,7 +36,7 @@ class Chart:
             "title": self.title,
             "kind": self.kind,
             "unit": self.unit,
-            "target": self.target,
+            "targets": [{"label": t.label, "value": t.value} for t in self.targets],
             "labels": self.labels,
             "stacked": self.stacked,
             "series": [{"label": s.label, "values": s.values, "urls": s.urls} for s in self.series],
@@ -48,7 +50,11 @@ class Chart:
         ]
 
 
-def grid_url(shop: Shop, bucket: Bucket, fc: str | None, metric: str | None) -> str:
+def grid_url(
+    shop: Shop, bucket: Bucket, fc: str | None, metric: str | None, product: str | None = None
+) -> str:
+    """The orders grid filtered to the orders behind a figure: the period's Amazon POs, of
+    one FC (`-`: none) when given, that a metric filter picks, with a row of `product`."""
     query = {
         "channel": "amazon_1p",
         "date_from": bucket.start.isoformat() if bucket.start else "",
@@ -58,7 +64,34 @@ def grid_url(shop: Shop, bucket: Bucket, fc: str | None, metric: str | None) -> 
         query["fc"] = fc or "-"
     if metric:
         query["metric"] = metric
+    if product:
+        query["product"] = product
     return f"{reverse('orders:order-list', args=[shop.pk])}?{urlencode(query)}"
+
+
+@dataclass(frozen=True)
+class ProductLinks:
+    """A product row of the cockpit with the grid links of its figures."""
+
+    row: ProductRow
+    orders: str  # every order of the period with the product
+    rejected: str
+    backordered: str
+    not_confirmed: str
+
+
+def product_links(shop: Shop, rows: list[ProductRow], date_from, date_to) -> list[ProductLinks]:
+    period = Bucket(key="products", start=date_from, end=date_to)
+    return [
+        ProductLinks(
+            row,
+            grid_url(shop, period, None, None, row.product),
+            grid_url(shop, period, None, "rejected", row.product),
+            grid_url(shop, period, None, "backordered", row.product),
+            grid_url(shop, period, None, "not_confirmed", row.product),
+        )
+        for row in rows
+    ]
 
 
 def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Chart]:
@@ -75,7 +108,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Acknowledged on time",
             "line",
             "%",
-            TARGETS["ack_on_time"],
+            (targets.ACK_ON_TIME,),
             labels,
             [series("On time %", lambda b: b.ack_on_time_pct, "ack_late")],
         ),
@@ -84,7 +117,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Median time to acknowledge",
             "line",
             "h",
-            None,
+            (),
             labels,
             [series("Median hours", lambda b: b.ack_median_hours, "ack_on_time")],
         ),
@@ -93,7 +126,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Confirmation rate (units accepted / ordered)",
             "line",
             "%",
-            TARGETS["confirmation"],
+            (targets.CONFIRMATION,),
             labels,
             [series("Confirmed %", lambda b: b.confirmation_pct, "rejected")],
         ),
@@ -102,7 +135,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Rejected units by reason",
             "bar",
             "units",
-            None,
+            (),
             labels,
             [
                 Series(
@@ -119,7 +152,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "ASN on time and ASN accuracy",
             "line",
             "%",
-            TARGETS["asn_on_time"],
+            (targets.ASN_ON_TIME, targets.ASN_ACCURACY),
             labels,
             [
                 series("ASN on time %", lambda b: b.asn_on_time_pct, "asn_late"),
@@ -131,7 +164,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Lead time (PO date to departure) and open backorders",
             "bar",
             "",
-            None,
+            (),
             labels,
             [
                 series("Lead time (days)", lambda b: b.lead_days, "shipped"),
@@ -145,7 +178,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Fill rate (received / ordered) and receiving accuracy (received / shipped)",
             "line",
             "%",
-            None,
+            (),
             labels,
             [
                 series("Fill rate %", lambda b: b.fill_rate_pct, "not_filled"),

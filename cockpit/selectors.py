@@ -13,10 +13,6 @@ from bulkbuy.models import Offer, OfferRow, OfferStatus, OrderLinkLine
 from cockpit.models import DailyFc, DailyProduct
 from shops.models import Shop
 
-# Where Amazon sets a target, in percent (Vendor Central's operational performance page);
-# a chart draws it as a dashed line. None: no target, no line. Amazon publishes none for
-# fill rate or receiving accuracy.
-TARGETS = {"ack_on_time": 100.0, "confirmation": 90.0, "asn_on_time": 95.0, "asn_accuracy": 95.0}
 SUM_FIELDS = [
     "pos",
     "ack_on_time",
