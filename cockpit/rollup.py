@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from amazon1p.acknowledgements.deadlines import NEW_PO_WINDOW
+from amazon1p.acknowledgements.deadlines import CHANGE_WINDOW, NEW_PO_WINDOW
 from amazon1p.models import (
     Acknowledgement,
     AcknowledgementLine,
@@ -147,6 +147,39 @@ def _facts_insert(facts: list[_Fact]) -> None:
             copy.write_row([getattr(fact, c) for c in FACT_COLUMNS])
 
 
+def _deadline_state(due: datetime, answered: datetime | None, now: datetime) -> AckState:
+    if answered is not None:
+        return AckState.ON_TIME if answered <= due else AckState.LATE
+    return AckState.OVERDUE if now > due else AckState.PENDING
+
+
+# When a PO owes several answers, the worst state is the PO's.
+_WORST_FIRST = (AckState.OVERDUE, AckState.LATE, AckState.PENDING, AckState.ON_TIME)
+
+
+def ack_state(
+    *, po_date: datetime, changed_at: datetime | None, ack_dates: list[datetime], now: datetime
+) -> tuple[AckState, datetime]:
+    """How a PO stands against Amazon's acknowledgement deadlines, and its last deadline.
+
+    A new PO is owed an answer 24 h after its date, a PO Amazon changed one 48 h after the
+    (latest) change, answered by the first successful acknowledgement dated at or after the
+    change. As in amazon1p's deadline alerts, a change that arrives before the PO was
+    answered and before its 24 h ran out replaces the first deadline. `ack_dates`: the PO's
+    successful acknowledgements, oldest first (docs/metrics.md).
+    """
+    first = ack_dates[0] if ack_dates else None
+    new_due = po_date + NEW_PO_WINDOW
+    deadlines: list[tuple[datetime, datetime | None]] = [(new_due, first)]
+    if changed_at is not None and changed_at > po_date:
+        answer = next((at for at in ack_dates if at >= changed_at), None)
+        change = (changed_at + CHANGE_WINDOW, answer)
+        replaces = changed_at <= new_due and (first is None or first >= changed_at)
+        deadlines = [change] if replaces else [*deadlines, change]
+    states = {_deadline_state(due, answered, now) for due, answered in deadlines}
+    return next(s for s in _WORST_FIRST if s in states), deadlines[-1][0]
+
+
 def rollup_day(*, shop: Shop, day: date, now: datetime | None = None) -> int:
     """Recompute the shop's facts and daily sums for the POs dated `day`; returns the POs.
 
@@ -169,7 +202,10 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
     pos = {
         po["order_id"]: po
         for po in AmazonPurchaseOrder.objects.filter(order__in=ids).values(
-            "order_id", "purchase_order_date", fc=KT("raw__orderDetails__shipToParty__partyId")
+            "order_id",
+            "purchase_order_date",
+            "amazon_changed_at",
+            fc=KT("raw__orderDetails__shipToParty__partyId"),
         )
     }
     rows = list(
@@ -177,15 +213,15 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
             "pk", "order_id", "quantity", "asin", "sku", "ean", "title"
         )
     )
-    first_ack: dict[int, datetime] = {}
     latest_ack: dict[int, int] = {}
+    ack_dates: dict[int, list[datetime]] = defaultdict(list)  # per order, oldest first
     for ack in (
         Acknowledgement.objects.filter(order_id__in=ids, status=AckStatus.SUCCESS)
         .order_by("acknowledgement_date", "pk")
-        .values("pk", "order_id", "acknowledgement_date")
+        .values_list("pk", "order_id", "acknowledgement_date")
     ):
-        first_ack.setdefault(ack["order_id"], ack["acknowledgement_date"])
-        latest_ack[ack["order_id"]] = ack["pk"]
+        latest_ack[ack[1]] = ack[0]
+        ack_dates[ack[1]].append(ack[2])
     latest = set(latest_ack.values())
     lines = {
         line["row_id"]: line
@@ -220,12 +256,11 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
     for o in orders:
         po = pos.get(o["pk"], {})
         po_date = po.get("purchase_order_date") or o["ordered_at"]
-        due = po_date + NEW_PO_WINDOW
-        acked = first_ack.get(o["pk"])
-        if acked is not None:
-            state = AckState.ON_TIME if acked <= due else AckState.LATE
-        else:
-            state = AckState.OVERDUE if now > due else AckState.PENDING
+        answers = ack_dates.get(o["pk"], [])
+        acked = answers[0] if answers else None
+        state, due = ack_state(
+            po_date=po_date, changed_at=po.get("amazon_changed_at"), ack_dates=answers, now=now
+        )
         asn = asns.get(o["pk"])
         asn_state = AsnState.NONE
         lead = None
