@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from bulkbuy.pipeline import offers_pipeline
 from cockpit import selectors
-from cockpit.charts import cockpit_charts, grid_url
+from cockpit.charts import cockpit_charts, grid_url, product_links
 from cockpit.exports import EXPORTS
 from shopctrl.spreadsheet import csv_cell
 from shops.access import shop_for_user
@@ -64,7 +64,12 @@ def cockpit_dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
             )
             for b in fcs
         ],
-        "products": selectors.cockpit_products(shop=shop, date_from=products_from, date_to=today),
+        "products": product_links(
+            shop,
+            selectors.cockpit_products(shop=shop, date_from=products_from, date_to=today),
+            products_from,
+            today,
+        ),
         "products_from": products_from,
         "sync": selectors.cockpit_sync_health(shop=shop, today=today),
         "pipeline": offers_pipeline(shop=shop),
