@@ -2,7 +2,8 @@
 static/cockpit/cockpit.js draws the same data with Chart.js (read from a JSON script tag)."""
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from datetime import date
+from urllib.parse import quote_plus, urlencode
 
 from django.urls import reverse
 
@@ -50,23 +51,28 @@ class Chart:
         ]
 
 
-def grid_url(
-    shop: Shop, bucket: Bucket, fc: str | None, metric: str | None, product: str | None = None
-) -> str:
-    """The orders grid filtered to the orders behind a figure: the period's Amazon POs, of
-    one FC (`-`: none) when given, that a metric filter picks, with a row of `product`."""
-    query = {
-        "channel": "amazon_1p",
-        "date_from": bucket.start.isoformat() if bucket.start else "",
-        "date_to": bucket.end.isoformat() if bucket.end else "",
-    }
-    if fc is not None:
-        query["fc"] = fc or "-"
-    if metric:
-        query["metric"] = metric
-    if product:
-        query["product"] = product
-    return f"{reverse('orders:order-list', args=[shop.pk])}?{urlencode(query)}"
+class GridLinks:
+    """Links to the orders grid filtered to the orders behind a figure: the period's Amazon
+    POs, of one FC (`-`: none) when given, that a metric filter picks, with a row of a
+    product. A page makes hundreds: the grid's address is looked up once, and the query
+    is written as `urlencode` would write it."""
+
+    def __init__(self, shop: Shop) -> None:
+        self.base = reverse("orders:order-list", args=[shop.pk]) + "?channel=amazon_1p"
+
+    def url(
+        self, bucket: Bucket, fc: str | None, metric: str | None, product: str | None = None
+    ) -> str:
+        start = bucket.start.isoformat() if bucket.start else ""
+        end = bucket.end.isoformat() if bucket.end else ""
+        url = f"{self.base}&date_from={start}&date_to={end}"
+        if fc is not None:
+            url += "&fc=" + quote_plus(fc or "-")
+        if metric:
+            url += "&" + urlencode({"metric": metric})
+        if product:
+            url += "&product=" + quote_plus(product)
+        return url
 
 
 @dataclass(frozen=True)
@@ -80,26 +86,28 @@ class ProductLinks:
     not_confirmed: str
 
 
-def product_links(shop: Shop, rows: list[ProductRow], date_from, date_to) -> list[ProductLinks]:
+def product_links(
+    links: GridLinks, rows: list[ProductRow], date_from: date, date_to: date
+) -> list[ProductLinks]:
     period = Bucket(key="products", start=date_from, end=date_to)
     return [
         ProductLinks(
             row,
-            grid_url(shop, period, None, None, row.product),
-            grid_url(shop, period, None, "rejected", row.product),
-            grid_url(shop, period, None, "backordered", row.product),
-            grid_url(shop, period, None, "not_confirmed", row.product),
+            links.url(period, None, None, row.product),
+            links.url(period, None, "rejected", row.product),
+            links.url(period, None, "backordered", row.product),
+            links.url(period, None, "not_confirmed", row.product),
         )
         for row in rows
     ]
 
 
-def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Chart]:
+def cockpit_charts(links: GridLinks, periods: list[Bucket], fc: str | None) -> list[Chart]:
     labels = [b.key for b in periods]
 
     def series(label: str, attr, metric: str | None) -> Series:
         values = [attr(b) for b in periods]
-        return Series(label, values, [grid_url(shop, b, fc, metric) for b in periods])
+        return Series(label, values, [links.url(b, fc, metric) for b in periods])
 
     reasons = [rejection_reasons(b) for b in periods]
     return [
@@ -141,7 +149,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
                 Series(
                     reason_label,
                     [r[i][2] for r in reasons],
-                    [grid_url(shop, b, fc, "rejected") for b in periods],
+                    [links.url(b, fc, "rejected") for b in periods],
                 )
                 for i, (_, reason_label, _) in enumerate(reasons[0])
             ],
