@@ -136,7 +136,7 @@ def cockpit_charts(links: GridLinks, periods: list[Bucket], fc: str | None) -> l
             "%",
             (targets.CONFIRMATION,),
             labels,
-            [series("Confirmed %", lambda b: b.confirmation_pct, "rejected")],
+            [series("Confirmed %", lambda b: b.confirmation_pct, "not_confirmed")],
         ),
         Chart(
             "rejections",
