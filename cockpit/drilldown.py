@@ -108,8 +108,11 @@ PRODUCT_METRICS = {
 
 
 def _metric_product_condition(shop: Shop, value: str, product: str) -> Q:
+    # The row-level condition alone: it implies the PO-level one, and without the facts'
+    # subquery (every fact of the shop) PostgreSQL walks the grid's date range and probes
+    # each order's rows.
     if value in PRODUCT_METRICS:
-        return _metric_condition(shop, value) & PRODUCT_METRICS[value](product)
+        return PRODUCT_METRICS[value](product)
     return _metric_condition(shop, value)
 
 
