@@ -11,12 +11,14 @@ What it does, in order:
 1. Sets up Django against a dedicated bench database exactly as bench/orders_grid.py does
    (its helpers are reused: production-like settings, no collectstatic needed).
 2. Creates, or reuses, a bench shop and loads, with set-based SQL: the orders (two rows
-   each, spread over a year, four FCs), their stored POs, acknowledgements (some late,
-   some rows rejected or backordered), group shipments per (day, FC) with ASNs.
+   each, spread over a year, four FCs), their stored POs (a few changed by Amazon),
+   acknowledgements (some late, some rows rejected or backordered), group shipments per
+   (day, FC) with ASNs, and Amazon's receipts of the shipments older than a week.
 3. Rolls up every day of the year (timed: the first fill), then times `rollup_day` for one
    busy day five times (the hourly beat job's unit of work).
-4. Requests the cockpit page (weeks, days, one FC) and a drill-down grid page through
-   `django.test.Client`, and prints p50/p95/max; exits 1 when a budget is missed.
+4. Requests the cockpit page (weeks, days, one FC) and two drill-down grid pages (a week,
+   FC and metric; a product's rejected units) through `django.test.Client`, and prints
+   p50/p95/max per scenario; exits 1 when a budget is missed.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ def load(shop, total: int, end: datetime) -> None:
     from amazon1p.models import Acknowledgement, AcknowledgementLine, AmazonPurchaseOrder
     from asn.models import AsnSubmission, GroupShipment, Shipment, ShipmentLine, Warehouse
     from orders.models import Order, OrderRow
+    from receiving.models import LineReceipt
     from shops.models import OrderStatus, PaymentStatus
 
     main = OrderStatus.objects.filter(shop=shop, is_default=True).first()
@@ -153,6 +156,10 @@ def load(shop, total: int, end: datetime) -> None:
                     "content_hash": "o.number",
                     "raw": "jsonb_build_object('orderDetails', jsonb_build_object('shipToParty', "
                     "jsonb_build_object('partyId', o.customer_name)))",
+                    # 1 PO in 50 changed by Amazon 30 h after its date (owes a second
+                    # answer within 48 h, which none gets: overdue in the cockpit)
+                    "amazon_changed_at": "CASE WHEN o.id %% 50 = 0 "
+                    "THEN o.ordered_at + interval '30 hours' END",
                     "first_seen_at": "o.ordered_at",
                     "updated_at": "o.ordered_at",
                 },
@@ -160,7 +167,7 @@ def load(shop, total: int, end: datetime) -> None:
             ),
         ),
         (
-            "acknowledgements",  # 3 % never acknowledged; 5 of 30 hour offsets are late
+            "acknowledgements",  # 3 % never acknowledged; 6 of 30 hour offsets are late
             _insert(
                 Acknowledgement,
                 {
@@ -171,8 +178,11 @@ def load(shop, total: int, end: datetime) -> None:
                     "order_id": "p.order_id",
                     "purchase_order_id": "p.id",
                     "origin": "'rule'",
+                    # Minute resolution (1,800 distinct delays), as real ones are:
+                    # the weekly medians come from per-minute histograms.
                     "acknowledgement_date": (
-                        "p.purchase_order_date + (p.id %% 30) * interval '1 hour'"
+                        "p.purchase_order_date + (p.id %% 30) * interval '1 hour' "
+                        "+ (p.id * 7 %% 60) * interval '1 minute'"
                     ),
                 },
                 f"amazon1p_amazonpurchaseorder p WHERE p.shop_id = {shop.pk} AND p.id %% 33 <> 0",
@@ -256,18 +266,52 @@ def load(shop, total: int, end: datetime) -> None:
                 f"asn_groupshipment g WHERE g.shop_id = {shop.pk}",
             ),
         ),
+        (
+            # Lines of shipments that left one to eight weeks ago (the weeks the hourly job and
+            # the page look at; a year of them made the commit's key checks take minutes);
+            # 1 in 19 received short.
+            "receipts",
+            _insert(
+                LineReceipt,
+                {
+                    "shop_id": str(shop.pk),
+                    "order_id": "s.order_id",
+                    "row_id": "l.row_id",
+                    "receive_status": "'RECEIVED'",
+                    "received_quantity": "CASE WHEN l.row_id %% 19 = 0 THEN l.quantity - 1 "
+                    "ELSE l.quantity END",
+                    "last_receive_date": "g.shipped_at + interval '3 days'",
+                    "updated_at": "g.shipped_at + interval '3 days'",
+                },
+                "asn_shipmentline l JOIN asn_shipment s ON s.id = l.shipment_id "
+                "JOIN asn_groupshipment g ON g.id = s.group_id "
+                f"WHERE g.shop_id = {shop.pk} AND g.shipped_at < %(end)s - interval '7 days' "
+                "AND g.shipped_at >= %(end)s - interval '8 weeks'",
+            ),
+        ),
     ]
     model_of = {label: sql.split('"')[1] for label, (sql, _) in steps}
     with connection.cursor() as cursor:
         for label, (sql, params) in steps:
             started = time.perf_counter()
             cursor.execute(sql, {**params, "end": end})
+            loaded = cursor.rowcount
             cursor.execute(f'ANALYZE "{model_of[label]}"')  # plans of the next steps
             print(
-                f"  loaded {label}: {cursor.rowcount:,} rows "
-                f"({time.perf_counter() - started:.1f} s)",
+                f"  loaded {label}: {loaded:,} rows ({time.perf_counter() - started:.1f} s)",
                 flush=True,
             )
+
+
+def product_rejected_url(shop, today) -> str:
+    """The link behind the rejected units of the cockpit's first product row (the most
+    rejected product of the last four weeks)."""
+    from cockpit.charts import GridLinks, product_links
+    from cockpit.selectors import cockpit_products
+
+    since = today - timedelta(days=27)
+    top = cockpit_products(shop=shop, date_from=since, date_to=today, limit=1)
+    return product_links(GridLinks(shop), top, since, today)[0].rejected
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 for table in (
+                    "receiving_linereceipt",
                     "asn_asnsubmission",
                     "asn_shipmentline",
                     "asn_shipment",
@@ -313,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                     "cockpit_orderfact",
                     "cockpit_dailyfc",
                     "cockpit_dailyproduct",
+                    "cockpit_weeklyfc",
                     "orders_orderrow",
                     "orders_order",
                 ):
@@ -358,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         "cockpit, one FC": base + "?fc=MUC3",
         "grid drill-down (week, FC, ack late)": f"{grid}?channel=amazon_1p&date_from={week}"
         f"&date_to={week + timedelta(days=6)}&fc=LEJ1&metric=ack_late",
+        # The first product row's rejected units over the page's four weeks
+        "grid drill-down (product, rejected)": product_rejected_url(shop, timezone.localdate(end)),
     }
     timings: dict[str, list[float]] = {name: [] for name in scenarios}
     for url in scenarios.values():
@@ -389,10 +437,13 @@ def main(argv: list[str] | None = None) -> int:
     out = og.RESULTS_DIR / f"cockpit-{args.orders}.json"
     out.write_text(json.dumps(result, indent=2, default=str))
     print(f"\nResults: {out}")
-    ok = total["p95"] < PAGE_BUDGET_MS and max(rollups) < ROLLUP_BUDGET_S
+    # Every scenario on its own, not only all requests together: the 12-week view once
+    # missed the budget while the overall p95 held.
+    worst = max(og.summary(values)["p95"] for values in timings.values())
+    ok = worst < PAGE_BUDGET_MS and max(rollups) < ROLLUP_BUDGET_S
     print(
         "PASS" if ok else "FAIL",
-        f"(budgets: page p95 < {PAGE_BUDGET_MS:.0f} ms, "
+        f"(budgets: page p95 < {PAGE_BUDGET_MS:.0f} ms in every scenario, "
         f"one day's roll-up < {ROLLUP_BUDGET_S:.0f} s)",
     )
     return 0 if ok else 1

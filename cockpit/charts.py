@@ -2,11 +2,14 @@
 static/cockpit/cockpit.js draws the same data with Chart.js (read from a JSON script tag)."""
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from datetime import date
+from urllib.parse import quote_plus, urlencode
 
 from django.urls import reverse
 
-from cockpit.selectors import TARGETS, Bucket, rejection_reasons
+from cockpit import targets
+from cockpit.selectors import Bucket, ProductRow, rejection_reasons
+from cockpit.targets import Target
 from shops.models import Shop
 
 
@@ -23,7 +26,7 @@ class Chart:
     title: str
     kind: str  # "line" or "bar"
     unit: str
-    target: float | None
+    targets: tuple[Target, ...]  # Amazon's, each drawn as a dashed line; () where none
     labels: list[str]
     series: list[Series]
     stacked: bool = False
@@ -34,7 +37,7 @@ class Chart:
             "title": self.title,
             "kind": self.kind,
             "unit": self.unit,
-            "target": self.target,
+            "targets": [{"label": t.label, "value": t.value} for t in self.targets],
             "labels": self.labels,
             "stacked": self.stacked,
             "series": [{"label": s.label, "values": s.values, "urls": s.urls} for s in self.series],
@@ -48,25 +51,63 @@ class Chart:
         ]
 
 
-def grid_url(shop: Shop, bucket: Bucket, fc: str | None, metric: str | None) -> str:
-    query = {
-        "channel": "amazon_1p",
-        "date_from": bucket.start.isoformat() if bucket.start else "",
-        "date_to": bucket.end.isoformat() if bucket.end else "",
-    }
-    if fc is not None:
-        query["fc"] = fc or "-"
-    if metric:
-        query["metric"] = metric
-    return f"{reverse('orders:order-list', args=[shop.pk])}?{urlencode(query)}"
+class GridLinks:
+    """Links to the orders grid filtered to the orders behind a figure: the period's Amazon
+    POs, of one FC (`-`: none) when given, that a metric filter picks, with a row of a
+    product. A page makes hundreds: the grid's address is looked up once, and the query
+    is written as `urlencode` would write it."""
+
+    def __init__(self, shop: Shop) -> None:
+        self.base = reverse("orders:order-list", args=[shop.pk]) + "?channel=amazon_1p"
+
+    def url(
+        self, bucket: Bucket, fc: str | None, metric: str | None, product: str | None = None
+    ) -> str:
+        start = bucket.start.isoformat() if bucket.start else ""
+        end = bucket.end.isoformat() if bucket.end else ""
+        url = f"{self.base}&date_from={start}&date_to={end}"
+        if fc is not None:
+            url += "&fc=" + quote_plus(fc or "-")
+        if metric:
+            url += "&" + urlencode({"metric": metric})
+        if product:
+            url += "&product=" + quote_plus(product)
+        return url
 
 
-def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Chart]:
+@dataclass(frozen=True)
+class ProductLinks:
+    """A product row of the cockpit with the grid links of its figures."""
+
+    row: ProductRow
+    orders: str  # every order of the period with the product
+    rejected: str
+    backordered: str
+    not_confirmed: str
+
+
+def product_links(
+    links: GridLinks, rows: list[ProductRow], date_from: date, date_to: date
+) -> list[ProductLinks]:
+    period = Bucket(key="products", start=date_from, end=date_to)
+    return [
+        ProductLinks(
+            row,
+            links.url(period, None, None, row.product),
+            links.url(period, None, "rejected", row.product),
+            links.url(period, None, "backordered", row.product),
+            links.url(period, None, "not_confirmed", row.product),
+        )
+        for row in rows
+    ]
+
+
+def cockpit_charts(links: GridLinks, periods: list[Bucket], fc: str | None) -> list[Chart]:
     labels = [b.key for b in periods]
 
     def series(label: str, attr, metric: str | None) -> Series:
         values = [attr(b) for b in periods]
-        return Series(label, values, [grid_url(shop, b, fc, metric) for b in periods])
+        return Series(label, values, [links.url(b, fc, metric) for b in periods])
 
     reasons = [rejection_reasons(b) for b in periods]
     return [
@@ -75,7 +116,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Acknowledged on time",
             "line",
             "%",
-            TARGETS["ack_on_time"],
+            (targets.ACK_ON_TIME,),
             labels,
             [series("On time %", lambda b: b.ack_on_time_pct, "ack_late")],
         ),
@@ -84,7 +125,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Median time to acknowledge",
             "line",
             "h",
-            None,
+            (),
             labels,
             [series("Median hours", lambda b: b.ack_median_hours, "ack_on_time")],
         ),
@@ -93,22 +134,22 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Confirmation rate (units accepted / ordered)",
             "line",
             "%",
-            TARGETS["confirmation"],
+            (targets.CONFIRMATION,),
             labels,
-            [series("Confirmed %", lambda b: b.confirmation_pct, "rejected")],
+            [series("Confirmed %", lambda b: b.confirmation_pct, "not_confirmed")],
         ),
         Chart(
             "rejections",
             "Rejected units by reason",
             "bar",
             "units",
-            None,
+            (),
             labels,
             [
                 Series(
                     reason_label,
                     [r[i][2] for r in reasons],
-                    [grid_url(shop, b, fc, "rejected") for b in periods],
+                    [links.url(b, fc, "rejected") for b in periods],
                 )
                 for i, (_, reason_label, _) in enumerate(reasons[0])
             ],
@@ -119,7 +160,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "ASN on time and ASN accuracy",
             "line",
             "%",
-            TARGETS["asn_on_time"],
+            (targets.ASN_ON_TIME, targets.ASN_ACCURACY),
             labels,
             [
                 series("ASN on time %", lambda b: b.asn_on_time_pct, "asn_late"),
@@ -131,7 +172,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Lead time (PO date to departure) and open backorders",
             "bar",
             "",
-            None,
+            (),
             labels,
             [
                 series("Lead time (days)", lambda b: b.lead_days, "shipped"),
@@ -145,7 +186,7 @@ def cockpit_charts(shop: Shop, periods: list[Bucket], fc: str | None) -> list[Ch
             "Fill rate (received / ordered) and receiving accuracy (received / shipped)",
             "line",
             "%",
-            None,
+            (),
             labels,
             [
                 series("Fill rate %", lambda b: b.fill_rate_pct, "not_filled"),

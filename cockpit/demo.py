@@ -1,8 +1,9 @@
 """A few weeks of Amazon history for the demo shop, so its cockpit has something to show.
 
-Orders, POs, acknowledgements and ASNs are written directly with a fixed random seed (the
-demo has no Amazon past to import), then rolled up. Safe to run again: a shop that already
-has the history orders gets nothing new (the roll-up is rerun, which is idempotent).
+Orders, POs, acknowledgements, ASNs and Amazon's receipts are written directly with a fixed
+random seed (the demo has no Amazon past to import), then rolled up. Safe to run again: a
+shop that already has the history orders gets nothing new (the roll-up is rerun, which is
+idempotent).
 """
 
 import random
@@ -32,6 +33,7 @@ from asn.models import (
 from cockpit.services import cockpit_rollup_range
 from orders.models import Channel, Order, OrderRow
 from orders.services import CustomerInput, OrderInput, RowInput, order_create
+from receiving.models import LineReceipt, LineReceiptChange, OrderReceiving, ReceiveStatus
 from shops.models import Shop
 
 PREFIX = "HIST"
@@ -164,4 +166,49 @@ def _history_order(shop: Shop, warehouse: Warehouse, rng: random.Random, day, i:
         payload={},
         status=AckStatus.ERROR if rng.random() < 0.04 else AckStatus.SUCCESS,
         submitted_at=shipped_at + timedelta(hours=rng.uniform(1, 6) if asn_late else -2),
+    )
+    received_at = shipped_at + timedelta(days=rng.uniform(2, 4))
+    if received_at <= timezone.now():
+        _receive(shop, order, shipping, rng, received_at)
+
+
+def _receive(shop: Shop, order: Order, shipping: list, rng: random.Random, at: datetime) -> None:
+    """What Amazon's PO status reports once the FC received the shipment: most lines in full,
+    some short (closed as received), a few still partly received; as the receiving sync
+    stores it (receipt, its history, the PO's completeness)."""
+    receipts = []
+    for row, shipped in shipping:
+        roll = rng.random()
+        status, received = ReceiveStatus.RECEIVED, shipped
+        if roll < 0.08:  # the FC counted fewer than the ASN said
+            received = shipped - rng.randint(1, max(shipped // 2, 1))
+        elif roll < 0.12:  # still being received
+            status, received = ReceiveStatus.PARTIALLY_RECEIVED, shipped // 2
+        receipts.append(
+            LineReceipt(
+                shop=shop,
+                order=order,
+                row=row,
+                receive_status=status,
+                received_quantity=received,
+                last_receive_date=at,
+                updated_at=at,
+            )
+        )
+    LineReceipt.objects.bulk_create(receipts)
+    LineReceiptChange.objects.bulk_create(
+        LineReceiptChange(
+            receipt=r,
+            receive_status=r.receive_status,
+            received_quantity=r.received_quantity,
+            last_receive_date=at,
+            recorded_at=at,
+        )
+        for r in receipts
+    )
+    OrderReceiving.objects.create(
+        shop=shop,
+        order=order,
+        fully_received=all(r.receive_status == ReceiveStatus.RECEIVED for r in receipts),
+        checked_at=at,
     )

@@ -57,19 +57,13 @@ class OrderFact(models.Model):
         return f"Facts of order {self.order_id} ({self.day})"
 
 
-class DailyFc(models.Model):
-    """Per shop, day and FC: the PO-level sums the cockpit's weekly and daily views read."""
+class FcSums(models.Model):
+    """The PO-level sums of one FC (or all) over a day or a week; docs/metrics.md."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
-    day = models.DateField()
-    fc_code = models.CharField(max_length=10, blank=True)
     pos = models.PositiveIntegerField(default=0)
     ack_on_time = models.PositiveIntegerField(default=0)
     ack_late = models.PositiveIntegerField(default=0)  # acknowledged late or overdue
     ack_pending = models.PositiveIntegerField(default=0)
-    # Minutes to acknowledge of each acknowledged PO: a median cannot be summed, so the
-    # week's median is taken over the days' lists (a few thousand numbers at most).
-    ack_minutes = models.JSONField(default=list, blank=True)  # a list (JSON: SQLite demo too)
     units_ordered = models.PositiveIntegerField(default=0)
     units_accepted = models.PositiveIntegerField(default=0)
     units_backordered = models.PositiveIntegerField(default=0)
@@ -90,6 +84,20 @@ class DailyFc(models.Model):
     units_received = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyFc(FcSums):
+    """Per shop, day and FC: the PO-level sums the cockpit's daily views read."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    fc_code = models.CharField(max_length=10, blank=True)
+    # Minutes to acknowledge of each acknowledged PO: a median cannot be summed, so a
+    # period's median is taken over the days' lists (a few thousand numbers at most).
+    ack_minutes = models.JSONField(default=list, blank=True)  # a list (JSON: SQLite demo too)
+
+    class Meta:
         ordering = ["day", "fc_code"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "day", "fc_code"], name="uniq_cockpit_day_fc")
@@ -97,6 +105,30 @@ class DailyFc(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.fc_code or '(no FC)'}"
+
+
+class WeeklyFc(FcSums):
+    """Per shop, week (Monday to Sunday) and FC, plus one row for all FCs (`fc_code` "*"):
+    the week's DailyFc rows summed when a day of it is rolled up, so the 12-week view reads
+    a few dozen rows instead of a quarter's daily lists (cockpit/weekly.py)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    week = models.DateField(help_text="Monday of the week.")
+    fc_code = models.CharField(max_length=10, blank=True)
+    ack_median_minutes = models.FloatField(null=True, blank=True)
+    # The week's minutes to acknowledge as [minutes, POs] pairs (a median over weeks merges
+    # them): at most one pair per distinct minute, whatever the number of POs. Empty on the
+    # all-FC row, which only needs its median.
+    ack_minutes_hist = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["week", "fc_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "week", "fc_code"], name="uniq_cockpit_week_fc")
+        ]
+
+    def __str__(self) -> str:
+        return f"week of {self.week} {self.fc_code or '(no FC)'}"
 
 
 class DailyProduct(models.Model):

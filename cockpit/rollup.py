@@ -1,9 +1,10 @@
 """Rebuild the cockpit's roll-ups for one (shop, day) from orders, acknowledgements, ASNs and
 receipts.
 
-`rollup_day` is the only writer of OrderFact, DailyFc and DailyProduct. It deletes the
-slice and inserts it again in one transaction under a per-(shop, day) advisory lock: run
-twice, concurrently or killed halfway, the slice ends up as one run computed it. Every
+`rollup_day` is the only writer of OrderFact, DailyFc, DailyProduct and WeeklyFc. It deletes
+the slice and inserts it again in one transaction under a per-(shop, day) advisory lock,
+then sums the day's week again: run twice, concurrently or killed halfway, the slice ends
+up as one run computed it. Every
 definition it applies is in docs/metrics.md.
 """
 
@@ -15,20 +16,22 @@ from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from amazon1p.acknowledgements.deadlines import NEW_PO_WINDOW
+from amazon1p.acknowledgements.deadlines import CHANGE_WINDOW, NEW_PO_WINDOW
 from amazon1p.models import (
     Acknowledgement,
     AcknowledgementLine,
     AckStatus,
     AmazonConnection,
-    AmazonPurchaseOrder,
     RejectionReason,
 )
 from asn.models import AsnStatus, AsnSubmission, AsnType, ShipmentLine
-from cockpit.models import AckState, AsnState, DailyFc, DailyProduct, OrderFact
+from cockpit.models import AckState, AsnState, DailyFc, DailyProduct, OrderFact, WeeklyFc
+from cockpit.selectors import SUM_FIELDS, week_start
+from cockpit.weekly import week_sums
 from orders.models import Channel, Order, OrderRow
 from receiving.models import LineReceipt, ReceiveStatus
 from shops.models import Shop
@@ -56,11 +59,11 @@ class _Asn:
     first_try: bool | None = None
 
 
-def _lock(shop_id: int, day: date) -> None:
-    """Serialise rebuilds of one (shop, day) until the transaction ends."""
+def _lock(shop_id: int, day: date, what: str = "day") -> None:
+    """Serialise rebuilds of one (shop, day) or (shop, week) until the transaction ends."""
     if connection.vendor != "postgresql":  # SQLite (the demo) writes one at a time anyway
         return
-    key = zlib.crc32(f"cockpit:{shop_id}:{day.isoformat()}".encode())
+    key = zlib.crc32(f"cockpit:{shop_id}:{what}:{day.isoformat()}".encode())
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7140, key - 2**31])
 
@@ -71,10 +74,10 @@ def _asn_by_order(day_orders: QuerySet) -> tuple[dict[int, _Asn], dict[int, int]
     `day_orders` is a subquery (not a list of ids): a day holds thousands of orders, and
     sending their ids back and forth cost more than the join.
     """
-    lines = list(
-        ShipmentLine.objects.filter(shipment__order__in=day_orders).values_list(
-            "shipment__order_id", "shipment__group_id", "row_id", "quantity"
-        )
+    lines = list(  # through the rows' index: by shipment, PostgreSQL scans all shipments
+        ShipmentLine.objects.filter(row__order__in=day_orders)
+        .order_by()
+        .values_list("shipment__order_id", "shipment__group_id", "row_id", "quantity")
     )
     groups: dict[int, list] = defaultdict(list)
     for sub in (
@@ -115,7 +118,7 @@ FACT_COLUMNS = [f.attname for f in OrderFact._meta.concrete_fields]
 
 class _Fact(SimpleNamespace):
     """An OrderFact before it is written: thousands a day, and a model instance each cost a
-    tenth of the roll-up. Unit counts start at zero."""
+    tenth of the roll-up (DailyProduct rows likewise). Unit counts start at zero."""
 
     def __init__(self, **values) -> None:
         counts = dict.fromkeys(
@@ -132,19 +135,58 @@ class _Fact(SimpleNamespace):
         super().__init__(**counts, backorder_open=0, receiving_counted=False, **values)
 
 
-def _facts_insert(facts: list[_Fact]) -> None:
-    """Write the facts: PostgreSQL's COPY (a day's thousands in one round trip), else
-    bulk_create (SQLite, the demo)."""
+PRODUCT_COLUMNS = [
+    f.attname for f in DailyProduct._meta.concrete_fields if not f.primary_key
+]  # shop_id, day, fc_code, product, title, then the unit sums
+
+
+def _insert(model, columns: list[str], rows: list) -> None:
+    """Write `rows` (objects with `columns` as attributes) into `model`'s table: PostgreSQL's
+    COPY (a day's thousands in one round trip, no model instances), else bulk_create
+    (SQLite, the demo)."""
     if connection.vendor != "postgresql":
-        OrderFact.objects.bulk_create(
-            [OrderFact(**{c: getattr(f, c) for c in FACT_COLUMNS}) for f in facts]
+        model.objects.bulk_create(
+            [model(**{c: getattr(r, c) for c in columns}) for r in rows], batch_size=500
         )
         return
-    columns = ", ".join(f'"{OrderFact._meta.get_field(c).column}"' for c in FACT_COLUMNS)
-    statement = f"COPY {OrderFact._meta.db_table} ({columns}) FROM STDIN"
+    names = ", ".join(f'"{model._meta.get_field(c).column}"' for c in columns)
+    statement = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for fact in facts:
-            copy.write_row([getattr(fact, c) for c in FACT_COLUMNS])
+        for row in rows:
+            copy.write_row([getattr(row, c) for c in columns])
+
+
+def _deadline_state(due: datetime, answered: datetime | None, now: datetime) -> AckState:
+    if answered is not None:
+        return AckState.ON_TIME if answered <= due else AckState.LATE
+    return AckState.OVERDUE if now > due else AckState.PENDING
+
+
+# When a PO owes several answers, the worst state is the PO's.
+_WORST_FIRST = (AckState.OVERDUE, AckState.LATE, AckState.PENDING, AckState.ON_TIME)
+
+
+def ack_state(
+    *, po_date: datetime, changed_at: datetime | None, ack_dates: list[datetime], now: datetime
+) -> tuple[AckState, datetime]:
+    """How a PO stands against Amazon's acknowledgement deadlines, and its last deadline.
+
+    A new PO is owed an answer 24 h after its date, a PO Amazon changed one 48 h after the
+    (latest) change, answered by the first successful acknowledgement dated at or after the
+    change. As in amazon1p's deadline alerts, a change that arrives before the PO was
+    answered and before its 24 h ran out replaces the first deadline. `ack_dates`: the PO's
+    successful acknowledgements, oldest first (docs/metrics.md).
+    """
+    first = ack_dates[0] if ack_dates else None
+    new_due = po_date + NEW_PO_WINDOW
+    deadlines: list[tuple[datetime, datetime | None]] = [(new_due, first)]
+    if changed_at is not None and changed_at > po_date:
+        answer = next((at for at in ack_dates if at >= changed_at), None)
+        change = (changed_at + CHANGE_WINDOW, answer)
+        replaces = changed_at <= new_due and (first is None or first >= changed_at)
+        deadlines = [change] if replaces else [*deadlines, change]
+    states = {_deadline_state(due, answered, now) for due, answered in deadlines}
+    return next(s for s in _WORST_FIRST if s in states), deadlines[-1][0]
 
 
 def rollup_day(*, shop: Shop, day: date, now: datetime | None = None) -> int:
@@ -156,7 +198,24 @@ def rollup_day(*, shop: Shop, day: date, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         _lock(shop.pk, day)
-        return _rebuild(shop, day, now)
+        pos = _rebuild(shop, day, now)
+        _rebuild_week(shop, week_start(day))
+        return pos
+
+
+def _rebuild_week(shop: Shop, week: date) -> None:
+    """Sum the week's daily rows into its WeeklyFc rows. Under a (shop, week) lock taken
+    after the day's, so the days of one week rebuilt at once queue here, and the last one
+    reads every other day as committed (READ COMMITTED reads afresh per statement)."""
+    _lock(shop.pk, week, "week")
+    daily = DailyFc.objects.filter(
+        shop=shop, day__gte=week, day__lt=week + timedelta(weeks=1)
+    ).values("fc_code", "ack_minutes", *SUM_FIELDS)
+    sums = week_sums(daily, SUM_FIELDS)
+    WeeklyFc.objects.filter(shop=shop, week=week).delete()
+    WeeklyFc.objects.bulk_create(
+        WeeklyFc(shop=shop, week=week, fc_code=fc, **entry) for fc, entry in sums.items()
+    )
 
 
 def _rebuild(shop: Shop, day: date, now: datetime) -> int:
@@ -164,34 +223,42 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
     day_orders = Order.objects.filter(
         shop=shop, channel=Channel.AMAZON_1P, ordered_at__gte=start, ordered_at__lt=end
     )
-    orders = list(day_orders.values("pk", "ordered_at"))
     ids = day_orders.values("pk")  # a subquery wherever it is used
-    pos = {
-        po["order_id"]: po
-        for po in AmazonPurchaseOrder.objects.filter(order__in=ids).values(
-            "order_id", "purchase_order_date", fc=KT("raw__orderDetails__shipToParty__partyId")
-        )
-    }
-    rows = list(
-        OrderRow.objects.filter(order_id__in=ids).values(
-            "pk", "order_id", "quantity", "asin", "sku", "ean", "title"
+    # Each order with its PO's date (else the order's), change and ship-to FC: one query,
+    # one timestamp to parse per order.
+    orders = list(
+        day_orders.order_by().values_list(
+            "pk",
+            Coalesce("amazon_po__purchase_order_date", "ordered_at"),
+            "amazon_po__amazon_changed_at",
+            KeyTextTransform(
+                "partyId",
+                KeyTransform("shipToParty", KeyTransform("orderDetails", "amazon_po__raw")),
+            ),
         )
     )
-    first_ack: dict[int, datetime] = {}
+    rows = list(  # unordered: the rows' default order would cost a sort
+        OrderRow.objects.filter(order_id__in=ids)
+        .order_by()
+        .values("pk", "order_id", "quantity", "asin", "sku", "ean", "title")
+    )
     latest_ack: dict[int, int] = {}
+    ack_dates: dict[int, list[datetime]] = defaultdict(list)  # per order, oldest first
     for ack in (
         Acknowledgement.objects.filter(order_id__in=ids, status=AckStatus.SUCCESS)
         .order_by("acknowledgement_date", "pk")
-        .values("pk", "order_id", "acknowledgement_date")
+        .values_list("pk", "order_id", "acknowledgement_date")
     ):
-        first_ack.setdefault(ack["order_id"], ack["acknowledgement_date"])
-        latest_ack[ack["order_id"]] = ack["pk"]
+        latest_ack[ack[1]] = ack[0]
+        ack_dates[ack[1]].append(ack[2])
     latest = set(latest_ack.values())
     lines = {
         line["row_id"]: line
         for line in AcknowledgementLine.objects.filter(
             acknowledgement__order__in=ids, acknowledgement__status=AckStatus.SUCCESS
-        ).values(
+        )
+        .order_by()  # the lines' default order joins the rows to sort them
+        .values(
             "acknowledgement_id",
             "row_id",
             "accepted",
@@ -216,17 +283,12 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
     grace_cutoff = now - timedelta(days=DEFAULT_GRACE_DAYS if grace is None else grace)
     fully_received: dict[int, bool] = {}  # order → every shipped row reported RECEIVED
 
-    facts: dict[int, OrderFact] = {}
-    for o in orders:
-        po = pos.get(o["pk"], {})
-        po_date = po.get("purchase_order_date") or o["ordered_at"]
-        due = po_date + NEW_PO_WINDOW
-        acked = first_ack.get(o["pk"])
-        if acked is not None:
-            state = AckState.ON_TIME if acked <= due else AckState.LATE
-        else:
-            state = AckState.OVERDUE if now > due else AckState.PENDING
-        asn = asns.get(o["pk"])
+    facts: dict[int, _Fact] = {}
+    for order_id, po_date, changed_at, fc in orders:
+        answers = ack_dates.get(order_id, [])
+        acked = answers[0] if answers else None
+        state, due = ack_state(po_date=po_date, changed_at=changed_at, ack_dates=answers, now=now)
+        asn = asns.get(order_id)
         asn_state = AsnState.NONE
         lead = None
         if asn and asn.sent_at:
@@ -234,11 +296,11 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
             asn_state = AsnState.ON_TIME if on_time else AsnState.LATE
             if asn.shipped_at:
                 lead = max(int((asn.shipped_at - po_date).total_seconds() // 3600), 0)
-        facts[o["pk"]] = _Fact(
-            order_id=o["pk"],
+        facts[order_id] = _Fact(
+            order_id=order_id,
             shop_id=shop.pk,
             day=day,
-            fc_code=(po.get("fc") or "")[:10],
+            fc_code=(fc or "")[:10],
             ack_due_at=due,
             acked_at=acked,
             ack_state=state,
@@ -249,7 +311,7 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
         )
 
     fcs: dict[str, DailyFc] = {}
-    products: dict[tuple[str, str], DailyProduct] = {}  # hundreds a day: models are fine
+    products: dict[tuple[str, str], SimpleNamespace] = {}  # DailyProduct rows to be
     for row in rows:
         fact = facts[row["order_id"]]
         line = lines.get(row["pk"])
@@ -279,8 +341,17 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
         key = (row["asin"] or row["sku"] or row["ean"] or "(none)")[:64]
         product = products.get((fact.fc_code, key))
         if product is None:
-            product = products[(fact.fc_code, key)] = DailyProduct(
-                shop=shop, day=day, fc_code=fact.fc_code, product=key, title=row["title"][:250]
+            product = products[(fact.fc_code, key)] = SimpleNamespace(
+                shop_id=shop.pk,
+                day=day,
+                fc_code=fact.fc_code,
+                product=key,
+                title=row["title"][:250],
+                units_ordered=0,
+                units_accepted=0,
+                units_backordered=0,
+                units_rejected=0,
+                units_shipped=0,
             )
         product.units_ordered += row["quantity"]
         product.units_accepted += accepted
@@ -327,7 +398,7 @@ def _rebuild(shop: Shop, day: date, now: datetime) -> int:
     OrderFact.objects.filter(order_id__in=ids).delete()
     DailyFc.objects.filter(shop=shop, day=day).delete()
     DailyProduct.objects.filter(shop=shop, day=day).delete()
-    _facts_insert(list(facts.values()))
+    _insert(OrderFact, FACT_COLUMNS, list(facts.values()))
     DailyFc.objects.bulk_create(fcs.values())
-    DailyProduct.objects.bulk_create(products.values(), batch_size=2000)
+    _insert(DailyProduct, PRODUCT_COLUMNS, list(products.values()))
     return len(facts)

@@ -1,45 +1,20 @@
 """Reads for the cockpit: everything comes from the daily roll-ups or from small tables
 (sync runs, offers), never from a scan of the orders. Definitions: docs/metrics.md."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from statistics import median
 
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from amazon1p.models import SyncKind, SyncRun, SyncStatus
 from bulkbuy.models import Offer, OfferRow, OfferStatus, OrderLinkLine
-from cockpit.models import DailyFc, DailyProduct
+from cockpit.models import DailyFc, DailyProduct, FcSums, WeeklyFc
+from cockpit.weekly import ALL_FCS, hist_median
 from shops.models import Shop
 
-# Where Amazon sets a target, in percent (Vendor Central's operational performance page);
-# a chart draws it as a dashed line. None: no target, no line. Amazon publishes none for
-# fill rate or receiving accuracy.
-TARGETS = {"ack_on_time": 100.0, "confirmation": 90.0, "asn_on_time": 95.0, "asn_accuracy": 95.0}
-SUM_FIELDS = [
-    "pos",
-    "ack_on_time",
-    "ack_late",
-    "ack_pending",
-    "units_ordered",
-    "units_accepted",
-    "units_backordered",
-    "units_rejected",
-    "rejected_temporarily_unavailable",
-    "rejected_invalid_product_identifier",
-    "rejected_obsolete_product",
-    "backorder_open",
-    "asn_on_time",
-    "asn_late",
-    "asn_first_try",
-    "asn_answered",
-    "lead_hours_sum",
-    "lead_count",
-    "received_ordered",
-    "received_shipped",
-    "units_received",
-]
+SUM_FIELDS = [f.name for f in FcSums._meta.get_fields()]
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -54,13 +29,21 @@ class Bucket:
     start: date | None = None
     end: date | None = None
     sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUM_FIELDS, 0))
-    minutes: list[int] = field(default_factory=list)
+    minutes: Counter = field(default_factory=Counter)  # minutes to acknowledge → POs
+    rows: int = 0
+    stored_median: float | None = None  # of the last WeeklyFc row added
 
     def add(self, row: dict) -> None:
-        """Add one DailyFc row, as `daily_rows` reads it."""
+        """Add one DailyFc row (as `daily_rows` reads it) or WeeklyFc row (`weekly_rows`)."""
         for name in SUM_FIELDS:
             self.sums[name] += row[name]
-        self.minutes.extend(row["ack_minutes"])
+        self.rows += 1
+        if "ack_minutes" in row:
+            self.minutes.update(row["ack_minutes"])
+        else:
+            self.stored_median = row["ack_median_minutes"]
+            for minutes, pos in row["ack_minutes_hist"]:
+                self.minutes[minutes] += pos
 
     def __getattr__(self, name: str):
         sums = self.__dict__.get("sums", {})
@@ -74,7 +57,12 @@ class Bucket:
 
     @property
     def ack_median_hours(self) -> float | None:
-        return round(median(self.minutes) / 60, 1) if self.minutes else None
+        # One weekly row: its median as stored (an all-FC row keeps no histogram).
+        if self.rows == 1 and self.stored_median is not None:
+            minutes: float | None = self.stored_median
+        else:
+            minutes = hist_median(self.minutes)
+        return None if minutes is None else round(minutes / 60, 1)
 
     @property
     def confirmation_pct(self) -> float | None:
@@ -122,6 +110,16 @@ def period_starts(*, today: date, period: str = "week", count: int = 12) -> list
     return [last - timedelta(weeks=i) for i in range(count - 1, -1, -1)]
 
 
+def weekly_rows(*, shop: Shop, week_from: date, week_to: date) -> list[dict]:
+    """The WeeklyFc rows (every FC's and the all-FC one) of the weeks from the one holding
+    `week_from` to the one holding `week_to`, as dicts."""
+    return list(
+        WeeklyFc.objects.filter(
+            shop=shop, week__gte=week_start(week_from), week__lte=week_to
+        ).values("week", "fc_code", "ack_median_minutes", "ack_minutes_hist", *SUM_FIELDS)
+    )
+
+
 def cockpit_periods(
     *,
     shop: Shop,
@@ -131,30 +129,42 @@ def cockpit_periods(
     fc: str | None = None,
     rows: list[dict] | None = None,
 ) -> list[Bucket]:
-    """The last `count` weeks (Monday to Sunday) or days up to `today`, oldest first;
-    `rows` from `daily_rows` when the caller has read them already."""
+    """The last `count` weeks (Monday to Sunday) or days up to `today`, oldest first, of
+    all FCs or of `fc`; `rows` from `weekly_rows` (weeks) or `daily_rows` (days) when the
+    caller has read them already."""
     starts = period_starts(today=today, period=period, count=count)
     length = timedelta(days=1) if period == "day" else timedelta(weeks=1)
     buckets = {
         s: Bucket(key=s.isoformat(), start=s, end=s + length - timedelta(days=1)) for s in starts
     }
+    if period == "day":
+        if rows is None:
+            rows = daily_rows(shop=shop, date_from=starts[0], date_to=today)
+        for row in rows:
+            if fc is None or row["fc_code"] == fc:
+                buckets[row["day"]].add(row)
+        return list(buckets.values())
     if rows is None:
-        rows = daily_rows(shop=shop, date_from=starts[0], date_to=today)
+        rows = weekly_rows(shop=shop, week_from=starts[0], week_to=today)
+    wanted = ALL_FCS if fc is None else fc
     for row in rows:
-        if fc is None or row["fc_code"] == fc:
-            buckets[row["day"] if period == "day" else week_start(row["day"])].add(row)
+        if row["fc_code"] == wanted:
+            buckets[row["week"]].add(row)
     return list(buckets.values())
 
 
 def cockpit_fcs(
     *, shop: Shop, date_from: date, date_to: date, rows: list[dict] | None = None
 ) -> list[Bucket]:
-    """One bucket per FC over the range, worst on-time acknowledgement first."""
+    """One bucket per FC over the range, worst on-time acknowledgement first; `rows` from
+    `daily_rows` or, for a range of whole weeks, `weekly_rows`."""
     buckets: dict[str, Bucket] = {}
     if rows is None:
         rows = daily_rows(shop=shop, date_from=date_from, date_to=date_to)
     for row in rows:
         code = row["fc_code"]
+        if code == ALL_FCS:
+            continue
         if code not in buckets:
             buckets[code] = Bucket(key=code, start=date_from, end=date_to)
         buckets[code].add(row)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from bulkbuy.pipeline import offers_pipeline
 from cockpit import selectors
-from cockpit.charts import cockpit_charts, grid_url
+from cockpit.charts import GridLinks, cockpit_charts, product_links
 from cockpit.exports import EXPORTS
 from shopctrl.spreadsheet import csv_cell
 from shops.access import shop_for_user
@@ -36,7 +36,12 @@ def cockpit_dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
     period, fc = _params(request)
     today = timezone.localdate()
     date_from = selectors.period_starts(today=today, period=period, count=PERIODS[period])[0]
-    rows = selectors.daily_rows(shop=shop, date_from=date_from, date_to=today)  # read once
+    # Read once for the charts and the FC table: weeks from the weekly rows (a few dozen),
+    # days from the daily ones.
+    if period == "week":
+        rows = selectors.weekly_rows(shop=shop, week_from=date_from, week_to=today)
+    else:
+        rows = selectors.daily_rows(shop=shop, date_from=date_from, date_to=today)
     periods = selectors.cockpit_periods(
         shop=shop, today=today, period=period, count=PERIODS[period], fc=fc, rows=rows
     )
@@ -45,7 +50,8 @@ def cockpit_dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
     # product rows (thousands a day) would cost the page more than all the rest; the CSV
     # export has the whole range.
     products_from = max(date_from, today - timedelta(days=27))
-    charts = cockpit_charts(shop, periods, fc)
+    links = GridLinks(shop)
+    charts = cockpit_charts(links, periods, fc)
     context = {
         "shop": shop,
         "period": period,
@@ -58,13 +64,18 @@ def cockpit_dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
         "fcs": [
             (
                 b,
-                grid_url(shop, b, b.key, "ack_late"),
-                grid_url(shop, b, b.key, "not_filled"),
-                grid_url(shop, b, b.key, "received_not_shipped"),
+                links.url(b, b.key, "ack_late"),
+                links.url(b, b.key, "not_filled"),
+                links.url(b, b.key, "received_not_shipped"),
             )
             for b in fcs
         ],
-        "products": selectors.cockpit_products(shop=shop, date_from=products_from, date_to=today),
+        "products": product_links(
+            links,
+            selectors.cockpit_products(shop=shop, date_from=products_from, date_to=today),
+            products_from,
+            today,
+        ),
         "products_from": products_from,
         "sync": selectors.cockpit_sync_health(shop=shop, today=today),
         "pipeline": offers_pipeline(shop=shop),

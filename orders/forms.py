@@ -39,6 +39,12 @@ class OrderGridFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date", "min": "1970-01-01", "max": "9998-12-31"}),
         validators=[MinValueValidator(date(1970, 1, 1)), MaxValueValidator(date(9998, 12, 31))],
     )
+    product = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Product",
+        widget=forms.TextInput(attrs={"placeholder": "ASIN, EAN or SKU"}),
+    )
     ack_due = forms.BooleanField(required=False, label="Acknowledgement due")
     alert = forms.ModelChoiceField(
         queryset=Alert.objects.none(), required=False, widget=forms.HiddenInput
@@ -85,6 +91,7 @@ class OrderGridFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             search=data.get("q") or "",
+            product=(data.get("product") or "").strip(),
             acknowledgement_due=bool(data.get("ack_due")),
             alert=data.get("alert"),
             extra=tuple((name, data[name]) for name in GRID_FILTERS if data.get(name)),

@@ -9,7 +9,18 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.utils import timezone
 
 from orders.grid_filters import GRID_FILTERS
@@ -26,6 +37,7 @@ class OrderGridFilters:
     date_from: date | None = None
     date_to: date | None = None
     search: str = ""
+    product: str = ""  # an ASIN, EAN or SKU: the orders with a row of it
     acknowledgement_due: bool = False  # Amazon POs still owed an acknowledgement
     alert: Alert | None = None  # the orders a grouped alert stands for
     # Filters registered by higher apps (orders.grid_filters): ((name, value), ...).
@@ -78,6 +90,8 @@ def order_grid_queryset(*, shop: Shop, filters: OrderGridFilters) -> QuerySet[Or
         orders = orders.filter(ordered_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.search:
         orders = orders.filter(search_condition(filters.search))
+    if filters.product:
+        orders = orders.filter(product_condition(filters.product))
     if filters.acknowledgement_due:  # few rows, found through a partial index on the PO
         orders = orders.filter(amazon_po__ack_due_at__isnull=False)
     if filters.alert is not None:
@@ -85,7 +99,11 @@ def order_grid_queryset(*, shop: Shop, filters: OrderGridFilters) -> QuerySet[Or
             pk__in=AlertItem.objects.filter(alert=filters.alert).values("object_id")
         )
     for name, value in filters.extra:
-        orders = orders.filter(GRID_FILTERS[name].condition(shop, value))
+        extra = GRID_FILTERS[name]
+        if filters.product and extra.product_condition is not None:
+            orders = orders.filter(extra.product_condition(shop, value, filters.product))
+        else:
+            orders = orders.filter(extra.condition(shop, value))
     return orders
 
 
@@ -93,6 +111,28 @@ def search_condition(term: str) -> Q:
     """Number prefix, or the exact external reference (Amazon's PO number on other channels)."""
     term = term.strip()
     return Q(number__startswith=term) | Q(external_reference=term)
+
+
+def product_row_condition(product: str, prefix: str = "") -> Q:
+    """An order row (through `prefix`, e.g. "row__") whose ASIN, EAN or SKU is `product`."""
+    product = product.strip()
+    return (
+        Q(**{f"{prefix}asin": product})
+        | Q(**{f"{prefix}ean": product})
+        | Q(**{f"{prefix}sku": product})
+    )
+
+
+def product_condition(product: str) -> Q:
+    """Orders with a row whose ASIN, EAN or SKU is `product` (the cockpit's product key is
+    the ASIN, else the SKU, else the EAN). A correlated EXISTS: the grid walks its
+    (shop, ordered_at) index newest first and probes each order's rows through their
+    (order, position) index, so a page needs no index on the product columns."""
+    return Q(
+        Exists(
+            OrderRow.objects.filter(order_id=OuterRef("pk")).filter(product_row_condition(product))
+        )
+    )
 
 
 GRID_RELATED = ("main_status", "payment_status")

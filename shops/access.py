@@ -136,6 +136,7 @@ ACCESS_RULES: dict[str, str] = {
     "cockpit.orderfact": "shop_for_user(shop.view): cockpit figures and the grid's drill-down",
     "cockpit.dailyfc": "shop_for_user(shop.view): the cockpit page and its CSV exports",
     "cockpit.dailyproduct": "shop_for_user(shop.view): the cockpit page and its CSV exports",
+    "cockpit.weeklyfc": "shop_for_user(shop.view): the cockpit page (its weekly view)",
     "cockpit.weeklysummary": "internal to the weekly e-mail; no page shows it",
     "receiving.linereceipt": "through its order (order_for_user) or the receiving pages",
     "receiving.linereceiptchange": "internal history of a line receipt; no page shows it yet",

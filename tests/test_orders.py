@@ -150,6 +150,47 @@ def test_grid_filters(shop, admin_client):
     assert manual.number in numbers(date_from="2026-11-01")
 
 
+def test_grid_product_filter_finds_orders_by_asin_ean_or_sku(shop, admin_client):
+    kettle_and_toaster = make_order(shop, "PO-KT", hours_ago=3)  # EANs ...931 and ...948
+    make_order(
+        shop,
+        "PO-BLEND",
+        hours_ago=2,
+        rows=[RowInput(asin="B07BLENDR3", ean="4006381333955", quantity=1, unit_price=Decimal(5))],
+    )
+    make_order(shop, "M-KT", hours_ago=1, channel=Channel.MANUAL)
+    url = reverse("orders:order-list", args=[shop.pk])
+
+    def numbers(**params):
+        response = admin_client.get(url, params)
+        assert response.status_code == 200
+        return [o.number for o in response.context["page"].orders]
+
+    assert numbers(product="4006381333948") == ["M-KT", "PO-KT"]  # EAN, newest first
+    assert numbers(product="B07BLENDR3") == ["PO-BLEND"]  # ASIN
+    assert numbers(product=" TP-220 ") == ["M-KT", "PO-KT"]  # SKU, spaces ignored
+    assert numbers(product="TP-220", channel="amazon_1p") == ["PO-KT"]  # with other filters
+    assert numbers(product="4006381333") == []  # exact, not a prefix
+    page = order_grid_page(shop=shop, filters=OrderGridFilters(product="KT-100"), page_size=1)
+    assert [o.number for o in page.orders] == ["M-KT"] and page.older is not None
+    older = order_grid_page(
+        shop=shop, filters=OrderGridFilters(product="KT-100"), after=page.older, page_size=1
+    )
+    assert [o.pk for o in older.orders] == [kettle_and_toaster.pk]  # keyset paging holds
+    too_long = admin_client.get(url, {"product": "x" * 65})
+    assert too_long.status_code == 400
+
+
+def test_grid_product_filter_keeps_the_query_budget(shop, admin_client):
+    _orders(shop, 60)
+    url = reverse("orders:order-list", args=[shop.pk])
+    admin_client.get(url, {"product": "KT-100"})
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(url, {"product": "KT-100"})
+    assert len(response.context["page"].orders) == 50
+    assert len(queries) <= 14
+
+
 def test_grid_reports_bad_filters_and_ignores_mangled_cursors(shop, admin_client):
     make_order(shop, "PO1")
     url = reverse("orders:order-list", args=[shop.pk])

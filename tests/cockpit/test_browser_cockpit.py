@@ -54,3 +54,11 @@ def test_cockpit_draws_charts_and_a_point_opens_the_filtered_grid(
     grid = page.get_by_test_id("orders-grid")
     expect(grid).to_be_visible()
     expect(grid.get_by_role("link", name=re.compile(r"^HIST"))).not_to_have_count(0)
+
+    # A product's rejected units open the grid filtered to that product's rejections.
+    page.goto(f"{live_server.url}/shops/{shop.pk}/cockpit/")
+    rejected = page.get_by_test_id("product-rejected").first
+    rejected.click()
+    expect(page).to_have_url(re.compile(r"/orders/\?.*metric=rejected.*&product=B07"))
+    expect(page.locator("#id_product")).to_have_value(re.compile(r"^B07"))
+    expect(grid.get_by_role("link", name=re.compile(r"^HIST"))).not_to_have_count(0)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from cockpit.models import WeeklySummary
 from cockpit.rollup import rollup_day
 from cockpit.services import weekly_summary_send
+from cockpit.targets import ACK_ON_TIME_TARGET_PCT
 from tests.support.cockpit import DAY, acknowledge, amazon_order
 from tests.support.web import web_client_for
 
@@ -39,7 +40,7 @@ def test_page_shows_the_week_and_links_points_to_the_grid(admin_user, rolled_up)
     )
     charts = {c["key"]: c for c in response.context["chart_data"]}
     ack = charts["ack"]
-    assert ack["target"] == 100.0
+    assert ack["targets"] == [{"label": "Acknowledged on time", "value": ACK_ON_TIME_TARGET_PCT}]
     assert ack["series"][0]["values"][-1] == 50.0
     url = ack["series"][0]["urls"][-1]
     assert "metric=ack_late" in url and "date_from=2026-11-02" in url

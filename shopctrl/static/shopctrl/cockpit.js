@@ -7,6 +7,7 @@
   var COLOURS = ["#1f5fbf", "#c2410c", "#15803d", "#7c3aed"];
   var MARKERS = ["circle", "triangle", "rect", "crossRot"];
   var DASHES = [[], [6, 3], [2, 2], [8, 2, 2, 2]];
+  var TARGET_DASHES = [[4, 4], [1, 3]];
 
   function hatch(colour, index) {
     // A small tile with diagonal, horizontal or dotted marks: bars differ by more than hue.
@@ -45,18 +46,19 @@
         type: spec.kind
       };
     });
-    if (spec.target !== null) {
+    // Amazon's targets (cockpit/targets.py): grey lines, each with its own dash.
+    spec.targets.forEach(function (target, i) {
       datasets.push({
-        label: "Amazon's target (" + spec.target + " %)",
-        data: spec.labels.map(function () { return spec.target; }),
+        label: target.label + ": Amazon's target (" + target.value + " %)",
+        data: spec.labels.map(function () { return target.value; }),
         type: "line",
         borderColor: "#555",
-        borderDash: [4, 4],
+        borderDash: TARGET_DASHES[i % TARGET_DASHES.length],
         borderWidth: 1.5,
         pointRadius: 0,
         fill: false
       });
-    }
+    });
     var chart = new window.Chart(canvas, {
       type: spec.kind,
       data: { labels: spec.labels, datasets: datasets },
