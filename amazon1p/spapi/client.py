@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
-from sp_api.api import VendorOrders, VendorShipments, VendorTransactionStatus
+from sp_api.api import VendorInvoices, VendorOrders, VendorShipments, VendorTransactionStatus
 from sp_api.auth import AccessTokenClient
 from sp_api.auth.access_token_response import AccessTokenResponse
 from sp_api.base import ApiResponse
@@ -413,6 +413,10 @@ class _Transactions(_VendorApiMixin, VendorTransactionStatus):
     """The library's VendorTransactionStatus with our endpoint, headers and answer handling."""
 
 
+class _Invoices(_VendorApiMixin, VendorInvoices):
+    """The library's VendorInvoices with our endpoint, headers and answer handling."""
+
+
 def _bool(value: bool) -> str:
     return "true" if value else "false"
 
@@ -488,7 +492,8 @@ class VendorClient:
         self._orders = _Orders(marketplace, **library_kwargs)
         self._shipments = _Shipments(marketplace, **library_kwargs)
         self._transactions = _Transactions(marketplace, **library_kwargs)
-        for api in (self._orders, self._shipments, self._transactions):
+        self._invoices = _Invoices(marketplace, **library_kwargs)
+        for api in (self._orders, self._shipments, self._transactions, self._invoices):
             api._configure(connection.endpoint.base_url)
             if budget is not None:
                 api._transport.close()  # the library's, without the budget hook
@@ -497,7 +502,7 @@ class VendorClient:
     # --- plumbing -----------------------------------------------------------------------
 
     def close(self) -> None:
-        for api in (self._orders, self._shipments, self._transactions):
+        for api in (self._orders, self._shipments, self._transactions, self._invoices):
             api.close()
 
     def __enter__(self) -> "VendorClient":
@@ -781,6 +786,28 @@ class VendorClient:
             idempotent=False,
         )
         return self._transaction_id(response, "SubmitShipmentConfirmations")
+
+    def submit_invoice_bodies(self, bodies: Sequence[Mapping[str, Any]]) -> str:
+        """Send Invoice JSON built beforehand (`amazon1p.spapi.invoices.invoice_json`: an
+        outbox keeps exactly what it sends); returns Amazon's transaction id, whose outcome
+        `get_transaction` reports.
+
+        Side effect: one submitInvoices call. Not idempotent: retried only when Amazon surely
+        took nothing (429, no connection), never after a timeout or 5xx — the caller's outbox
+        row, keyed on the invoice number, decides whether to send again. Raises
+        AmazonRejectedError for a body Amazon refuses (400: schema), and AmazonTransientError
+        otherwise.
+        """
+        body = [dict(item) for item in bodies]
+        if not body:
+            raise ValueError("give at least one invoice")
+        response = self._call(
+            self._invoices,
+            "submitInvoices",
+            lambda: self._invoices.submit_invoices({"invoices": body}),
+            idempotent=False,
+        )
+        return self._transaction_id(response, "submitInvoices")
 
     @staticmethod
     def _transaction_id(response: Any, operation: str) -> str:

@@ -1,0 +1,41 @@
+"""Invoices in tests: the outbox run as the tasks would, receiving waited for, and what the
+simulator accepted."""
+
+import time
+
+import httpx
+
+from invoicing.models import InvoiceSubmission
+from invoicing.outbox import invoice_check, invoice_send
+from receiving.services import receiving_sync
+from tests.receiving.conftest import ship  # the shared shipping helper
+
+__all__ = ["follow", "invoices_at_amazon", "received", "ship"]
+
+RECEIVE_DELAY = 0.5  # the invoicing tests' simulator receives this long after an ASN
+
+
+def received(shop, api, seconds: float = RECEIVE_DELAY + 0.3) -> None:
+    """Wait for the FC to receive, then sync receiving."""
+    time.sleep(seconds)
+    receiving_sync(shop=shop, client=api)
+
+
+def follow(submission: InvoiceSubmission, client, seconds: float = 15) -> InvoiceSubmission:
+    """Run the outbox as the tasks would, until the simulator decides."""
+    invoice_send(submission.pk, client)
+    deadline = time.monotonic() + seconds
+    while True:
+        submission.refresh_from_db()
+        if not submission.in_flight:
+            return submission
+        assert time.monotonic() < deadline, f"invoice still {submission.status}"
+        time.sleep(0.1)
+        invoice_check(submission.pk, client)
+
+
+def invoices_at_amazon(sim, number: str) -> list[dict]:
+    """Every invoice or credit note numbered `number` the simulator accepted."""
+    answer = httpx.get(f"{sim.base_url}/_simulator/invoices", timeout=10)
+    answer.raise_for_status()
+    return [i for i in answer.json() if i["id"] == number]
