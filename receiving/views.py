@@ -49,6 +49,7 @@ CSV_HEADER = [
     "At risk value",
     "Invoiced",
     "Credited",
+    "To invoice",
 ]
 
 
@@ -122,6 +123,7 @@ def reconciliation_export(request: HttpRequest, shop_id: int) -> HttpResponse:
                         line.at_risk_value,
                         line.invoiced,
                         line.credited,
+                        line.to_invoice,
                     )
                 ]
             )

@@ -8,10 +8,11 @@ import pytest
 
 from invoicing.models import InvoiceSettings
 from tests.amazon1p_sync.conftest import client_for
+from tests.asn.conftest import asn_connection, group, warehouse
 from tests.asn.test_asn_submit import shipped_order
 from tests.support.invoicing import RECEIVE_DELAY
 
-__all__ = ["shipped_order"]
+__all__ = ["asn_connection", "group", "shipped_order", "warehouse"]
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,11 @@
 quantities after a short receipt, one refused by pre-flight, one refused by Amazon (Failure
 with its reasons), exactly once under a killed worker, and credit notes."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from invoicing.services import (
     invoice_line_set,
     invoice_submit,
 )
+from invoicing.tasks import invoice_check_task, invoice_send_task
 from receiving.selectors import order_reconciliation
 from shops.models import Alert
 from tests.support.invoicing import follow, invoices_at_amazon, received, ship
@@ -186,3 +189,70 @@ def test_credit_notes_for_an_accepted_shortage_and_for_returns(
     assert follow(invoice_submit(invoice=returns, actor=admin_user), api).status == "success"
     payload = invoices_at_amazon(sim, returns.number)[0]["invoice"]
     assert payload["creditNoteDetails"]["returnsReferenceNumber"] == "RN-4711"
+
+
+def _posts(sim) -> int:
+    """submitInvoices calls the simulator has answered so far."""
+    log = httpx.get(f"{sim.base_url}/_simulator/requests", timeout=10).json()
+    return sum(1 for entry in log if entry.get("operation") == "submitInvoices")
+
+
+def _tasks_queued(monkeypatch) -> list[str]:
+    queued: list[str] = []
+    monkeypatch.setattr(invoice_send_task, "apply_async", lambda *a, **k: queued.append("send"))
+    monkeypatch.setattr(invoice_check_task, "apply_async", lambda *a, **k: queued.append("check"))
+    return queued
+
+
+def _check_until_done(submission_id: int) -> None:
+    for _ in range(100):
+        if invoice_check_task(submission_id) == Outcome.DONE:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the invoice is still in flight")
+
+
+def test_the_send_task_run_twice_posts_the_invoice_once(
+    shop, shipped_order, admin_user, api, sim, invoicing, monkeypatch
+):
+    group = ship(shop, shipped_order, admin_user, api)
+    received(shop, api)
+    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user)
+    submission = invoice_submit(invoice=invoice, actor=admin_user)
+    queued = _tasks_queued(monkeypatch)
+    before = _posts(sim)
+
+    assert invoice_send_task(submission.pk) == Outcome.CHECK_LATER
+    assert invoice_send_task(submission.pk) == Outcome.DONE  # a duplicate delivery
+    assert queued == ["check"]
+    _check_until_done(submission.pk)
+
+    assert _posts(sim) - before == 1
+    submission.refresh_from_db()
+    assert submission.status == OutboxStatus.SUCCESS
+    assert len(invoices_at_amazon(sim, invoice.number)) == 1
+
+
+def test_a_transient_failure_then_the_retry_sends_the_invoice(
+    shop, shipped_order, admin_user, api, sim, invoicing, monkeypatch
+):
+    group = ship(shop, shipped_order, admin_user, api)
+    received(shop, api)
+    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user)
+    submission = invoice_submit(invoice=invoice, actor=admin_user)
+    _tasks_queued(monkeypatch)
+    sim.simulator.update_config({"error_rate": 1.0})  # Amazon answers 500/503
+
+    assert invoice_send_task(submission.pk) == Outcome.CHECK_LATER  # fate unknown
+    submission.refresh_from_db()
+    assert submission.status == OutboxStatus.SENDING and submission.transaction_id == ""
+
+    sim.simulator.update_config({"error_rate": 0.0})
+    type(submission).objects.filter(pk=submission.pk).update(
+        send_started_at=timezone.now() - RESEND_AFTER - timedelta(seconds=1)
+    )
+    _check_until_done(submission.pk)  # the check finds it unsent for long: sends again
+
+    submission.refresh_from_db()
+    assert submission.status == OutboxStatus.SUCCESS and submission.attempts == 2
+    assert len(invoices_at_amazon(sim, invoice.number)) == 1

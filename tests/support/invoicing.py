@@ -4,6 +4,7 @@ simulator accepted."""
 import time
 
 import httpx
+from django.utils import timezone
 
 from invoicing.models import InvoiceSubmission
 from invoicing.outbox import invoice_check, invoice_send
@@ -39,3 +40,40 @@ def invoices_at_amazon(sim, number: str) -> list[dict]:
     answer = httpx.get(f"{sim.base_url}/_simulator/invoices", timeout=10)
     answer.raise_for_status()
     return [i for i in answer.json() if i["id"] == number]
+
+
+def shipped_in_db(shop, group, number: str, received: dict[int, int] | None):
+    """An acknowledged order shipped in full in `group` (its ASN accepted, the group
+    confirmed) and received as given (row position → eaches; None: nothing heard yet), built
+    in the database only."""
+    from asn.models import AsnStatus, AsnSubmission, GroupShipmentStatus, Shipment, ShipmentLine
+    from receiving.models import LineReceipt, ReceiveStatus
+    from tests.asn.conftest import acknowledged_order  # the shared order builder
+
+    order = acknowledged_order(shop, number, fc=group.fc_code)
+    shipment = Shipment.objects.create(group=group, order=order)
+    for row in order.rows.all():
+        ShipmentLine.objects.create(shipment=shipment, row=row, quantity=row.quantity)
+        if received is not None:
+            got = received.get(row.position, row.quantity)
+            LineReceipt.objects.create(
+                shop=shop,
+                order=order,
+                row=row,
+                receive_status=ReceiveStatus.RECEIVED
+                if got >= row.quantity
+                else ReceiveStatus.PARTIALLY_RECEIVED,
+                received_quantity=got,
+                last_receive_date=timezone.now(),
+            )
+    if not group.submissions.filter(status=AsnStatus.SUCCESS).exists():
+        AsnSubmission.objects.create(
+            group=group,
+            confirmation_type="Original",
+            asn_number=group.code,
+            status=AsnStatus.SUCCESS,
+            payload={},
+        )
+    group.status = GroupShipmentStatus.CONFIRMED
+    group.save(update_fields=["status"])
+    return order
