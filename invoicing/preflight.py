@@ -79,16 +79,15 @@ def line_tax_amount(net_amount: Decimal, rate: Decimal) -> Decimal:
 
 
 def _billed_elsewhere(invoice: Invoice, row_ids: list[int]) -> dict[int, int]:
-    """Order row → eaches billed by the shop's other invoices sent or accepted."""
+    """Order row → eaches billed by the shop's other invoices sent or accepted (for a credit
+    note: credited by the other credit notes of its invoice)."""
+    lines = InvoiceLine.objects.filter(
+        row_id__in=row_ids, invoice__invoice_type=invoice.invoice_type, invoice__status__in=BILLED
+    )
+    if invoice.is_credit_note:
+        lines = lines.filter(invoice__reference_id=invoice.reference_id)
     return dict(
-        InvoiceLine.objects.filter(
-            row_id__in=row_ids,
-            invoice__invoice_type=invoice.invoice_type,
-            invoice__status__in=BILLED,
-        )
-        .exclude(invoice=invoice)
-        .values_list("row_id")
-        .annotate(total=Sum("quantity"))
+        lines.exclude(invoice=invoice).values_list("row_id").annotate(total=Sum("quantity"))
     )
 
 

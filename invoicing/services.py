@@ -328,22 +328,6 @@ def invoice_line_set(
     return line
 
 
-def invoice_line_remove(*, line: InvoiceLine, actor: AbstractBaseUser) -> None:
-    """Drop a line from a draft (or refused) invoice."""
-    with transaction.atomic():
-        invoice = _draft(line.invoice)
-        if invoice.lines.count() <= 1:
-            raise InvoiceError("An invoice keeps at least one line.")
-        audit_record(
-            actor=actor,
-            shop=invoice.shop,
-            action="invoice.line_remove",
-            target=invoice,
-            changes={"line": f"{line.po_number}/{line.item_sequence_number}"},
-        )
-        line.delete()
-
-
 # --- credit notes -------------------------------------------------------------------------
 
 
@@ -531,7 +515,9 @@ def invoice_submit(*, invoice: Invoice, actor: AbstractBaseUser | None) -> Invoi
         violations = preflight(invoice)
         if violations:
             raise InvoiceRefused(
-                f"{invoice} breaks {len(violations)} of Amazon's invoice rules.", violations
+                f"{invoice} breaks {len(violations)} of Amazon's invoice rules: "
+                + " ".join(v.message for v in violations),
+                violations,
             )
         settings = InvoiceSettings.objects.get(shop_id=invoice.shop_id)
         now = timezone.now()

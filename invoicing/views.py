@@ -91,10 +91,7 @@ def invoice_send_view(request: HttpRequest, shop_id: int, pk: int) -> HttpRespon
     try:
         invoice_submit(invoice=invoice, actor=request.user)
     except InvoiceRefused as refused:
-        messages.error(
-            request,
-            refused.message + " " + " ".join(v.message for v in refused.violations),
-        )
+        messages.error(request, refused.message)
     else:
         messages.success(request, f"{invoice} is on its way to Amazon.")
     return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)

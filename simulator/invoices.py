@@ -112,7 +112,10 @@ def check_invoice(
                 )
             )
     invoiced = _invoiced(earlier, "Invoice")
-    credited = _invoiced(earlier, "CreditNote")
+    credited = _invoiced(
+        [r for r in earlier if reference is not None and r.reference == reference.invoice_id],
+        "CreditNote",
+    )
     quantities: dict[tuple[str, int], int] = {}
     net = Decimal(0)
     for item in items:

@@ -23,7 +23,7 @@ from invoicing.services import (
 from invoicing.tasks import invoice_check_task, invoice_send_task
 from receiving.selectors import order_reconciliation
 from shops.models import Alert
-from tests.support.invoicing import follow, invoices_at_amazon, received, ship
+from tests.support.invoicing import follow, invoices_at_amazon, received, ship, weighed
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,10 @@ def test_an_invoice_of_received_quantities_after_a_short_receipt(
     recon = order_reconciliation(shipped_order)
     assert recon.at_risk > 0 and recon.to_invoice == recon.received
 
-    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user)
+    invoice = weighed(
+        invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user),
+        admin_user,
+    )
     lines = list(invoice.lines.all())
     assert {line.row_id: line.quantity for line in lines} == {
         row_id: units for row_id, units in got.items() if units
@@ -70,7 +73,10 @@ def test_preflight_refuses_an_invoice_above_shipped_or_off_the_acknowledged_cost
     shop, shipped_order, admin_user, api, sim, invoicing
 ):
     group = ship(shop, shipped_order, admin_user, api)
-    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.SHIPPED, actor=admin_user)
+    invoice = weighed(
+        invoice_create_from_group(group=group, basis=InvoiceBasis.SHIPPED, actor=admin_user),
+        admin_user,
+    )
     line = invoice.lines.order_by("item_sequence_number").first()
     invoice_line_set(
         line=line,
@@ -98,7 +104,10 @@ def test_amazon_refuses_an_invoice_above_received_with_its_reasons(
     group = ship(shop, shipped_order, admin_user, api)
     received(shop, api)
     # Shipped quantities pass pre-flight (nothing above shipped) but Amazon counted less.
-    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.SHIPPED, actor=admin_user)
+    invoice = weighed(
+        invoice_create_from_group(group=group, basis=InvoiceBasis.SHIPPED, actor=admin_user),
+        admin_user,
+    )
 
     sent = follow(invoice_submit(invoice=invoice, actor=admin_user), api)
 
@@ -129,7 +138,10 @@ def test_a_killed_worker_sends_the_invoice_exactly_once(
 ):
     group = ship(shop, shipped_order, admin_user, api)
     received(shop, api)
-    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user)
+    invoice = weighed(
+        invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user),
+        admin_user,
+    )
     submission = invoice_submit(invoice=invoice, actor=admin_user)
     # The worker claims the row and POSTs; Amazon takes the invoice, and the worker dies
     # before it stores the transaction id.
@@ -161,7 +173,10 @@ def test_credit_notes_for_an_accepted_shortage_and_for_returns(
     sim.simulator.update_config({"shortage_rate": 1.0, "receive_delay": 4.0})
     group = ship(shop, shipped_order, admin_user, api)
     # Invoiced on the ASN before the FC counted: Amazon takes it (nothing received yet).
-    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.SHIPPED, actor=admin_user)
+    invoice = weighed(
+        invoice_create_from_group(group=group, basis=InvoiceBasis.SHIPPED, actor=admin_user),
+        admin_user,
+    )
     assert follow(invoice_submit(invoice=invoice, actor=admin_user), api).status == "success"
     received(shop, api, seconds=4.3)
     recon = order_reconciliation(shipped_order)
@@ -217,7 +232,10 @@ def test_the_send_task_run_twice_posts_the_invoice_once(
 ):
     group = ship(shop, shipped_order, admin_user, api)
     received(shop, api)
-    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user)
+    invoice = weighed(
+        invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user),
+        admin_user,
+    )
     submission = invoice_submit(invoice=invoice, actor=admin_user)
     queued = _tasks_queued(monkeypatch)
     before = _posts(sim)
@@ -238,7 +256,10 @@ def test_a_transient_failure_then_the_retry_sends_the_invoice(
 ):
     group = ship(shop, shipped_order, admin_user, api)
     received(shop, api)
-    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user)
+    invoice = weighed(
+        invoice_create_from_group(group=group, basis=InvoiceBasis.RECEIVED, actor=admin_user),
+        admin_user,
+    )
     submission = invoice_submit(invoice=invoice, actor=admin_user)
     _tasks_queued(monkeypatch)
     sim.simulator.update_config({"error_rate": 1.0})  # Amazon answers 500/503

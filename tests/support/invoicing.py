@@ -2,6 +2,7 @@
 simulator accepted."""
 
 import time
+from decimal import Decimal
 
 import httpx
 from django.utils import timezone
@@ -77,3 +78,19 @@ def shipped_in_db(shop, group, number: str, received: dict[int, int] | None):
     group.status = GroupShipmentStatus.CONFIRMED
     group.save(update_fields=["status"])
     return order
+
+
+def weighed(invoice, actor):
+    """`invoice` with a weight on each line priced by weight (1 unit of weight per each, as
+    staff would enter from the scale), so pre-flight has what it needs; returns it."""
+    from invoicing.services import invoice_line_set
+
+    for line in invoice.lines.exclude(price_unit=""):
+        invoice_line_set(
+            line=line,
+            quantity=line.quantity,
+            net_cost=line.net_cost,
+            weight=Decimal(line.quantity),
+            actor=actor,
+        )
+    return invoice
