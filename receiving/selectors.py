@@ -3,6 +3,7 @@
 orders (the list page has a query budget)."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -75,6 +76,12 @@ def pos_created_between(shop: Shop, start: datetime, end: datetime) -> int:
 
 # --- reconciliation ----------------------------------------------------------------------
 
+# What was invoiced and credited of each order row, in eaches: each source takes order ids
+# and answers {row id: (invoiced, credited)}. The invoicing app (above this one) registers
+# its source in its AppConfig.ready().
+InvoicedSource = Callable[[list[int]], dict[int, tuple[int, int]]]
+invoiced_sources: list[InvoicedSource] = []
+
 
 @dataclass
 class ReconLine:
@@ -89,6 +96,14 @@ class ReconLine:
     receive_status: str
     last_receive_date: datetime | None
     receiving_started: bool
+    invoiced: int = 0  # by invoices Amazon accepted or that are on their way
+    credited: int = 0  # by credit notes, likewise
+
+    @property
+    def to_invoice(self) -> int:
+        """Received (or, before receiving starts, shipped) and not invoiced yet."""
+        basis = self.received if self.receiving_started else self.shipped
+        return max(0, (basis or 0) - self.invoiced)
 
     @property
     def to_ship(self) -> int:
@@ -175,6 +190,18 @@ class ReconOrder:
         return self._sum("to_ship")
 
     @property
+    def invoiced(self) -> int:
+        return self._sum("invoiced")
+
+    @property
+    def credited(self) -> int:
+        return self._sum("credited")
+
+    @property
+    def to_invoice(self) -> int:
+        return self._sum("to_invoice")
+
+    @property
     def at_risk(self) -> int:
         return self._sum("at_risk")
 
@@ -214,7 +241,8 @@ class ReconOrder:
 
 
 def reconcile(orders: list[Order]) -> list[ReconOrder]:
-    """Reconciliation of `orders` (each with its shop's data), in five queries."""
+    """Reconciliation of `orders` (each with its shop's data), in five queries (plus one per
+    invoiced source)."""
     ids = [order.pk for order in orders]
     if not ids:
         return []
@@ -240,6 +268,9 @@ def reconcile(orders: list[Order]) -> list[ReconOrder]:
             "order_id", "shortage_alerted_at"
         )
     )
+    billed: dict[int, tuple[int, int]] = {}
+    for source in invoiced_sources:
+        billed.update(source(ids))
     result = []
     for order in orders:
         apo = pos.get(order.pk)
@@ -267,6 +298,8 @@ def reconcile(orders: list[Order]) -> list[ReconOrder]:
                     receive_status=receipt.receive_status if receipt else "",
                     last_receive_date=receipt.last_receive_date if receipt else None,
                     receiving_started=bool(started),
+                    invoiced=billed.get(row.pk, (0, 0))[0],
+                    credited=billed.get(row.pk, (0, 0))[1],
                 )
             )
         result.append(recon)

@@ -23,6 +23,10 @@ from shopctrl.spreadsheet import csv_cell
 from shops.access import shop_for_user
 from shops.permissions import Perm
 
+# Templates of actions a higher app adds to a group shipment's receiving page (each gets
+# `shop` and `group`); the invoicing app registers its "invoice" button in AppConfig.ready().
+group_actions: list[str] = []
+
 CSV_HEADER = [
     "PO",
     "FC",
@@ -45,6 +49,7 @@ CSV_HEADER = [
     "At risk value",
     "Invoiced",
     "Credited",
+    "To invoice",
 ]
 
 
@@ -119,8 +124,9 @@ def reconciliation_export(request: HttpRequest, shop_id: int) -> HttpResponse:
                         line.to_ship_value,
                         line.at_risk,
                         line.at_risk_value,
-                        "",  # invoiced: comes with invoices
-                        "",  # credited: comes with invoices
+                        line.invoiced,
+                        line.credited,
+                        line.to_invoice,
                     )
                 ]
             )
@@ -137,7 +143,13 @@ def group_reconciliation_page(request: HttpRequest, shop_id: int, pk: int) -> Ht
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     group = get_object_or_404(GroupShipment, pk=pk, shop=shop)
     orders = group_reconciliation(group)
-    context = {"shop": shop, "group": group, "orders": orders, "totals": _totals(orders)}
+    context = {
+        "shop": shop,
+        "group": group,
+        "orders": orders,
+        "totals": _totals(orders),
+        "group_actions": group_actions,
+    }
     return render(request, "receiving/group_reconciliation.html", context)
 
 
@@ -147,6 +159,8 @@ def _totals(orders: list[ReconOrder]) -> dict:
         "received": sum(o.received for o in orders),
         "to_ship": sum(o.to_ship for o in orders),
         "at_risk": sum(o.at_risk for o in orders),
+        "invoiced": sum(o.invoiced for o in orders),
+        "credited": sum(o.credited for o in orders),
         "shipped_value": sum((o.shipped_value for o in orders), 0),
         "to_ship_value": sum((o.to_ship_value for o in orders), 0),
         "at_risk_value": sum((o.at_risk_value for o in orders), 0),

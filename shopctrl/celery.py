@@ -85,6 +85,10 @@ app.conf.beat_schedule = {
         "task": "asn.tasks.asns_watchdog",
         "schedule": crontab(minute="*"),
     },
+    "invoicing-watchdog": {
+        "task": "invoicing.tasks.invoices_watchdog",
+        "schedule": crontab(minute="*"),
+    },
     "bulkbuy-offers-expiry": {
         "task": "bulkbuy.tasks.offers_expiry_alert",
         "schedule": crontab(minute=7),  # hourly

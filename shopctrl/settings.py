@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ops",
     "cockpit",
     "receiving",
+    "invoicing",
 ]
 
 MIDDLEWARE = [

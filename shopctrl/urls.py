@@ -29,6 +29,7 @@ urlpatterns = [
     path("shops/<int:shop_id>/shipments/", include("asn.urls")),
     path("shops/<int:shop_id>/cockpit/", include("cockpit.urls")),
     path("shops/<int:shop_id>/receiving/", include("receiving.urls")),
+    path("shops/<int:shop_id>/invoices/", include("invoicing.urls")),
     path("api/", include(([*api_urlpatterns, *pack_api_urlpatterns], "api"))),
     # One sign-in page (lockout, second factor) for the admin too.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),

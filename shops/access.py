@@ -141,4 +141,8 @@ ACCESS_RULES: dict[str, str] = {
     "receiving.linereceipt": "through its order (order_for_user) or the receiving pages",
     "receiving.linereceiptchange": "internal history of a line receipt; no page shows it yet",
     "receiving.orderreceiving": "through its order (order_for_user) or the receiving pages",
+    "invoicing.invoicesettings": "shop_for_user(shop.configure): the invoicing settings page",
+    "invoicing.invoice": "shop_object_for_user: the invoice pages (shop.view; shop.configure acts)",
+    "invoicing.invoiceline": "through its invoice (the invoice page)",
+    "invoicing.invoicesubmission": "through its invoice (the invoice page shows Amazon's answer)",
 }

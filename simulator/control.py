@@ -8,6 +8,8 @@ POST   /_simulator/faults            change fault / rate-limit options: {"error_
 POST   /_simulator/reset             forget acknowledgements, transactions, shipment
                                      confirmations, offer POs and rate buckets
 GET    /_simulator/shipment-confirmations  the ASNs Amazon accepted (see `asn.received_json`)
+GET    /_simulator/invoices          the invoices and credit notes Amazon accepted (see
+                                     `invoices.invoices_json`)
 POST   /_simulator/offers[?vendor_code=V&ship_to=FC]  body: an offer workbook (xlsx) as the
                                      vendor uploads it back; creates the POs Amazon sends for
                                      it (see `offers.py`) → {"purchaseOrders": [numbers]}
@@ -21,11 +23,12 @@ from typing import TYPE_CHECKING
 
 from simulator.asn import received_json, received_shipments
 from simulator.config import config_to_json
+from simulator.invoices import accepted_invoices, invoices_json
 from simulator.offer_sheet import OfferError
 from simulator.offers import create_offer_orders
 from simulator.render import iso
 from simulator.requestlog import LoggedRequest
-from simulator.state import ShipmentRecord
+from simulator.state import InvoiceRecord, ShipmentRecord
 from simulator.wire import Response, json_response
 
 if TYPE_CHECKING:
@@ -78,6 +81,8 @@ def handle_control(
         return json_response(200, {"reset": True})
     if route == "shipment-confirmations" and method == "GET":
         return json_response(200, received_json(simulator.state, time.time()))
+    if route == "invoices" and method == "GET":
+        return json_response(200, invoices_json(simulator.state, time.time()))
     if route == "offers" and method == "POST":
         return _upload_offer(simulator, query, body, headers.get("content-type", ""))
     if route == "offers" and method == "GET":
@@ -146,6 +151,8 @@ def _page(simulator: "Simulator") -> str:
     rows = "".join(_row(entry) for entry in reversed(simulator.log.recent(PAGE_ROWS)))
     received = reversed(received_shipments(simulator.state, time.time())[-PAGE_ROWS:])
     shipments = "".join(_shipment_row(r.record, r.transaction.transaction_id) for r in received)
+    invoiced = reversed(accepted_invoices(simulator.state, time.time())[-PAGE_ROWS:])
+    invoice_rows = "".join(_invoice_row(a.record, a.transaction.transaction_id) for a in invoiced)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
 <title>Vendor Central simulator</title>
@@ -156,6 +163,7 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}
 <p>Point a connection's custom base URL at this server. JSON:
 <a href="{PREFIX}/requests">requests</a> · <a href="{PREFIX}/config">config</a> ·
 <a href="{PREFIX}/shipment-confirmations">shipment confirmations</a> ·
+<a href="{PREFIX}/invoices">invoices</a> ·
 <a href="{PREFIX}/offers">upload a Bulk Buy offer</a></p>
 <h2>Latest requests</h2>
 <table><tr><th>#</th><th>time</th><th>request</th><th>operation</th><th>status</th>
@@ -164,6 +172,10 @@ td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}
 <table><tr><th>received</th><th>shipment</th><th>type</th><th>selling party</th>
 <th>ship to</th><th>PO lines (eaches)</th><th>SSCCs</th><th>transaction</th></tr>
 {shipments}</table>
+<h2>Invoices accepted</h2>
+<table><tr><th>received</th><th>number</th><th>type</th><th>total</th>
+<th>PO lines (eaches)</th><th>transaction</th></tr>
+{invoice_rows}</table>
 <h2>Options</h2><table>{options}</table>
 </body></html>"""
 
@@ -193,6 +205,22 @@ def _shipment_row(record: ShipmentRecord, transaction_id: str) -> str:
         ship_to,
         lines,
         " ".join(sorted(record.ssccs)),
+        transaction_id,
+    )
+    return "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in cells) + "</tr>"
+
+
+def _invoice_row(record: InvoiceRecord, transaction_id: str) -> str:
+    lines = ", ".join(
+        f"{po}/{seq}: {eaches}" for (po, seq), eaches in sorted(record.quantities.items())
+    )
+    kind = record.invoice_type + (f" of {record.reference}" if record.reference else "")
+    cells = (
+        iso(record.received_at),
+        record.invoice_id,
+        kind,
+        f"{record.total} {record.currency}",
+        lines,
         transaction_id,
     )
     return "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in cells) + "</tr>"

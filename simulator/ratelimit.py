@@ -33,6 +33,7 @@ USAGE_PLANS: dict[str, UsagePlan] = {
     "GetShipmentDetails": UsagePlan(10, 10),
     "GetShipmentLabels": UsagePlan(10, 10),
     "getTransaction": UsagePlan(10, 20),
+    "submitInvoices": UsagePlan(10, 10),
 }
 # Sandbox calls are throttled at 5 requests per second with a burst of 15, for every operation.
 SANDBOX_PLAN = UsagePlan(5, 15)

@@ -126,3 +126,26 @@ def with_receipts(ctx: Context, snap: Snapshot, now: float) -> Snapshot:
         last_updated=max(tl.last_updated, last_receipt or 0),
     )
     return dataclasses.replace(snap, timeline=timeline, lines=tuple(lines))
+
+
+@dataclass(frozen=True)
+class LineFlow:
+    """What accepted ASNs shipped of one PO line and what the FC received of it, in eaches;
+    `received` is None until the first shipment carrying the line has arrived."""
+
+    shipped: int
+    received: int | None
+
+
+def line_flow(ctx: Context, number: str, seq: int, case_size: int, now: float) -> LineFlow:
+    """Shipped and received eaches of PO line (`number`, `seq`), as `with_receipts` counts
+    them (a short arrival lacks one case of `case_size` eaches)."""
+    shipped, received, arrived = 0, 0, False
+    for arrival in arrivals(ctx, number).get(seq, ()):
+        shipped += arrival.eaches
+        if arrival.at > now:
+            continue
+        arrived = True
+        short = is_short(ctx.config.seed, arrival.shipment, number, seq, ctx.config.shortage_rate)
+        received += max(0, arrival.eaches - (max(1, case_size) if short else 0))
+    return LineFlow(shipped, received if arrived else None)

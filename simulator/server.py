@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from simulator import asn, lwa, orders_api, transactions
+from simulator import asn, invoices, lwa, orders_api, transactions
 from simulator.config import SimulatorConfig, config_update
 from simulator.control import PREFIX, handle_control
 from simulator.faults import FaultPlan, html_gateway_page, plan_faults, truncate
@@ -53,6 +53,7 @@ HANDLERS: dict[str, Handler] = {
     "submitAcknowledgement": transactions.submit_acknowledgement,
     "SubmitShipmentConfirmations": asn.submit_shipment_confirmations,
     "getTransaction": transactions.get_transaction,
+    "submitInvoices": invoices.submit_invoices,
 }
 LWA_PATH = "/auth/o2/token"
 MAX_BODY = 10 * 1024 * 1024  # bigger bodies get 413, as Amazon's payload limit

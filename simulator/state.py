@@ -46,7 +46,7 @@ class Transaction:
     """A submitted acknowledgement or shipment confirmation."""
 
     transaction_id: str
-    kind: str  # "acknowledgement" or "shipmentConfirmation"
+    kind: str  # "acknowledgement", "shipmentConfirmation" or "invoice"
     submitted_at: float
     final_at: float  # Processing until then
     errors: tuple[dict[str, str], ...]  # empty: Success
@@ -71,6 +71,28 @@ class ShipmentRecord:
 
 
 @dataclass(frozen=True)
+class InvoiceRecord:
+    """An invoice or credit note whose transaction succeeds."""
+
+    invoice_id: str
+    invoice_type: str  # Invoice or CreditNote
+    reference: str  # a credit note's referenceInvoiceNumber; "" for an invoice
+    received_at: float
+    quantities: Mapping[tuple[str, int], int]  # (PO number, PO line) → eaches invoiced
+    currency: str
+    total: str
+    invoice: Mapping[str, Any]  # the Invoice JSON as received
+
+
+@dataclass(frozen=True)
+class AcceptedInvoice:
+    """A stored invoice and the transaction that carried it."""
+
+    record: InvoiceRecord
+    transaction: Transaction
+
+
+@dataclass(frozen=True)
 class ReceivedShipment:
     """A stored shipment confirmation and the transaction that carried it."""
 
@@ -85,15 +107,18 @@ class SimulatorState:
 
     `shipment_lock` serialises the checking and storing of shipment confirmations: their
     rules read the confirmations stored before (duplicates, Replace, SSCC reuse), so two
-    submissions must not both pass on the same earlier state.
+    submissions must not both pass on the same earlier state; `invoice_lock` does the same
+    for invoices (duplicate numbers, quantities already invoiced).
     """
 
     _lock: threading.Lock = field(default_factory=threading.Lock)
     shipment_lock: threading.Lock = field(default_factory=threading.Lock)
+    invoice_lock: threading.Lock = field(default_factory=threading.Lock)
     _tokens: dict[str, TokenGrant] = field(default_factory=dict)
     _acks: dict[int, list[VendorAck]] = field(default_factory=dict)
     _transactions: dict[str, Transaction] = field(default_factory=dict)
     _shipments: list[ReceivedShipment] = field(default_factory=list)
+    _invoices: list[AcceptedInvoice] = field(default_factory=list)
     _offer_orders: dict[int, PurchaseOrder] = field(default_factory=dict)
     # Never reset: a PO number handed out once is never reused for another PO, since
     # importers keep POs by number.
@@ -121,8 +146,10 @@ class SimulatorState:
         errors: Iterable[dict[str, str]],
         acks: dict[int, VendorAck] | None = None,
         shipments: Iterable[ShipmentRecord] = (),
+        invoices: Iterable[InvoiceRecord] = (),
     ) -> Transaction:
-        """Store a transaction and, if it will succeed, the acknowledgements/ASNs it carries.
+        """Store a transaction and, if it will succeed, the acknowledgements/ASNs/invoices it
+        carries.
 
         The acknowledgements count from the moment the transaction succeeds (their
         `effective_at`); the id looks like Amazon's (`20190827182357-<uuid4>`).
@@ -142,6 +169,8 @@ class SimulatorState:
                     self._acks.setdefault(index, []).append(ack)
                 for record in shipments:
                     self._shipments.append(ReceivedShipment(record, transaction))
+                for invoice in invoices:
+                    self._invoices.append(AcceptedInvoice(invoice, transaction))
         return transaction
 
     def transaction(self, transaction_id: str) -> Transaction | None:
@@ -168,6 +197,12 @@ class SimulatorState:
         with self._lock:
             return list(self._shipments)
 
+    def invoices(self) -> list[AcceptedInvoice]:
+        """Every stored invoice and credit note, oldest first (their transactions succeed,
+        but may still be Processing)."""
+        with self._lock:
+            return list(self._invoices)
+
     def reserve_offer_indices(self, count: int) -> range:
         """`count` schedule indices no PO has had, for POs created from an offer."""
         with self._lock:
@@ -191,12 +226,13 @@ class SimulatorState:
             return sorted(self._offer_orders)
 
     def reset(self) -> None:
-        """Forget acknowledgements, transactions, shipment confirmations and offer POs
+        """Forget acknowledgements, transactions, shipment confirmations, invoices and offer POs
         (tokens stay, and PO numbers of forgotten offer POs are not handed out again)."""
         with self._lock:
             self._acks.clear()
             self._transactions.clear()
             self._shipments.clear()
+            self._invoices.clear()
             self._offer_orders.clear()
 
 

@@ -24,6 +24,7 @@ MODEL_FILES = {
     "vendorOrders": "vendorOrders.json",
     "vendorShipments": "vendorShipments.json",
     "vendorTransactionStatus": "vendorTransactionStatus.json",
+    "vendorInvoices": "vendorInvoices.json",
 }
 MAX_WINDOW = 7 * 86_400  # "The date range to search must not be more than 7 days."
 # Clients compute "six months ago" a moment before the request arrives; an hour of grace
@@ -172,7 +173,8 @@ class TokenCodec:
 
 @lru_cache(maxsize=4)
 def load_models(models_dir: Path = MODELS_DIR) -> dict[str, dict[str, Any]]:
-    """The three vendor models by name (vendorOrders, vendorShipments, vendorTransactionStatus)."""
+    """The vendor models by name (vendorOrders, vendorShipments, vendorTransactionStatus,
+    vendorInvoices)."""
     return {
         name: json.loads((models_dir / file).read_text(encoding="utf-8"))
         for name, file in MODEL_FILES.items()

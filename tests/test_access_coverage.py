@@ -4,7 +4,17 @@ from django.apps import apps
 
 from shops.access import ACCESS_RULES
 
-OUR_APPS = ("shops", "orders", "amazon1p", "bulkbuy", "asn", "ops", "cockpit", "receiving")
+OUR_APPS = (
+    "shops",
+    "orders",
+    "amazon1p",
+    "bulkbuy",
+    "asn",
+    "ops",
+    "cockpit",
+    "receiving",
+    "invoicing",
+)
 
 
 def test_every_model_has_an_access_rule():

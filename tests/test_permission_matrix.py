@@ -161,6 +161,18 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "receiving:reconciliation-list": [("get", VIEW)],
     "receiving:reconciliation-export": [("get", VIEW)],
     "receiving:group-reconciliation": [("get", VIEW)],
+    # invoices: members read them (and the PDF); shop.configure (Shop Owner Admin) sets up
+    # invoicing, drafts, corrects, credits and sends. A refused or empty action redirects
+    # back with a message.
+    "invoicing:invoice-list": [("get", VIEW)],
+    "invoicing:settings": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
+    "invoicing:invoice-from-orders": [("post", MUTATE)],
+    "invoicing:group-invoice": [("post", MUTATE)],
+    "invoicing:invoice-detail": [("get", VIEW)],
+    "invoicing:invoice-send": [("post", MUTATE)],
+    "invoicing:invoice-line": [("post", MUTATE)],
+    "invoicing:invoice-credit": [("post", MUTATE)],
+    "invoicing:invoice-pdf": [("get", codes(302, 302, 302, 404))],  # not set up: back
 }
 for _key in COLLECTIONS:
     MATRIX[f"shops:{_key}-list"] = [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)]
@@ -200,6 +212,8 @@ def _url_for(name: str, shop, order, viewer_membership) -> str:
         kwargs["pk"] = _pk_for(name, shop, order, viewer_membership)
     if "order_id" in params:
         kwargs["order_id"] = order.pk
+    if "line_id" in params:
+        kwargs["line_id"] = _invoice(shop, order).lines.first().pk
     if "kind" in params:
         kwargs["kind"] = "packing_list"
     if name.startswith("asn:") and params & {"shipment_id", "container_id", "placement_id"}:
@@ -250,6 +264,28 @@ def _asn_group(shop):
     return group
 
 
+def _invoice(shop, order):
+    """A draft invoice of `order` (made directly: only access is tested)."""
+    from invoicing.models import Invoice, InvoiceLine
+
+    invoice, created = Invoice.objects.get_or_create(
+        shop=shop, number="INV-TEST-1", defaults={"ship_to_party_id": "LEJ1", "currency": "EUR"}
+    )
+    if created:
+        row = order.rows.first()
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            row=row,
+            po_number=order.number,
+            item_sequence_number=row.position,
+            quantity=1,
+            net_cost=1,
+            net_amount=1,
+            tax_amount=0,
+        )
+    return invoice
+
+
 def _invite(shop):
     from shops.people import invitation_create
 
@@ -281,6 +317,10 @@ def _pk_for(name: str, shop, order, viewer_membership) -> int:
         return make_offer(shop, shop.memberships.first().user).pk
     if noun == "warehouse":
         return _asn_group(shop).warehouse_id
+    if name == "invoicing:group-invoice":
+        return _asn_group(shop).pk
+    if name.startswith("invoicing:"):
+        return _invoice(shop, order).pk
     if name.startswith(("asn:", "receiving:")):
         return _asn_group(shop).pk
     if name.startswith("orders:"):

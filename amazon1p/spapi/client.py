@@ -188,11 +188,7 @@ class VendorClient:
             budget=Budget(budget_seconds) if budget_seconds is not None else None,
         )
         self._apis = apis
-        self._orders, self._shipments, self._transactions = (
-            apis.orders,
-            apis.shipments,
-            apis.transactions,
-        )
+        self._orders, self._shipments, self._transactions, self._invoices = apis.all()
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -479,6 +475,28 @@ class VendorClient:
             idempotent=False,
         )
         return self._transaction_id(response, "SubmitShipmentConfirmations")
+
+    def submit_invoice_bodies(self, bodies: Sequence[Mapping[str, Any]]) -> str:
+        """Send Invoice JSON built beforehand (`amazon1p.spapi.invoices.invoice_json`: an
+        outbox keeps exactly what it sends); returns Amazon's transaction id, whose outcome
+        `get_transaction` reports.
+
+        Side effect: one submitInvoices call. Not idempotent: retried only when Amazon surely
+        took nothing (429, no connection), never after a timeout or 5xx — the caller's outbox
+        row, keyed on the invoice number, decides whether to send again. Raises
+        AmazonRejectedError for a body Amazon refuses (400: schema), and AmazonTransientError
+        otherwise.
+        """
+        body = [dict(item) for item in bodies]
+        if not body:
+            raise ValueError("give at least one invoice")
+        response = self._call(
+            self._invoices,
+            "submitInvoices",
+            lambda: self._invoices.submit_invoices({"invoices": body}),
+            idempotent=False,
+        )
+        return self._transaction_id(response, "submitInvoices")
 
     @staticmethod
     def _transaction_id(response: ApiResponse, operation: str) -> str:

@@ -54,6 +54,7 @@ OPERATION_LIMITS: dict[str, Limit] = {
     "submitAcknowledgement": Limit(10, 10),
     "SubmitShipmentConfirmations": Limit(10, 10),
     "getTransaction": Limit(10, 20),
+    "submitInvoices": Limit(10, 10),
 }
 
 

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
-from sp_api.api import VendorOrders, VendorShipments, VendorTransactionStatus
+from sp_api.api import VendorInvoices, VendorOrders, VendorShipments, VendorTransactionStatus
 from sp_api.auth import AccessTokenClient
 from sp_api.auth.access_token_response import AccessTokenResponse
 from sp_api.base import ApiResponse
@@ -231,16 +231,24 @@ class _Transactions(VendorApi, VendorTransactionStatus):  # type: ignore[misc]
     """The library's VendorTransactionStatus with our endpoint, headers and answer handling."""
 
 
+class _Invoices(VendorApi, VendorInvoices):  # type: ignore[misc]
+    """The library's VendorInvoices with our endpoint, headers and answer handling."""
+
+
 @dataclass(frozen=True)
 class VendorApis:
-    """The library's three vendor API objects of one connection, patched as above."""
+    """The library's four vendor API objects of one connection, patched as above."""
 
     orders: Any  # _Orders
     shipments: Any  # _Shipments
     transactions: Any  # _Transactions
+    invoices: Any  # _Invoices
+
+    def all(self) -> tuple[Any, ...]:
+        return (self.orders, self.shipments, self.transactions, self.invoices)
 
     def close(self) -> None:
-        for api in (self.orders, self.shipments, self.transactions):
+        for api in self.all():
             api.close()
 
 
@@ -284,8 +292,9 @@ def vendor_apis(
         orders=_Orders(marketplace, **library_kwargs),
         shipments=_Shipments(marketplace, **library_kwargs),
         transactions=_Transactions(marketplace, **library_kwargs),
+        invoices=_Invoices(marketplace, **library_kwargs),
     )
-    for api in (apis.orders, apis.shipments, apis.transactions):
+    for api in apis.all():
         # The endpoint our `headers` and every request use, whatever the library derived.
         api._configure(base_url)
         if budget is not None:

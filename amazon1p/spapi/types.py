@@ -391,3 +391,52 @@ class ShipmentConfirmation:
     pallet_count: int | None = None
     cartons: tuple[Carton, ...] = ()
     pallets: tuple[Pallet, ...] = ()
+
+
+# --- Invoices (vendorInvoices submitInvoices) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceTax:
+    """A tax on an item or on the whole invoice: `rate` in percent (Amazon's "9" is 9 %)."""
+
+    tax_type: str  # VAT, MwSt., TVA, GST ... (TaxDetails.taxType)
+    rate: Decimal
+    taxable: Money
+    amount: Money
+
+
+@dataclass(frozen=True)
+class VendorInvoiceItem:
+    """One invoiced (or credited) PO line. `net_cost` is per each, or per its
+    `unit_of_measure` weight unit for items priced by weight; then `total_weight` (in that
+    unit) is what the line bills."""
+
+    sequence_number: int
+    quantity: Quantity
+    net_cost: Money
+    purchase_order_number: str = ""
+    asin: str = ""
+    vendor_product_id: str = ""
+    total_weight: Decimal | None = None
+    taxes: tuple[InvoiceTax, ...] = ()
+
+
+@dataclass(frozen=True)
+class VendorInvoice:
+    """An Invoice or CreditNote as submitInvoices takes it."""
+
+    invoice_type: str  # Invoice or CreditNote
+    number: str
+    date: datetime
+    remit_to: Party
+    total: Money
+    items: tuple[VendorInvoiceItem, ...]
+    bill_to: Party | None = None
+    ship_to: Party | None = None
+    ship_from: Party | None = None
+    net_due_days: int | None = None
+    taxes: tuple[InvoiceTax, ...] = ()
+    reference_invoice_number: str = ""  # a credit note's invoice
+    returns_reference_number: str = ""  # a returns credit note's returns notice
+    goods_return_date: datetime | None = None

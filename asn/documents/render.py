@@ -310,6 +310,43 @@ def render_packing_list(
     return buffer.getvalue()
 
 
+def render_document(
+    template_source: str, context: dict, *, title: str, footer: str, page_size: str = "A4"
+) -> bytes:
+    """Any paged document (an invoice, say) from a template and its data, laid out like
+    the packing list: as many pages as it needs, "`footer` · page n of N" at the bottom."""
+    _check_page_size(page_size)
+    register_fonts()
+    template = _compile(template_source)
+    markup = _fill(template, {**context, "page_size": page_size})
+    blocks, margins, errors = _blocks(markup, PACKING_MARGIN[page_size])
+    if errors:
+        raise DocumentError([f"{title}: {e}" for e in errors])
+    size = LABEL_4X6 if page_size == "4x6" else A4
+    inner_width = size[0] - margins[1] - margins[3]
+    inner_height = size[1] - margins[0] - margins[2]
+    try:
+        pages = paginate(blocks, inner_width, inner_height)
+    except LayoutError as error:
+        raise DocumentError([f"{title}: {error}"]) from None
+    canv, buffer = _canvas(page_size, title)
+    total = max(len(pages), 1)
+    for number, page in enumerate(pages or [[]], start=1):
+        y = size[1] - margins[0]
+        for block in page:
+            block.draw(canv, margins[3], y, inner_width)
+            y -= block.height
+        if margins[2] >= 7:
+            canv.setFont("DocSans", 7)
+            canv.setFillColorRGB(0.3, 0.3, 0.3)
+            canv.drawRightString(
+                size[0] - margins[1], margins[2] / 2 - 2, f"{footer} · page {number} of {total}"
+            )
+        canv.showPage()
+    canv.save()
+    return buffer.getvalue()
+
+
 # --- Previews and validation --------------------------------------------------------------
 
 

@@ -111,7 +111,8 @@ def test_the_csv_has_a_line_per_po_line_and_no_formulas(admin_client, shop, grou
     assert first["Title"] == '\'=HYPERLINK("http://x")'
     assert (first["Shipped (ASN)"], first["Received"], first["At risk"]) == ("12", "10", "2")
     assert Decimal(first["At risk value"]) == Decimal("36.80")
-    assert first["Invoiced"] == first["Credited"] == ""
+    assert first["Invoiced"] == first["Credited"] == "0"  # no invoice yet
+    assert first["To invoice"] == "10"  # received, not invoiced
 
 
 def test_the_group_page_and_the_order_panel(admin_client, shop, group):

@@ -1,0 +1,210 @@
+"""Invoices to Amazon: a shop's invoicing settings (legal entity, remit-to party, number
+series, payment terms, basis), invoices and credit notes with their lines, and the outbox
+rows that carry them to Amazon (one per send; `payload` fixed when written).
+
+Quantities are in eaches, like order rows, shipment lines and receipts. Money is in the
+invoice's currency (one per invoice).
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from asn.models import GroupShipment
+from core.outbox import IN_FLIGHT, OutboxMessage
+from orders.models import OrderRow, PriceUnit
+from shops.models import Shop
+
+
+class InvoiceBasis(models.TextChoices):
+    """What quantities a new invoice bills."""
+
+    SHIPPED = "shipped", "Shipped (the confirmed ASN)"
+    RECEIVED = "received", "Received (what Amazon's FC counted)"
+
+
+class TaxRegistrationType(models.TextChoices):
+    VAT = "VAT", "VAT"
+    GST = "GST", "GST"
+
+
+class InvoiceSettings(models.Model):
+    """A shop's invoicing: who bills Amazon and is paid, how invoices are numbered."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="invoice_settings")
+    legal_name = models.CharField("Legal entity", max_length=200)
+    remit_to_party_id = models.CharField(
+        "Remit-to party ID",
+        max_length=20,
+        help_text="Your vendor code or the payee ID Amazon gave you.",
+    )
+    address_line1 = models.CharField("Address", max_length=200)
+    address_line2 = models.CharField("Address line 2", max_length=200, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100)
+    country_code = models.CharField(
+        "Country",
+        max_length=2,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Two capital letters (ISO 3166).")],
+    )
+    tax_registration_type = models.CharField(
+        max_length=3, choices=TaxRegistrationType.choices, default=TaxRegistrationType.VAT
+    )
+    tax_registration_number = models.CharField("Tax registration number", max_length=40)
+    tax_type = models.CharField(
+        max_length=20,
+        default="VAT",
+        help_text="Amazon's taxType on each line (VAT, MwSt., TVA, GST ...).",
+    )
+    number_prefix = models.CharField(
+        "Invoice number prefix",
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9-]*$", "Letters, digits and dashes only.")],
+    )
+    next_number = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    payment_terms_days = models.PositiveSmallIntegerField("Payment terms (days)", default=60)
+    default_basis = models.CharField(
+        max_length=10, choices=InvoiceBasis.choices, default=InvoiceBasis.RECEIVED
+    )
+    pdf_template = models.TextField(
+        "PDF template",
+        blank=True,
+        help_text="The invoice PDF's template (document markup); empty: the built-in one.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"invoicing of {self.shop_id}"
+
+
+class InvoiceType(models.TextChoices):
+    INVOICE = "Invoice", "Invoice"
+    CREDIT_NOTE = "CreditNote", "Credit note"
+
+
+class CreditKind(models.TextChoices):
+    RETURN = "return", "Returns"
+    PRICE = "price", "Price difference"
+    SHORTAGE = "shortage", "Accepted shortage"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent to Amazon"  # a submission is on its way
+    ACCEPTED = "accepted", "Accepted by Amazon"
+    REFUSED = "refused", "Refused by Amazon"  # fix and send again
+
+
+class Invoice(models.Model):
+    """An invoice or credit note of one ship-to party, over one or more POs."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice_type = models.CharField(
+        max_length=10, choices=InvoiceType.choices, default=InvoiceType.INVOICE
+    )
+    number = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    basis = models.CharField(max_length=10, choices=InvoiceBasis.choices, blank=True)
+    group = models.ForeignKey(
+        GroupShipment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        help_text="The group shipment it bills, if made from one.",
+    )
+    ship_to_party_id = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    invoice_date = models.DateTimeField(default=timezone.now)
+    reference = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        help_text="A credit note's invoice.",
+    )
+    credit_kind = models.CharField(max_length=10, choices=CreditKind.choices, blank=True)
+    returns_reference = models.CharField("Returns notice number", max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "number"], name="uniq_invoice_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_invoice_type_display()} {self.number}"
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.invoice_type == InvoiceType.CREDIT_NOTE
+
+    @property
+    def can_send(self) -> bool:
+        return self.status in (InvoiceStatus.DRAFT, InvoiceStatus.REFUSED)
+
+
+class InvoiceLine(models.Model):
+    """One billed (or credited) PO line. `net_cost` is per each, or per `price_unit` for a
+    line priced by weight, which then bills `weight` (in that unit)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    row = models.ForeignKey(OrderRow, on_delete=models.PROTECT, related_name="invoice_lines")
+    po_number = models.CharField(max_length=40)
+    item_sequence_number = models.PositiveIntegerField()
+    asin = models.CharField(max_length=10, blank=True)
+    ean = models.CharField(max_length=14, blank=True)
+    quantity = models.PositiveIntegerField(help_text="In eaches.")
+    net_cost = models.DecimalField(max_digits=12, decimal_places=4)
+    price_unit = models.CharField(max_length=10, blank=True, choices=PriceUnit.choices)
+    weight = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    net_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    tax_amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["po_number", "item_sequence_number", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.po_number}/{self.item_sequence_number} × {self.quantity}"
+
+
+class InvoiceSubmission(OutboxMessage):
+    """One send of an invoice to Amazon: an outbox row (see invoicing/outbox.py)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="submissions")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status__in=IN_FLIGHT),
+                name="one_invoice_in_flight",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "created_at"],
+                condition=Q(status__in=IN_FLIGHT),
+                name="invoice_in_flight_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"invoice {self.invoice_id} ({self.status})"

@@ -1,0 +1,245 @@
+"""Invoice pages: the shop's invoices, one invoice (lines, pre-flight, Amazon's answer, send),
+creating one from a group shipment or from POs, credit notes, the PDF, and the settings."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from amazon1p.models import AmazonPurchaseOrder
+from asn.models import GroupShipment
+from core.errors import ShopCtrlError
+from core.views import form_error_from, post_data
+from invoicing.documents import invoice_pdf
+from invoicing.forms import (
+    SETTINGS_FIELDS,
+    CreditNoteForm,
+    InvoiceLineForm,
+    InvoiceSettingsForm,
+    OrdersInvoiceForm,
+)
+from invoicing.models import Invoice, InvoiceBasis, InvoiceLine, InvoiceSettings
+from invoicing.preflight import invoice_totals, preflight
+from invoicing.selectors import shop_invoices
+from invoicing.services import (
+    InvoiceError,
+    InvoiceRefused,
+    credit_note_create,
+    invoice_create_from_group,
+    invoice_create_from_orders,
+    invoice_line_set,
+    invoice_settings_save,
+    invoice_submit,
+)
+from shops.access import shop_for_user
+from shops.permissions import Perm
+
+LIST_LIMIT = 500
+
+
+def _invoice(request: HttpRequest, shop_id: int, pk: int, perm: Perm) -> Invoice:
+    shop = shop_for_user(request, shop_id, perm)
+    return get_object_or_404(Invoice.objects.select_related("reference", "group"), pk=pk, shop=shop)
+
+
+@login_required
+@require_GET
+def invoice_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """The shop's invoices and credit notes, with a form to invoice several POs."""
+    shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
+    invoices = list(shop_invoices(shop)[:LIST_LIMIT])
+    return render(
+        request,
+        "invoicing/invoice_list.html",
+        {
+            "shop": shop,
+            "invoices": invoices,
+            "limit": LIST_LIMIT,
+            "form": OrdersInvoiceForm(),
+            "configured": InvoiceSettings.objects.filter(shop=shop).exists(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def invoice_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """One invoice: lines, totals, what pre-flight finds, and Amazon's answer."""
+    invoice = _invoice(request, shop_id, pk, Perm.SHOP_VIEW)
+    lines = list(invoice.lines.select_related("row"))
+    submission = invoice.submissions.first()
+    context = {
+        "shop": invoice.shop,
+        "invoice": invoice,
+        "lines": lines,
+        "totals": invoice_totals(lines),
+        "violations": preflight(invoice) if invoice.can_send else [],
+        "submission": submission,
+        "credit_notes": invoice.credit_notes.all(),
+        "credit_form": CreditNoteForm(invoice=invoice) if invoice.status == "accepted" else None,
+    }
+    return render(request, "invoicing/invoice_detail.html", context)
+
+
+@login_required
+@require_POST
+def invoice_send_view(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """Pre-flight, then queue the invoice for Amazon."""
+    invoice = _invoice(request, shop_id, pk, Perm.SHOP_CONFIGURE)
+    try:
+        invoice_submit(invoice=invoice, actor=request.user)
+    except InvoiceRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"{invoice} is on its way to Amazon.")
+    return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
+
+
+@login_required
+@require_POST
+def invoice_from_group(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """A draft invoice of a confirmed group shipment (basis from the form or the settings)."""
+    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+    group = get_object_or_404(GroupShipment, pk=pk, shop=shop)
+    basis = request.POST.get("basis") or None
+    if basis is not None and basis not in InvoiceBasis.values:
+        basis = None
+    try:
+        invoice = invoice_create_from_group(group=group, basis=basis, actor=request.user)
+    except ShopCtrlError as error:
+        messages.error(request, error.message)
+        return redirect("receiving:group-reconciliation", shop_id=shop.pk, pk=group.pk)
+    messages.success(request, f"{invoice} drafted: check it, then send it to Amazon.")
+    return redirect("invoicing:invoice-detail", shop_id=shop.pk, pk=invoice.pk)
+
+
+@login_required
+@require_POST
+def invoice_from_orders(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """A draft invoice over several POs of one ship-to party."""
+    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+    form = OrdersInvoiceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the PO numbers to invoice and the basis.")
+        return redirect("invoicing:invoice-list", shop_id=shop.pk)
+    numbers = form.numbers()
+    found = {
+        apo.po_number: apo.order
+        for apo in AmazonPurchaseOrder.objects.filter(
+            shop=shop, po_number__in=numbers, order__isnull=False
+        ).select_related("order")
+    }
+    unknown = [n for n in numbers if n not in found]
+    if unknown:
+        messages.error(request, f"No purchase order {', '.join(unknown)} in this shop.")
+        return redirect("invoicing:invoice-list", shop_id=shop.pk)
+    try:
+        invoice = invoice_create_from_orders(
+            shop=shop,
+            orders=list(found.values()),
+            basis=form.cleaned_data["basis"],
+            actor=request.user,
+        )
+    except ShopCtrlError as error:
+        messages.error(request, error.message)
+        return redirect("invoicing:invoice-list", shop_id=shop.pk)
+    messages.success(request, f"{invoice} drafted: check it, then send it to Amazon.")
+    return redirect("invoicing:invoice-detail", shop_id=shop.pk, pk=invoice.pk)
+
+
+@login_required
+@require_POST
+def invoice_line_edit(request: HttpRequest, shop_id: int, pk: int, line_id: int) -> HttpResponse:
+    """Correct one line of a draft or refused invoice."""
+    invoice = _invoice(request, shop_id, pk, Perm.SHOP_CONFIGURE)
+    line = get_object_or_404(InvoiceLine, pk=line_id, invoice=invoice)
+    form = InvoiceLineForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            f"Line {line.po_number}/{line.item_sequence_number}: "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
+    else:
+        try:
+            invoice_line_set(line=line, actor=request.user, **form.cleaned_data)
+        except InvoiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Line {line.po_number}/{line.item_sequence_number} saved.")
+    return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
+
+
+@login_required
+@require_POST
+def credit_note_new(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """A credit note of an accepted invoice (returns, price difference, accepted shortage)."""
+    invoice = _invoice(request, shop_id, pk, Perm.SHOP_CONFIGURE)
+    form = CreditNoteForm(request.POST, invoice=invoice)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "The credit note cannot be made: "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+        )
+        return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
+    try:
+        note = credit_note_create(
+            invoice=invoice,
+            kind=form.cleaned_data["kind"],
+            quantities=form.quantities(),
+            amounts=form.amounts(),
+            returns_reference=form.cleaned_data["returns_reference"],
+            actor=request.user,
+        )
+    except ShopCtrlError as error:
+        messages.error(request, error.message)
+        return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
+    messages.success(request, f"{note} drafted: check it, then send it to Amazon.")
+    return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=note.pk)
+
+
+@login_required
+@require_GET
+def invoice_pdf_view(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+    """The invoice as PDF, from the shop's template."""
+    invoice = _invoice(request, shop_id, pk, Perm.SHOP_VIEW)
+    try:
+        pdf = invoice_pdf(invoice)
+    except ShopCtrlError as error:
+        messages.error(request, error.message)
+        return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"{invoice.invoice_type}-{invoice.number}.pdf"
+    )
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invoice_settings_page(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """The shop's invoicing settings (Shop Owner Admin: shop.configure)."""
+    shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
+    current = InvoiceSettings.objects.filter(shop=shop).first()
+    form = InvoiceSettingsForm(post_data(request), instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice_settings_save(
+                shop=shop,
+                values={name: form.cleaned_data[name] for name in SETTINGS_FIELDS},
+                actor=request.user,
+            )
+        except ShopCtrlError as error:
+            form_error_from(form, error)
+        else:
+            messages.success(request, "Invoicing settings saved.")
+            return redirect("invoicing:settings", shop_id=shop.pk)
+    return render(
+        request,
+        "invoicing/settings.html",
+        {"shop": shop, "form": form, "active": "invoicing"},
+        status=400 if form.errors else 200,
+    )

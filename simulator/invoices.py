@@ -1,0 +1,270 @@
+"""submitInvoices (vendorInvoices), checked as Amazon checks it, and what the simulator shows
+of the invoices it accepted.
+
+Like the other submissions, the POST answers 202 with a transactionId once the body passes
+the schema; the business rules below decide the transaction's outcome, which getTransaction
+reports after `transaction_delay` seconds of Processing. A transaction fails as a whole: no
+invoice of a failed request is kept. Invoices are checked in arrival order, each against the
+ones accepted before it (also earlier in the same request).
+
+Rules (Amazon's, as the Vendor Central invoice guide states them):
+- the invoice number is unique for the vendor (DUPLICATE_INVOICE_ID);
+- an Invoice's items name real POs and PO lines (INVALID_PO_NUMBER, INVALID_ITEM);
+- one currency: the invoice total's, every item's and the POs' (INVALID_CURRENCY);
+- a PO line is invoiced, over all accepted invoices, at most what accepted ASNs shipped
+  (QUANTITY_EXCEEDS_SHIPPED) and, once the FC has received it, at most what it received
+  (QUANTITY_EXCEEDS_RECEIVED: the units a shortage claim would take back);
+- net costs are positive, and the invoice total is the items' net amounts plus the taxes
+  and charges, less allowances;
+- a CreditNote names an accepted invoice (INVALID_REFERENCE_INVOICE) and credits at most
+  what that invoice billed per PO line (QUANTITY_EXCEEDS_INVOICED).
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from simulator.orders_api import known_index
+from simulator.receiving import line_flow
+from simulator.render import iso
+from simulator.state import AcceptedInvoice, InvoiceRecord, SimulatorState
+from simulator.transactions import invalid_body
+from simulator.validation import schema_errors
+from simulator.wire import Context, Request, Response, error, json_response
+
+Json = Mapping[str, Any]
+CENT = Decimal("0.01")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _eaches(quantity: Json) -> int:
+    amount = int(quantity.get("amount", 0))
+    if quantity.get("unitOfMeasure") == "Cases":
+        return amount * int(quantity.get("unitSize") or 1)
+    return amount
+
+
+def _item_amount(item: Json) -> Decimal:
+    """An item's net amount: quantity × net cost, or weight × net cost when priced by weight."""
+    cost = _decimal(item["netCost"].get("amount")) or Decimal(0)
+    weight = (item["invoicedQuantity"].get("totalWeight") or {}).get("amount")
+    if item.get("netCostUnitOfMeasure") and weight is not None:
+        return cost * (_decimal(weight) or Decimal(0))
+    return cost * _eaches(item["invoicedQuantity"])
+
+
+def _tax_total(details: Any) -> Decimal:
+    return sum(
+        (_decimal(d["taxAmount"].get("amount")) or Decimal(0) for d in details or ()), Decimal(0)
+    )
+
+
+def _sum_of(details: Any, field: str) -> Decimal:
+    """Charges or allowances of the invoice (their own taxes are in the invoice's taxDetails)."""
+    return sum((_decimal(d[field].get("amount")) or Decimal(0) for d in details or ()), Decimal(0))
+
+
+def _invoiced(earlier: list[InvoiceRecord], kind: str) -> dict[tuple[str, int], int]:
+    totals: dict[tuple[str, int], int] = {}
+    for record in earlier:
+        if record.invoice_type == kind:
+            for key, eaches in record.quantities.items():
+                totals[key] = totals.get(key, 0) + eaches
+    return totals
+
+
+def check_invoice(
+    ctx: Context, invoice: Json, now: float, earlier: list[InvoiceRecord]
+) -> tuple[list[dict[str, str]], InvoiceRecord | None]:
+    """Every rule `invoice` breaks, and its record when it breaks none."""
+    number = invoice["id"]
+    kind = invoice["invoiceType"]
+    where = f"invoice {number}"
+    errors: list[dict[str, str]] = []
+    if any(record.invoice_id == number for record in earlier):
+        errors.append(
+            error(
+                "DUPLICATE_INVOICE_ID", "An invoice with this number was already submitted.", where
+            )
+        )
+    currency = (invoice.get("invoiceTotal") or {}).get("currencyCode", "")
+    items = invoice.get("items") or []
+    if not items:
+        errors.append(error("MISSING_ITEMS", "An invoice must have at least one item.", where))
+    reference: InvoiceRecord | None = None
+    if kind == "CreditNote":
+        ref = (invoice.get("creditNoteDetails") or {}).get("referenceInvoiceNumber", "")
+        reference = next(
+            (r for r in earlier if r.invoice_id == ref and r.invoice_type == "Invoice"), None
+        )
+        if reference is None:
+            errors.append(
+                error(
+                    "INVALID_REFERENCE_INVOICE",
+                    "The credit note must reference an accepted invoice.",
+                    f"{where}: no invoice {ref or '(none given)'}",
+                )
+            )
+    invoiced = _invoiced(earlier, "Invoice")
+    credited = _invoiced(
+        [r for r in earlier if reference is not None and r.reference == reference.invoice_id],
+        "CreditNote",
+    )
+    quantities: dict[tuple[str, int], int] = {}
+    net = Decimal(0)
+    for item in items:
+        seq = int(item["itemSequenceNumber"])
+        po = item.get("purchaseOrderNumber", "")
+        at = f"{where}, PO {po or '?'} item {seq}"
+        cost = _decimal(item["netCost"].get("amount"))
+        if cost is None or cost <= 0:
+            errors.append(error("INVALID_NET_COST", "netCost must be greater than zero.", at))
+        if item["netCost"].get("currencyCode", currency) != currency:
+            errors.append(
+                error("INVALID_CURRENCY", "An invoice has one currency.", f"{at}: not {currency}")
+            )
+        eaches = _eaches(item["invoicedQuantity"])
+        if eaches <= 0:
+            errors.append(error("INVALID_QUANTITY", "Quantity must be greater than zero.", at))
+        net += _item_amount(item)
+        if not po:
+            if kind == "Invoice":
+                errors.append(error("MISSING_PO_NUMBER", "An invoice item needs its PO.", at))
+            continue
+        index = known_index(ctx, po, now)
+        if index is None:
+            errors.append(error("INVALID_PO_NUMBER", "Invalid purchase order number.", at))
+            continue
+        order = ctx.purchase_order(index)
+        line = next((line for line in order.lines if line.seq == seq), None)
+        if line is None:
+            errors.append(error("INVALID_ITEM", "The item is not on the purchase order.", at))
+            continue
+        po_currency = order.currency or ctx.config.currency
+        if currency != po_currency:
+            errors.append(
+                error(
+                    "INVALID_CURRENCY",
+                    "The invoice currency is not the purchase order's.",
+                    f"{at}: {currency}, the PO is in {po_currency}",
+                )
+            )
+        key = (po, seq)
+        quantities[key] = quantities.get(key, 0) + eaches
+        if kind == "CreditNote":
+            billed = (reference.quantities.get(key, 0) if reference else 0) - credited.get(key, 0)
+            if reference is not None and quantities[key] > billed:
+                errors.append(
+                    error(
+                        "QUANTITY_EXCEEDS_INVOICED",
+                        "The credited quantity is greater than the invoiced quantity.",
+                        f"{at}: credits {quantities[key]} units, {billed} invoiced and not "
+                        "credited yet",
+                    )
+                )
+            continue
+        flow = line_flow(ctx, po, seq, line.unit_size, now)
+        total = invoiced.get(key, 0) + quantities[key]
+        if total > flow.shipped:
+            errors.append(
+                error(
+                    "QUANTITY_EXCEEDS_SHIPPED",
+                    "The invoiced quantity is greater than the shipped quantity.",
+                    f"{at}: invoiced {total} units in all, shipped {flow.shipped}",
+                )
+            )
+        elif flow.received is not None and total > flow.received:
+            errors.append(
+                error(
+                    "QUANTITY_EXCEEDS_RECEIVED",
+                    "The invoiced quantity is greater than the received quantity.",
+                    f"{at}: invoiced {total} units in all, received {flow.received}",
+                )
+            )
+    stated = _decimal((invoice.get("invoiceTotal") or {}).get("amount"))
+    expected = (
+        net
+        + _tax_total(invoice.get("taxDetails"))
+        + _sum_of(invoice.get("chargeDetails"), "chargeAmount")
+        - _sum_of(invoice.get("allowanceDetails"), "allowanceAmount")
+    ).quantize(CENT)
+    if stated is None or abs(stated - expected) > CENT * max(1, len(items)):
+        errors.append(
+            error(
+                "INVOICE_TOTAL_MISMATCH",
+                "invoiceTotal is not the items' net amounts plus taxes and charges.",
+                f"{where}: stated {stated}, items and taxes make {expected}",
+            )
+        )
+    if errors:
+        return errors, None
+    return [], InvoiceRecord(
+        invoice_id=number,
+        invoice_type=kind,
+        reference=reference.invoice_id if reference else "",
+        received_at=now,
+        quantities=quantities,
+        currency=currency,
+        total=str(stated),
+        invoice=invoice,
+    )
+
+
+def submit_invoices(ctx: Context, request: Request, _: dict[str, str]) -> Response:
+    """POST /vendor/payments/v1/invoices."""
+    body = request.json_body()
+    problems = schema_errors("vendorInvoices", "SubmitInvoicesRequest", body)
+    if not problems and not body.get("invoices"):
+        problems = ["invoices: at least one invoice is required"]
+    if problems:
+        return invalid_body(problems)
+    now = request.now
+    with ctx.state.invoice_lock:  # the rules read what earlier invoices stored
+        earlier = [accepted.record for accepted in ctx.state.invoices()]
+        errors: list[dict[str, str]] = []
+        accepted: list[InvoiceRecord] = []
+        for invoice in body["invoices"]:
+            found, record = check_invoice(ctx, invoice, now, earlier + accepted)
+            errors += found
+            if record is not None:
+                accepted.append(record)
+        transaction = ctx.state.add_transaction(
+            kind="invoice",
+            now=now,
+            delay=ctx.config.transaction_delay,
+            errors=errors,
+            invoices=accepted,
+        )
+    return json_response(202, {"payload": {"transactionId": transaction.transaction_id}})
+
+
+def accepted_invoices(state: SimulatorState, now: float) -> list[AcceptedInvoice]:
+    """The invoices and credit notes whose transaction has succeeded by `now`, oldest first."""
+    return [i for i in state.invoices() if i.transaction.status(now) == "Success"]
+
+
+def invoices_json(state: SimulatorState, now: float) -> list[dict[str, Any]]:
+    """What `GET /_simulator/invoices` answers: every accepted invoice and credit note."""
+    return [
+        {
+            "id": a.record.invoice_id,
+            "invoiceType": a.record.invoice_type,
+            "referenceInvoiceNumber": a.record.reference,
+            "transactionId": a.transaction.transaction_id,
+            "receivedAt": iso(a.record.received_at),
+            "currencyCode": a.record.currency,
+            "invoiceTotal": a.record.total,
+            "invoicedEaches": [
+                {"purchaseOrderNumber": number, "itemSequenceNumber": str(seq), "eaches": eaches}
+                for (number, seq), eaches in sorted(a.record.quantities.items())
+            ],
+            "invoice": a.record.invoice,
+        }
+        for a in accepted_invoices(state, now)
+    ]
