@@ -34,7 +34,7 @@ class OrderPage:
     request: HttpRequest
     order: Order
     forms: Mapping[str, Any]
-    _shared: dict[str, Any] = field(default_factory=dict)
+    _shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def shared(self, key: str, read: Callable[[], T]) -> T:
         """`read()` once per page: panels that need the same row (the Amazon PO) share it."""
