@@ -1,4 +1,5 @@
-"""Demo: connect a shop to the Vendor Central simulator and ask for a first import."""
+"""Demo: connect a shop to the Vendor Central simulator and ask for a first import (called by
+the demo command, shopctrl/demo.py)."""
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -6,8 +7,6 @@ from django.db import transaction
 from amazon1p import services
 from amazon1p.importing.sync import sync_run_request
 from amazon1p.models import SyncKind
-from asn.models import Warehouse
-from bulkbuy.demo import demo_offer_create
 from shops.models import OrderStatus, Shop
 
 DEMO_CLIENT_ID = "amzn1.application-oa2-client.shopctrl-demo"
@@ -72,19 +71,5 @@ def amazon_demo_connect(*, shop: Shop, actor: User, simulator_url: str) -> None:
         secrets=secrets,
         mappings=mappings,
         fulfillment_centers=fcs,
-    )
-    Warehouse.objects.get_or_create(
-        shop=shop,
-        code="DEMO-WH1",
-        defaults={
-            "name": "Demo Vendor warehouse",
-            "address_line": "Lagerstraße 1",
-            "postal_code": "04103",
-            "city": "Leipzig",
-            "country": "DE",
-        },
-    )
-    demo_offer_create(
-        shop=shop, actor=actor, simulator_seed=DEMO_SIMULATOR_SEED, vendor_code=DEMO_VENDOR_CODE
     )
     sync_run_request(shop=shop, kind=SyncKind.NEW, actor=actor)

@@ -347,7 +347,7 @@ def insert_orders_sql(shop) -> str:
 
 def catalogue_params() -> dict[str, Any]:
     """Products and fulfillment centers from the demo data, as SQL array parameters."""
-    from shops.demo import FULFILLMENT_CENTERS, PRODUCTS
+    from orders.demo import FULFILLMENT_CENTERS, PRODUCTS
 
     return {
         "eans": [p[0] for p in PRODUCTS],

@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bulkbuy.xlsx import Sheet, XlsxBook, XlsxError
 from core.errors import ShopCtrlError
-from shopctrl.spreadsheet import xlsx_text_cells
+from core.spreadsheet import xlsx_text_cells
 
 MAX_DATA_ROWS = 20_000
 MAX_HEADER_COLUMNS = 200  # the header is looked for in the first 200 columns only

@@ -14,7 +14,7 @@ from bulkbuy.pipeline import offers_pipeline
 from cockpit import selectors
 from cockpit.charts import GridLinks, cockpit_charts, product_links
 from cockpit.exports import EXPORTS
-from shopctrl.spreadsheet import csv_cell
+from core.spreadsheet import csv_cell
 from shops.access import shop_for_user
 from shops.permissions import Perm
 

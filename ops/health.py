@@ -7,6 +7,7 @@ second, so a load balancer's probe answers even while a dependency hangs.
 from datetime import timedelta
 from pathlib import Path
 
+from celery import current_app  # the project's app (shopctrl/celery.py)
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -64,10 +65,8 @@ def check_broker() -> str:
     folder = broker_data_folder()
     if folder is not None:
         return "ok" if folder.is_dir() else f"error: no broker folder {folder}"
-    from shopctrl.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             # kombu takes seconds as a float; celery-types says int.
             conn.ensure_connection(max_retries=1, timeout=TIMEOUT)  # type: ignore[arg-type]
         return "ok"

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import current_app  # the project's app (shopctrl/celery.py)
 from django.conf import settings
 
 from amazon1p.importing.sync import sync_run_needs_worker
@@ -54,10 +55,8 @@ def workers_alive() -> dict[str, str] | None:
     when the broker cannot broadcast (the demo's file-system broker) or cannot be reached."""
     if broker_data_folder() is not None:
         return None
-    from shopctrl.celery import app
-
     try:
-        replies = app.control.inspect(timeout=settings.OPS_PING_TIMEOUT).ping() or {}
+        replies = current_app.control.inspect(timeout=settings.OPS_PING_TIMEOUT).ping() or {}
     except Exception:
         return None
     return {name: reply.get("ok", "?") for name, reply in replies.items()}

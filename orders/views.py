@@ -7,9 +7,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from amazon1p.acknowledgements.selectors import acknowledgement_panel
-from amazon1p.importing.selectors import order_purchase_order
-from bulkbuy.views_links import order_bulk_buy_context
 from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from core.views import form_error_from
@@ -18,8 +15,8 @@ from orders.access import order_for_user
 from orders.catalogue import row_titles
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm, RowPriceForm
 from orders.grid_filters import GRID_FILTERS
+from orders.panels import OrderPage, order_panels_context
 from orders.selectors import Cursor, OrderGridFilters
-from receiving.selectors import order_reconciliation
 from shops.access import shop_for_user
 from shops.models import Alert
 from shops.permissions import Perm
@@ -59,10 +56,10 @@ def order_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
 
 
 def order_detail_context(request: AuthenticatedRequest, order, **forms) -> dict:
-    """Everything the order page shows; `forms` carries bound forms back with their errors
-    (credit_form, parameter_form, ack_form)."""
+    """Everything the order page shows, with the panels higher apps add (orders/panels.py);
+    `forms` carries bound forms back with their errors (credit_form, parameter_form, and
+    the panels' own, such as ack_form)."""
     order = selectors.order_detail(shop=order.shop, pk=order.pk)
-    amazon = order_purchase_order(order)
     rows = list(order.rows.all())
     titles = row_titles(order.shop_id, rows)
     for row in rows:
@@ -83,19 +80,10 @@ def order_detail_context(request: AuthenticatedRequest, order, **forms) -> dict:
         "price_form": forms.get("price_form") or RowPriceForm(order=order),
         "alerts": selectors.order_alerts(order=order),
         "history": selectors.order_history(order=order)[:100],
-        "amazon": amazon,
-        "acknowledgement": acknowledgement_panel(
-            order,
-            may_acknowledge=Perm.ORDERS_ACKNOWLEDGE in request.shop_permissions,
-            form=forms.get("ack_form"),
-        )
-        if amazon
-        else None,
         "credit_form": forms.get("credit_form") or CreditRowForm(order=order),
         "parameter_form": forms.get("parameter_form") or OrderParameterForm(),
         "can_edit": Perm.ORDERS_EDIT in request.shop_permissions,
-        "bulk_buy": order_bulk_buy_context(request, order),
-        "receiving": order_reconciliation(order) if amazon else None,
+        **order_panels_context(OrderPage(request=request, order=order, forms=forms)),
     }
 
 

@@ -6,3 +6,19 @@ class ReceivingConfig(AppConfig):
 
     name = "receiving"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The order page (a lower app) offers a panel registry (docs/architecture.md).
+        from orders.panels import ORDER_PANELS, OrderPanel, PanelSlot
+        from receiving.panels import order_page_receiving
+
+        ORDER_PANELS.register(
+            "receiving.order",
+            OrderPanel(
+                key="receiving",
+                template="receiving/_order_panel.html",
+                slot=PanelSlot.BOTTOM,
+                build=order_page_receiving,
+            ),
+            priority=30,
+        )

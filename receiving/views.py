@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from asn.models import GroupShipment
+from core.spreadsheet import csv_cell
 from receiving.forms import ReconFilterForm
 from receiving.selectors import (
     LIST_LIMIT,
@@ -19,7 +20,6 @@ from receiving.selectors import (
     group_reconciliation,
     shop_reconciliation,
 )
-from shopctrl.spreadsheet import csv_cell
 from shops.access import shop_for_user
 from shops.permissions import Perm
 

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "cockpit",
     "receiving",
     "invoicing",
+    # The project itself, last: its demo command composes every app's demo (shopctrl/demo.py),
+    # and its static files (shopctrl/static/) are found as an app's.
+    "shopctrl",
 ]
 
 MIDDLEWARE = [
@@ -178,7 +181,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "shopctrl" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

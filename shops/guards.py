@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ShopCtrlError
+from core.registry import Registry
 from shops.models import Shop
 
 
@@ -31,19 +32,13 @@ class ShopChangeRefused(ShopCtrlError):
 
 
 ShopChangeCheck = Callable[[Shop, Mapping[str, Any]], ShopChangeRefusal | None]
-_CHECKS: list[ShopChangeCheck] = []
-
-
-def shop_change_check_register(check: ShopChangeCheck) -> None:
-    """Add a check (once, however often an app's `ready()` runs)."""
-    if check not in _CHECKS:
-        _CHECKS.append(check)
+SHOP_CHANGE_CHECKS: Registry[ShopChangeCheck] = Registry("shop change checks")
 
 
 def shop_change_check(shop: Shop, values: Mapping[str, Any]) -> None:
     """Raise ShopChangeRefused for the first registered check that refuses `values` (the
     new field values) for `shop` (as stored)."""
-    for check in _CHECKS:
+    for check in SHOP_CHANGE_CHECKS.entries():
         refusal = check(shop, values)
         if refusal is not None:
             raise ShopChangeRefused(refusal)

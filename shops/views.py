@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from bulkbuy.pipeline import offers_pipeline
 from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data, safe_next_url
@@ -26,6 +25,7 @@ from shops.access import (
     shop_object_for_user,
 )
 from shops.alerts import alerts_mark_all_read
+from shops.dashboard import dashboard_cards_context
 from shops.forms import (
     AlertFilterForm,
     ContactInfoForm,
@@ -128,7 +128,8 @@ def shop_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
-    """The shop at a glance: the Bulk Buy Offers pipeline (offers.view)."""
+    """The shop at a glance: the cards higher apps register (shops/dashboard.py), such as
+    the Bulk Buy Offers pipeline (offers.view)."""
     shop = shop_for_user(request, shop_id, Perm.OFFERS_VIEW)
     perms = request.shop_permissions  # type: ignore[attr-defined]
     return render(
@@ -136,9 +137,9 @@ def dashboard(request: HttpRequest, shop_id: int) -> HttpResponse:
         "shops/dashboard.html",
         {
             "shop": shop,
-            "pipeline": offers_pipeline(shop=shop),
             "now": timezone.now(),
             "can_open_orders": Perm.SHOP_VIEW in perms,
+            **dashboard_cards_context(request, shop),
         },
     )
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from amazon1p.acknowledgements.picks import api_token_create
 from bulkbuy.models import Offer
 from bulkbuy.stages import offer_stage_file
-from shopctrl.spreadsheet import csv_cell
+from core.spreadsheet import csv_cell
 from tests.support.offers import make_offer, to_manufacture
 
 pytestmark = pytest.mark.django_db

@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from amazon1p.connection import spapi_connection
+from amazon1p.importing.events import purchase_orders_imported
 from amazon1p.importing.order_mapping import FcInfo, MappingContext
 from amazon1p.importing.pages import (
     ChangeForecast,
@@ -540,9 +541,7 @@ def sync_run_execute(
     if not finished:  # taken over at the last moment: the other worker finishes it
         return None
     run_summary_finish(run)
-    from bulkbuy.linking import purchase_orders_link_soon  # bulkbuy builds on amazon1p
-
-    purchase_orders_link_soon(shop_id=run.shop_id)
+    purchase_orders_imported(shop_id=run.shop_id)  # the apps above react (Bulk Buy links)
     run.refresh_from_db()
     return run
 

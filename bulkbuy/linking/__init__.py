@@ -24,9 +24,10 @@ Choices made here:
 - Audit entries: for every check a person asks for, and for every link made or lost; not for
   the system's Weekly and Undefined verdicts (the Undefined alert says enough).
 
-When: after each sync run (`purchase_orders_link_soon`, called by the sync), from beat every
-few minutes for orders never checked or whose PO changed (`purchase_orders_link`), and on
-demand from the order page (`order_link_check`, `order_link_by_hand`).
+When: after each sync run (`purchase_orders_link_soon`, the sync's reaction that
+bulkbuy/apps.py registers), from beat every few minutes for orders never checked or whose PO
+changed (`purchase_orders_link`), and on demand from the order page (`order_link_check`,
+`order_link_by_hand`).
 
 Concurrency and restarts: each order is checked in its own transaction that holds the
 order's row lock, then the locks of every offer it may take from, in id order (two checks

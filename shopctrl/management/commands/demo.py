@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from shops.demo import DEMO_ADMIN, DEMO_VIEWER, demo_build
+from shopctrl.demo import demo_build
+from shops.demo import DEMO_ADMIN, DEMO_VIEWER
 
 
 class Command(BaseCommand):
@@ -22,27 +23,18 @@ class Command(BaseCommand):
     def handle(
         self, *args, orders: int, history_weeks: int, simulator_url: str | None, **options
     ) -> None:
-        connected = bool(simulator_url)
-        result = demo_build(
-            orders=orders if not connected else min(orders, 40), amazon_samples=not connected
-        )
+        result = demo_build(orders=orders, history_weeks=history_weeks, simulator_url=simulator_url)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo shop “{result.shop.name}” ready ({result.created_orders} new sample orders)."
             )
         )
-        from cockpit.demo import cockpit_demo_history  # the top app; imported where used
-
         if history_weeks > 0:
-            history = cockpit_demo_history(shop=result.shop, weeks=history_weeks)
             self.stdout.write(
-                f"  Cockpit history: {history} new Amazon POs over the last {history_weeks} weeks."
+                f"  Cockpit history: {result.history_orders} new Amazon POs over the last"
+                f" {history_weeks} weeks."
             )
-        if connected:
-            from amazon1p.demo import amazon_demo_connect
-
-            admin = result.shop.memberships.get(user__username=DEMO_ADMIN[0]).user
-            amazon_demo_connect(shop=result.shop, actor=admin, simulator_url=simulator_url)
+        if simulator_url:
             self.stdout.write(
                 f"  Connected to the Vendor Central simulator at {simulator_url};"
                 " the first import is queued."

@@ -1,0 +1,18 @@
+"""The order page's acknowledgement panel (registered in amazon1p/apps.py; see
+orders/panels.py): shown for orders made from an Amazon PO."""
+
+from amazon1p.acknowledgements.selectors import AcknowledgementPanel, acknowledgement_panel
+from amazon1p.importing.panels import order_page_purchase_order
+from orders.panels import OrderPage
+from shops.permissions import Perm
+
+
+def order_page_acknowledgement(page: OrderPage) -> AcknowledgementPanel | None:
+    if order_page_purchase_order(page) is None:
+        return None
+    perms = page.request.shop_permissions  # type: ignore[attr-defined]
+    return acknowledgement_panel(
+        page.order,
+        may_acknowledge=Perm.ORDERS_ACKNOWLEDGE in perms,
+        form=page.forms.get("ack_form"),
+    )

@@ -1,0 +1,12 @@
+"""The order page's receiving panel (registered in receiving/apps.py; see orders/panels.py):
+what Amazon received of an Amazon PO we shipped."""
+
+from amazon1p.importing.panels import order_page_purchase_order
+from orders.panels import OrderPage
+from receiving.selectors import ReconOrder, order_reconciliation
+
+
+def order_page_receiving(page: OrderPage) -> ReconOrder | None:
+    if order_page_purchase_order(page) is None:
+        return None
+    return order_reconciliation(page.order)
