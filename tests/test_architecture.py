@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"amazon1p"},  # the SP-API boundary, importing, acknowledgements, picks
     {"asn", "bulkbuy"},  # group shipments and ASNs; Bulk Buy offers
     {"receiving"},  # what Amazon received of our shipments
+    {"invoicing"},  # invoices and credit notes to Amazon
     {"cockpit"},  # charts over all of the above
     {"ops"},  # health, metrics, the operations page
     {"shopctrl"},  # the project: settings, URLs, Celery, the demo's composition
