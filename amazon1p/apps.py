@@ -8,8 +8,8 @@ class Amazon1PConfig(AppConfig):
     verbose_name = "Amazon 1P"
 
     def ready(self) -> None:
-        from amazon1p import checks  # noqa: F401  (registers the deploy check)
-        from amazon1p.services import contact_info_change_check
+        from amazon1p.connection import checks  # noqa: F401  (registers the deploy check)
+        from amazon1p.connection.services import contact_info_change_check
         from shops.guards import shop_change_check_register
 
         shop_change_check_register(contact_info_change_check)

@@ -3,9 +3,9 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from amazon1p import services
-from amazon1p.importing.sync import sync_run_request
-from amazon1p.models import SyncKind
+from amazon1p.connection import services
+from amazon1p.importing.models import SyncKind
+from amazon1p.importing.services import sync_run_request
 from asn.models import Warehouse
 from bulkbuy.demo import demo_offer_create
 from shops.models import OrderStatus, Shop

@@ -19,14 +19,14 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from amazon1p.acknowledgements.deadlines import NEW_PO_WINDOW
-from amazon1p.models import (
+from amazon1p.acknowledgements.models import (
     Acknowledgement,
     AcknowledgementLine,
     AckStatus,
-    AmazonConnection,
-    AmazonPurchaseOrder,
     RejectionReason,
 )
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
 from asn.models import AsnStatus, AsnSubmission, AsnType, ShipmentLine
 from cockpit.models import AckState, AsnState, DailyFc, DailyProduct, OrderFact
 from orders.models import Channel, Order, OrderRow

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from amazon1p.models import AmazonConnection, AmazonStatus, StatusMapping
+from amazon1p.connection.models import AmazonConnection, AmazonStatus, StatusMapping
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.types import ItemStatus, PurchaseOrderStatus, Quantity
 from core.folders import pass_lock

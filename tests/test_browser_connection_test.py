@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from amazon1p import services
+from amazon1p.connection import services
 from tests.test_amazon_connection_security import hanging_server
 from tests.test_amazon_settings import SECRET, TOKEN
 from tests.test_browser import browser_page  # noqa: F401 (fixture)

@@ -32,8 +32,9 @@ def test_healthz_reports_database_and_cache(db, client):
 
 
 def test_demo_connected_to_the_simulator_imports_amazon_pos(db, django_capture_on_commit_callbacks):
+    from amazon1p.connection.models import AmazonConnection
+    from amazon1p.importing.models import SyncRun, SyncStatus
     from amazon1p.importing.sync import sync_run_execute
-    from amazon1p.models import AmazonConnection, SyncRun, SyncStatus
     from simulator import SimulatorConfig, start_simulator
 
     with start_simulator(SimulatorConfig(seed=7, rate_limits=False)) as sim:

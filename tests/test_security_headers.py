@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from amazon1p.acknowledgements.picks import api_token_create
 from bulkbuy.models import Offer
 from bulkbuy.stages import offer_stage_file
 from shopctrl.spreadsheet import csv_cell
+from shops.tokens import api_token_create
 from tests.bulkbuy.factories import make_offer
 from tests.bulkbuy.test_stages import to_manufacture
 

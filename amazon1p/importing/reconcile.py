@@ -5,8 +5,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from amazon1p.importing.bulk import rows_by_number
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncRun
 from amazon1p.importing.pages import store_numbers
-from amazon1p.models import AmazonPurchaseOrder, SyncRun
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.types import PurchaseOrderStatusPage
 from shops.models import Shop

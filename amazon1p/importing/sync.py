@@ -1,4 +1,4 @@
-"""Sync runs: request (one active run per shop), claim, windows, heartbeat, resume, finish.
+"""Sync runs, the worker side: claim, windows, heartbeat, resume, finish (requests: services.py).
 
 A run walks [resume_from, range_to) in windows of at most one day (Amazon allows seven). Each
 page is upserted and counted in one transaction; after a window's last page the run's
@@ -12,13 +12,19 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from amazon1p.connection import spapi_connection
+from amazon1p.connection.credentials import spapi_connection
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import (
+    SyncCursor,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+)
 from amazon1p.importing.order_mapping import FcInfo, MappingContext
 from amazon1p.importing.pages import (
     ChangeForecast,
@@ -29,27 +35,17 @@ from amazon1p.importing.pages import (
 )
 from amazon1p.importing.reconcile import missing_window, updated_numbers
 from amazon1p.importing.summary import run_summary_finish
-from amazon1p.models import (
-    ACTIVE_SYNC_STATUSES,
-    AmazonConnection,
-    SyncCursor,
-    SyncKind,
-    SyncRun,
-    SyncStatus,
-)
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.endpoints import EndpointKind
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
 from core.errors import ShopCtrlError
-from shops.audit import audit_record
 from shops.models import (
     AlertKind,
     AlertSeverity,
     OrderStatus,
     PaymentStatus,
     PaymentType,
-    Shop,
     VatTariff,
 )
 from shops.services import alert_raise
@@ -60,12 +56,7 @@ WINDOW = timedelta(days=1)
 NEW_OVERLAP = timedelta(hours=1)
 FIRST_LOOKBACK = {SyncKind.NEW: timedelta(days=7), SyncKind.CHANGED: timedelta(days=1)}
 MISSING_LOOKBACK = timedelta(days=14)
-HISTORY_LIMIT = timedelta(days=183)  # Amazon keeps six months of POs
 STALE_AFTER = timedelta(minutes=10)  # a running run without a heartbeat this long is dead
-# A queued run no worker claimed for this long will not be: it fails, with the reason, so the
-# shop's one active run is free again. (Retries wait at most ten minutes between attempts.)
-QUEUE_GIVE_UP = timedelta(hours=1)
-MAX_ATTEMPTS = 12  # claims (start, retries, takeovers) before a run is given up as hopeless
 
 
 def mapping_context(connection: AmazonConnection) -> MappingContext:
@@ -109,80 +100,6 @@ def windows(start: datetime, end: datetime, size: timedelta = WINDOW) -> Iterato
         cursor = upper
 
 
-def sync_run_request(
-    *,
-    shop: Shop,
-    kind: SyncKind,
-    range_from: datetime | None = None,
-    range_to: datetime | None = None,
-    actor: AbstractBaseUser | None = None,
-    enqueue: bool = True,
-) -> tuple[SyncRun, bool]:
-    """Queue a sync run for the shop, or return the run already active: (run, created).
-
-    Side effects: a queued SyncRun, an audit entry when a person asked, and (with `enqueue`)
-    the run's Celery task after commit. Idempotency: the partial unique constraint
-    `one_active_sync_run_per_shop` — two requests at once give one run.
-    """
-    if kind == SyncKind.HISTORICAL:
-        if range_from is None or range_to is None or range_from >= range_to:
-            raise ShopCtrlError("A historical import needs a date range (from before to).")
-        floor = timezone.now() - HISTORY_LIMIT
-        if range_to <= floor:
-            raise ShopCtrlError("Amazon keeps six months of purchase orders; choose a later range.")
-        range_from = max(range_from, floor)
-    try:
-        with transaction.atomic():
-            run = SyncRun.objects.create(
-                shop=shop, kind=kind, range_from=range_from, range_to=range_to, created_by=actor
-            )
-            if actor is not None:
-                audit_record(
-                    actor=actor,
-                    shop=shop,
-                    action="amazon1p.sync.request",
-                    target=run,
-                    changes={"kind": [None, str(kind)]},
-                )
-    except IntegrityError:
-        active = SyncRun.objects.filter(shop=shop, status__in=ACTIVE_SYNC_STATUSES).first()
-        if active is not None and sync_run_give_up(active):
-            active = None  # it failed with its reason; the shop's active slot is free
-        if active is None:  # it finished in between: ask again
-            return sync_run_request(
-                shop=shop,
-                kind=kind,
-                range_from=range_from,
-                range_to=range_to,
-                actor=actor,
-                enqueue=enqueue,
-            )
-        if enqueue and sync_run_needs_worker(active):
-            _enqueue(active.pk)
-        return active, False
-    if enqueue:
-        _enqueue(run.pk)
-    return run, True
-
-
-def _enqueue(run_id: int) -> None:
-    transaction.on_commit(lambda: _hand_to_worker(run_id))
-
-
-def _hand_to_worker(run_id: int) -> None:
-    """Send the run's task; a run the broker would not take fails with the reason, rather
-    than waiting in the queue for a task that does not exist."""
-    from amazon1p.tasks import amazon1p_sync_run_task
-
-    try:
-        amazon1p_sync_run_task.delay(run_id)
-    except Exception as exc:  # the broker's errors vary by transport; all mean "not queued"
-        logger.exception("Sync run %s could not be queued", run_id)
-        run = SyncRun.objects.select_related("shop").get(pk=run_id)
-        reason = f"The run could not be handed to a worker ({type(exc).__name__}: {exc})."
-        _fail(run, reason, expect=run.status)  # unless a worker has claimed it meanwhile
-
-
 def sync_run_is_stale(run: SyncRun) -> bool:
     """A running run whose worker stopped beating (killed): the next claim takes it over."""
     return (
@@ -190,61 +107,6 @@ def sync_run_is_stale(run: SyncRun) -> bool:
         and run.heartbeat_at is not None
         and run.heartbeat_at < timezone.now() - STALE_AFTER
     )
-
-
-def sync_run_needs_worker(run: SyncRun) -> bool:
-    """Whether an active run should be handed to a worker again: its worker died (stale
-    heartbeat), or it has waited in the queue too long (the message was lost). A duplicate
-    hand-over is harmless: only one claim succeeds."""
-    waited_since = run.heartbeat_at or run.created_at
-    return sync_run_is_stale(run) or (
-        run.status == SyncStatus.QUEUED and waited_since < timezone.now() - STALE_AFTER
-    )
-
-
-def sync_run_give_up(run: SyncRun) -> bool:
-    """Fail an active run that no worker will finish; True when it did (compare-and-set).
-
-    A queued run nobody claimed within QUEUE_GIVE_UP (no worker consumes the queue, or its
-    task was lost and never handed over again), or a run claimed MAX_ATTEMPTS times without
-    finishing (its workers keep dying), ends Failed with the reason and an alert.
-    """
-    now = timezone.now()
-    waited_since = run.heartbeat_at or run.created_at
-    if run.status == SyncStatus.QUEUED and waited_since < now - QUEUE_GIVE_UP:
-        minutes = int((now - waited_since).total_seconds() // 60)
-        reason = (
-            f"No worker took the run in {minutes} minutes: is a Celery worker running and "
-            "reading the default queue?"
-        )
-    elif sync_run_needs_worker(run) and run.attempts >= MAX_ATTEMPTS:
-        last = run.error.removeprefix("Retrying: ") if run.error.startswith("Retrying: ") else ""
-        reason = f"Given up after {run.attempts} attempts: " + (
-            f"the last ended with {last}"
-            if last
-            else "its worker stopped each time (killed, out of memory or restarted) before "
-            "the run could finish."
-        )
-    else:
-        return False
-    return _fail(run, reason, expect=run.status).status == SyncStatus.FAILED
-
-
-def sync_runs_watchdog() -> tuple[int, int]:
-    """Beat job: hand every active run that lost its worker back to one, and give up on
-    the runs no worker will finish (see `sync_run_give_up`). Returns (handed over, failed).
-
-    Idempotency: a duplicate hand-over is harmless (only one claim succeeds), and giving up
-    is a compare-and-set on the run's status.
-    """
-    handed = failed = 0
-    for run in SyncRun.objects.filter(status__in=ACTIVE_SYNC_STATUSES).select_related("shop"):
-        if sync_run_give_up(run):
-            failed += 1
-        elif sync_run_needs_worker(run):
-            _hand_to_worker(run.pk)
-            handed += 1
-    return handed, failed
 
 
 def _claim(run_id: int) -> SyncRun | None:
@@ -401,7 +263,7 @@ def sync_run_execute(
     try:
         connection = AmazonConnection.objects.select_related("shop").get(shop=run.shop)
         if not connection.enabled:
-            return _fail(run, "The Amazon 1P connection is off.")
+            return sync_run_fail(run, "The Amazon 1P connection is off.")
         _plan(run, connection)
         ctx = mapping_context(connection)
         active = client or vendor_client_for(spapi_connection(connection))
@@ -414,16 +276,16 @@ def sync_run_execute(
                 active.close()
     except AmazonTransientError as exc:
         if final:
-            return _fail(run, f"Amazon stayed unavailable, no retry is left: {exc.message}")
+            return sync_run_fail(run, f"Amazon stayed unavailable, no retry is left: {exc.message}")
         SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
             status=SyncStatus.QUEUED, error=f"Retrying: {exc.message}", heartbeat_at=timezone.now()
         )
         raise
     except AmazonConnection.DoesNotExist:
-        return _fail(run, "The shop has no Amazon 1P connection.")
+        return sync_run_fail(run, "The shop has no Amazon 1P connection.")
     except Exception as exc:  # the run is marked failed and reported; the worker goes on
         logger.exception("Sync run %s failed", run.pk)
-        return _fail(run, getattr(exc, "message", None) or str(exc) or type(exc).__name__)
+        return sync_run_fail(run, getattr(exc, "message", None) or str(exc) or type(exc).__name__)
     repeated = active.stats.repeated_token
     run.refresh_from_db()
     SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
@@ -433,14 +295,14 @@ def sync_run_execute(
         note=_sandbox_note(connection, repeated) if repeated else "",
     )
     run_summary_finish(run)
-    from bulkbuy.linking import purchase_orders_link_soon  # bulkbuy builds on amazon1p
+    from bulkbuy.tasks import purchase_orders_link_soon  # bulkbuy builds on amazon1p
 
     purchase_orders_link_soon(shop_id=run.shop_id)
     run.refresh_from_db()
     return run
 
 
-def _fail(run: SyncRun, message: str, *, expect: str = SyncStatus.RUNNING) -> SyncRun:
+def sync_run_fail(run: SyncRun, message: str, *, expect: str = SyncStatus.RUNNING) -> SyncRun:
     """Compare-and-set `expect` → Failed with the reason, and alert the shop (once)."""
     with transaction.atomic():
         failed = SyncRun.objects.filter(pk=run.pk, status=expect).update(

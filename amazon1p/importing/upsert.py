@@ -13,6 +13,7 @@ from django.utils import timezone
 from amazon1p.acknowledgements.deadlines import ALERTED_OVERDUE, due_after_import
 from amazon1p.importing.bulk import copy_rows, create_orders, rows_by_number
 from amazon1p.importing.merge import history_apply, map_old, update_order
+from amazon1p.importing.models import AmazonPurchaseOrder, AmazonPurchaseOrderVersion
 from amazon1p.importing.order_mapping import (
     MappedAlert,
     MappingContext,
@@ -23,7 +24,6 @@ from amazon1p.importing.order_mapping import (
     raw_diff,
     text_hash,
 )
-from amazon1p.models import AmazonPurchaseOrder, AmazonPurchaseOrderVersion
 from amazon1p.spapi.types import (
     MalformedPurchaseOrder,
     PurchaseOrder,

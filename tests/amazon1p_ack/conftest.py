@@ -5,9 +5,11 @@ import time
 
 import pytest
 
+from amazon1p.acknowledgements.models import Acknowledgement
 from amazon1p.acknowledgements.outbox import acknowledgement_check, acknowledgement_send
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import Acknowledgement, AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from orders.models import Order
 from shops.models import OrderStatus
 from simulator import SimulatorConfig, start_simulator

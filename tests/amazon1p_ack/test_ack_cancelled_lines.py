@@ -6,9 +6,11 @@ row is not counted again as a rejection."""
 import pytest
 from django.urls import reverse
 
+from amazon1p.acknowledgements.models import Acknowledgement, AckStatus
 from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.spapi.mapping import parse_purchase_order
 from core.errors import ShopCtrlError
 from orders.models import CreditRow

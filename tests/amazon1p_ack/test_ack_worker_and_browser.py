@@ -10,7 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from amazon1p.models import Acknowledgement, AckStatus
+from amazon1p.acknowledgements.models import Acknowledgement, AckStatus
 from shopctrl.celery import app
 from shops.models import CreditReason
 from tests.amazon1p_ack.conftest import acknowledgement_posts, fresh_order

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from amazon1p.acknowledgements.models import AckStatus
 from amazon1p.acknowledgements.rules import acknowledge_by_rule
 from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.models import AckStatus, AmazonPurchaseOrder
+from amazon1p.importing.models import AmazonPurchaseOrder
 from amazon1p.spapi import mapping
 from orders.models import Order, OrderRow, Product
 from orders.selectors import order_alerts

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from amazon1p.acknowledgements.models import Acknowledgement, AckOrigin, AckStatus
 from amazon1p.acknowledgements.rules import acknowledge_by_rule
-from amazon1p.models import Acknowledgement, AckOrigin, AckStatus, AmazonPurchaseOrder
+from amazon1p.importing.models import AmazonPurchaseOrder
 from amazon1p.spapi import mapping
 from amazon1p.tasks import acknowledgements_by_rule_task
 from orders.models import Product

@@ -7,9 +7,14 @@ import httpx
 import pytest
 
 from amazon1p import crypto
-from amazon1p.connection import secrets_fingerprint_of
-from amazon1p.fulfillment_centers import default_fulfillment_centers
-from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter, StatusMapping
+from amazon1p.connection.credentials import secrets_fingerprint_of
+from amazon1p.connection.fulfillment_centers import default_fulfillment_centers
+from amazon1p.connection.models import (
+    AmazonConnection,
+    AmazonStatus,
+    FulfillmentCenter,
+    StatusMapping,
+)
 from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.ratelimit import LocalRateLimiter

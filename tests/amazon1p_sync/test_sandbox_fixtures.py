@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from amazon1p.importing.models import AmazonPurchaseOrder
 from amazon1p.importing.order_mapping import IMPORT_PARAMETERS, PARTY_ROLES
 from amazon1p.importing.sync import mapping_context
 from amazon1p.importing.upsert import purchase_orders_upsert
-from amazon1p.models import AmazonPurchaseOrder
 from amazon1p.spapi.client import read_purchase_order
 from amazon1p.spapi.types import PurchaseOrder
 from orders.models import Order

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from amazon1p.models import SyncKind, SyncRun, SyncStatus
+from amazon1p.importing.models import SyncKind, SyncRun, SyncStatus
 from tests.amazon1p_sync.conftest import days_ago
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ import httpx
 import pytest
 import respx
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.spapi.client import Connection, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint
 from amazon1p.spapi.ratelimit import LocalRateLimiter

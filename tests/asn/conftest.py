@@ -6,15 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from amazon1p.fulfillment_centers import default_fulfillment_centers
-from amazon1p.models import (
-    Acknowledgement,
-    AcknowledgementLine,
-    AckStatus,
-    AmazonConnection,
-    AmazonPurchaseOrder,
-    FulfillmentCenter,
-)
+from amazon1p.acknowledgements.models import Acknowledgement, AcknowledgementLine, AckStatus
+from amazon1p.connection.fulfillment_centers import default_fulfillment_centers
+from amazon1p.connection.models import AmazonConnection, FulfillmentCenter
+from amazon1p.importing.models import AmazonPurchaseOrder
 from asn.models import GroupShipment, ShipmentType, Warehouse
 from asn.shipments import GroupShipmentData, group_shipment_create
 from orders.models import Order

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.models import AmazonConnection, AmazonPurchaseOrder
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
 from asn.models import AsnStatus, AsnSubmission, GroupShipmentStatus, ShipmentType, Warehouse
 from asn.outbox import RESEND_AFTER, asn_check, asn_send
 from asn.placement import carton_add, pallet_add, place
@@ -52,8 +53,9 @@ USED: set[str] = set()  # POs acknowledged by an earlier test (the simulator rem
 @pytest.fixture
 def shipped_order(shop, sim, api, admin_user):
     """A New PO of the simulator, imported and acknowledged in full (Success)."""
-    from amazon1p.importing.sync import sync_run_execute, sync_run_request
-    from amazon1p.models import SyncKind, SyncStatus
+    from amazon1p.importing.models import SyncKind, SyncStatus
+    from amazon1p.importing.services import sync_run_request
+    from amazon1p.importing.sync import sync_run_execute
     from shops.models import OrderStatus
 
     connection = connect(shop, sim)

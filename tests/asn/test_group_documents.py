@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from asn.building import shipment_confirmation_json
 from asn.document_service import document_template_save, group_document_pdf
 from asn.documents import default_template

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from amazon1p.connection.models import AmazonConnection, FulfillmentCenter
 from amazon1p.importing.sync import mapping_context
 from amazon1p.importing.upsert import purchase_orders_upsert
-from amazon1p.models import AmazonConnection, FulfillmentCenter
 from amazon1p.spapi.mapping import parse_purchase_order
 from bulkbuy.models import Offer, OfferRow
 from bulkbuy.services import offer_import

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from amazon1p.models import Acknowledgement, AmazonPurchaseOrder, SyncRun
+from amazon1p.acknowledgements.models import Acknowledgement
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncRun
 from tests.factories import make_order
 
 

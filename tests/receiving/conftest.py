@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from amazon1p.models import AmazonStatus, StatusMapping
+from amazon1p.connection.models import AmazonStatus, StatusMapping
 from asn.models import AsnStatus
 from asn.submission import asn_submit
 from shops.models import OrderStatus, PaymentStatus

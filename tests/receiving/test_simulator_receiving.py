@@ -3,7 +3,7 @@ receivingStatus of every line, valid against Amazon's model, with the filter on 
 
 import pytest
 
-from amazon1p.models import AmazonPurchaseOrder
+from amazon1p.importing.models import AmazonPurchaseOrder
 from tests.receiving.conftest import ship, wait_for_receipt
 from tests.simulator.conftest import Api, assert_schema
 

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from amazon1p.acknowledgements.building import LineAnswer, acknowledgement_json
+from amazon1p.importing.models import AmazonPurchaseOrder
 from amazon1p.importing.order_mapping import (
     IMPORT_PARAMETERS,
     PARAM_DELIVERY_WINDOW,
@@ -34,7 +35,6 @@ from amazon1p.importing.order_mapping import (
 )
 from amazon1p.importing.sync import mapping_context
 from amazon1p.importing.upsert import purchase_orders_upsert
-from amazon1p.models import AmazonPurchaseOrder
 from amazon1p.spapi.client import read_purchase_order
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import MalformedPurchaseOrder, PurchaseOrder

@@ -8,10 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from amazon1p.models import ApiToken
 from core.errors import ShopCtrlError
 from shops.audit import audit_record
-from shops.models import Shop
+from shops.models import ApiToken, Shop
 
 TOKEN_PREFIX = "sct_"
 
