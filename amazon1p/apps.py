@@ -2,7 +2,9 @@ from django.apps import AppConfig
 
 
 class Amazon1PConfig(AppConfig):
-    """Amazon Vendor Central (1P): SP-API client, simulator, sync and acknowledgement."""
+    """Amazon Vendor Central (1P): the SP-API client (spapi/) and one package per sub-domain
+    (connection/, importing/, acknowledgements/, picks/); their models register through
+    amazon1p/models.py under this app's label."""
 
     name = "amazon1p"
     verbose_name = "Amazon 1P"

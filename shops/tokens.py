@@ -1,5 +1,5 @@
-"""API tokens for the pick-results endpoint: made and revoked on the shop's API tokens page,
-checked on every call. Only a token's SHA-256 is stored."""
+"""API tokens for the shop's REST API (pick results, pack files): made and revoked on the
+shop's API tokens page, checked on every call. Only a token's SHA-256 is stored."""
 
 import hashlib
 import secrets

@@ -1,4 +1,4 @@
-"""Input validation for the Amazon 1P settings page. Saving happens in amazon1p.services."""
+"""Input validation for the Amazon 1P settings page. Saving happens in services.py."""
 
 import copy
 from datetime import date, timedelta

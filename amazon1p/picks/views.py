@@ -1,7 +1,6 @@
 """Pick results: the REST endpoint the warehouse posts to (token auth), the shop's API tokens
 page and the list of pick imports with their reports."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from amazon1p.picks.forms import ApiTokenForm
 from amazon1p.picks.models import PickImport, PickSource
 from amazon1p.picks.services import pick_import
 from core.errors import ShopCtrlError
@@ -62,10 +62,6 @@ def pick_api(request: HttpRequest, shop_id: int) -> HttpResponse:
     )
     status = 200 if result.ok else 409 if result.retry else 400
     return JsonResponse(result.as_json(), status=status)
-
-
-class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=80, help_text="Who or what uses it, e.g. “Warehouse WMS”.")
 
 
 NEW_TOKEN_SESSION_KEY = "amazon1p:new-api-token"
