@@ -4,9 +4,9 @@ the demo command, shopctrl/demo.py)."""
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from amazon1p import services
-from amazon1p.importing.sync import sync_run_request
-from amazon1p.models import SyncKind
+from amazon1p.connection import services
+from amazon1p.importing.models import SyncKind
+from amazon1p.importing.services import sync_run_request
 from shops.models import OrderStatus, Shop
 
 DEMO_CLIENT_ID = "amzn1.application-oa2-client.shopctrl-demo"

@@ -1,48 +1,35 @@
-"""Amazon 1P tasks: sync runs (beat fans out over enabled shops; each run is its own task)
-and the acknowledgement outbox (send, poll, watchdog)."""
+"""Amazon 1P beat jobs: the fan-out over shops and the watchdogs the beat schedule names
+(shopctrl/celery.py). The tasks that run one sync run or send one acknowledgement sit beside
+their services (amazon1p/importing/tasks.py, amazon1p/acknowledgements/tasks.py); they are
+imported here so that the worker, which autodiscovers only `<app>.tasks`, registers them.
+"""
 
 from celery import shared_task
+from django.conf import settings
 from django.db.models import Q
 
 from amazon1p.acknowledgements.deadlines import deadlines_alert
-from amazon1p.acknowledgements.outbox import (
-    acknowledgement_check,
-    acknowledgement_send,
-    acknowledgements_idle,
-)
+from amazon1p.acknowledgements.outbox import acknowledgements_idle
 from amazon1p.acknowledgements.rules import RULE_STOCK_AND_COST, acknowledge_by_rule
-from amazon1p.importing.sync import sync_run_execute, sync_run_request, sync_runs_watchdog
-from amazon1p.models import AmazonConnection, SyncKind
-from amazon1p.spapi.errors import AmazonTransientError
-from core.outbox import follow_up, watchdog_follow_up
+from amazon1p.acknowledgements.tasks import acknowledgement_check_task, acknowledgement_send_task
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import SyncKind
+from amazon1p.importing.services import sync_run_request, sync_runs_watchdog
+from amazon1p.importing.tasks import amazon1p_sync_run_task
+from amazon1p.picks.inbox import pick_inbox_process
+from core.outbox import watchdog_follow_up
+
+__all__ = [  # the sub-domains' tasks, registered with the worker through this module
+    "acknowledgement_check_task",
+    "acknowledgement_send_task",
+    "amazon1p_sync_run_task",
+]
 
 _SWITCH = {
     SyncKind.NEW: Q(import_new_orders=True),
     SyncKind.CHANGED: Q(import_new_orders=True),
     SyncKind.MISSING: Q(import_missing_orders=True),
 }
-
-
-@shared_task(
-    name="amazon1p.tasks.amazon1p_sync_run",
-    bind=True,
-    autoretry_for=(AmazonTransientError,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
-def amazon1p_sync_run_task(self, run_id: int) -> str:
-    """Do one sync run (see `sync_run_execute`).
-
-    Idempotency key: the run id; a duplicate delivery finds the run claimed or finished and
-    does nothing. Transient Amazon errors put the run back in the queue and retry with
-    backoff; on the last retry they fail the run with the reason instead, so no run waits
-    in the queue for a task that will not come.
-    """
-    final = self.request.retries >= self.max_retries
-    run = sync_run_execute(run_id=run_id, final=final)
-    return run.status if run else "skipped"
 
 
 @shared_task(name="amazon1p.tasks.amazon1p_sync_watchdog")
@@ -72,49 +59,7 @@ def amazon1p_sync_due_task(kind: str) -> int:
     return created
 
 
-# --- acknowledgements (see amazon1p/acknowledgements/outbox.py) ------------------------------
-
-
-def _follow_up(ack_id: int, outcome: str, polls: int = 0) -> None:
-    follow_up(
-        ack_id,
-        outcome,
-        polls,
-        check_task=acknowledgement_check_task,
-        send_task=acknowledgement_send_task,
-    )
-
-
-@shared_task(
-    name="amazon1p.tasks.acknowledgement_send",
-    autoretry_for=(AmazonTransientError,),
-    retry_backoff=10,
-    retry_backoff_max=300,
-    max_retries=8,
-)
-def acknowledgement_send_task(ack_id: int) -> str:
-    """Send one acknowledgement from the outbox (exactly once; see `acknowledgement_send`).
-
-    Idempotency key: the acknowledgement id. A duplicate delivery finds the row claimed,
-    sent or finished; a row left SENDING by a dead worker is recovered, not re-sent.
-    """
-    outcome = acknowledgement_send(ack_id)
-    _follow_up(ack_id, outcome)
-    return outcome
-
-
-@shared_task(
-    name="amazon1p.tasks.acknowledgement_check",
-    autoretry_for=(AmazonTransientError,),
-    retry_backoff=10,
-    retry_backoff_max=300,
-    max_retries=8,
-)
-def acknowledgement_check_task(ack_id: int, polls: int = 0) -> str:
-    """Poll the acknowledgement's transaction until Amazon decides, backing off."""
-    outcome = acknowledgement_check(ack_id)
-    _follow_up(ack_id, outcome, polls)
-    return outcome
+# --- acknowledgements (see amazon1p/acknowledgements/) -------------------------------------
 
 
 @shared_task(name="amazon1p.tasks.acknowledgements_watchdog")
@@ -134,7 +79,17 @@ def acknowledgement_deadlines_task() -> int:
     return deadlines_alert()
 
 
-# --- pick results (see amazon1p/acknowledgements/picks/) ------------------------------------
+@shared_task(name="amazon1p.tasks.acknowledgements_by_rule")
+def acknowledgements_by_rule_task() -> int:
+    """Beat job: apply each shop's automatic-acknowledgement rule to its New POs. Safe to
+    overlap with itself (see `acknowledge_by_rule`). Returns how many POs it acknowledged."""
+    connections = AmazonConnection.objects.filter(
+        enabled=True, acknowledge_orders=True, auto_acknowledge_rule=RULE_STOCK_AND_COST
+    )
+    return sum(len(acknowledge_by_rule(connection).acknowledged) for connection in connections)
+
+
+# --- pick results (see amazon1p/picks/) ----------------------------------------------------
 
 
 @shared_task(name="amazon1p.tasks.pick_inbox_process")
@@ -144,18 +99,4 @@ def pick_inbox_process_task() -> int:
     Idempotency key: each file's content (applied once per shop); overlapping passes skip.
     Returns how many files were handled.
     """
-    from django.conf import settings  # appended section: its imports stay with it
-
-    from amazon1p.acknowledgements.picks import pick_inbox_process
-
     return len(pick_inbox_process(directory=settings.PICK_INBOX_DIR))
-
-
-@shared_task(name="amazon1p.tasks.acknowledgements_by_rule")
-def acknowledgements_by_rule_task() -> int:
-    """Beat job: apply each shop's automatic-acknowledgement rule to its New POs. Safe to
-    overlap with itself (see `acknowledge_by_rule`). Returns how many POs it acknowledged."""
-    connections = AmazonConnection.objects.filter(
-        enabled=True, acknowledge_orders=True, auto_acknowledge_rule=RULE_STOCK_AND_COST
-    )
-    return sum(len(acknowledge_by_rule(connection).acknowledged) for connection in connections)

@@ -1,15 +1,12 @@
-from django.urls import path
+"""Amazon 1P pages under shops/<id>/amazon-1p/: each sub-domain's routes, one namespace."""
 
-from amazon1p import views
-from amazon1p.urls_ack import urlpatterns as ack_urlpatterns
-from amazon1p.urls_picks import urlpatterns as picks_urlpatterns
-from amazon1p.urls_sync import urlpatterns as sync_urlpatterns
+from django.urls import include, path
 
 app_name = "amazon1p"
 
 urlpatterns = [
-    path("", views.connection_settings, name="settings"),
-    *sync_urlpatterns,
-    *ack_urlpatterns,
-    *picks_urlpatterns,
+    path("", include("amazon1p.connection.urls")),
+    path("", include("amazon1p.importing.urls")),
+    path("", include("amazon1p.acknowledgements.urls")),
+    path("", include("amazon1p.picks.urls")),
 ]

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from amazon1p.models import AmazonConnection, FulfillmentCenter
+from amazon1p.connection.models import AmazonConnection, FulfillmentCenter
 from asn.models import Container, GroupShipment, Placement, ShipmentLine, ShipmentType
 from asn.placement import PackedContainer, packing_tree
 

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from asn.documents import (
     DocumentError,
     default_template,

@@ -4,7 +4,7 @@ from typing import cast
 
 from django import forms
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from asn.models import Container, ContainerKind, GroupShipment, ShipmentLine, Warehouse
 from asn.shipments import TRANSPORT_FIELDS, GroupShipmentData
 from shops.models import Shop

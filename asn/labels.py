@@ -4,7 +4,7 @@ templates see (`asn.documents.data`), so a template never touches a model."""
 from collections import defaultdict
 from decimal import Decimal
 
-from amazon1p.models import AmazonConnection, FulfillmentCenter
+from amazon1p.connection.models import AmazonConnection, FulfillmentCenter
 from asn.building import container_weights
 from asn.documents.data import (
     CartonLabel,

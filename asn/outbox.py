@@ -18,8 +18,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from amazon1p.connection import spapi_connection
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.credentials import spapi_connection
+from amazon1p.connection.models import AmazonConnection
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.errors import (
     AmazonRejectedError,

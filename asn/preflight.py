@@ -12,7 +12,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from amazon1p.models import AmazonConnection, AmazonPurchaseOrder
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
 from asn.building import (
     asn_number,
     container_weights,

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder
+from amazon1p.acknowledgements.models import Acknowledgement, AckStatus
+from amazon1p.importing.models import AmazonPurchaseOrder
 from asn.models import (
     GroupShipment,
     Placement,

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from asn.gs1 import InvalidSSCC, make_sscc, normalise_sscc, serial_capacity
 from asn.models import GroupShipment, SsccCounter, SsccRecord
 from core.errors import ShopCtrlError

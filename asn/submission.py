@@ -7,7 +7,7 @@ shipment and send a Replace, which may only reduce quantities (checked by `prefl
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from asn.building import asn_number, shipment_confirmation_json_for_group
 from asn.models import (
     AsnStatus,
@@ -18,6 +18,7 @@ from asn.models import (
 )
 from asn.preflight import Violation, preflight
 from asn.shipments import ShipmentError
+from asn.tasks import asn_send_task  # imports outbox.py, not this module: no circle
 from shops.audit import audit_record
 
 
@@ -45,8 +46,6 @@ def next_confirmation_type(group: GroupShipment) -> str:
 
 def asn_submit(*, group: GroupShipment, actor: User | None) -> AsnSubmission:
     """Check, freeze the shipment, and queue its ASN (sent after commit, exactly once)."""
-    from asn.tasks import asn_send_task
-
     with transaction.atomic():
         group = (
             GroupShipment.objects.select_for_update().select_related("warehouse").get(pk=group.pk)
@@ -79,7 +78,7 @@ def asn_submit(*, group: GroupShipment, actor: User | None) -> AsnSubmission:
             target=group,
             changes={"asn": submission.asn_number, "type": kind},
         )
-        transaction.on_commit(lambda: asn_send_task.delay(submission.pk))
+        asn_send_task.delay_on_commit(submission.pk)
     return submission
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from asn import packfile, placement, shipments, submission
 from asn.forms import (
     AddOrderForm,

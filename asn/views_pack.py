@@ -6,11 +6,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from amazon1p.acknowledgements.picks import api_token_authenticate
-from amazon1p.views_picks import CSV_TYPES
-from amazon1p.views_picks import api_refusal as _error  # both endpoints answer alike
+from amazon1p.picks.views import CSV_TYPES
+from amazon1p.picks.views import api_refusal as _error  # both endpoints answer alike
 from asn.models import PackSource
 from asn.packfile import pack_file_read, pack_import
+from shops.tokens import api_token_authenticate
 
 
 @csrf_exempt  # no cookies: the token in the Authorization header authenticates each call

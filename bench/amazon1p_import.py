@@ -64,8 +64,8 @@ def parse_args() -> argparse.Namespace:
 def make_shop(base_url: str):
     """A fresh shop connected to the simulator, with the default FCs."""
     from amazon1p import crypto
-    from amazon1p.fulfillment_centers import default_fulfillment_centers
-    from amazon1p.models import AmazonConnection, FulfillmentCenter
+    from amazon1p.connection.fulfillment_centers import default_fulfillment_centers
+    from amazon1p.connection.models import AmazonConnection, FulfillmentCenter
     from shops.services import shop_create
     from tests.support.factories import UserFactory
 
@@ -110,7 +110,8 @@ def warm_up(base_url: str, limits: bool, start: datetime, end: datetime) -> None
 
 
 def timed_run(shop, kind, start, end, base_url: str, limits: bool):
-    from amazon1p.importing.sync import sync_run_execute, sync_run_request
+    from amazon1p.importing.services import sync_run_request
+    from amazon1p.importing.sync import sync_run_execute
 
     run, _ = sync_run_request(shop=shop, kind=kind, range_from=start, range_to=end, enqueue=False)
     began = time.perf_counter()
@@ -140,9 +141,10 @@ def core_pages(base_url: str, pages: list[list[dict]]) -> dict:
     """
     from types import SimpleNamespace
 
+    from amazon1p.importing.models import SyncKind
     from amazon1p.importing.pages import RunRecorder, store_pages
-    from amazon1p.importing.sync import mapping_context, sync_run_request
-    from amazon1p.models import SyncKind
+    from amazon1p.importing.services import sync_run_request
+    from amazon1p.importing.sync import mapping_context
     from amazon1p.spapi.client import read_purchase_order
     from amazon1p.spapi.types import PurchaseOrderPage
 
@@ -164,7 +166,7 @@ def core_pages(base_url: str, pages: list[list[dict]]) -> dict:
 
 def measure_once(sim: Simulator, start: datetime, end: datetime, limits: bool) -> dict:
     """One first import and one re-sync into a fresh shop, then the core on its own."""
-    from amazon1p.models import SyncKind
+    from amazon1p.importing.models import SyncKind
     from orders.models import OrderRow
 
     shop, _ = make_shop(sim.base_url)

@@ -87,7 +87,8 @@ def load(shop, total: int, end: datetime) -> None:
     """All the shop's Amazon orders and events, in a handful of set-based statements."""
     from django.db import connection
 
-    from amazon1p.models import Acknowledgement, AcknowledgementLine, AmazonPurchaseOrder
+    from amazon1p.acknowledgements.models import Acknowledgement, AcknowledgementLine
+    from amazon1p.importing.models import AmazonPurchaseOrder
     from asn.models import AsnSubmission, GroupShipment, Shipment, ShipmentLine, Warehouse
     from orders.models import Order, OrderRow
     from receiving.models import LineReceipt

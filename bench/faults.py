@@ -389,7 +389,7 @@ class Lab:
         return shop, owner
 
     def historical(self, shop, owner):
-        from amazon1p.importing.sync import sync_run_request
+        from amazon1p.importing.services import sync_run_request
         from amazon1p.models import SyncKind
 
         run, _ = sync_run_request(

@@ -54,8 +54,9 @@ def theoretical_seconds(pos: int) -> float:
 
 
 def import_pos(shop, base_url: str, start: datetime, end: datetime) -> None:
-    from amazon1p.importing.sync import sync_run_execute, sync_run_request
-    from amazon1p.models import SyncKind
+    from amazon1p.importing.models import SyncKind
+    from amazon1p.importing.services import sync_run_request
+    from amazon1p.importing.sync import sync_run_execute
 
     run, _ = sync_run_request(
         shop=shop, kind=SyncKind.NEW, range_from=start, range_to=end, enqueue=False
@@ -67,7 +68,7 @@ def import_pos(shop, base_url: str, start: datetime, end: datetime) -> None:
 
 def ship_everything(shop) -> int:
     """One group shipment with every imported order, every line in full, ASN accepted."""
-    from amazon1p.models import AmazonPurchaseOrder
+    from amazon1p.importing.models import AmazonPurchaseOrder
     from asn.models import (
         AsnStatus,
         AsnSubmission,

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from bulkbuy.models import Offer, OfferStatus
 from shops.models import Alert, AlertKind, AlertSeverity
 from shops.services import alert_raise

@@ -10,7 +10,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from bulkbuy.expiry import DEFAULT_ALERT_DAYS
 from bulkbuy.models import Offer, OfferRow, OfferStatus, OrderLink, OrderLinkLine
 from bulkbuy.selectors import offer_status_condition

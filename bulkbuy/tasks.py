@@ -1,4 +1,8 @@
-"""Bulk Buy background jobs."""
+"""Bulk Buy background jobs, and the sync's hook that enqueues the linking of a shop's POs.
+
+The hook sits here, beside its task, rather than in bulkbuy/linking: this module imports
+linking (to run it), so linking importing this module to enqueue would close a circle.
+"""
 
 from celery import shared_task
 
@@ -21,3 +25,9 @@ def purchase_orders_link_task(shop_id: int | None = None) -> int:
     check each due order once (see `purchase_orders_link`). Returns how many it checked.
     """
     return purchase_orders_link(shop_id=shop_id).checked
+
+
+def purchase_orders_link_soon(*, shop_id: int) -> None:
+    """The sync's hook: check the shop's new and changed POs in a task, once what the
+    caller wrote is committed."""
+    purchase_orders_link_task.delay_on_commit(shop_id=shop_id)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from bulkbuy import export, selectors, services
 from bulkbuy.access import offer_for_user
 from bulkbuy.expiry import DEFAULT_ALERT_DAYS

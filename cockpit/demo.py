@@ -13,14 +13,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from amazon1p.models import (
+from amazon1p.acknowledgements.models import (
     Acknowledgement,
     AcknowledgementLine,
     AckOrigin,
     AckStatus,
-    AmazonPurchaseOrder,
     RejectionReason,
 )
+from amazon1p.importing.models import AmazonPurchaseOrder
 from asn.models import (
     AsnSubmission,
     AsnType,

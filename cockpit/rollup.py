@@ -21,13 +21,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from amazon1p.acknowledgements.deadlines import CHANGE_WINDOW, NEW_PO_WINDOW
-from amazon1p.models import (
+from amazon1p.acknowledgements.models import (
     Acknowledgement,
     AcknowledgementLine,
     AckStatus,
-    AmazonConnection,
     RejectionReason,
 )
+from amazon1p.connection.models import AmazonConnection
 from asn.models import AsnStatus, AsnSubmission, AsnType, ShipmentLine
 from cockpit.models import AckState, AsnState, DailyFc, DailyProduct, OrderFact, WeeklyFc
 from cockpit.selectors import SUM_FIELDS, week_start

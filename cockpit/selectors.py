@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
-from amazon1p.models import SyncKind, SyncRun, SyncStatus
+from amazon1p.importing.models import SyncKind, SyncRun, SyncStatus
 from bulkbuy.models import Offer, OfferRow, OfferStatus, OrderLinkLine
 from cockpit.models import DailyFc, DailyProduct, FcSums, WeeklyFc
 from cockpit.weekly import ALL_FCS, hist_median
@@ -296,7 +296,7 @@ def cockpit_offers(*, shop: Shop, limit: int = 10) -> list[OfferUse]:
 
 
 def rejection_reasons(bucket: Bucket) -> list[tuple[str, str, int]]:
-    from amazon1p.models import RejectionReason
+    from amazon1p.acknowledgements.models import RejectionReason
     from cockpit.rollup import REJECTION_COLUMNS
 
     return [

@@ -113,14 +113,14 @@ class RedactingTextFormatter(logging.Formatter):
 
 
 def _sync_run_context(run_id: int) -> dict[str, object]:
-    from amazon1p.models import SyncRun
+    from amazon1p.importing.models import SyncRun
 
     shop_id = SyncRun.objects.filter(pk=run_id).values_list("shop_id", flat=True).first()
     return {"shop_id": shop_id, "run_id": run_id}
 
 
 def _acknowledgement_context(ack_id: int) -> dict[str, object]:
-    from amazon1p.models import Acknowledgement
+    from amazon1p.acknowledgements.models import Acknowledgement
 
     row = (
         Acknowledgement.objects.filter(pk=ack_id)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import CollectorRegistry
 
-from amazon1p.models import SyncRun, SyncStatus
+from amazon1p.importing.models import SyncRun, SyncStatus
 from core.outbox import IN_FLIGHT, OutboxStatus
 from ops.health import beat_last_tick
 from ops.selectors import OUTBOXES, queue_lengths

@@ -6,8 +6,9 @@ from datetime import timedelta
 from celery import current_app  # the project's app (shopctrl/celery.py)
 from django.conf import settings
 
-from amazon1p.importing.sync import sync_run_needs_worker
-from amazon1p.models import ACTIVE_SYNC_STATUSES, Acknowledgement, SyncRun
+from amazon1p.acknowledgements.models import Acknowledgement
+from amazon1p.importing.models import ACTIVE_SYNC_STATUSES, SyncRun
+from amazon1p.importing.services import sync_run_needs_worker
 from asn.models import AsnSubmission
 from core.outbox import idle_messages
 from ops.health import TIMEOUT, broker_data_folder

@@ -14,9 +14,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from amazon1p.importing.sync import sync_run_needs_worker
-from amazon1p.models import Acknowledgement, SyncRun
+from amazon1p.acknowledgements.models import Acknowledgement
+from amazon1p.acknowledgements.tasks import acknowledgement_check_task, acknowledgement_send_task
+from amazon1p.importing.models import SyncRun
+from amazon1p.importing.services import sync_run_needs_worker
+from amazon1p.importing.tasks import amazon1p_sync_run_task
 from asn.models import AsnSubmission
+from asn.tasks import asn_check_task, asn_send_task
 from core.errors import ShopCtrlError
 from core.outbox import IN_FLIGHT, watchdog_follow_up
 from ops.models import Heartbeat
@@ -42,8 +46,6 @@ def sync_run_requeue(*, actor: User, run_id: int) -> SyncRun:
         raise ShopCtrlError("That sync run does not exist.")
     if not sync_run_needs_worker(run):
         raise ShopCtrlError(f"Sync run #{run.pk} is not stuck ({run.status}); nothing to do.")
-    from amazon1p.tasks import amazon1p_sync_run_task
-
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -52,19 +54,15 @@ def sync_run_requeue(*, actor: User, run_id: int) -> SyncRun:
             target=run,
             changes={"status": [None, run.status]},
         )
-        transaction.on_commit(lambda: amazon1p_sync_run_task.delay(run.pk))
+        amazon1p_sync_run_task.delay_on_commit(run.pk)
     return run
 
 
 def _outbox(kind: str) -> tuple[type[Acknowledgement] | type[AsnSubmission], Any, Any]:
     """(model, send task, check task) of an outbox kind ("acknowledgement" or "asn")."""
     if kind == "acknowledgement":
-        from amazon1p.tasks import acknowledgement_check_task, acknowledgement_send_task
-
         return Acknowledgement, acknowledgement_send_task, acknowledgement_check_task
     if kind == "asn":
-        from asn.tasks import asn_check_task, asn_send_task
-
         return AsnSubmission, asn_send_task, asn_check_task
     raise ShopCtrlError(f"Unknown outbox {kind!r}.")
 

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
-from amazon1p.models import AcknowledgementLine, AckStatus, AmazonPurchaseOrder
+from amazon1p.acknowledgements.models import AcknowledgementLine, AckStatus
+from amazon1p.importing.models import AmazonPurchaseOrder
 from asn.models import AsnStatus, GroupShipment, Shipment, ShipmentLine
 from orders.models import Order, OrderRow
 from receiving.models import LineReceipt, OrderReceiving, ReceiveStatus

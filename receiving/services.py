@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from amazon1p.models import AmazonConnection, AmazonStatus, StatusMapping
+from amazon1p.connection.models import AmazonConnection, AmazonStatus, StatusMapping
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.types import HISTORY_LIMIT, ItemStatus, PurchaseOrderStatus, Quantity
 from core.folders import pass_lock

@@ -293,7 +293,7 @@ SPAPI_MAX_ATTEMPTS = env.int("SPAPI_MAX_ATTEMPTS", default=6)
 SPAPI_ALLOW_CUSTOM_ENDPOINTS = env.bool("SPAPI_ALLOW_CUSTOM_ENDPOINTS", default=DEBUG)
 
 # --- Pick results from the warehouse: CSV files dropped in <dir>/inbox, moved to done/ or
-# failed/ with a report (amazon1p.acknowledgements.picks).
+# failed/ with a report (amazon1p.picks).
 PICK_INBOX_DIR = Path(env.str("PICK_INBOX_DIR", default=str(VAR_DIR / "picks")) or ".")
 if not PICK_INBOX_DIR.is_absolute():
     raise ImproperlyConfigured("PICK_INBOX_DIR must be an absolute path.")

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.views import SignIn
-from amazon1p.urls_picks import api_urlpatterns
+from amazon1p.picks.urls import api_urlpatterns
 from asn.urls_pack_api import urlpatterns as pack_api_urlpatterns
 from ops import views as ops_views
 from shops import views as shop_views

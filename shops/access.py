@@ -118,7 +118,7 @@ ACCESS_RULES: dict[str, str] = {
     "amazon1p.amazonpurchaseorderversion": "through its order (order_for_user)",
     "amazon1p.acknowledgement": "through its order (order_for_user, orders.acknowledge)",
     "amazon1p.acknowledgementline": "through its acknowledgement's order (order_for_user)",
-    "amazon1p.apitoken": "shop_for_user(sync.configure): the API tokens page; the API by hash",
+    "shops.apitoken": "shop_for_user(sync.configure): the API tokens page; the API by hash",
     "amazon1p.pickimport": "shop_for_user: the pick imports page; the API by its token's shop",
     "amazon1p.pickimportorder": "through its pick import (pick imports page)",
     "asn.warehouse": "shop_for_user(sync.configure): the warehouses page",

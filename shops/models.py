@@ -448,3 +448,32 @@ class AlertItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id}:{self.object_id}"
+
+
+class ApiToken(models.Model):
+    """A shop's token for the REST API (pick results, pack files). Only its SHA-256 is stored:
+    the token itself is shown once, when it is made; `hint` (its first characters) tells
+    tokens apart. Made and checked in shops.tokens."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table keeps the name it had when the model lived in amazon1p.
+        db_table = "amazon1p_apitoken"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

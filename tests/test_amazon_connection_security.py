@@ -12,10 +12,11 @@ import pytest
 import respx
 from django.urls import reverse
 
-from amazon1p import services
-from amazon1p.checks import custom_endpoints_check
-from amazon1p.connection import secrets_fingerprint_of, spapi_connection
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
+from amazon1p.connection import services
+from amazon1p.connection.checks import custom_endpoints_check
+from amazon1p.connection.credentials import secrets_fingerprint_of, spapi_connection
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.models import AmazonConnection, FulfillmentCenter, SyncKind, SyncStatus
 from amazon1p.spapi.client import ApiAccess
 from amazon1p.spapi.endpoints import Endpoint, EndpointKind, Region, secrets_fingerprint

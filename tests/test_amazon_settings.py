@@ -4,9 +4,10 @@ import pytest
 from cryptography.fernet import Fernet
 from django.urls import reverse
 
-from amazon1p import crypto, services
-from amazon1p.connection import spapi_connection
-from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter
+from amazon1p import crypto
+from amazon1p.connection import services
+from amazon1p.connection.credentials import spapi_connection
+from amazon1p.connection.models import AmazonConnection, AmazonStatus, FulfillmentCenter
 from shops.audit import SECRET_MASK
 from shops.models import AuditEntry, OrderStatus, PaymentStatus
 from shops.services import shop_update

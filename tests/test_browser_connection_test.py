@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from amazon1p import services
+from amazon1p.connection import services
 from tests.support.amazon_settings import SECRET, TOKEN, hanging_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

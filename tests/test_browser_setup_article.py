@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from shops.models import AddressFormat, NameFormat, Shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

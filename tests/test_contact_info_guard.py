@@ -2,7 +2,7 @@
 
 import pytest
 
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from shops import services
 from shops.guards import ShopChangeRefused
 from shops.models import AddressFormat, AuditEntry, NameFormat, Shop

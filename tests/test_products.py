@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import SyncKind, SyncStatus
+from amazon1p.importing.models import SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from orders.catalogue import product_create, products_fill_from_orders, products_fill_from_rows
 from orders.models import OrderRow, Product
 from orders.services import RowInput

@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from amazon1p.acknowledgements.picks import api_token_create
 from bulkbuy.models import Offer
 from bulkbuy.stages import offer_stage_file
 from core.spreadsheet import csv_cell
+from shops.tokens import api_token_create
 from tests.support.offers import make_offer, to_manufacture
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from amazon1p.models import AmazonConnection, AmazonPurchaseOrder
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
 from amazon1p.spapi.types import PurchaseOrder
 from orders.models import Order
 from shops.alerts import AlertGroup, alerts_group_raise

@@ -3,8 +3,8 @@
 from django import forms
 from django.db.models import Sum
 
+from amazon1p.acknowledgements.models import RejectionReason
 from amazon1p.acknowledgements.services import LineDecision
-from amazon1p.models import RejectionReason
 from orders.catalogue import row_titles
 from orders.models import CreditRow, Order, OrderRow
 

@@ -24,14 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from amazon1p.acknowledgements.deadlines import deadline_clear
-from amazon1p.connection import spapi_connection
-from amazon1p.models import (
-    Acknowledgement,
-    AckStatus,
-    AmazonConnection,
-    AmazonStatus,
-    StatusMapping,
-)
+from amazon1p.acknowledgements.models import Acknowledgement, AckStatus
+from amazon1p.connection.credentials import spapi_connection
+from amazon1p.connection.models import AmazonConnection, AmazonStatus, StatusMapping
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.errors import (
     AmazonRejectedError,

@@ -15,8 +15,10 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef
 
+from amazon1p.acknowledgements.models import Acknowledgement, AckOrigin
 from amazon1p.acknowledgements.services import acknowledgement_blocker, acknowledgement_request
-from amazon1p.models import Acknowledgement, AckOrigin, AmazonConnection, AmazonPurchaseOrder
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
 from amazon1p.spapi import parsing
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import PurchaseOrder

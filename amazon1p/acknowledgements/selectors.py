@@ -6,9 +6,11 @@ from datetime import datetime
 from django.utils import timezone
 
 from amazon1p.acknowledgements.forms import AcknowledgementLinesForm
+from amazon1p.acknowledgements.models import Acknowledgement
 from amazon1p.acknowledgements.rules import order_rule_findings
 from amazon1p.acknowledgements.services import acknowledgement_blocker
-from amazon1p.models import Acknowledgement, AmazonConnection, AmazonPurchaseOrder
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
 from orders.models import Order
 
 HISTORY_SHOWN = 10

@@ -6,6 +6,9 @@ Rules (docs/amazon.md, "Acknowledgements"): every line is answered; what is cred
 row goes out Rejected, the rest Accepted or Backordered (only where the PO allows
 backorders, with dates); a re-acknowledgement may only lower what the vendor committed to,
 and a rejected line stays rejected; one acknowledgement is on its way per order at a time.
+
+The send task is enqueued once the caller's transaction commits (`delay_on_commit`); tasks.py
+imports outbox.py, not this module, so importing the task here makes no circle.
 """
 
 from collections.abc import Mapping
@@ -18,15 +21,16 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from amazon1p.acknowledgements.building import LineAnswer, acknowledgement_json_for_po
-from amazon1p.models import (
+from amazon1p.acknowledgements.models import (
     Acknowledgement,
     AcknowledgementLine,
     AckOrigin,
     AckStatus,
-    AmazonConnection,
-    AmazonPurchaseOrder,
     RejectionReason,
 )
+from amazon1p.acknowledgements.tasks import acknowledgement_send_task
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
 from amazon1p.spapi import parsing
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import Money, PurchaseOrder
@@ -329,9 +333,7 @@ def acknowledgement_request(
             ]
         },
     )
-    from amazon1p.tasks import acknowledgement_send_task  # tasks import this module
-
-    transaction.on_commit(lambda: acknowledgement_send_task.delay(ack.pk))
+    acknowledgement_send_task.delay_on_commit(ack.pk)
     return ack
 
 

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from amazon1p.models import AmazonStatus
+from amazon1p.connection.models import AmazonStatus
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import CASES, Money, Party, PurchaseOrder, PurchaseOrderStatus
 from shops.models import AlertKind

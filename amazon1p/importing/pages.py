@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from amazon1p.importing.fastpaths import counters_add, counters_statement, wal_flush_skip
+from amazon1p.importing.models import SyncCursor, SyncKind, SyncRun, SyncRunError
 from amazon1p.importing.order_mapping import MappingContext, OrderValues
 from amazon1p.importing.summary import run_summary_raise
 from amazon1p.importing.upsert import (
@@ -27,7 +28,6 @@ from amazon1p.importing.upsert import (
     stored_purchase_orders,
     unchanged_numbers,
 )
-from amazon1p.models import SyncCursor, SyncKind, SyncRun, SyncRunError
 from amazon1p.spapi.client import VendorClient, read_purchase_order
 from amazon1p.spapi.types import (
     PurchaseOrder,

@@ -5,9 +5,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from amazon1p.importing.fastpaths import rows_by_number
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncRun
 from amazon1p.importing.order_mapping import MappingContext
 from amazon1p.importing.pages import Progress, RunRecorder, store_numbers
-from amazon1p.models import AmazonPurchaseOrder, SyncRun
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.types import PurchaseOrderStatusPage
 from shops.models import Shop

@@ -4,8 +4,14 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from amazon1p.importing.sync import sync_run_is_stale, sync_run_needs_worker
-from amazon1p.models import AmazonPurchaseOrder, AmazonPurchaseOrderVersion, SyncRun, SyncStatus
+from amazon1p.importing.models import (
+    AmazonPurchaseOrder,
+    AmazonPurchaseOrderVersion,
+    SyncRun,
+    SyncStatus,
+)
+from amazon1p.importing.services import sync_run_needs_worker
+from amazon1p.importing.sync import sync_run_is_stale
 from orders.models import Order
 from shops.models import Shop
 

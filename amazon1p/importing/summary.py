@@ -7,7 +7,7 @@ gathers them here: one alert per run, its items the orders, linked to the grid f
 them.
 """
 
-from amazon1p.models import SyncKind, SyncRun, SyncStatus
+from amazon1p.importing.models import SyncKind, SyncRun, SyncStatus
 from orders.models import Order
 from shops.alerts import AlertGroup, alert_group_raise, alerts_group_raise
 from shops.models import Alert, AlertKind, AlertSeverity

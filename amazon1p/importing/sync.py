@@ -1,4 +1,4 @@
-"""Sync runs: request (one active run per shop), claim, windows, heartbeat, resume, finish.
+"""Sync runs, the worker side: claim, windows, heartbeat, resume, finish (requests: services.py).
 
 A run walks [resume_from, range_to) in windows of at most one day (Amazon allows seven). Each
 page is upserted and counted in one transaction; after a window's last page the run's
@@ -15,10 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import User
 from django.db import (
     DatabaseError,
-    IntegrityError,
     InterfaceError,
     OperationalError,
     transaction,
@@ -28,8 +26,10 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from amazon1p.connection import spapi_connection
+from amazon1p.connection.credentials import spapi_connection
+from amazon1p.connection.models import AmazonConnection
 from amazon1p.importing.events import purchase_orders_imported
+from amazon1p.importing.models import SyncCursor, SyncKind, SyncRun, SyncStatus
 from amazon1p.importing.order_mapping import FcInfo, MappingContext
 from amazon1p.importing.pages import (
     ChangeForecast,
@@ -41,28 +41,18 @@ from amazon1p.importing.pages import (
 )
 from amazon1p.importing.reconcile import missing_window, updated_numbers
 from amazon1p.importing.summary import run_summary_finish
-from amazon1p.models import (
-    ACTIVE_SYNC_STATUSES,
-    AmazonConnection,
-    SyncCursor,
-    SyncKind,
-    SyncRun,
-    SyncStatus,
-)
 from amazon1p.spapi.client import VendorClient
 from amazon1p.spapi.endpoints import EndpointKind
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
-from amazon1p.spapi.types import HISTORY_LIMIT, PurchaseOrderStatus
+from amazon1p.spapi.types import PurchaseOrderStatus
 from core.errors import ShopCtrlError
-from shops.audit import audit_record
 from shops.models import (
     AlertKind,
     AlertSeverity,
     OrderStatus,
     PaymentStatus,
     PaymentType,
-    Shop,
     VatTariff,
 )
 from shops.services import alert_raise
@@ -79,13 +69,6 @@ MISSING_LOOKBACK = timedelta(days=14)
 # noticed, announced and resumed within two minutes.
 HEARTBEAT_EVERY = timedelta(seconds=15)
 STALE_AFTER = timedelta(seconds=60)
-# A queued run nobody claimed for this long lost its task (a broker restart): send it again.
-# Longer than STALE_AFTER because a retry after a transient error waits up to ten minutes.
-QUEUED_RESEND_AFTER = timedelta(minutes=12)
-# A queued run no worker claimed for this long will not be: it fails, with the reason, so the
-# shop's one active run is free again. (Retries wait at most ten minutes between attempts.)
-QUEUE_GIVE_UP = timedelta(hours=1)
-MAX_ATTEMPTS = 12  # claims (start, retries, takeovers) before a run is given up as hopeless
 
 
 def mapping_context(connection: AmazonConnection) -> MappingContext:
@@ -131,80 +114,6 @@ def windows(
         cursor = upper
 
 
-def sync_run_request(
-    *,
-    shop: Shop,
-    kind: SyncKind,
-    range_from: datetime | None = None,
-    range_to: datetime | None = None,
-    actor: User | None = None,
-    enqueue: bool = True,
-) -> tuple[SyncRun, bool]:
-    """Queue a sync run for the shop, or return the run already active: (run, created).
-
-    Side effects: a queued SyncRun, an audit entry when a person asked, and (with `enqueue`)
-    the run's Celery task after commit. Idempotency: the partial unique constraint
-    `one_active_sync_run_per_shop` — two requests at once give one run.
-    """
-    if kind == SyncKind.HISTORICAL:
-        if range_from is None or range_to is None or range_from >= range_to:
-            raise ShopCtrlError("A historical import needs a date range (from before to).")
-        floor = timezone.now() - HISTORY_LIMIT
-        if range_to <= floor:
-            raise ShopCtrlError("Amazon keeps six months of purchase orders; choose a later range.")
-        range_from = max(range_from, floor)
-    try:
-        with transaction.atomic():
-            run = SyncRun.objects.create(
-                shop=shop, kind=kind, range_from=range_from, range_to=range_to, created_by=actor
-            )
-            if actor is not None:
-                audit_record(
-                    actor=actor,
-                    shop=shop,
-                    action="amazon1p.sync.request",
-                    target=run,
-                    changes={"kind": [None, str(kind)]},
-                )
-    except IntegrityError:
-        active = SyncRun.objects.filter(shop=shop, status__in=ACTIVE_SYNC_STATUSES).first()
-        if active is not None and sync_run_give_up(active):
-            active = None  # it failed with its reason; the shop's active slot is free
-        if active is None:  # it finished in between: ask again
-            return sync_run_request(
-                shop=shop,
-                kind=kind,
-                range_from=range_from,
-                range_to=range_to,
-                actor=actor,
-                enqueue=enqueue,
-            )
-        if enqueue and sync_run_needs_worker(active):
-            _enqueue(active.pk)
-        return active, False
-    if enqueue:
-        _enqueue(run.pk)
-    return run, True
-
-
-def _enqueue(run_id: int) -> None:
-    transaction.on_commit(lambda: _hand_to_worker(run_id))
-
-
-def _hand_to_worker(run_id: int) -> None:
-    """Send the run's task; a run the broker would not take fails with the reason, rather
-    than waiting in the queue for a task that does not exist."""
-    from amazon1p.tasks import amazon1p_sync_run_task
-
-    try:
-        amazon1p_sync_run_task.delay(run_id)
-    except Exception as exc:  # the broker's errors vary by transport; all mean "not queued"
-        logger.exception("Sync run %s could not be queued", run_id)
-        run = SyncRun.objects.select_related("shop").get(pk=run_id)
-        reason = f"The run could not be handed to a worker ({type(exc).__name__}: {exc})."
-        _fail(run, reason, expect=run.status)  # unless a worker has claimed it meanwhile
-
-
 def sync_run_is_stale(run: SyncRun) -> bool:
     """A running run whose worker stopped beating (killed): the next claim takes it over."""
     return (
@@ -212,87 +121,6 @@ def sync_run_is_stale(run: SyncRun) -> bool:
         and run.heartbeat_at is not None
         and run.heartbeat_at < timezone.now() - STALE_AFTER
     )
-
-
-def sync_run_needs_worker(run: SyncRun) -> bool:
-    """Whether an active run should be handed to a worker again: its worker died (stale
-    heartbeat), or it has waited in the queue too long (the message was lost). A duplicate
-    hand-over is harmless: only one claim succeeds."""
-    waited_since = run.heartbeat_at or run.created_at
-    return sync_run_is_stale(run) or (
-        run.status == SyncStatus.QUEUED and waited_since < timezone.now() - QUEUED_RESEND_AFTER
-    )
-
-
-def sync_run_give_up(run: SyncRun) -> bool:
-    """Fail an active run that no worker will finish; True when it did (compare-and-set).
-
-    A queued run nobody claimed within QUEUE_GIVE_UP (no worker consumes the queue, or its
-    task was lost and never handed over again), or a run claimed MAX_ATTEMPTS times without
-    finishing (its workers keep dying), ends Failed with the reason and an alert.
-    """
-    now = timezone.now()
-    waited_since = run.heartbeat_at or run.created_at
-    if run.status == SyncStatus.QUEUED and waited_since < now - QUEUE_GIVE_UP:
-        minutes = int((now - waited_since).total_seconds() // 60)
-        reason = (
-            f"No worker took the run in {minutes} minutes: is a Celery worker running and "
-            "reading the default queue?"
-        )
-    elif sync_run_needs_worker(run) and run.attempts >= MAX_ATTEMPTS:
-        last = run.error.removeprefix("Retrying: ") if run.error.startswith("Retrying: ") else ""
-        reason = f"Given up after {run.attempts} attempts: " + (
-            f"the last ended with {last}"
-            if last
-            else "its worker stopped each time (killed, out of memory or restarted) before "
-            "the run could finish."
-        )
-    else:
-        return False
-    return _fail(run, reason, expect=run.status).status == SyncStatus.FAILED
-
-
-def sync_runs_watchdog() -> tuple[int, int]:
-    """Beat job: hand every active run that lost its worker back to one, and give up on
-    the runs no worker will finish (see `sync_run_give_up`). Returns (handed over, failed).
-
-    Idempotency: a duplicate hand-over is harmless (only one claim succeeds), and giving up
-    is a compare-and-set on the run's status.
-    """
-    handed = failed = 0
-    for run in SyncRun.objects.filter(status__in=ACTIVE_SYNC_STATUSES).select_related("shop"):
-        if sync_run_give_up(run):
-            failed += 1
-        elif sync_run_needs_worker(run):
-            if sync_run_is_stale(run):
-                _interrupted(run)
-            _hand_to_worker(run.pk)
-            handed += 1
-    return handed, failed
-
-
-def _interrupted(run: SyncRun) -> None:
-    """A running run whose worker stopped beating: back to the queue (compare-and-set on its
-    claim, so a run that beat meanwhile is left alone), with the reason and one alert."""
-    beat = run.heartbeat_at
-    where = f"from {run.resume_from:%Y-%m-%d %H:%M} UTC" if run.resume_from else "from its start"
-    reason = (
-        f"Interrupted: its worker stopped (last heartbeat {beat:%H:%M:%S} UTC); resuming {where}."
-    )
-    with transaction.atomic():
-        requeued = SyncRun.objects.filter(
-            pk=run.pk,
-            status=SyncStatus.RUNNING,
-            attempts=run.attempts,
-            heartbeat_at__lt=timezone.now() - STALE_AFTER,
-        ).update(status=SyncStatus.QUEUED, error=reason)
-        if requeued:
-            alert_raise(
-                shop=run.shop,
-                severity=AlertSeverity.WARNING,
-                message=f"Amazon 1P {run.get_kind_display().lower()} run #{run.pk}: {reason}",
-                kind=AlertKind.SYNC,
-            )
 
 
 @contextmanager
@@ -491,7 +319,7 @@ def sync_run_execute(
         with _heartbeat(run.pk, fence):
             connection = AmazonConnection.objects.select_related("shop").get(shop=run.shop)
             if not connection.enabled:
-                return _fail(run, "The Amazon 1P connection is off.", fence=fence)
+                return sync_run_fail(run, "The Amazon 1P connection is off.", fence=fence)
             left = _plan(run, connection)
             ctx = mapping_context(connection)
             active = client or vendor_client_for(spapi_connection(connection))
@@ -510,7 +338,7 @@ def sync_run_execute(
         return None
     except AmazonTransientError as exc:
         if final:
-            return _fail(
+            return sync_run_fail(
                 run, f"Amazon stayed unavailable, no retry is left: {exc.message}", fence=fence
             )
         SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING, attempts=fence).update(
@@ -524,10 +352,10 @@ def sync_run_execute(
         logger.exception("Sync run %s: the database went away; the watchdog resumes it", run.pk)
         raise
     except AmazonConnection.DoesNotExist:
-        return _fail(run, "The shop has no Amazon 1P connection.", fence=fence)
+        return sync_run_fail(run, "The shop has no Amazon 1P connection.", fence=fence)
     except Exception as exc:  # the run is marked failed and reported; the worker goes on
         logger.exception("Sync run %s failed", run.pk)
-        return _fail(
+        return sync_run_fail(
             run, getattr(exc, "message", None) or str(exc) or type(exc).__name__, fence=fence
         )
     repeated = active.stats.repeated_token
@@ -546,7 +374,7 @@ def sync_run_execute(
     return run
 
 
-def _fail(
+def sync_run_fail(
     run: SyncRun, message: str, *, expect: str = SyncStatus.RUNNING, fence: int | None = None
 ) -> SyncRun:
     """Compare-and-set `expect` (and, for a worker, its claim `fence`) → Failed with the

@@ -14,6 +14,7 @@ from amazon1p.acknowledgements.deadlines import ALERTED_OVERDUE, due_after_impor
 from amazon1p.importing.bulk import create_orders
 from amazon1p.importing.fastpaths import copy_rows, first_versions_insert, rows_by_number
 from amazon1p.importing.merge import history_apply, map_old, update_order
+from amazon1p.importing.models import AmazonPurchaseOrder, AmazonPurchaseOrderVersion
 from amazon1p.importing.order_mapping import (
     MappedAlert,
     MappingContext,
@@ -24,7 +25,6 @@ from amazon1p.importing.order_mapping import (
     raw_diff,
     text_hash,
 )
-from amazon1p.models import AmazonPurchaseOrder, AmazonPurchaseOrderVersion
 from amazon1p.spapi.types import (
     MalformedPurchaseOrder,
     PurchaseOrder,

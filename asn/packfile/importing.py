@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from amazon1p.acknowledgements.picks.reading import Problem
+from amazon1p.picks.reading import Problem
 from asn.models import (
     ContainerKind,
     GroupShipment,

@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from amazon1p.acknowledgements.picks.reading import Problem, normal_ean
-from amazon1p.models import AmazonPurchaseOrder
+from amazon1p.importing.models import AmazonPurchaseOrder
+from amazon1p.picks.reading import Problem, normal_ean
 from asn.models import Container, ContainerKind, GroupShipment, Placement, Shipment, ShipmentLine
 from asn.packfile.reading import PackLine
 from asn.shipments import shippable_quantities

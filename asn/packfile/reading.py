@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from amazon1p.acknowledgements.picks.reading import Problem, normal_ean
+from amazon1p.picks.reading import Problem, normal_ean
 from asn.gs1 import InvalidSSCC, normalise_sscc
 
 # Header names (lower case, every run of other characters read as "_") → our field.

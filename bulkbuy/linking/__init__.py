@@ -24,7 +24,7 @@ Choices made here:
 - Audit entries: for every check a person asks for, and for every link made or lost; not for
   the system's Weekly and Undefined verdicts (the Undefined alert says enough).
 
-When: after each sync run (`purchase_orders_link_soon`, the sync's reaction that
+When: after each sync run (`bulkbuy.tasks.purchase_orders_link_soon`, the sync's reaction that
 bulkbuy/apps.py registers), from beat every few minutes for orders never checked or whose PO
 changed (`purchase_orders_link`), and on demand from the order page (`order_link_check`,
 `order_link_by_hand`).
@@ -38,7 +38,7 @@ overlapping runs check each order once. A run killed halfway loses only the unco
 order, which is still due for the next run.
 """
 
-from bulkbuy.linking.batch import LinkRun, purchase_orders_link, purchase_orders_link_soon
+from bulkbuy.linking.batch import LinkRun, purchase_orders_link
 from bulkbuy.linking.checks import (
     LinkOutcome,
     LinkRefusedError,
@@ -53,5 +53,4 @@ __all__ = [
     "order_link_by_hand",
     "order_link_check",
     "purchase_orders_link",
-    "purchase_orders_link_soon",
 ]

@@ -1,5 +1,5 @@
-"""Linking in the background: after each sync run (`purchase_orders_link_soon`) and from
-beat (`purchase_orders_link`), for the orders that are due — never checked, or their PO
+"""Linking in the background: after each sync run (bulkbuy.tasks.purchase_orders_link_soon)
+and from beat (`purchase_orders_link`), for the orders that are due — never checked, or their PO
 changed at Amazon since their check."""
 
 import logging
@@ -117,11 +117,3 @@ def purchase_orders_link(
                 return run
             _link_due(order_id, run)
     return run
-
-
-def purchase_orders_link_soon(*, shop_id: int) -> None:
-    """The sync's hook: check the shop's new and changed POs in a task, once what the
-    caller wrote is committed."""
-    from bulkbuy.tasks import purchase_orders_link_task  # the task module imports this one
-
-    transaction.on_commit(lambda: purchase_orders_link_task.delay(shop_id=shop_id))

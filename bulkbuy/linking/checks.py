@@ -9,8 +9,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from amazon1p.acknowledgements.models import Acknowledgement, AckOrigin
 from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.models import Acknowledgement, AckOrigin, AmazonConnection, AmazonPurchaseOrder
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
 from bulkbuy.linking.facts import (
     Facts,
     facts_of,

@@ -9,7 +9,8 @@ from datetime import UTC, date
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
-from amazon1p.models import AmazonConnection, AmazonPurchaseOrder
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
 from bulkbuy.export import final_quantities
 from bulkbuy.matching import DateWindow, OrderLine, Slot, SlotRow
 from bulkbuy.models import Offer, OfferRow, OfferStatus, OrderLinkLine

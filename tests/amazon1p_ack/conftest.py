@@ -3,7 +3,8 @@ acknowledgements change the simulator's state for good)."""
 
 import pytest
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.models import SyncKind, SyncStatus
 from shops.models import OrderStatus
 from simulator import SimulatorConfig

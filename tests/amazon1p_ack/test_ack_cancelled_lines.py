@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder, SyncKind, SyncStatus
 from amazon1p.spapi.parsing import parse_purchase_order
 from core.errors import ShopCtrlError

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from amazon1p.models import Acknowledgement, AckStatus
+from amazon1p.acknowledgements.models import Acknowledgement, AckStatus
 from orders.models import CreditRow, Product
 from shops.models import AuditEntry
 from tests.support.acknowledgements import deliver, fresh_order

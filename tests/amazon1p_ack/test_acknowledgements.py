@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amazon1p.acknowledgements import outbox
+from amazon1p.acknowledgements.models import Acknowledgement, AckStatus, RejectionReason
 from amazon1p.acknowledgements.outbox import Outcome, acknowledgement_check, acknowledgement_send
 from amazon1p.acknowledgements.services import (
     LineDecision,
     acknowledgement_reject_all,
     acknowledgement_request,
 )
-from amazon1p.models import Acknowledgement, AckStatus, RejectionReason
 from core.errors import ShopCtrlError
 from orders.models import CreditRow
 from orders.services import order_credit_row_add

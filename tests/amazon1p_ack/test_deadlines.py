@@ -13,9 +13,10 @@ from amazon1p.acknowledgements.deadlines import (
     deadlines_alert,
     due_after_import,
 )
+from amazon1p.acknowledgements.models import Acknowledgement, AckStatus
 from amazon1p.acknowledgements.outbox import acknowledgements_idle
 from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder
+from amazon1p.importing.models import AmazonPurchaseOrder
 from amazon1p.spapi.types import PurchaseOrder
 from orders.models import Order
 from orders.selectors import order_alerts

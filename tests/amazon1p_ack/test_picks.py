@@ -16,25 +16,15 @@ from django.db import connection as db_connection
 from django.test import Client
 from django.urls import reverse
 
-from amazon1p.acknowledgements.picks import (
-    api_token_create,
-    api_token_revoke,
-    pick_import,
-    pick_inbox_process,
-)
-from amazon1p.models import (
-    Acknowledgement,
-    AckOrigin,
-    AckStatus,
-    ApiToken,
-    PickImport,
-    PickImportStatus,
-    PickSource,
-)
+from amazon1p.models import Acknowledgement, AckOrigin, AckStatus
+from amazon1p.picks.inbox import pick_inbox_process
+from amazon1p.picks.models import PickImport, PickImportStatus, PickSource
+from amazon1p.picks.services import pick_import
 from amazon1p.tasks import pick_inbox_process_task
 from orders.models import CreditRow
 from orders.services import order_credit_row_add
-from shops.models import Alert, AuditEntry, CreditReason
+from shops.models import Alert, ApiToken, AuditEntry, CreditReason
+from shops.tokens import api_token_create, api_token_revoke
 from tests.support.acknowledgements import acknowledgement_posts, deliver, fresh_order
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,10 @@ import sys
 
 import pytest
 
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncKind, SyncStatus
 from amazon1p.importing.pages import BATCH_POS, batches
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.spapi.client import read_purchase_order
 from amazon1p.spapi.types import PurchaseOrderPage
 from orders.models import Order, OrderRow

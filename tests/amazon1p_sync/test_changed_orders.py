@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.spapi.types import (
     AcknowledgementItem,
     ItemAcknowledgement,

@@ -5,8 +5,8 @@ import pytest
 from django.utils import timezone
 
 from amazon1p.acknowledgements.deadlines import ALERTED_OVERDUE, deadlines_alert
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncKind, SyncRun
 from amazon1p.importing.summary import run_summary_finish
-from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncRun
 from shops.models import Alert
 from tests.support.amazon import days_ago
 from tests.support.sync import run_sync

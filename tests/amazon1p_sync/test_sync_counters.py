@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.models import SyncKind, SyncRun, SyncStatus
 from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint

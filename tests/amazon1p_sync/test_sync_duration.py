@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from amazon1p.models import SyncKind, SyncRun, SyncStatus
+from amazon1p.importing.models import SyncKind, SyncRun, SyncStatus
 from amazon1p.templatetags.amazon1p_sync import format_duration
 
 pytestmark = pytest.mark.django_db

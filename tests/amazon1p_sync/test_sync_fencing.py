@@ -11,13 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from amazon1p.importing import sync
-from amazon1p.importing.sync import (
-    STALE_AFTER,
-    sync_run_execute,
-    sync_run_request,
-    sync_runs_watchdog,
-)
+from amazon1p.importing import services, sync
+from amazon1p.importing.services import sync_run_request, sync_runs_watchdog
+from amazon1p.importing.sync import STALE_AFTER, sync_run_execute
 from amazon1p.models import SyncKind, SyncRun, SyncStatus
 from shopctrl.celery import app
 from shops.models import Alert
@@ -43,7 +39,7 @@ def test_the_watchdog_requeues_a_dead_run_within_two_minutes_with_one_alert(
     connected, shop, monkeypatch
 ):
     handed: list[int] = []
-    monkeypatch.setattr(sync, "_hand_to_worker", handed.append)
+    monkeypatch.setattr(services, "_hand_to_worker", handed.append)
     run = _historical(shop)
     SyncRun.objects.filter(pk=run.pk).update(
         status=SyncStatus.RUNNING,
@@ -66,7 +62,7 @@ def test_the_watchdog_requeues_a_dead_run_within_two_minutes_with_one_alert(
 
 @pytest.mark.django_db
 def test_the_watchdog_leaves_a_run_that_beats_alone(connected, shop, monkeypatch):
-    monkeypatch.setattr(sync, "_hand_to_worker", lambda run_id: None)
+    monkeypatch.setattr(services, "_hand_to_worker", lambda run_id: None)
     run = _historical(shop)
     SyncRun.objects.filter(pk=run.pk).update(
         status=SyncStatus.RUNNING, attempts=1, heartbeat_at=timezone.now() - timedelta(seconds=30)
@@ -124,7 +120,7 @@ def test_the_new_owner_resumes_the_run_and_finishes_it_exactly(connected, shop, 
     SyncRun.objects.filter(pk=second.pk).update(
         heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=1)
     )
-    monkeypatch.setattr(sync, "_hand_to_worker", lambda run_id: None)
+    monkeypatch.setattr(services, "_hand_to_worker", lambda run_id: None)
     assert sync_runs_watchdog() == (1, 0)
     assert SyncRun.objects.get(pk=second.pk).status == SyncStatus.QUEUED
     resumed = sync_run_execute(run_id=second.pk)

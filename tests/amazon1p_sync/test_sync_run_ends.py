@@ -8,14 +8,11 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from amazon1p.importing.models import SyncKind, SyncRun, SyncStatus
 from amazon1p.importing.selectors import sync_health
-from amazon1p.importing.sync import (
-    MAX_ATTEMPTS,
-    sync_run_request,
-    sync_runs_watchdog,
-)
-from amazon1p.models import SyncKind, SyncRun, SyncStatus
-from amazon1p.tasks import amazon1p_sync_run_task, amazon1p_sync_watchdog_task
+from amazon1p.importing.services import MAX_ATTEMPTS, sync_run_request, sync_runs_watchdog
+from amazon1p.importing.tasks import amazon1p_sync_run_task
+from amazon1p.tasks import amazon1p_sync_watchdog_task
 from shopctrl.celery import app
 from shops.models import Alert
 from tests.support.amazon import days_ago, vendor_calls

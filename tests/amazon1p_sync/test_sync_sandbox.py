@@ -8,8 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import AmazonPurchaseOrder, SyncCursor, SyncKind, SyncStatus
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncCursor, SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from shops.models import Alert
 from tests.support.amazon import connect, days_ago, vendor_calls, vendor_client_for
 from tests.support.sync import wait_finished

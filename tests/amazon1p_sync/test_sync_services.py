@@ -4,14 +4,15 @@ from decimal import Decimal
 
 import pytest
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import (
+from amazon1p.importing.models import (
     AmazonPurchaseOrder,
     AmazonPurchaseOrderVersion,
     SyncCursor,
     SyncKind,
     SyncStatus,
 )
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.spapi.errors import AmazonTransientError
 from orders import selectors
 from orders.models import CreditRow, Order, OrderParameter

@@ -8,7 +8,8 @@ import httpx
 import pytest
 import respx
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
 from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from amazon1p.models import SyncKind, SyncRun, SyncRunError, SyncStatus
+from amazon1p.importing.models import SyncKind, SyncRun, SyncRunError, SyncStatus
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

@@ -10,14 +10,15 @@ from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import (
+from amazon1p.importing.models import (
     AmazonPurchaseOrder,
     AmazonPurchaseOrderVersion,
     SyncKind,
     SyncRun,
     SyncStatus,
 )
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from orders.models import Order
 from shops.models import AuditEntry
 from tests.support.amazon import days_ago, vendor_client_for

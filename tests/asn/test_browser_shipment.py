@@ -11,8 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.models import AmazonPurchaseOrder, SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from asn.models import AsnStatus, AsnSubmission, GroupShipment, Warehouse
 from shops.models import OrderStatus
 from tests.support.acknowledgements import deliver

@@ -16,7 +16,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from amazon1p.acknowledgements.picks import api_token_create, api_token_revoke
 from asn.gs1 import make_sscc
 from asn.models import (
     Container,
@@ -42,6 +41,7 @@ from asn.shipments import (
 )
 from core.folders import pass_lock
 from shops.models import Alert, AuditEntry
+from shops.tokens import api_token_create, api_token_revoke
 from tests.support.asn import FC, acknowledged_order
 from tests.support.domain_helpers import group_status_set
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from amazon1p.services import amazon_connection_for
+from amazon1p.connection.services import amazon_connection_for
 from bulkbuy.expiry import offers_expiry_alert
 from bulkbuy.models import Offer, OfferStatus
 from bulkbuy.tasks import offers_expiry_alert_task

@@ -4,8 +4,8 @@ and never twice."""
 
 import pytest
 
+from amazon1p.acknowledgements.models import Acknowledgement, AckOrigin, AckStatus
 from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.models import Acknowledgement, AckOrigin, AckStatus
 from bulkbuy.linking import order_link_by_hand, order_link_check, purchase_orders_link
 from bulkbuy.models import OrderLink
 from orders.models import Order, PurchaseType

@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import SyncKind, SyncStatus
+from amazon1p.importing.models import SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from bulkbuy.models import OrderLink
 from orders.models import Order, PurchaseType
 from shopctrl.celery import app

@@ -6,8 +6,9 @@ on that offer within the offered quantities."""
 import httpx
 import pytest
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
-from amazon1p.models import SyncKind, SyncStatus
+from amazon1p.importing.models import SyncKind, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from bulkbuy.demo import demo_offer_create
 from bulkbuy.export import final_quantities, offer_export
 from bulkbuy.linking import purchase_orders_link

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from amazon1p import tasks as amazon1p_tasks
-from amazon1p.models import SyncRun
+from amazon1p.importing.models import SyncRun
 from shops.models import AuditEntry
 from tests.support.factories import UserFactory
 from tests.support.ops import run

@@ -8,7 +8,8 @@ import pytest
 from celery.signals import task_postrun, task_prerun
 from django.urls import reverse
 
-from amazon1p.tasks import acknowledgement_send_task, amazon1p_sync_run_task
+from amazon1p.acknowledgements.tasks import acknowledgement_send_task
+from amazon1p.importing.tasks import amazon1p_sync_run_task
 from ops.logs import RedactingTextFormatter, log_context, redact
 from tests.support.ops import acknowledgement, run
 from tests.support.web import web_client_for

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amazon1p import tasks as amazon1p_tasks
-from amazon1p.models import SyncRun
+from amazon1p.importing.models import SyncRun
 from ops.tasks import beat_tick_task
 from shops.models import AuditEntry
 from tests.support.factories import UserFactory

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection as db
 from django.db.migrations.executor import MigrationExecutor
 
-from amazon1p.models import StatusMapping
+from amazon1p.connection.models import StatusMapping
 from shops.models import OrderStatus, PaymentStatus
 
 pytestmark = pytest.mark.django_db

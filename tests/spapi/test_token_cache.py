@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from amazon1p import crypto
-from amazon1p.connection import spapi_connection
+from amazon1p.connection.credentials import spapi_connection
 from amazon1p.spapi.client import RetryPolicy, VendorClient
 from amazon1p.spapi.factory import CachedTokens, vendor_client_for
 from amazon1p.spapi.lwa import TOKEN_REFRESH_MARGIN

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from amazon1p import crypto
-from amazon1p.connection import secrets_fingerprint_of
-from amazon1p.fulfillment_centers import default_fulfillment_centers
+from amazon1p.connection.credentials import secrets_fingerprint_of
+from amazon1p.connection.fulfillment_centers import default_fulfillment_centers
 from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter, StatusMapping
 from amazon1p.spapi.client import ApiAccess, RetryPolicy, VendorClient
 from amazon1p.spapi.endpoints import Endpoint

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from amazon1p.acknowledgements.services import acknowledgement_request
-from amazon1p.fulfillment_centers import default_fulfillment_centers
+from amazon1p.connection.fulfillment_centers import default_fulfillment_centers
 from amazon1p.models import (
     Acknowledgement,
     AcknowledgementLine,
@@ -132,7 +132,8 @@ USED: set[str] = set()  # POs acknowledged by an earlier test (the simulator rem
 @pytest.fixture
 def shipped_order(shop, sim, api, admin_user):
     """A New PO of the simulator, imported and acknowledged in full (Success)."""
-    from amazon1p.importing.sync import sync_run_execute, sync_run_request
+    from amazon1p.importing.services import sync_run_request
+    from amazon1p.importing.sync import sync_run_execute
     from amazon1p.models import SyncKind, SyncStatus
     from shops.models import OrderStatus
 

@@ -7,7 +7,8 @@ the sync or the outboxes write them).
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from amazon1p.models import Acknowledgement, AcknowledgementLine, AckStatus, AmazonPurchaseOrder
+from amazon1p.acknowledgements.models import Acknowledgement, AcknowledgementLine, AckStatus
+from amazon1p.importing.models import AmazonPurchaseOrder
 from asn.models import AsnSubmission, AsnType, GroupShipment, Shipment, ShipmentLine, Warehouse
 from orders.models import OrderRow
 from orders.services import CustomerInput, OrderInput, RowInput, order_create

@@ -2,7 +2,8 @@
 
 import time
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_request
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute
 from amazon1p.models import (
     SyncRun,
     SyncStatus,

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from amazon1p.acknowledgements.picks import pick_inbox_process
+from amazon1p.picks.inbox import pick_inbox_process
 from core.errors import PROBLEMS_SHOWN
 
 

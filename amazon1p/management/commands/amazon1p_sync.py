@@ -6,8 +6,9 @@ from datetime import UTC, datetime, time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from amazon1p.importing.sync import sync_run_execute, sync_run_is_stale, sync_run_request
-from amazon1p.models import SyncKind, SyncRun, SyncStatus
+from amazon1p.importing.models import SyncKind, SyncRun, SyncStatus
+from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_execute, sync_run_is_stale
 from amazon1p.templatetags.amazon1p_sync import format_duration
 from core.errors import PROBLEMS_SHOWN, ShopCtrlError
 from shops.models import Shop

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from amazon1p import crypto
-from amazon1p.services import secrets_rotate
+from amazon1p.connection.services import secrets_rotate
 
 
 class Command(BaseCommand):

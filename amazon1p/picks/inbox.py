@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from amazon1p.acknowledgements.picks.importing import PickResult, pick_import
-from amazon1p.models import PickSource
+from amazon1p.picks.models import PickSource
+from amazon1p.picks.services import PickResult, pick_import
 from core.folders import (
     file_away,
     make_shop_folders,

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from amazon1p import crypto
-from amazon1p.connection import (
+from amazon1p.connection.credentials import (
     RETYPE_SECRETS_MESSAGE,
     SECRET_FIELDS,
     endpoint_label,
@@ -24,8 +24,13 @@ from amazon1p.connection import (
     secrets_to_retype,
     spapi_connection,
 )
-from amazon1p.fulfillment_centers import default_fulfillment_centers
-from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter, StatusMapping
+from amazon1p.connection.fulfillment_centers import default_fulfillment_centers
+from amazon1p.connection.models import (
+    AmazonConnection,
+    AmazonStatus,
+    FulfillmentCenter,
+    StatusMapping,
+)
 from amazon1p.spapi.endpoints import EndpointKind, Region
 from amazon1p.spapi.errors import (
     AmazonAuthError,

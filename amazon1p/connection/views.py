@@ -5,9 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from amazon1p import services
-from amazon1p.forms import AmazonSettingsForm, FulfillmentCenterFormSet, StatusMappingFormSet
-from amazon1p.models import AmazonConnection, AmazonStatus
+from amazon1p.connection import services
+from amazon1p.connection.forms import (
+    AmazonSettingsForm,
+    FulfillmentCenterFormSet,
+    StatusMappingFormSet,
+)
+from amazon1p.connection.models import AmazonConnection, AmazonStatus
 from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data

@@ -1,7 +1,6 @@
 """Pick results: the REST endpoint the warehouse posts to (token auth), the shop's API tokens
 page and the list of pick imports with their reports."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
@@ -12,12 +11,15 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from amazon1p.acknowledgements import picks
-from amazon1p.models import ApiToken, PickImport, PickSource
+from amazon1p.picks.forms import ApiTokenForm
+from amazon1p.picks.models import PickImport, PickSource
+from amazon1p.picks.services import pick_import
 from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data
+from shops import tokens
 from shops.access import shop_for_user
+from shops.models import ApiToken
 from shops.permissions import Perm
 from shops.views import render_settings_page
 
@@ -39,7 +41,7 @@ def pick_api(request: HttpRequest, shop_id: int) -> HttpResponse:
     (nothing changed); 409 when the only problem is an acknowledgement on its way (send the
     same again later); 401 without a valid token, 403 for another shop's token."""
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    token = picks.api_token_authenticate(raw.strip()) if scheme.lower() == "token" else None
+    token = tokens.api_token_authenticate(raw.strip()) if scheme.lower() == "token" else None
     if token is None:
         return api_refusal(401, "Send a valid API token: Authorization: Token <token>.")
     if token.shop_id != shop_id:
@@ -51,7 +53,7 @@ def pick_api(request: HttpRequest, shop_id: int) -> HttpResponse:
         body = request.body
     except RequestDataTooBig:
         return api_refusal(413, "Too large: split the picks into several calls.")
-    result = picks.pick_import(
+    result = pick_import(
         content=body,
         json_body=content_type == "application/json",
         source=PickSource.API,
@@ -61,10 +63,6 @@ def pick_api(request: HttpRequest, shop_id: int) -> HttpResponse:
     )
     status = 200 if result.ok else 409 if result.retry else 400
     return JsonResponse(result.as_json(), status=status)
-
-
-class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=80, help_text="Who or what uses it, e.g. “Warehouse WMS”.")
 
 
 NEW_TOKEN_SESSION_KEY = "amazon1p:new-api-token"
@@ -77,7 +75,7 @@ def api_token_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     form = ApiTokenForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            _, token = picks.api_token_create(
+            _, token = tokens.api_token_create(
                 actor=request.user, shop=shop, name=form.cleaned_data["name"]
             )
         except ShopCtrlError as error:
@@ -109,7 +107,7 @@ def api_token_revoke(request: AuthenticatedRequest, shop_id: int) -> HttpRespons
     shop = shop_for_user(request, shop_id, Perm.SYNC_CONFIGURE)
     token_id = request.POST.get("token", "")
     token = get_object_or_404(ApiToken, pk=token_id if token_id.isdigit() else None, shop=shop)
-    picks.api_token_revoke(actor=request.user, token=token)
+    tokens.api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token “{token.name}” revoked; it no longer works.")
     return redirect("amazon1p:api-token-list", shop_id=shop.pk)
 

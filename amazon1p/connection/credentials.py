@@ -4,7 +4,7 @@ and nowhere else), and which endpoint the stored secrets belong to."""
 from collections.abc import Iterable
 
 from amazon1p import crypto
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.models import AmazonConnection
 from amazon1p.spapi.client import ApiAccess
 from amazon1p.spapi.endpoints import Endpoint, EndpointKind, Region, secrets_fingerprint
 from amazon1p.spapi.types import Credentials

@@ -1,28 +1,28 @@
-"""Routes of the acknowledgement actions (amazon1p.views_ack), included by amazon1p.urls."""
+"""Routes of the acknowledgement actions (views.py), included by amazon1p.urls."""
 
 from django.urls import path
 
-from amazon1p import views_ack
+from amazon1p.acknowledgements import views
 
 urlpatterns = [
     path(
         "orders/<int:order_id>/acknowledge/accept/",
-        views_ack.acknowledge_accept,
+        views.acknowledge_accept,
         name="acknowledge-accept",
     ),
     path(
         "orders/<int:order_id>/acknowledge/reject/",
-        views_ack.acknowledge_reject,
+        views.acknowledge_reject,
         name="acknowledge-reject",
     ),
     path(
         "orders/<int:order_id>/acknowledge/lines/",
-        views_ack.acknowledge_lines,
+        views.acknowledge_lines,
         name="acknowledge-lines",
     ),
     path(
         "orders/<int:order_id>/acknowledgement/",
-        views_ack.acknowledgement_status,
+        views.acknowledgement_status,
         name="acknowledgement-status",
     ),
 ]

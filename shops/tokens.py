@@ -1,5 +1,5 @@
-"""API tokens for the pick-results endpoint: made and revoked on the shop's API tokens page,
-checked on every call. Only a token's SHA-256 is stored."""
+"""API tokens for the shop's REST API (pick results, pack files): made and revoked on the
+shop's API tokens page, checked on every call. Only a token's SHA-256 is stored."""
 
 import hashlib
 import secrets
@@ -8,10 +8,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from amazon1p.models import ApiToken
 from core.errors import ShopCtrlError
 from shops.audit import audit_record
-from shops.models import Shop
+from shops.models import ApiToken, Shop
 
 TOKEN_PREFIX = "sct_"
 

@@ -7,10 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
+from amazon1p.connection.models import AmazonConnection
 from amazon1p.importing.forms import HistoryImportForm
+from amazon1p.importing.models import ACTIVE_SYNC_STATUSES, SyncKind, SyncRun
 from amazon1p.importing.selectors import sync_health, sync_run_list
-from amazon1p.importing.sync import sync_run_request
-from amazon1p.models import ACTIVE_SYNC_STATUSES, AmazonConnection, SyncKind, SyncRun
+from amazon1p.importing.services import sync_run_request
 from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from shops.access import permissions_for, shop_for_user

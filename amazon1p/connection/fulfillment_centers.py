@@ -69,7 +69,7 @@ def default_fulfillment_centers(
 
     `ref_prefix` gives each a ShipToPartyRef of prefix + code (for demos and tests).
     """
-    from amazon1p.models import FulfillmentCenter
+    from amazon1p.connection.models import FulfillmentCenter
 
     return [
         FulfillmentCenter(

@@ -13,7 +13,21 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
-from amazon1p.acknowledgements.picks.reading import (
+from amazon1p.acknowledgements.models import (
+    IN_FLIGHT_ACK_STATUSES,
+    Acknowledgement,
+    AckOrigin,
+    AckStatus,
+)
+from amazon1p.acknowledgements.services import (
+    acknowledgement_blocker,
+    acknowledgement_request,
+    connection_for_acknowledging,
+)
+from amazon1p.connection.models import AmazonConnection
+from amazon1p.importing.models import AmazonPurchaseOrder
+from amazon1p.picks.models import PickImport, PickImportOrder, PickImportStatus, PickSource
+from amazon1p.picks.reading import (
     PickLine,
     Problem,
     normal_ean,
@@ -21,29 +35,11 @@ from amazon1p.acknowledgements.picks.reading import (
     pick_lines_from_json,
     shop_of,
 )
-from amazon1p.acknowledgements.services import (
-    acknowledgement_blocker,
-    acknowledgement_request,
-    connection_for_acknowledging,
-)
-from amazon1p.models import (
-    IN_FLIGHT_ACK_STATUSES,
-    Acknowledgement,
-    AckOrigin,
-    AckStatus,
-    AmazonConnection,
-    AmazonPurchaseOrder,
-    ApiToken,
-    PickImport,
-    PickImportOrder,
-    PickImportStatus,
-    PickSource,
-)
 from core.errors import ShopCtrlError
 from orders.models import CreditRow, Order, OrderRow
 from orders.services import order_credit_row_add
 from shops.audit import audit_record
-from shops.models import AlertKind, AlertSeverity, CreditReason, Shop
+from shops.models import AlertKind, AlertSeverity, ApiToken, CreditReason, Shop
 from shops.services import alert_raise
 
 

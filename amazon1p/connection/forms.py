@@ -1,4 +1,4 @@
-"""Input validation for the Amazon 1P settings page. Saving happens in amazon1p.services."""
+"""Input validation for the Amazon 1P settings page. Saving happens in services.py."""
 
 import copy
 from datetime import date
@@ -7,8 +7,12 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from amazon1p.connection import RETYPE_SECRETS_MESSAGE, SECRET_FIELDS, secrets_to_retype
-from amazon1p.models import AmazonConnection, AmazonStatus, FulfillmentCenter
+from amazon1p.connection.credentials import (
+    RETYPE_SECRETS_MESSAGE,
+    SECRET_FIELDS,
+    secrets_to_retype,
+)
+from amazon1p.connection.models import AmazonConnection, AmazonStatus, FulfillmentCenter
 from amazon1p.spapi.endpoints import MARKETPLACES, EndpointKind, Region
 from amazon1p.spapi.types import HISTORY_LIMIT
 from shops.models import CreditReason, OrderStatus, PaymentStatus, Shop

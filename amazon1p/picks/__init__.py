@@ -1,8 +1,11 @@
 """Pick results from the warehouse: credit what was not picked, then acknowledge.
 
+Reading the files (reading.py), applying them (services.py), the watched folder (inbox.py),
+the pages and the REST endpoint (views.py).
+
 A pick file names, per line, the shop, the PO, an EAN, the eaches picked and when. It comes
 as CSV in the watched folder (`pick_inbox_process`) or as CSV or JSON through the REST API
-(`amazon1p.views_picks.pick_api`, authenticated by an `ApiToken`).
+(`amazon1p.picks.views.pick_api`, authenticated by a `shops.models.ApiToken`).
 
 A file is all or nothing. Every line is checked first (known shop, PO and EAN, a whole
 quantity no greater than what is ordered, every row of each PO listed, the PO acknowledgeable);
@@ -19,24 +22,3 @@ Idempotency: the same content applied once per shop (`uniq_applied_pick_import` 
 SHA-256, so a repeat, a crashed-and-rerun folder pass or two racing workers change nothing);
 a different file with the same picks as the current state leaves the PO as it is.
 """
-
-from amazon1p.acknowledgements.picks.importing import PickResult, pick_import
-from amazon1p.acknowledgements.picks.inbox import InboxFile, pick_inbox_process
-from amazon1p.acknowledgements.picks.reading import PickLine, Problem
-from amazon1p.acknowledgements.picks.tokens import (
-    api_token_authenticate,
-    api_token_create,
-    api_token_revoke,
-)
-
-__all__ = [
-    "InboxFile",
-    "PickLine",
-    "PickResult",
-    "Problem",
-    "api_token_authenticate",
-    "api_token_create",
-    "api_token_revoke",
-    "pick_import",
-    "pick_inbox_process",
-]
