@@ -33,7 +33,7 @@ from shops.services import alert_raise
 logger = logging.getLogger(__name__)
 
 # A queued run no worker claimed for this long will not be: it fails, with the reason, so the
-# shop's one active run is free again. (Retries wait at most ten minutes between attempts.)
+# kind's one active run is free again. (Retries wait at most ten minutes between attempts.)
 QUEUE_GIVE_UP = timedelta(hours=1)
 MAX_ATTEMPTS = 12  # claims (start, retries, takeovers) before a run is given up as hopeless
 # A waiting run no worker looked at for this long lost its task (a broker restart, or the
