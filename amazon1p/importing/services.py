@@ -59,9 +59,10 @@ def sync_run_request(
     A run of another kind running meanwhile does not drop the request: the new run waits
     and starts when that one ends (see tasks.amazon1p_sync_run_task). Side effects: a
     queued SyncRun, an audit entry when a person asked, (with `enqueue`) the run's Celery
-    task after commit, and the shop's active runs no worker will finish failed with the
-    reason (`sync_run_give_up`). Idempotency: the partial unique constraint
-    `one_active_sync_run_per_shop_kind` — two requests at once give one run.
+    task after commit, and the shop's other active runs that lost their worker handed to
+    one again, or failed with the reason when none will finish them (`sync_run_give_up`).
+    Idempotency: the partial unique constraint `one_active_sync_run_per_shop_kind` — two
+    requests at once give one run.
     """
     if kind == SyncKind.HISTORICAL:
         if range_from is None or range_to is None or range_from >= range_to:
