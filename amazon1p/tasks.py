@@ -45,8 +45,8 @@ def amazon1p_sync_due_task(kind: str) -> int:
     """Beat job: request a `kind` run for every shop whose Amazon sync is on.
 
     Side effects: queued SyncRuns and their tasks (after commit). Safe to overlap with itself:
-    the partial unique constraint allows one active run per shop; a stale one is re-enqueued
-    (taken over). Returns how many runs were created.
+    the partial unique constraint allows one active run per shop and kind; a stale one is
+    re-enqueued (taken over). Returns how many runs were created.
     """
     sync_kind = SyncKind(kind)
     connections = AmazonConnection.objects.filter(

@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
-ACTIVE = ("queued", "running")
+ACTIVE = ("queued", "interrupted", "running")
 STUCK_LIMIT = 120.0  # seconds a dead run may stay "running" before someone is told
 SECRETS_KEY = "4YFNPZi8LQPoZcmZb4ffwSlfEt4oBFIiA3C4qs1JU4A="  # bench-only; encrypts fakes
 
@@ -431,7 +431,7 @@ def watch_until_done(lab: Lab, shop, run, timeout: float) -> tuple[str, float]:
     while time.monotonic() < deadline:
         with contextlib.suppress(Exception):
             close_old_connections()
-            active = list(SyncRun.objects.filter(shop=shop, status__in=["queued", "running"]))
+            active = list(SyncRun.objects.filter(shop=shop, status__in=ACTIVE))
             if not active:
                 break
             now = timezone.now()
@@ -457,7 +457,7 @@ def watch_until_done(lab: Lab, shop, run, timeout: float) -> tuple[str, float]:
         close_old_connections()
         last = SyncRun.objects.filter(shop=shop, kind="historical").order_by("-id").first()
         status = last.status if last else "none"
-        if SyncRun.objects.filter(shop=shop, status__in=["queued", "running"]).exists():
+        if SyncRun.objects.filter(shop=shop, status__in=ACTIVE).exists():
             status = "still running"
             stuck = max(stuck, timeout)
         return status, stuck

@@ -27,7 +27,11 @@ class SyncStatus(models.TextChoices):
     INTERRUPTED = "interrupted", "Interrupted"
 
 
-ACTIVE_SYNC_STATUSES = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+# Waiting for a worker: asked for and not started, back from a transient error, or
+# interrupted (its worker died; a worker resumes it from `resume_from`). A worker claims
+# either the same way.
+WAITING_SYNC_STATUSES = (SyncStatus.QUEUED, SyncStatus.INTERRUPTED)
+ACTIVE_SYNC_STATUSES = (*WAITING_SYNC_STATUSES, SyncStatus.RUNNING)
 
 
 class SyncRun(models.Model):
@@ -67,17 +71,34 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # One active run per shop, whichever worker or button asks (two "Sync now" → one).
+            # One active run per shop and kind, whichever worker or button asks (two "Sync
+            # now" → one); a run of another kind asked for meanwhile waits its turn.
+            models.UniqueConstraint(
+                fields=["shop", "kind"],
+                condition=Q(status__in=ACTIVE_SYNC_STATUSES),
+                name="one_active_sync_run_per_shop_kind",
+            ),
+            # One running run per shop: runs of one shop share its SP-API rate limits and
+            # cursors, so a worker's claim waits while another run of the shop is running.
             models.UniqueConstraint(
                 fields=["shop"],
-                condition=Q(status__in=ACTIVE_SYNC_STATUSES),
-                name="one_active_sync_run_per_shop",
+                condition=Q(status=SyncStatus.RUNNING),
+                name="one_running_sync_run_per_shop",
             ),
         ]
         indexes = [models.Index(fields=["shop", "-created_at"], name="syncrun_shop_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+    @property
+    def is_waiting(self) -> bool:
+        """Waiting for a worker: queued, or interrupted and to be resumed."""
+        return self.status in WAITING_SYNC_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_SYNC_STATUSES
 
     @property
     def duration(self) -> timedelta | None:

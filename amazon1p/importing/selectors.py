@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from amazon1p.importing.models import (
+    WAITING_SYNC_STATUSES,
     AmazonPurchaseOrder,
     AmazonPurchaseOrderVersion,
     SyncRun,
@@ -31,6 +32,11 @@ def sync_run_list(shop: Shop) -> QuerySet[SyncRun]:
     return SyncRun.objects.filter(shop=shop).select_related("created_by")
 
 
+def sync_run_running(shop: Shop) -> SyncRun | None:
+    """The shop's running run, which its waiting runs wait behind (one query)."""
+    return SyncRun.objects.filter(shop=shop, status=SyncStatus.RUNNING).first()
+
+
 def sync_health(shop: Shop) -> SyncHealth:
     """The state of the shop's sync from its latest run (one query)."""
     run = SyncRun.objects.filter(shop=shop).first()
@@ -38,7 +44,7 @@ def sync_health(shop: Shop) -> SyncHealth:
         return SyncHealth("Never synced", "", None)
     if sync_run_is_stale(run):
         return SyncHealth("Stalled", "warning", run)
-    if run.status == SyncStatus.QUEUED and sync_run_needs_worker(run):
+    if run.status in WAITING_SYNC_STATUSES and sync_run_needs_worker(run):
         return SyncHealth("Waiting for a worker", "warning", run)
     labels = {
         SyncStatus.QUEUED: ("Queued", "active"),

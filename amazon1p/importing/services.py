@@ -1,5 +1,6 @@
-"""Sync runs, the requesting side: queue a run (one active run per shop) and hand it to a
-worker, hand runs that lost their worker back, give up on runs no worker will finish.
+"""Sync runs, the requesting side: queue a run (one active run per shop and kind; one of
+them runs at a time, the others wait their turn) and hand it to a worker, hand runs that lost
+their worker back, give up on runs no worker will finish.
 
 What a worker does with a run is in sync.py (`sync_run_execute`); the Celery task that calls
 it is in tasks.py. The imports go one way, services → tasks → sync: this module enqueues the
@@ -14,8 +15,14 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from amazon1p.importing.models import ACTIVE_SYNC_STATUSES, SyncKind, SyncRun, SyncStatus
-from amazon1p.importing.sync import STALE_AFTER, sync_run_fail, sync_run_is_stale
+from amazon1p.importing.models import (
+    ACTIVE_SYNC_STATUSES,
+    WAITING_SYNC_STATUSES,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+)
+from amazon1p.importing.sync import RETRYING, STALE_AFTER, sync_run_fail, sync_run_is_stale
 from amazon1p.importing.tasks import amazon1p_sync_run_task
 from amazon1p.spapi.types import HISTORY_LIMIT
 from core.errors import ShopCtrlError
@@ -26,12 +33,16 @@ from shops.services import alert_raise
 logger = logging.getLogger(__name__)
 
 # A queued run no worker claimed for this long will not be: it fails, with the reason, so the
-# shop's one active run is free again. (Retries wait at most ten minutes between attempts.)
+# kind's one active run is free again. (Retries wait at most ten minutes between attempts.)
 QUEUE_GIVE_UP = timedelta(hours=1)
 MAX_ATTEMPTS = 12  # claims (start, retries, takeovers) before a run is given up as hopeless
-# A queued run nobody claimed for this long lost its task (a broker restart): send it again.
-# Longer than STALE_AFTER because a retry after a transient error waits up to ten minutes.
-QUEUED_RESEND_AFTER = timedelta(minutes=12)
+# A waiting run no worker looked at for this long lost its task (a broker restart, or the
+# worker that was to hand it over died): send it again. A run waiting behind another run of
+# its shop is looked at every 30 s (tasks.WAIT_POLL), so this is not it.
+QUEUED_RESEND_AFTER = timedelta(minutes=3)
+# The same for a run back in the queue after a transient error: its retry waits up to ten
+# minutes (the task's backoff), which resending must not cut short.
+RETRY_RESEND_AFTER = timedelta(minutes=12)
 
 
 def sync_run_request(
@@ -43,11 +54,15 @@ def sync_run_request(
     actor: User | None = None,
     enqueue: bool = True,
 ) -> tuple[SyncRun, bool]:
-    """Queue a sync run for the shop, or return the run already active: (run, created).
+    """Queue a sync run for the shop, or return the active run of that kind: (run, created).
 
-    Side effects: a queued SyncRun, an audit entry when a person asked, and (with `enqueue`)
-    the run's Celery task after commit. Idempotency: the partial unique constraint
-    `one_active_sync_run_per_shop` — two requests at once give one run.
+    A run of another kind running meanwhile does not drop the request: the new run waits
+    and starts when that one ends (see tasks.amazon1p_sync_run_task). Side effects: a
+    queued SyncRun, an audit entry when a person asked, (with `enqueue`) the run's Celery
+    task after commit, and the shop's other active runs that lost their worker handed to
+    one again, or failed with the reason when none will finish them (`sync_run_give_up`).
+    Idempotency: the partial unique constraint `one_active_sync_run_per_shop_kind` — two
+    requests at once give one run.
     """
     if kind == SyncKind.HISTORICAL:
         if range_from is None or range_to is None or range_from >= range_to:
@@ -56,6 +71,13 @@ def sync_run_request(
         if range_to <= floor:
             raise ShopCtrlError("Amazon keeps six months of purchase orders; choose a later range.")
         range_from = max(range_from, floor)
+    # The shop's runs that lost their worker: failed when no worker will finish them (they
+    # must not hold the queue), handed to a worker again otherwise.
+    for stuck in SyncRun.objects.filter(shop=shop, status__in=ACTIVE_SYNC_STATUSES).exclude(
+        kind=kind
+    ):
+        if not sync_run_give_up(stuck) and enqueue and sync_run_needs_worker(stuck):
+            _enqueue(stuck.pk)
     try:
         with transaction.atomic():
             run = SyncRun.objects.create(
@@ -70,9 +92,11 @@ def sync_run_request(
                     changes={"kind": [None, str(kind)]},
                 )
     except IntegrityError:
-        active = SyncRun.objects.filter(shop=shop, status__in=ACTIVE_SYNC_STATUSES).first()
+        active = SyncRun.objects.filter(
+            shop=shop, kind=kind, status__in=ACTIVE_SYNC_STATUSES
+        ).first()
         if active is not None and sync_run_give_up(active):
-            active = None  # it failed with its reason; the shop's active slot is free
+            active = None  # it failed with its reason; the kind's active slot is free
         if active is None:  # it finished in between: ask again
             return sync_run_request(
                 shop=shop,
@@ -108,12 +132,13 @@ def _hand_to_worker(run_id: int) -> None:
 
 def sync_run_needs_worker(run: SyncRun) -> bool:
     """Whether an active run should be handed to a worker again: its worker died (stale
-    heartbeat), or it has waited in the queue too long (the message was lost). A duplicate
-    hand-over is harmless: only one claim succeeds."""
+    heartbeat), or no worker looked at it for too long while it waited (the message was
+    lost). A duplicate hand-over is harmless: only one claim succeeds."""
+    if run.status not in WAITING_SYNC_STATUSES:
+        return sync_run_is_stale(run)
     waited_since = run.heartbeat_at or run.created_at
-    return sync_run_is_stale(run) or (
-        run.status == SyncStatus.QUEUED and waited_since < timezone.now() - QUEUED_RESEND_AFTER
-    )
+    resend_after = RETRY_RESEND_AFTER if run.error.startswith(RETRYING) else QUEUED_RESEND_AFTER
+    return waited_since < timezone.now() - resend_after
 
 
 def sync_run_give_up(run: SyncRun) -> bool:
@@ -125,14 +150,14 @@ def sync_run_give_up(run: SyncRun) -> bool:
     """
     now = timezone.now()
     waited_since = run.heartbeat_at or run.created_at
-    if run.status == SyncStatus.QUEUED and waited_since < now - QUEUE_GIVE_UP:
+    if run.status in WAITING_SYNC_STATUSES and waited_since < now - QUEUE_GIVE_UP:
         minutes = int((now - waited_since).total_seconds() // 60)
         reason = (
             f"No worker took the run in {minutes} minutes: is a Celery worker running and "
             "reading the default queue?"
         )
     elif sync_run_needs_worker(run) and run.attempts >= MAX_ATTEMPTS:
-        last = run.error.removeprefix("Retrying: ") if run.error.startswith("Retrying: ") else ""
+        last = run.error.removeprefix(RETRYING) if run.error.startswith(RETRYING) else ""
         reason = f"Given up after {run.attempts} attempts: " + (
             f"the last ended with {last}"
             if last
@@ -164,8 +189,10 @@ def sync_runs_watchdog() -> tuple[int, int]:
 
 
 def _interrupted(run: SyncRun) -> None:
-    """A running run whose worker stopped beating: back to the queue (compare-and-set on its
-    claim, so a run that beat meanwhile is left alone), with the reason and one alert."""
+    """A running run whose worker stopped beating: Interrupted, with the reason and one
+    alert, for a worker to resume (compare-and-set on its claim, so a run that beat meanwhile
+    is left alone). Its heartbeat becomes the time it was found: from then on it waits for
+    a worker like a queued run (`sync_run_needs_worker`)."""
     beat = run.heartbeat_at
     where = f"from {run.resume_from:%Y-%m-%d %H:%M} UTC" if run.resume_from else "from its start"
     reason = (
@@ -177,7 +204,7 @@ def _interrupted(run: SyncRun) -> None:
             status=SyncStatus.RUNNING,
             attempts=run.attempts,
             heartbeat_at__lt=timezone.now() - STALE_AFTER,
-        ).update(status=SyncStatus.QUEUED, error=reason)
+        ).update(status=SyncStatus.INTERRUPTED, error=reason, heartbeat_at=timezone.now())
         if requeued:
             alert_raise(
                 shop=run.shop,

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.db import (
     DatabaseError,
+    IntegrityError,
     InterfaceError,
     OperationalError,
     transaction,
@@ -29,7 +30,13 @@ from django.utils import timezone
 from amazon1p.connection.credentials import spapi_connection
 from amazon1p.connection.models import AmazonConnection
 from amazon1p.importing.events import purchase_orders_imported
-from amazon1p.importing.models import SyncCursor, SyncKind, SyncRun, SyncStatus
+from amazon1p.importing.models import (
+    WAITING_SYNC_STATUSES,
+    SyncCursor,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+)
 from amazon1p.importing.order_mapping import FcInfo, MappingContext
 from amazon1p.importing.pages import (
     ChangeForecast,
@@ -69,6 +76,7 @@ MISSING_LOOKBACK = timedelta(days=14)
 # noticed, announced and resumed within two minutes.
 HEARTBEAT_EVERY = timedelta(seconds=15)
 STALE_AFTER = timedelta(seconds=60)
+RETRYING = "Retrying: "  # how the error of a run back in the queue after a transient error starts
 
 
 def mapping_context(connection: AmazonConnection) -> MappingContext:
@@ -156,18 +164,54 @@ def _heartbeat(run_id: int, fence: int) -> Iterator[None]:
 
 
 def _claim(run_id: int) -> SyncRun | None:
-    """Compare-and-set: queued → running, or take over a stale running run."""
+    """Compare-and-set: queued or interrupted → running, or take over a stale running run.
+
+    While another run of the shop is running the claim fails (`one_running_sync_run_per_shop`)
+    and the run stays waiting, stamped (`heartbeat_at`: a worker saw it wait, so the
+    watchdog neither resends nor gives it up); see `sync_run_waiting_behind`.
+    """
     now = timezone.now()
     runs = SyncRun.objects.filter(pk=run_id)
-    claimed = runs.filter(status=SyncStatus.QUEUED).update(
-        status=SyncStatus.RUNNING,
-        heartbeat_at=now,
-        started_at=Coalesce("started_at", Value(now)),
-        attempts=F("attempts") + 1,
-    ) or runs.filter(status=SyncStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER).update(
-        heartbeat_at=now, attempts=F("attempts") + 1
-    )
+    try:
+        with transaction.atomic():
+            claimed = runs.filter(status__in=WAITING_SYNC_STATUSES).update(
+                status=SyncStatus.RUNNING,
+                heartbeat_at=now,
+                started_at=Coalesce("started_at", Value(now)),
+                attempts=F("attempts") + 1,
+            )
+    except IntegrityError:  # another run of the shop is running: this one waits its turn
+        runs.filter(status__in=WAITING_SYNC_STATUSES).update(heartbeat_at=now)
+        return None
+    claimed = claimed or runs.filter(
+        status=SyncStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    ).update(heartbeat_at=now, attempts=F("attempts") + 1)
     return SyncRun.objects.select_related("shop").get(pk=run_id) if claimed else None
+
+
+def sync_run_waiting_behind(run: SyncRun) -> SyncRun | None:
+    """The shop's running run that `run` waits for, when `run` is waiting (one query)."""
+    if run.status not in WAITING_SYNC_STATUSES:
+        return None
+    return (
+        SyncRun.objects.filter(shop_id=run.shop_id, status=SyncStatus.RUNNING)
+        .exclude(pk=run.pk)
+        .first()
+    )
+
+
+def sync_run_next_waiting(shop_id: int) -> SyncRun | None:
+    """The shop's run to start now that its running run ended: the oldest waiting one,
+    unless a run of the shop is running, and leaving a run that waits out a retry's backoff
+    to its retry."""
+    if SyncRun.objects.filter(shop_id=shop_id, status=SyncStatus.RUNNING).exists():
+        return None
+    return (
+        SyncRun.objects.filter(shop_id=shop_id, status__in=WAITING_SYNC_STATUSES)
+        .exclude(error__startswith=RETRYING)
+        .order_by("created_at", "pk")
+        .first()
+    )
 
 
 def _plan(run: SyncRun, connection: AmazonConnection) -> tuple[datetime, datetime]:
@@ -300,7 +344,8 @@ def sync_run_execute(
     on_progress: Progress | None = None,
     final: bool = False,
 ) -> SyncRun | None:
-    """Claim and do one sync run; None when another worker has it or it is finished.
+    """Claim and do one sync run; None when another worker has it, it is finished, or
+    another run of the shop is running (it waits: `sync_run_waiting_behind`).
 
     Side effects: orders and POs (see `purchase_orders_upsert`), the run's counters (every
     call, 429 and retry of every attempt, counted even when the attempt fails) and errors,
@@ -342,7 +387,7 @@ def sync_run_execute(
                 run, f"Amazon stayed unavailable, no retry is left: {exc.message}", fence=fence
             )
         SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING, attempts=fence).update(
-            status=SyncStatus.QUEUED, error=f"Retrying: {exc.message}", heartbeat_at=timezone.now()
+            status=SyncStatus.QUEUED, error=f"{RETRYING}{exc.message}", heartbeat_at=timezone.now()
         )
         raise
     except (OperationalError, InterfaceError):

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from amazon1p.connection.models import AmazonConnection
 from amazon1p.importing.forms import HistoryImportForm
 from amazon1p.importing.models import ACTIVE_SYNC_STATUSES, SyncKind, SyncRun
-from amazon1p.importing.selectors import sync_health, sync_run_list
+from amazon1p.importing.selectors import sync_health, sync_run_list, sync_run_running
 from amazon1p.importing.services import sync_run_request
+from amazon1p.importing.sync import sync_run_waiting_behind
 from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from shops.access import permissions_for, shop_for_user
@@ -44,6 +45,7 @@ def sync_run_list_view(request: AuthenticatedRequest, shop_id: int) -> HttpRespo
         page=page,
         health=sync_health(shop),
         connection=connection,
+        running=sync_run_running(shop),  # what the waiting runs wait behind
         polling=any(run.status in ACTIVE_SYNC_STATUSES for run in page.object_list),
     )
     template = "amazon1p/sync_run_table.html" if request.htmx else "amazon1p/sync_run_list.html"
@@ -61,7 +63,14 @@ def sync_run_detail_view(request: AuthenticatedRequest, shop_id: int, run_id: st
     runs = SyncRun.objects.filter(shop=shop).select_related("created_by")
     run = get_object_or_404(runs, pk=int(run_id)) if run_id else runs.first()
     errors = run.errors.all()[:200] if run else []
-    context = _context(request, shop, run=run, errors=errors, health=sync_health(shop))
+    context = _context(
+        request,
+        shop,
+        run=run,
+        errors=errors,
+        health=sync_health(shop),
+        behind=sync_run_waiting_behind(run) if run else None,
+    )
     template = (
         "amazon1p/sync_run_progress.html" if request.htmx else "amazon1p/sync_run_detail.html"
     )
@@ -77,7 +86,14 @@ def _connection_or_message(request: HttpRequest, shop) -> AmazonConnection | Non
 
 
 def _queued(request: HttpRequest, run: SyncRun, created: bool) -> None:
-    if created:
+    behind = sync_run_running(run.shop)
+    if created and behind is not None:
+        messages.success(
+            request,
+            f"{run.get_kind_display()} run #{run.pk} is queued behind run #{behind.pk} "
+            f"({behind.get_kind_display().lower()}); it starts when that one ends.",
+        )
+    elif created:
         messages.success(request, f"{run.get_kind_display()} run #{run.pk} is queued.")
     else:
         messages.info(

@@ -52,7 +52,7 @@ def test_the_watchdog_requeues_a_dead_run_within_two_minutes_with_one_alert(
     assert sync_runs_watchdog() == (0, 0)  # queued again and fresh: nothing more to do
 
     run.refresh_from_db()
-    assert run.status == SyncStatus.QUEUED
+    assert run.status == SyncStatus.INTERRUPTED
     assert run.error.startswith("Interrupted: its worker stopped (last heartbeat ")
     assert "resuming from " in run.error
     assert handed == [run.pk]
@@ -122,7 +122,7 @@ def test_the_new_owner_resumes_the_run_and_finishes_it_exactly(connected, shop, 
     )
     monkeypatch.setattr(services, "_hand_to_worker", lambda run_id: None)
     assert sync_runs_watchdog() == (1, 0)
-    assert SyncRun.objects.get(pk=second.pk).status == SyncStatus.QUEUED
+    assert SyncRun.objects.get(pk=second.pk).status == SyncStatus.INTERRUPTED
     resumed = sync_run_execute(run_id=second.pk)
 
     assert resumed is not None and resumed.status == SyncStatus.SUCCEEDED

@@ -151,8 +151,11 @@ def test_executing_a_finished_run_again_does_nothing(connected, shop, sim):
 
 def test_second_request_while_active_returns_the_active_run(connected, shop):
     first, created = sync_run_request(shop=shop, kind=SyncKind.NEW, enqueue=False)
-    second, again = sync_run_request(shop=shop, kind=SyncKind.MISSING, enqueue=False)
+    second, again = sync_run_request(shop=shop, kind=SyncKind.NEW, enqueue=False)
     assert created and not again and second.pk == first.pk
+    # Another kind is kept, not merged into it (tests/amazon1p_sync/test_sync_queue.py).
+    other, kept = sync_run_request(shop=shop, kind=SyncKind.MISSING, enqueue=False)
+    assert kept and other.pk != first.pk
 
 
 def test_po_entered_by_hand_before_it_arrived_is_linked_not_duplicated(connected, shop, sim):

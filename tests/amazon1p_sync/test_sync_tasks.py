@@ -44,12 +44,16 @@ def test_due_task_skips_shops_whose_switch_is_off(connected, shop):
 def test_due_task_hands_a_stale_run_to_a_worker_again(
     connected, shop, django_capture_on_commit_callbacks
 ):
-    SyncRun.objects.create(
+    stale = SyncRun.objects.create(
         shop=shop,
         kind=SyncKind.NEW,
         status=SyncStatus.RUNNING,
         heartbeat_at=timezone.now() - timedelta(hours=1),
     )
     with django_capture_on_commit_callbacks() as callbacks:
-        assert amazon1p_sync_due_task.apply(args=["changed"]).get() == 0
-    assert len(callbacks) == 1 and SyncRun.objects.count() == 1
+        assert amazon1p_sync_due_task.apply(args=["changed"]).get() == 1  # kept, waiting
+    # The changed run's task, and the stale run's again.
+    assert len(callbacks) == 2 and SyncRun.objects.count() == 2
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert amazon1p_sync_due_task.apply(args=["new"]).get() == 0
+    assert len(callbacks) == 1 and SyncRun.objects.filter(kind=SyncKind.NEW).get() == stale

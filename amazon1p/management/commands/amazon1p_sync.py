@@ -6,9 +6,9 @@ from datetime import UTC, datetime, time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from amazon1p.importing.models import SyncKind, SyncRun, SyncStatus
+from amazon1p.importing.models import WAITING_SYNC_STATUSES, SyncKind, SyncRun, SyncStatus
 from amazon1p.importing.services import sync_run_request
-from amazon1p.importing.sync import sync_run_execute, sync_run_is_stale
+from amazon1p.importing.sync import sync_run_execute, sync_run_is_stale, sync_run_waiting_behind
 from amazon1p.templatetags.amazon1p_sync import format_duration
 from core.errors import PROBLEMS_SHOWN, ShopCtrlError
 from shops.models import Shop
@@ -50,15 +50,20 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
 
-    def _in_the_way(self, shop: Shop, run: SyncRun, kind: SyncKind, options) -> str | None:
-        """Why the shop's active run is not the one asked for (None: it is)."""
-        if run.kind != kind:
-            return (
-                f"Run #{run.pk} ({run.get_kind_display()}, {run.get_status_display().lower()}) "
-                f"is in the way: a shop has one active run at a time, and it is not a "
-                f"{kind.label.lower()} run. Let it finish (or run it now: "
-                f"manage.py amazon1p_sync {shop.pk} --kind {run.kind}), then ask again."
-            )
+    def _in_the_way(self, shop: Shop, kind: SyncKind) -> str | None:
+        """Why this run cannot start now: another kind's run of the shop is running (a shop
+        runs one sync at a time; a queued one of another kind waits behind this one)."""
+        running = SyncRun.objects.filter(shop=shop, status=SyncStatus.RUNNING).first()
+        if running is None or running.kind == kind or sync_run_is_stale(running):
+            return None
+        return (
+            f"Run #{running.pk} ({running.get_kind_display()}, running) is in the way: a shop "
+            f"runs one sync at a time, and it is not a {kind.label.lower()} run. Let it "
+            "finish, then ask again."
+        )
+
+    def _other_range(self, run: SyncRun, kind: SyncKind, options) -> str | None:
+        """Why the active run of the kind asked for is not the one asked for (None: it is)."""
         asked = (options["since"], options["until"])
         if kind == SyncKind.HISTORICAL and asked != (run.range_from, run.range_to):
             return (
@@ -71,6 +76,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         shop = self._shop(options["shop"])
         kind = SyncKind(options["kind"])
+        problem = self._in_the_way(shop, kind)
+        if problem:
+            raise CommandError(problem)
         try:
             run, created = sync_run_request(
                 shop=shop,
@@ -82,25 +90,34 @@ class Command(BaseCommand):
         except ShopCtrlError as exc:
             raise CommandError(exc.message) from None
         if not created:
-            # Never go on with another kind's run under this one's name.
-            problem = self._in_the_way(shop, run, kind, options)
+            # Never go on with another range's run under this one's name.
+            problem = self._other_range(run, kind, options)
             if problem:
                 raise CommandError(problem)
-            if not sync_run_is_stale(run) and run.status != SyncStatus.QUEUED:
+            if not sync_run_is_stale(run) and run.status not in WAITING_SYNC_STATUSES:
                 raise CommandError(f"Run #{run.pk} ({run.get_kind_display()}) is already running.")
             self.stdout.write(f"Taking over run #{run.pk} ({run.get_kind_display()}).")
         try:
             # Final: nobody retries a foreground run, so Amazon staying unavailable fails it.
             done = sync_run_execute(run_id=run.pk, on_progress=self._progress, final=True)
         except KeyboardInterrupt:
+            # Interrupted runs are resumed (from `resume_from`) by a worker the watchdog hands
+            # them to, as when a worker dies.
             SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
                 status=SyncStatus.INTERRUPTED,
-                finished_at=timezone.now(),
-                error="Stopped with Ctrl-C in manage.py amazon1p_sync; what was stored stays.",
+                heartbeat_at=timezone.now(),
+                error="Interrupted: stopped with Ctrl-C in manage.py amazon1p_sync; what was "
+                "stored stays, and a worker resumes the run from there.",
             )
             raise CommandError(f"Run #{run.pk} interrupted.") from None
         self.stdout.write("")
         if done is None:
+            behind = sync_run_waiting_behind(SyncRun.objects.get(pk=run.pk))
+            if behind is not None:
+                raise CommandError(
+                    f"Run #{run.pk} waits behind run #{behind.pk} "
+                    f"({behind.get_kind_display()}); a worker starts it when that one ends."
+                )
             raise CommandError(f"Run #{run.pk} is being run by another worker.")
         self.stdout.write(
             f"Run #{done.pk} {done.get_status_display()}: {done.new_count} new, "
