@@ -76,6 +76,9 @@ def invoice_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
         "lines": lines,
         "totals": invoice_totals(lines),
         "violations": preflight(invoice) if invoice.can_send else [],
+        # Lines can be corrected (and the invoice sent) while it is a draft or refused.
+        "editable": invoice.can_send
+        and Perm.SHOP_CONFIGURE in getattr(request, "shop_permissions", frozenset()),
         "submission": submission,
         "credit_notes": invoice.credit_notes.all(),
         "credit_form": CreditNoteForm(invoice=invoice) if invoice.status == "accepted" else None,

@@ -3,8 +3,8 @@
 - `log_context(shop_id=..., run_id=..., po=...)` sets context variables for a block; the
   `ContextFilter` copies them onto every record (omitted when unknown).
 - Celery's task_prerun/task_postrun signals set that context for the Amazon tasks from
-  their arguments (a run, an acknowledgement, an ASN id), so task code needs no change; a
-  request's `shop_id` URL argument is set by `LogContextMiddleware`.
+  their arguments (a run, an acknowledgement, an ASN or an invoice submission id), so task
+  code needs no change; a request's `shop_id` URL argument is set by `LogContextMiddleware`.
 - `RedactFilter` and the formatters mask what looks like an LWA secret or token, or an
   Authorization header, in the message, its arguments and tracebacks.
 """
@@ -139,6 +139,23 @@ def _asn_context(submission_id: int) -> dict[str, object]:
     return {"shop_id": shop_id}
 
 
+def _invoice_context(submission_id: int) -> dict[str, object]:
+    from invoicing.models import InvoiceLine, InvoiceSubmission
+
+    row = (
+        InvoiceSubmission.objects.filter(pk=submission_id)
+        .values_list("invoice_id", "invoice__shop_id")
+        .first()
+    )
+    if row is None:
+        return {}
+    # An invoice may bill several POs: the log names them all, in order.
+    pos = sorted(
+        set(InvoiceLine.objects.filter(invoice_id=row[0]).values_list("po_number", flat=True))
+    )
+    return {"shop_id": row[1], "po": ",".join(pos) or None}
+
+
 # task name → how to find its context from the first positional argument (an id)
 TASK_CONTEXT: dict[str, Callable[[int], dict[str, object]]] = {
     "amazon1p.tasks.amazon1p_sync_run": _sync_run_context,
@@ -146,6 +163,8 @@ TASK_CONTEXT: dict[str, Callable[[int], dict[str, object]]] = {
     "amazon1p.tasks.acknowledgement_check": _acknowledgement_context,
     "asn.tasks.asn_send": _asn_context,
     "asn.tasks.asn_check": _asn_context,
+    "invoicing.tasks.invoice_send": _invoice_context,
+    "invoicing.tasks.invoice_check": _invoice_context,
 }
 _task_tokens: contextvars.ContextVar[list | None] = contextvars.ContextVar(
     "shopctrl_log_task_tokens", default=None

@@ -11,12 +11,17 @@ from amazon1p.importing.models import ACTIVE_SYNC_STATUSES, SyncRun
 from amazon1p.importing.services import sync_run_needs_worker
 from asn.models import AsnSubmission
 from core.outbox import idle_messages
+from invoicing.models import InvoiceSubmission
 from ops.health import TIMEOUT, broker_data_folder
 
 # An outbox row nobody touched for this long is stuck: the watchdog hands idle rows back
 # after two minutes, so ten means even the watchdog's follow-ups do not move it.
 OUTBOX_STUCK_AFTER = timedelta(minutes=10)
-OUTBOXES = {"acknowledgement": Acknowledgement, "asn": AsnSubmission}
+OUTBOXES = {
+    "acknowledgement": Acknowledgement,
+    "asn": AsnSubmission,
+    "invoice": InvoiceSubmission,
+}
 _REDIS_PRIORITY_SEP = "\x06\x16"  # kombu's redis transport: queue, queue␆␖3, …6, …9
 _REDIS_PRIORITIES = ("", "3", "6", "9")
 
@@ -78,7 +83,7 @@ def sync_runs_stuck() -> list[SyncRun]:
 
 
 def outbox_rows_stuck() -> list[StuckOutboxRow]:
-    """In-flight acknowledgements and ASNs nobody touched for OUTBOX_STUCK_AFTER."""
+    """In-flight acknowledgements, ASNs and invoices nobody touched for OUTBOX_STUCK_AFTER."""
     seconds = int(OUTBOX_STUCK_AFTER.total_seconds())
     rows = [
         StuckOutboxRow("acknowledgement", ack, ack.shop.name)
@@ -87,5 +92,9 @@ def outbox_rows_stuck() -> list[StuckOutboxRow]:
     rows += [
         StuckOutboxRow("asn", asn, asn.group.shop.name)
         for asn in idle_messages(AsnSubmission, seconds)
+    ]
+    rows += [
+        StuckOutboxRow("invoice", sent, sent.invoice.shop.name)
+        for sent in idle_messages(InvoiceSubmission, seconds)
     ]
     return rows

@@ -22,8 +22,11 @@ from amazon1p.importing.tasks import amazon1p_sync_run_task
 from asn.models import AsnSubmission
 from asn.tasks import asn_check_task, asn_send_task
 from core.errors import ShopCtrlError
-from core.outbox import IN_FLIGHT, watchdog_follow_up
+from core.outbox import IN_FLIGHT, OutboxMessage, watchdog_follow_up
+from invoicing.models import InvoiceSubmission
+from invoicing.tasks import invoice_check_task, invoice_send_task
 from ops.models import Heartbeat
+from ops.selectors import OUTBOXES
 from shops.audit import audit_record
 from shops.models import Shop
 
@@ -58,17 +61,24 @@ def sync_run_requeue(*, actor: User, run_id: int) -> SyncRun:
     return run
 
 
-def _outbox(kind: str) -> tuple[type[Acknowledgement] | type[AsnSubmission], Any, Any]:
-    """(model, send task, check task) of an outbox kind ("acknowledgement" or "asn")."""
-    if kind == "acknowledgement":
-        return Acknowledgement, acknowledgement_send_task, acknowledgement_check_task
-    if kind == "asn":
-        return AsnSubmission, asn_send_task, asn_check_task
-    raise ShopCtrlError(f"Unknown outbox {kind!r}.")
+# outbox kind (ops/selectors.py OUTBOXES) → (send task, check task)
+_OUTBOX_TASKS: dict[str, tuple[Any, Any]] = {
+    "acknowledgement": (acknowledgement_send_task, acknowledgement_check_task),
+    "asn": (asn_send_task, asn_check_task),
+    "invoice": (invoice_send_task, invoice_check_task),
+}
 
 
-def outbox_requeue(*, actor: User, kind: str, message_id: int) -> Acknowledgement | AsnSubmission:
-    """Hand an in-flight outbox row (acknowledgement or ASN) back to its tasks now.
+def _outbox(kind: str) -> tuple[type[OutboxMessage], Any, Any]:
+    """(model, send task, check task) of an outbox kind ("acknowledgement", "asn", "invoice")."""
+    if kind not in _OUTBOX_TASKS:
+        raise ShopCtrlError(f"Unknown outbox {kind!r}.")
+    send_task, check_task = _OUTBOX_TASKS[kind]
+    return OUTBOXES[kind], send_task, check_task
+
+
+def outbox_requeue(*, actor: User, kind: str, message_id: int) -> OutboxMessage:
+    """Hand an in-flight outbox row (acknowledgement, ASN or invoice) back to its tasks now.
 
     Side effects: a send (pending) or check (sending, submitted) task after commit, an audit
     entry. Refused when the row is finished. Idempotent: the send claims the row by
@@ -94,7 +104,10 @@ def outbox_requeue(*, actor: User, kind: str, message_id: int) -> Acknowledgemen
     return message
 
 
-def _shop_of(message: Acknowledgement | AsnSubmission) -> Shop:
+def _shop_of(message: OutboxMessage) -> Shop:
     if isinstance(message, AsnSubmission):
         return message.group.shop
+    if isinstance(message, InvoiceSubmission):
+        return message.invoice.shop
+    assert isinstance(message, Acknowledgement)
     return message.shop

@@ -14,4 +14,10 @@ urlpatterns = [
         name="acknowledgement-requeue",
     ),
     path("asns/<int:pk>/requeue/", views.outbox_requeue, {"kind": "asn"}, name="asn-requeue"),
+    path(
+        "invoices/<int:pk>/requeue/",
+        views.outbox_requeue,
+        {"kind": "invoice"},
+        name="invoice-requeue",
+    ),
 ]

@@ -12,6 +12,7 @@ from amazon1p.demo import DEMO_SIMULATOR_SEED, DEMO_VENDOR_CODE, amazon_demo_con
 from asn.demo import asn_demo_warehouse
 from bulkbuy.demo import demo_offer_create
 from cockpit.demo import cockpit_demo_history
+from invoicing.demo import invoicing_demo_settings
 from orders.demo import orders_demo_build
 from shops.demo import shops_demo_build
 from shops.models import Shop
@@ -31,7 +32,8 @@ def demo_build(
     history for the cockpit; with `simulator_url`, the shop connected to that Vendor Central
     simulator (Amazon 1P settings, a warehouse for group shipments, a Bulk Buy offer) and
     its first import queued. Connected, the Amazon orders come from the simulator, so the
-    samples are manual orders only (at most 40)."""
+    samples are manual orders only (at most 40). Either way the shop's invoicing is set up
+    (legal entity, remit-to party, numbers; received quantities by default)."""
     connected = bool(simulator_url)
     with transaction.atomic():
         shop, admin = shops_demo_build()
@@ -41,6 +43,7 @@ def demo_build(
             seed=seed,
             amazon_samples=not connected,
         )
+        invoicing_demo_settings(shop=shop, actor=admin)
     history = cockpit_demo_history(shop=shop, weeks=history_weeks) if history_weeks > 0 else 0
     if simulator_url:
         # One transaction: the import queued by amazon_demo_connect starts once the

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from orders.models import Channel, Order
 from shops.demo import DEMO_SHOP_NAME
-from shops.models import Membership, Shop
+from shops.models import AuditEntry, Membership, Shop
 from tests.support.simulator import running_simulator
 
 
@@ -24,6 +24,27 @@ def test_demo_builds_a_usable_shop_and_can_run_twice(db, client):
     response = client.get(reverse("orders:order-list", args=[shop.pk]))
     assert response.status_code == 200
     assert len(response.context["page"].orders) == 30
+
+
+def test_demo_sets_up_invoicing_once_with_valid_settings(db):
+    from invoicing.models import InvoiceBasis, InvoiceSettings
+    from invoicing.services import invoice_number_take
+
+    call_command("demo", orders=5, history_weeks=0)
+    shop = Shop.objects.get(name=DEMO_SHOP_NAME)
+    settings = InvoiceSettings.objects.get(shop=shop)
+    settings.full_clean()  # what the settings page would accept
+    assert settings.default_basis == InvoiceBasis.RECEIVED
+    assert settings.remit_to_party_id == "VNDR1"  # the simulator's vendor code
+    assert settings.legal_name and settings.tax_registration_number
+    assert settings.payment_terms_days > 0
+    assert invoice_number_take(shop) == "DEMO-000001"
+
+    call_command("demo", orders=5, history_weeks=0)  # keeps the settings and the series
+
+    again = InvoiceSettings.objects.get(shop=shop)
+    assert again.pk == settings.pk and again.next_number == 2
+    assert AuditEntry.objects.filter(shop=shop, action="invoice_settings.create").count() == 1
 
 
 def test_healthz_reports_database_and_cache(db, client):

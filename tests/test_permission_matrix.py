@@ -43,6 +43,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "ops:run-requeue": [("post", codes(302, 403, 403, 403))],
     "ops:acknowledgement-requeue": [("post", codes(302, 403, 403, 403))],
     "ops:asn-requeue": [("post", codes(302, 403, 403, 403))],
+    "ops:invoice-requeue": [("post", codes(302, 403, 403, 403))],
     "login": [("get", codes(200, 302, 302, 302))],
     "logout": [("post", codes(302, 302, 302, 302))],
     # creating a shop needs Django's shops.add_shop permission (the admin personas hold it)

@@ -162,3 +162,26 @@ def test_a_credit_note_from_the_invoice_page(admin_client, shop, group):
     assert response.url == reverse("invoicing:invoice-detail", args=[shop.pk, note.pk])
     assert list(note.lines.values_list("item_sequence_number", "quantity")) == [(1, 2)]
     assert note.reference == invoice and note.credit_kind == "shortage"
+
+
+def test_the_invoice_page_says_what_to_do_next(admin_client, viewer_client, shop, group):
+    _set_up(admin_client, shop)
+    shipped_in_db(shop, group, "PO-V5", {})
+    admin_client.post(reverse("invoicing:group-invoice", args=[shop.pk, group.pk]))
+    invoice = Invoice.objects.get(shop=shop)
+    detail_url = reverse("invoicing:invoice-detail", args=[shop.pk, invoice.pk])
+
+    page = admin_client.get(detail_url).content.decode()
+    assert "data-ready-to-send" in page and "<th>Correct</th>" in page
+    as_viewer = viewer_client.get(detail_url).content.decode()
+    assert "<th>Correct</th>" not in as_viewer and "data-send-invoice" not in as_viewer
+
+    InvoiceSubmission.objects.create(invoice=invoice, payload={}, status=OutboxStatus.SUBMITTED)
+    Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.SENT)
+    assert "reload this page" in admin_client.get(detail_url).content.decode()
+
+    InvoiceSubmission.objects.filter(invoice=invoice).update(
+        status=OutboxStatus.ERROR, errors=[{"code": "X", "message": "No.", "details": ""}]
+    )
+    Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.REFUSED)
+    assert "send the invoice again" in admin_client.get(detail_url).content.decode()

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from amazon1p.acknowledgements.tasks import acknowledgement_send_task
 from amazon1p.importing.tasks import amazon1p_sync_run_task
+from invoicing.tasks import invoice_check_task
 from ops.logs import RedactingTextFormatter, log_context, redact
-from tests.support.ops import acknowledgement, run
+from tests.support.ops import acknowledgement, invoice_submission, run
 from tests.support.web import web_client_for
 
 REFRESH = "Atzr|IwEBIA-very-secret-refresh-token_0123456789"
@@ -120,3 +121,14 @@ def test_text_format_for_the_demo_appends_the_context():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "got %s", (REFRESH,), None)
     record.shop_id, record.po = 3, "PO9"
     assert formatter.format(record) == "INFO got [redacted] [shop_id=3 po=PO9]"
+
+
+def test_an_invoice_task_logs_with_its_shop_and_pos(lines, shop):
+    sent = invoice_submission(shop, "4XQ7PL2M")
+    task_prerun.send(sender=invoice_check_task, task_id="t4", args=(sent.pk, 0), kwargs={})
+    logging.getLogger("invoicing.outbox").info("checking")
+    task_postrun.send(sender=invoice_check_task, task_id="t4", args=(sent.pk, 0))
+
+    (line,) = records(lines)
+    assert (line["shop_id"], line["po"]) == (shop.pk, "4XQ7PL2M")
+    assert line["task"] == "invoicing.tasks.invoice_check"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ops.models import Heartbeat
-from tests.support.ops import acknowledgement, run
+from tests.support.ops import acknowledgement, invoice_submission, run
 
 TOKEN = "scrape-me-0123456789"
 
@@ -141,3 +141,22 @@ def test_metrics_counts_the_demo_file_system_broker(db, client, metrics_on, sett
     (tmp_path / "9_abc.other.msg").write_text("{}")
     text = scrape(client)
     assert value(text, "shopctrl_celery_queue_length", queue="celery") == 3
+
+
+def test_metrics_reads_the_invoice_outbox(db, client, metrics_on, shop):
+    invoice_submission(shop, "PO-I1", status="submitted", minutes_ago=15, attempts=2)
+    invoice_submission(shop, "PO-I2", status="error", minutes_ago=5, attempts=1)
+    invoice_submission(shop, "PO-I3", status="success", minutes_ago=1, attempts=1)
+
+    text = scrape(client)
+
+    inv = {"outbox": "invoice"}
+    assert value(text, "shopctrl_outbox_messages", status="submitted", **inv) == 1
+    assert value(text, "shopctrl_outbox_messages", status="error", **inv) == 1
+    assert value(text, "shopctrl_outbox_messages", status="success", **inv) == 1
+    assert value(text, "shopctrl_outbox_messages", status="pending", **inv) == 0
+    oldest = value(text, "shopctrl_outbox_oldest_in_flight_age_seconds", **inv)
+    assert 15 * 60 - 5 <= oldest <= 15 * 60 + 30
+    assert value(text, "shopctrl_outbox_retries_total", **inv) == 1
+    assert value(text, "shopctrl_task_failures_last_hour", kind="invoice") == 1
+    assert value(text, "shopctrl_outbox_messages", status="submitted", outbox="asn") == 0

@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from amazon1p import tasks as amazon1p_tasks
 from amazon1p.importing.models import SyncRun
+from invoicing import tasks as invoicing_tasks
 from ops.tasks import beat_tick_task
 from shops.models import AuditEntry
 from tests.support.factories import UserFactory
-from tests.support.ops import acknowledgement, run
+from tests.support.ops import acknowledgement, invoice_submission, run
 from tests.support.web import web_client_for
 
 
@@ -28,6 +29,8 @@ def queued(monkeypatch):
         amazon1p_tasks.amazon1p_sync_run_task,
         amazon1p_tasks.acknowledgement_send_task,
         amazon1p_tasks.acknowledgement_check_task,
+        invoicing_tasks.invoice_send_task,
+        invoicing_tasks.invoice_check_task,
     ):
         monkeypatch.setattr(
             task, "apply_async", lambda args=(), kw=None, t=task, **_: sent.append((t.name, args))
@@ -152,3 +155,42 @@ def test_the_sidebar_links_the_operations_page_for_staff_only(shop, staff, admin
     link = reverse("ops:operations")
     assert link in web_client_for(staff).get(reverse("shops:shop-list")).content.decode()
     assert link not in web_client_for(admin_user).get(reverse("shops:shop-list")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("status", "task"),
+    [
+        ("pending", "invoicing.tasks.invoice_send"),
+        ("submitted", "invoicing.tasks.invoice_check"),
+    ],
+)
+def test_a_stuck_invoice_is_shown_and_handed_to_its_task(
+    shop, staff, queued, settings, django_capture_on_commit_callbacks, status, task
+):
+    settings.OPS_PING_TIMEOUT = 0.2
+    sent = invoice_submission(shop, "PO-INV", status=status, minutes_ago=30)
+    invoice_submission(shop, "PO-INV-FRESH", status="submitted", minutes_ago=0)
+    url = reverse("ops:invoice-requeue", args=[sent.pk])
+
+    page = web_client_for(staff).get(reverse("ops:operations"))
+    assert [(r.kind, r.message.pk) for r in page.context["stuck_outbox"]] == [("invoice", sent.pk)]
+    assert url in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert web_client_for(staff).post(url).status_code == 302
+    assert [name for name, _ in queued] == [task]
+    assert queued[0][1][0] == sent.pk
+    entry = AuditEntry.objects.get(action="ops.invoice.requeue")
+    assert (entry.shop_id, entry.actor_id) == (shop.pk, staff.pk)
+
+
+def test_requeue_refuses_a_finished_invoice(
+    shop, staff, queued, django_capture_on_commit_callbacks
+):
+    sent = invoice_submission(shop, "PO-INV-DONE", status="success", minutes_ago=30)
+    url = reverse("ops:invoice-requeue", args=[sent.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = web_client_for(staff).post(url, follow=True)
+    assert queued == []
+    assert "nothing to re-queue" in response.content.decode()
+    assert web_client_for(staff).get(url).status_code == 405

@@ -37,3 +37,34 @@ def acknowledgement(shop, number: str, *, status="pending", minutes_ago=0, attem
     )
     ack.refresh_from_db()
     return ack
+
+
+def invoice_submission(shop, number: str, *, status="pending", minutes_ago=0, attempts=0):
+    """An invoice of order `number`'s first row, and one outbox row sending it."""
+    from decimal import Decimal
+
+    from invoicing.models import Invoice, InvoiceLine, InvoiceSubmission
+
+    row = make_order(shop, number).rows.order_by("position").first()
+    invoice = Invoice.objects.create(
+        shop=shop, number=f"INV-{number}", ship_to_party_id="LEJ1", currency="EUR"
+    )
+    InvoiceLine.objects.create(
+        invoice=invoice,
+        row=row,
+        po_number=number,
+        item_sequence_number=1,
+        quantity=1,
+        net_cost=Decimal("1.00"),
+        net_amount=Decimal("1.00"),
+        tax_amount=Decimal("0.19"),
+    )
+    sent = InvoiceSubmission.objects.create(
+        invoice=invoice, payload={}, status=status, attempts=attempts
+    )
+    at = timezone.now() - timedelta(minutes=minutes_ago)
+    InvoiceSubmission.objects.filter(pk=sent.pk).update(
+        created_at=at, finished_at=at if status in ("success", "error") else None
+    )
+    sent.refresh_from_db()
+    return sent
