@@ -196,7 +196,7 @@ class OrderRow(models.Model):
         ]
         # The grid's product filter (an ASIN, EAN or SKU: the cockpit's product drill-down)
         # reads the rows of one product through these, OR-ed in a bitmap, instead of probing
-        # every order of the date range (docs/metrics.md, "How it stays fast"). Partial: rows
+        # every order of the date range (bench/README.md, `cockpit.py`). Partial: rows
         # without the identifier (manual orders without an EAN, rows without a SKU) cost the
         # import nothing; PostgreSQL proves `asin = 'B0…'` implies `asin <> ''`.
         indexes = [
