@@ -16,8 +16,9 @@ What it does, in order:
    (day, FC) with ASNs, and Amazon's receipts of the shipments older than a week.
 3. Rolls up every day of the year (timed: the first fill), then times `rollup_day` for one
    busy day five times (the hourly beat job's unit of work).
-4. Requests the cockpit page (weeks, days, one FC) and two drill-down grid pages (a week,
-   FC and metric; a product's rejected units) through `django.test.Client`, and prints
+4. Requests the cockpit page (weeks, days, one FC), two drill-down grid pages (a week,
+   FC and metric; a product's rejected units) and the grid filtered by a product in no
+   order (the whole shop) through `django.test.Client`, and prints
    p50/p95/max per scenario; exits 1 when a budget is missed.
 """
 
@@ -407,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
         f"&date_to={week + timedelta(days=6)}&fc=LEJ1&metric=ack_late",
         # The first product row's rejected units over the page's four weeks
         "grid drill-down (product, rejected)": product_rejected_url(shop, timezone.localdate(end)),
+        # The grid's product filter alone, over the whole shop, for a product in no order:
+        # the worst case of walking the grid index (every order probed)
+        "grid, product in no order": f"{grid}?product=B0NOORDER1",
     }
     timings: dict[str, list[float]] = {name: [] for name in scenarios}
     for url in scenarios.values():

@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    OrderBy,
     OuterRef,
     Q,
     QuerySet,
@@ -74,7 +75,11 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def order_grid_queryset(*, shop: Shop, filters: OrderGridFilters) -> QuerySet[Order]:
+def order_grid_queryset(
+    *, shop: Shop, filters: OrderGridFilters, product_orders: list[int] | None = None
+) -> QuerySet[Order]:
+    """The grid's orders; `product_orders`, when given, are the IDs of every order with a row
+    of `filters.product` (`product_order_ids`), which then replace the rows' EXISTS probe."""
     orders = Order.objects.filter(shop=shop)
     if filters.main_status:
         orders = orders.filter(main_status=filters.main_status)
@@ -90,7 +95,9 @@ def order_grid_queryset(*, shop: Shop, filters: OrderGridFilters) -> QuerySet[Or
         orders = orders.filter(ordered_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.search:
         orders = orders.filter(search_condition(filters.search))
-    if filters.product:
+    if filters.product and product_orders is not None:
+        orders = orders.filter(pk__in=product_orders)
+    elif filters.product:
         orders = orders.filter(product_condition(filters.product))
     if filters.acknowledgement_due:  # few rows, found through a partial index on the PO
         orders = orders.filter(amazon_po__ack_due_at__isnull=False)
@@ -127,7 +134,8 @@ def product_condition(product: str) -> Q:
     """Orders with a row whose ASIN, EAN or SKU is `product` (the cockpit's product key is
     the ASIN, else the SKU, else the EAN). A correlated EXISTS: the grid walks its
     (shop, ordered_at) index newest first and probes each order's rows through their
-    (order, position) index, so a page needs no index on the product columns."""
+    (order, position) index. The grid uses it for a common product only: a rare one's
+    orders are named by ID (`product_order_ids`)."""
     return Q(
         Exists(
             OrderRow.objects.filter(order_id=OuterRef("pk")).filter(product_row_condition(product))
@@ -138,6 +146,9 @@ def product_condition(product: str) -> Q:
 GRID_RELATED = ("main_status", "payment_status")
 # How many of the newest grid rows a search looks through before it changes strategy.
 SEARCH_PROBE_ROWS = 20_000
+# Orders of a product up to which the grid names them by ID and sorts them, rather than
+# walking the grid index (see `product_order_ids`).
+PRODUCT_PROBE_ORDERS = 10_000
 
 
 def order_grid_page(
@@ -153,7 +164,14 @@ def order_grid_page(
     The redundant `ordered_at <= t` bound lets PostgreSQL range-scan the grid index instead
     of evaluating the OR for every row.
     """
-    orders = order_grid_queryset(shop=shop, filters=replace(filters, search=""))
+    # A rare product's orders are few: gather them by ID and sort those (see
+    # `product_order_ids`); a search keeps its own strategy.
+    product_orders = (
+        product_order_ids(filters.product) if filters.product and not filters.search else None
+    )
+    orders = order_grid_queryset(
+        shop=shop, filters=replace(filters, search=""), product_orders=product_orders
+    )
     ascending = before is not None
     if before is not None:
         orders = orders.filter(ordered_at__gte=before.ordered_at).filter(
@@ -167,6 +185,10 @@ def order_grid_page(
     limit = page_size + 1
     if filters.search:
         rows = _search_rows(orders, search_condition(filters.search), order, limit, ascending)
+    elif product_orders is not None:
+        rows = list(
+            orders.select_related(*GRID_RELATED).order_by(*_unindexed(order, ascending))[:limit]
+        )
     else:
         rows = list(orders.select_related(*GRID_RELATED).order_by(*order)[:limit])
     has_more = len(rows) > page_size
@@ -214,15 +236,37 @@ def _search_rows(
     )
     if len(rows) == limit:
         return rows
-    unindexed = ExpressionWrapper(
-        F("ordered_at") + Value(timedelta(0)), output_field=DateTimeField()
-    )
-    ids = list(
-        matches.order_by(unindexed.asc() if ascending else unindexed.desc(), order[1]).values_list(
-            "pk", flat=True
-        )[:limit]
-    )
+    ids = list(matches.order_by(*_unindexed(order, ascending)).values_list("pk", flat=True)[:limit])
     return list(Order.objects.filter(pk__in=ids).select_related(*GRID_RELATED).order_by(*order))
+
+
+def _unindexed(order: tuple[str, str], ascending: bool) -> tuple[OrderBy, str]:
+    """The grid order on an expression that hides the grid index from the planner: it then
+    gathers the few matches through their own index and sorts just those, instead of walking
+    the grid index from the newest row in the hope of meeting them early."""
+    stamp = ExpressionWrapper(F("ordered_at") + Value(timedelta(0)), output_field=DateTimeField())
+    return (stamp.asc() if ascending else stamp.desc()), order[1]
+
+
+def product_order_ids(product: str) -> list[int] | None:
+    """The IDs of the orders (of any shop) with a row whose ASIN, EAN or SKU is `product`,
+    read through the rows' partial product indexes; None when more than
+    PRODUCT_PROBE_ORDERS orders have it.
+
+    PostgreSQL guesses a product's share of the orders from the column statistics: for a
+    product outside them (rare, or in no order at all) it assumes thousands and walks the
+    grid index newest first, probing each order's rows, so a product with no order in the
+    range reads all of it (2 s at a million orders); and it prefers scanning every order of
+    the shop to a few thousand primary-key lookups. A rare product's orders are therefore
+    named by ID and sorted; a common product's come early in the walk.
+    """
+    ids = list(
+        OrderRow.objects.filter(product_row_condition(product))
+        .order_by()
+        .values_list("order_id", flat=True)
+        .distinct()[: PRODUCT_PROBE_ORDERS + 1]
+    )
+    return ids if len(ids) <= PRODUCT_PROBE_ORDERS else None
 
 
 def _attach_totals(orders: list[Order]) -> None:

@@ -8,8 +8,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.errors import ShopCtrlError
-from orders.models import Channel, Order, PurchaseType
-from orders.selectors import Cursor, OrderGridFilters, order_grid_page
+from orders import selectors
+from orders.models import Channel, Order, OrderRow, PurchaseType
+from orders.selectors import (
+    Cursor,
+    OrderGridFilters,
+    order_grid_page,
+    product_order_ids,
+    product_row_condition,
+)
 from orders.services import CustomerInput, OrderInput, RowInput, order_create
 from shops.models import AddressFormat, AuditEntry, CreditReason, NameFormat, OrderStatus
 from tests.support.factories import make_order
@@ -150,7 +157,13 @@ def test_grid_filters(shop, admin_client):
     assert manual.number in numbers(date_from="2026-11-01")
 
 
-def test_grid_product_filter_finds_orders_by_asin_ean_or_sku(shop, admin_client):
+# 10,000: a rare product, its orders named by ID and sorted; 0: every product is common,
+# the grid walks its index and probes each order's rows.
+@pytest.mark.parametrize("probe_orders", [10_000, 0])
+def test_grid_product_filter_finds_orders_by_asin_ean_or_sku(
+    shop, admin_client, monkeypatch, probe_orders
+):
+    monkeypatch.setattr(selectors, "PRODUCT_PROBE_ORDERS", probe_orders)
     kettle_and_toaster = make_order(shop, "PO-KT", hours_ago=3)  # EANs ...931 and ...948
     make_order(
         shop,
@@ -177,6 +190,10 @@ def test_grid_product_filter_finds_orders_by_asin_ean_or_sku(shop, admin_client)
         shop=shop, filters=OrderGridFilters(product="KT-100"), after=page.older, page_size=1
     )
     assert [o.pk for o in older.orders] == [kettle_and_toaster.pk]  # keyset paging holds
+    newer = order_grid_page(
+        shop=shop, filters=OrderGridFilters(product="KT-100"), before=older.newer, page_size=1
+    )
+    assert [o.number for o in newer.orders] == ["M-KT"]
     too_long = admin_client.get(url, {"product": "x" * 65})
     assert too_long.status_code == 400
 
@@ -189,6 +206,26 @@ def test_grid_product_filter_keeps_the_query_budget(shop, admin_client):
         response = admin_client.get(url, {"product": "KT-100"})
     assert len(response.context["page"].orders) == 50
     assert len(queries) <= 14
+
+
+def test_product_lookups_can_use_the_rows_partial_product_indexes(db):
+    """`asin = 'B0…'` must imply the indexes' `asin <> ''`, or the grid's product filter falls
+    back to probing every order of its range (docs/metrics.md)."""
+    rows = OrderRow.objects.filter(product_row_condition("B07BLENDR3"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = rows.explain()
+    for index in ("order_row_asin_idx", "order_row_ean_idx", "order_row_sku_idx"):
+        assert index in plan
+
+
+def test_product_order_ids_stop_at_the_probe_limit(shop, monkeypatch):
+    first = make_order(shop, "PO-1", hours_ago=2)
+    second = make_order(shop, "PO-2", hours_ago=1)
+    assert sorted(product_order_ids("KT-100") or []) == [first.pk, second.pk]
+    assert product_order_ids("NOPE") == []
+    monkeypatch.setattr(selectors, "PRODUCT_PROBE_ORDERS", 1)
+    assert product_order_ids("KT-100") is None  # common: the grid walks its index
 
 
 def test_grid_reports_bad_filters_and_ignores_mangled_cursors(shop, admin_client):
