@@ -44,7 +44,7 @@ def lowest_levels(arrivals: list[float]) -> list[float]:
     return levels
 
 
-def measure(base_url: str, sim, headroom: float, calls: int, readers: int) -> dict:
+def measure(base_url: str, headroom: float, calls: int, readers: int) -> dict:
     from amazon1p.spapi.client import ApiAccess, VendorClient
     from amazon1p.spapi.endpoints import Endpoint
     from amazon1p.spapi.ratelimit import LocalRateLimiter, Pacing
@@ -116,7 +116,7 @@ def main() -> int:
             return take(account, operation, plan)
 
         sim.simulator.limiter.take = recorded  # type: ignore[method-assign]
-        results = [measure(sim.base_url, sim, h, args.calls, args.readers) for h in args.headroom]
+        results = [measure(sim.base_url, h, args.calls, args.readers) for h in args.headroom]
     import os
 
     report = {"results": results, "load_average": [round(x, 2) for x in os.getloadavg()]}
