@@ -75,6 +75,16 @@ def pos_created_between(shop: Shop, start: datetime, end: datetime) -> int:
     ).count()
 
 
+def po_created_nth(shop: Shop, start: datetime, n: int) -> datetime | None:
+    """When the shop's `n`-th PO (1-based) created after `start` was created, or None."""
+    found = (
+        AmazonPurchaseOrder.objects.filter(shop=shop, purchase_order_date__gt=start)
+        .order_by("purchase_order_date")
+        .values_list("purchase_order_date", flat=True)
+    )
+    return next(iter(found[n - 1 : n]), None)
+
+
 # --- reconciliation ----------------------------------------------------------------------
 
 # What was invoiced and credited of each order row, in eaches: each source takes order ids

@@ -28,6 +28,7 @@ from orders.models import Order, OrderRow
 from receiving.models import LineReceipt, LineReceiptChange, OrderReceiving, ReceiveStatus
 from receiving.selectors import (
     Target,
+    po_created_nth,
     pos_created_between,
     receiving_targets,
     reconcile,
@@ -79,25 +80,51 @@ def receiving_plan(shop: Shop, targets: list[Target]) -> list[StatusQuery]:
     its first target. Listing a window costs one call per 100 of the shop's POs created in
     it (we hold them all, so we know how many); asking for each target alone costs one call
     per target. Each window takes the cheaper of the two.
+
+    A window that more targets follow ends on a whole page (its last full hundred of POs):
+    the part page's POs start the next window instead, so listing N POs in several windows
+    costs ⌈N/100⌉ calls, not one more per window. The last window ends at its last target.
     """
     queries: list[StatusQuery] = []
+    listed_to: datetime | None = None  # the end of the window listed just before
     i = 0
     while i < len(targets):
         start = targets[i].created - timedelta(seconds=1)  # Amazon's window is (after, before]
+        if listed_to is not None:
+            start = max(start, listed_to)  # no PO listed twice
         end = start + WINDOW
+        count = pos_created_between(shop, start, end)
+        if count > PAGE_SIZE and count % PAGE_SIZE and targets[-1].created > end:
+            cut = po_created_nth(shop, start, count - count % PAGE_SIZE)
+            if cut is not None and cut >= targets[i].created:
+                # Amazon reads whole seconds: round up, so the cut PO stays in this window.
+                end = min(end, _second_ceiling(cut))
+                count = pos_created_between(shop, start, end)
         j = i
         while j < len(targets) and targets[j].created <= end:
             j += 1
         members = targets[i:j]
-        list_calls = max(1, math.ceil(pos_created_between(shop, start, end) / PAGE_SIZE))
+        if j == len(targets) and members[-1].created < end:
+            # The last window: the POs Amazon created after the last target (the newest,
+            # not shipped yet) need not be listed.
+            end = min(end, _second_ceiling(members[-1].created))
+            count = pos_created_between(shop, start, end)
+        list_calls = max(1, math.ceil(count / PAGE_SIZE))
         if list_calls < len(members):
             queries.append(StatusQuery(start, end))
+            listed_to = end
         else:
             queries += [
                 StatusQuery(t.created - AROUND, t.created + AROUND, t.po_number) for t in members
             ]
+            listed_to = None
         i = j
     return queries
+
+
+def _second_ceiling(moment: datetime) -> datetime:
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 _DONE = object()
@@ -120,6 +147,7 @@ def _pages_read_ahead(
                     created_before=query.end,
                     purchase_order_number=query.po_number,
                     limit=PAGE_SIZE,
+                    receiving_only=True,
                 ):
                     if stop.is_set():
                         return

@@ -275,7 +275,9 @@ if not SECRETS_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("SECRETS_ENCRYPTION_KEYS must be set when DJANGO_DEBUG is off.")
 
 # --- Amazon SP-API
-# Share of Amazon's documented rate we leave unused, against network jitter (0.05 = 5 %).
+# Share of Amazon's documented rate the submissions (POSTs) leave unused, against network
+# jitter (0.05 = 5 %); reads go at the full rate, less the kept-back burst token
+# (amazon1p/spapi/ratelimit.py, FULL_RATE_OPERATIONS).
 SPAPI_RATE_HEADROOM = env.float("SPAPI_RATE_HEADROOM", default=0.05)
 if not 0 <= SPAPI_RATE_HEADROOM < 0.9:
     raise ImproperlyConfigured("SPAPI_RATE_HEADROOM must be between 0 and 0.9.")

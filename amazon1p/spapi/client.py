@@ -379,8 +379,10 @@ class VendorClient:
         ordering_vendor_code: str | None = None,
         ship_to_party_id: str | None = None,
         limit: int = 100,
+        receiving_only: bool = False,
     ) -> Iterator[PurchaseOrderStatusPage]:
-        """PO statuses (acknowledgement and receiving per line), windowed like the PO list."""
+        """PO statuses (acknowledgement and receiving per line), windowed like the PO list.
+        `receiving_only`: each line's receiving alone (see `parse_order_status`)."""
         filters: dict[str, Any] = {"limit": limit}
         optional = {
             "purchaseOrderNumber": purchase_order_number,
@@ -416,7 +418,7 @@ class VendorClient:
                 unreadable: list[tuple[str, str]] = []
                 for raw in payload.get("ordersStatus") or ():
                     try:
-                        statuses.append(parse_order_status(raw))
+                        statuses.append(parse_order_status(raw, receiving_only=receiving_only))
                     except AmazonMappingError as exc:
                         logger.warning("An unreadable PO status: %s", exc)
                         number = raw.get("purchaseOrderNumber") if isinstance(raw, dict) else ""

@@ -58,16 +58,31 @@ OPERATION_LIMITS: dict[str, Limit] = {
 }
 
 
+# Reads: small GETs whose arrival at Amazon follows their sending within a few
+# milliseconds. The burst token kept back (`Pacing.burst_margin`) leaves every call one
+# interval (100 ms at 10/s) of slack for that jitter, however long the run; bench/pacing.py
+# measured 11 ms of it at most (both threads of a loaded 2-CPU machine), so these go at
+# Amazon's full rate. Submissions (POST bodies up to megabytes, whose upload time varies
+# with their size) keep the rate headroom as well.
+FULL_RATE_OPERATIONS = frozenset(
+    {"getPurchaseOrders", "getPurchaseOrder", "getPurchaseOrdersStatus", "getTransaction"}
+)
+
+
 @dataclass(frozen=True)
 class Pacing:
     """How far below Amazon's limit we stay. Network jitter can make two requests sent
-    1/rate apart arrive closer together; a little headroom absorbs it."""
+    1/rate apart arrive closer together: the burst token kept back absorbs up to one
+    interval of it at any point of a run; the rate headroom adds slack that grows along
+    the run, for the operations not in `full_rate`."""
 
     headroom: float = 0.05  # fraction of the rate left unused
     burst_margin: int = 1  # tokens of the burst left unused
+    full_rate: frozenset[str] = FULL_RATE_OPERATIONS  # operations paced without headroom
 
-    def interval(self, limit: Limit) -> float:
-        return 1.0 / (limit.rate * (1.0 - self.headroom))
+    def interval(self, limit: Limit, operation: str) -> float:
+        headroom = 0.0 if operation in self.full_rate else self.headroom
+        return 1.0 / (limit.rate * (1.0 - headroom))
 
     def burst(self, limit: Limit) -> int:
         return max(1, limit.burst - self.burst_margin)
@@ -132,7 +147,7 @@ class RedisRateLimiter:
         if self.degraded:
             return self._fallback.acquire(account, operation)
         limit = OPERATION_LIMITS[operation]
-        interval = self._pacing.interval(limit)
+        interval = self._pacing.interval(limit, operation)
         tolerance = (self._pacing.burst(limit) - 1) * interval
         try:
             wait_us = int(
@@ -183,7 +198,7 @@ class LocalRateLimiter:
 
     def acquire(self, account: str, operation: str) -> float:
         limit = OPERATION_LIMITS[operation]
-        interval = self._pacing.interval(limit) / self._share
+        interval = self._pacing.interval(limit, operation) / self._share
         burst = self._pacing.burst(limit) if self._share == 1.0 else 1
         tolerance = (burst - 1) * interval
         with self._lock:

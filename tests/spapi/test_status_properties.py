@@ -111,6 +111,26 @@ def test_every_realistic_status_reads_faithfully(raw):
     assert parse_order_status(raw) == faithful(raw)
 
 
+@PROPERTY
+@given(STATUSES)
+def test_the_receiving_view_reads_each_lines_receiving_faithfully(raw):
+    full = faithful(raw)
+    lean = parse_order_status(raw, receiving_only=True)
+    assert (lean.number, lean.status, lean.purchase_order_date) == (
+        full.number,
+        full.status,
+        full.purchase_order_date,
+    )
+    assert [
+        (i.sequence_number, i.receive_status, i.received_quantity, i.last_receive_date)
+        for i in lean.items
+    ] == [
+        (i.sequence_number, i.receive_status, i.received_quantity, i.last_receive_date)
+        for i in full.items
+    ]
+    assert all(i.net_cost is None and i.ordered_quantity is None for i in lean.items)
+
+
 # --- what the parser reads, and how each field can be wrong -------------------------------
 
 TEXT, DATE, DECIMAL, COUNT, CASE_SIZE = "text", "date", "decimal", "count", "case size"
