@@ -18,15 +18,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from amazon1p.connection.credentials import spapi_connection
-from amazon1p.connection.models import AmazonConnection
+from amazon1p.connection.outbox import AmazonOutbox
 from amazon1p.spapi.client import VendorClient
-from amazon1p.spapi.errors import (
-    AmazonRejectedError,
-    AmazonThrottledError,
-    AmazonTransientError,
-)
-from amazon1p.spapi.factory import vendor_client_for
 from asn.models import (
     AsnStatus,
     AsnSubmission,
@@ -34,7 +27,7 @@ from asn.models import (
     GroupShipment,
     GroupShipmentStatus,
 )
-from core.outbox import Outbox, idle_messages
+from core.outbox import idle_messages
 from shops.models import AlertKind, AlertSeverity
 from shops.services import alert_raise
 
@@ -46,19 +39,15 @@ STUCK_AFTER = timedelta(minutes=30)
 DUPLICATE_CODE = "DUPLICATE_SHIPMENT_ID"
 
 
-class AsnOutbox(Outbox[AsnSubmission, VendorClient]):
+class AsnOutbox(AmazonOutbox[AsnSubmission]):
     model = AsnSubmission
     noun = "ASN"
     log = logger
     related = ("group",)
     resend_after = RESEND_AFTER
-    throttled = AmazonThrottledError
-    rejected = AmazonRejectedError
-    transient = AmazonTransientError
 
-    def client(self, row: AsnSubmission) -> VendorClient:
-        connection = AmazonConnection.objects.get(shop_id=row.group.shop_id)
-        return vendor_client_for(spapi_connection(connection))
+    def shop_id(self, row: AsnSubmission) -> int:
+        return row.group.shop_id
 
     def post(self, client: VendorClient, row: AsnSubmission) -> str:
         return client.submit_shipment_confirmation_bodies([row.payload])

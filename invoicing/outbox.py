@@ -13,16 +13,9 @@ Every function here may run twice, concurrently, or be killed halfway.
 import logging
 from datetime import timedelta
 
-from amazon1p.connection.credentials import spapi_connection
-from amazon1p.models import AmazonConnection
+from amazon1p.connection.outbox import AmazonOutbox
 from amazon1p.spapi.client import VendorClient
-from amazon1p.spapi.errors import (
-    AmazonRejectedError,
-    AmazonThrottledError,
-    AmazonTransientError,
-)
-from amazon1p.spapi.factory import vendor_client_for
-from core.outbox import Outbox, OutboxStatus, idle_messages
+from core.outbox import OutboxStatus, idle_messages
 from invoicing.models import Invoice, InvoiceStatus, InvoiceSubmission
 from shops.models import AlertSeverity
 from shops.services import alert_raise
@@ -34,19 +27,15 @@ RESEND_AFTER = timedelta(minutes=10)
 DUPLICATE_CODE = "DUPLICATE_INVOICE_ID"
 
 
-class InvoiceOutbox(Outbox[InvoiceSubmission, VendorClient]):
+class InvoiceOutbox(AmazonOutbox[InvoiceSubmission]):
     model = InvoiceSubmission
     noun = "Invoice"
     log = logger
     related = ("invoice",)
     resend_after = RESEND_AFTER
-    throttled = AmazonThrottledError
-    rejected = AmazonRejectedError
-    transient = AmazonTransientError
 
-    def client(self, row: InvoiceSubmission) -> VendorClient:
-        connection = AmazonConnection.objects.get(shop_id=row.invoice.shop_id)
-        return vendor_client_for(spapi_connection(connection))
+    def shop_id(self, row: InvoiceSubmission) -> int:
+        return row.invoice.shop_id
 
     def post(self, client: VendorClient, row: InvoiceSubmission) -> str:
         return client.submit_invoice_bodies([row.payload])

@@ -25,16 +25,10 @@ from django.utils import timezone
 
 from amazon1p.acknowledgements.deadlines import deadline_clear
 from amazon1p.acknowledgements.models import Acknowledgement, AckStatus
-from amazon1p.connection.credentials import spapi_connection
 from amazon1p.connection.models import AmazonConnection, AmazonStatus, StatusMapping
+from amazon1p.connection.outbox import AmazonOutbox
 from amazon1p.spapi.client import VendorClient
-from amazon1p.spapi.errors import (
-    AmazonRejectedError,
-    AmazonThrottledError,
-    AmazonTransientError,
-)
-from amazon1p.spapi.factory import vendor_client_for
-from core.outbox import Outbox, Outcome, idle_messages
+from core.outbox import Outcome, idle_messages
 from orders.models import Order
 from shops.models import AlertKind, AlertSeverity
 from shops.services import alert_raise
@@ -88,18 +82,14 @@ def applied_at_amazon(client: VendorClient, ack: Acknowledgement) -> bool:
     )
 
 
-class AcknowledgementOutbox(Outbox[Acknowledgement, VendorClient]):
+class AcknowledgementOutbox(AmazonOutbox[Acknowledgement]):
     model = Acknowledgement
     noun = "Acknowledgement"
     log = logger
     related = ("purchase_order",)
-    throttled = AmazonThrottledError
-    rejected = AmazonRejectedError
-    transient = AmazonTransientError
 
-    def client(self, row: Acknowledgement) -> VendorClient:
-        connection = AmazonConnection.objects.get(shop_id=row.shop_id)
-        return vendor_client_for(spapi_connection(connection))
+    def shop_id(self, row: Acknowledgement) -> int:
+        return row.shop_id
 
     def post(self, client: VendorClient, row: Acknowledgement) -> str:
         return client.submit_acknowledgement_bodies([row.payload])
