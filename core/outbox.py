@@ -60,6 +60,19 @@ class OutboxMessage(models.Model):
         return self.status in IN_FLIGHT
 
 
+def one_in_flight(field: str, *, name: str) -> models.UniqueConstraint:
+    """An outbox row's constraint: at most one row in flight per `field` (its order, group
+    shipment, invoice), so a second click is refused rather than sent twice."""
+    return models.UniqueConstraint(fields=[field], condition=Q(status__in=IN_FLIGHT), name=name)
+
+
+def in_flight_index(*, name: str) -> models.Index:
+    """An outbox row's index over the rows in flight (the watchdog's query, the pages)."""
+    return models.Index(
+        fields=["status", "created_at"], condition=Q(status__in=IN_FLIGHT), name=name
+    )
+
+
 class Outcome:
     """What a step asks of its caller (the task): nothing more, or another look later."""
 
