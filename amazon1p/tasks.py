@@ -1,7 +1,8 @@
 """Amazon 1P beat jobs: the fan-out over shops and the watchdogs the beat schedule names
-(shopctrl/celery.py). The tasks that run one sync run or send one acknowledgement sit beside
-their services (amazon1p/importing/tasks.py, amazon1p/acknowledgements/tasks.py); they are
-imported here so that the worker, which autodiscovers only `<app>.tasks`, registers them.
+(shopctrl/celery.py). The tasks that run one sync run or send one acknowledgement (with the
+acknowledgement watchdog) sit beside their services (amazon1p/importing/tasks.py,
+amazon1p/acknowledgements/tasks.py); they are imported here so that the worker, which
+autodiscovers only `<app>.tasks`, registers them.
 """
 
 from celery import shared_task
@@ -9,19 +10,22 @@ from django.conf import settings
 from django.db.models import Q
 
 from amazon1p.acknowledgements.deadlines import deadlines_alert
-from amazon1p.acknowledgements.outbox import acknowledgements_idle
 from amazon1p.acknowledgements.rules import RULE_STOCK_AND_COST, acknowledge_by_rule
-from amazon1p.acknowledgements.tasks import acknowledgement_check_task, acknowledgement_send_task
+from amazon1p.acknowledgements.tasks import (
+    acknowledgement_check_task,
+    acknowledgement_send_task,
+    acknowledgements_watchdog_task,
+)
 from amazon1p.connection.models import AmazonConnection
 from amazon1p.importing.models import SyncKind
 from amazon1p.importing.services import sync_run_request, sync_runs_watchdog
 from amazon1p.importing.tasks import amazon1p_sync_run_task
 from amazon1p.picks.inbox import pick_inbox_process
-from core.outbox import watchdog_follow_up
 
 __all__ = [  # the sub-domains' tasks, registered with the worker through this module
     "acknowledgement_check_task",
     "acknowledgement_send_task",
+    "acknowledgements_watchdog_task",
     "amazon1p_sync_run_task",
 ]
 
@@ -60,17 +64,6 @@ def amazon1p_sync_due_task(kind: str) -> int:
 
 
 # --- acknowledgements (see amazon1p/acknowledgements/) -------------------------------------
-
-
-@shared_task(name="amazon1p.tasks.acknowledgements_watchdog")
-def acknowledgements_watchdog_task(idle_seconds: int = 120) -> int:
-    """Beat job: hand every in-flight acknowledgement nobody looked at lately back to the
-    tasks, so a lost task or a killed worker delays it but never loses it. Returns how many."""
-    return watchdog_follow_up(
-        acknowledgements_idle(idle_seconds),
-        check_task=acknowledgement_check_task,
-        send_task=acknowledgement_send_task,
-    )
 
 
 @shared_task(name="amazon1p.tasks.acknowledgement_deadlines")

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus
+from core.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus, in_flight_index, one_in_flight
 from orders.models import Order, OrderRow
 from shops.models import Shop
 
@@ -324,20 +324,8 @@ class AsnSubmission(OutboxMessage):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["group"],
-                condition=Q(status__in=IN_FLIGHT_ASN_STATUSES),
-                name="one_asn_in_flight",
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["status", "created_at"],
-                condition=Q(status__in=IN_FLIGHT_ASN_STATUSES),
-                name="asn_in_flight_idx",
-            )
-        ]
+        constraints = [one_in_flight("group", name="one_asn_in_flight")]
+        indexes = [in_flight_index(name="asn_in_flight_idx")]
 
     def __str__(self) -> str:
         return f"ASN {self.asn_number} {self.confirmation_type} ({self.status})"

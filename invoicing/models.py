@@ -11,11 +11,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from asn.models import GroupShipment
-from core.outbox import IN_FLIGHT, OutboxMessage
+from core.outbox import OutboxMessage, in_flight_index, one_in_flight
 from orders.models import OrderRow, PriceUnit
 from shops.models import Shop
 
@@ -191,20 +190,8 @@ class InvoiceSubmission(OutboxMessage):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["invoice"],
-                condition=Q(status__in=IN_FLIGHT),
-                name="one_invoice_in_flight",
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["status", "created_at"],
-                condition=Q(status__in=IN_FLIGHT),
-                name="invoice_in_flight_idx",
-            )
-        ]
+        constraints = [one_in_flight("invoice", name="one_invoice_in_flight")]
+        indexes = [in_flight_index(name="invoice_in_flight_idx")]
 
     def __str__(self) -> str:
         return f"invoice {self.invoice_id} ({self.status})"

@@ -16,9 +16,8 @@ from simulator.asn_orders import order_check
 from simulator.asn_rules import confirmation_errors, ssccs_of
 from simulator.render import iso
 from simulator.state import ReceivedShipment, ShipmentRecord, SimulatorState
-from simulator.transactions import invalid_body
-from simulator.validation import schema_errors
-from simulator.wire import Context, Request, Response, json_response
+from simulator.transactions import submit_in_order
+from simulator.wire import Context, Request, Response
 
 Json = Mapping[str, Any]
 
@@ -49,30 +48,19 @@ def check_confirmation(
 
 def submit_shipment_confirmations(ctx: Context, request: Request, _: dict[str, str]) -> Response:
     """POST /vendor/shipping/v1/shipmentConfirmations (ASN)."""
-    body = request.json_body()
-    problems = schema_errors("vendorShipments", "SubmitShipmentConfirmationsRequest", body)
-    if not problems and not body.get("shipmentConfirmations"):
-        problems = ["shipmentConfirmations: at least one shipment confirmation is required"]
-    if problems:
-        return invalid_body(problems)
-    now = request.now
-    with ctx.state.shipment_lock:  # the rules read what earlier confirmations stored
-        earlier = [received.record for received in ctx.state.shipments()]
-        errors: list[dict[str, str]] = []
-        accepted: list[ShipmentRecord] = []
-        for confirmation in body["shipmentConfirmations"]:
-            found, record = check_confirmation(ctx, confirmation, now, earlier + accepted)
-            errors += found
-            if record is not None:
-                accepted.append(record)
-        transaction = ctx.state.add_transaction(
-            kind="shipmentConfirmation",
-            now=now,
-            delay=ctx.config.transaction_delay,
-            errors=errors,
-            shipments=accepted,
-        )
-    return json_response(202, {"payload": {"transactionId": transaction.transaction_id}})
+    state, delay = ctx.state, ctx.config.transaction_delay
+    return submit_in_order(
+        ctx,
+        request,
+        schema=("vendorShipments", "SubmitShipmentConfirmationsRequest"),
+        documents=("shipmentConfirmations", "shipment confirmation"),
+        lock=state.shipment_lock,  # the rules read what earlier confirmations stored
+        earlier=lambda: [received.record for received in state.shipments()],
+        check=check_confirmation,
+        store=lambda now, errors, accepted: state.add_transaction(
+            kind="shipmentConfirmation", now=now, delay=delay, errors=errors, shipments=accepted
+        ),
+    )
 
 
 def received_shipments(state: SimulatorState, now: float) -> list[ReceivedShipment]:

@@ -28,9 +28,8 @@ from simulator.orders_api import known_index
 from simulator.receiving import line_flow
 from simulator.render import iso
 from simulator.state import AcceptedInvoice, InvoiceRecord, SimulatorState
-from simulator.transactions import invalid_body
-from simulator.validation import schema_errors
-from simulator.wire import Context, Request, Response, error, json_response
+from simulator.transactions import submit_in_order
+from simulator.wire import Context, Request, Response, error
 
 Json = Mapping[str, Any]
 CENT = Decimal("0.01")
@@ -218,30 +217,19 @@ def check_invoice(
 
 def submit_invoices(ctx: Context, request: Request, _: dict[str, str]) -> Response:
     """POST /vendor/payments/v1/invoices."""
-    body = request.json_body()
-    problems = schema_errors("vendorInvoices", "SubmitInvoicesRequest", body)
-    if not problems and not body.get("invoices"):
-        problems = ["invoices: at least one invoice is required"]
-    if problems:
-        return invalid_body(problems)
-    now = request.now
-    with ctx.state.invoice_lock:  # the rules read what earlier invoices stored
-        earlier = [accepted.record for accepted in ctx.state.invoices()]
-        errors: list[dict[str, str]] = []
-        accepted: list[InvoiceRecord] = []
-        for invoice in body["invoices"]:
-            found, record = check_invoice(ctx, invoice, now, earlier + accepted)
-            errors += found
-            if record is not None:
-                accepted.append(record)
-        transaction = ctx.state.add_transaction(
-            kind="invoice",
-            now=now,
-            delay=ctx.config.transaction_delay,
-            errors=errors,
-            invoices=accepted,
-        )
-    return json_response(202, {"payload": {"transactionId": transaction.transaction_id}})
+    state, delay = ctx.state, ctx.config.transaction_delay
+    return submit_in_order(
+        ctx,
+        request,
+        schema=("vendorInvoices", "SubmitInvoicesRequest"),
+        documents=("invoices", "invoice"),
+        lock=state.invoice_lock,  # the rules read what earlier invoices stored
+        earlier=lambda: [accepted.record for accepted in state.invoices()],
+        check=check_invoice,
+        store=lambda now, errors, accepted: state.add_transaction(
+            kind="invoice", now=now, delay=delay, errors=errors, invoices=accepted
+        ),
+    )
 
 
 def accepted_invoices(state: SimulatorState, now: float) -> list[AcceptedInvoice]:

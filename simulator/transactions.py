@@ -1,4 +1,5 @@
-"""submitAcknowledgement and getTransaction (SubmitShipmentConfirmations: `asn.py`).
+"""submitAcknowledgement and getTransaction (SubmitShipmentConfirmations: `asn.py`,
+submitInvoices: `invoices.py`, both through `submit_in_order`).
 
 Like Amazon, a POST answers 202 with a transactionId once the body passes the schema; the
 business checks decide the transaction's outcome, which getTransaction reports after
@@ -6,13 +7,15 @@ business checks decide the transaction's outcome, which getTransaction reports a
 failed acknowledgement is applied.
 """
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from simulator.generator import Line
 from simulator.lifecycle import LineAck, VendorAck, snapshot
 from simulator.orders_api import known_index
+from simulator.state import Transaction
 from simulator.validation import parse_date_time, schema_errors
 from simulator.wire import (
     Context,
@@ -23,10 +26,53 @@ from simulator.wire import (
     json_response,
 )
 
+R = TypeVar("R")  # the record of an accepted document
+
 
 def invalid_body(problems: list[str]) -> Response:
     """400 InvalidInput for a body that breaks the model (first problem, then up to five)."""
     return error_response(400, "InvalidInput", problems[0], "; ".join(problems[1:6]))
+
+
+def submit_in_order(
+    ctx: Context,
+    request: Request,
+    *,
+    schema: tuple[str, str],
+    documents: tuple[str, str],
+    lock: threading.Lock,
+    earlier: Callable[[], list[R]],
+    check: Callable[
+        [Context, Mapping[str, Any], float, list[R]], tuple[list[dict[str, str]], R | None]
+    ],
+    store: Callable[[float, list[dict[str, str]], list[R]], Transaction],
+) -> Response:
+    """A submission whose documents are checked in arrival order, each against the records
+    stored before and those accepted earlier in the same request: 400 for a body that breaks
+    the model (`schema`: the API and its request model) or has none of its `documents` (the
+    body's field, and what one is called), else 202 with the transaction `store` made.
+
+    `earlier` is read and `store` called under `lock`, so two submissions never both pass on
+    the same earlier state (a duplicate number, a quantity already used)."""
+    field, noun = documents
+    body = request.json_body()
+    problems = schema_errors(*schema, body)
+    if not problems and not body.get(field):
+        problems = [f"{field}: at least one {noun} is required"]
+    if problems:
+        return invalid_body(problems)
+    now = request.now
+    with lock:
+        before = earlier()
+        errors: list[dict[str, str]] = []
+        accepted: list[R] = []
+        for document in body[field]:
+            found, record = check(ctx, document, now, before + accepted)
+            errors += found
+            if record is not None:
+                accepted.append(record)
+        transaction = store(now, errors, accepted)
+    return json_response(202, {"payload": {"transactionId": transaction.transaction_id}})
 
 
 def _find_line(lines: tuple[Line, ...], item: dict[str, Any]) -> Line | None:

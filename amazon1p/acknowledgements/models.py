@@ -2,10 +2,9 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 
 from amazon1p.importing.models import AmazonPurchaseOrder
-from core.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus
+from core.outbox import IN_FLIGHT, OutboxMessage, OutboxStatus, in_flight_index, one_in_flight
 from shops.models import Shop
 
 # Where an acknowledgement is on its way to Amazon (the order shows it): the outbox states.
@@ -52,21 +51,9 @@ class Acknowledgement(OutboxMessage):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            # One acknowledgement on its way per order: buttons lock, a second click is refused.
-            models.UniqueConstraint(
-                fields=["order"],
-                condition=Q(status__in=IN_FLIGHT_ACK_STATUSES),
-                name="one_acknowledgement_in_flight",
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["status", "created_at"],
-                condition=Q(status__in=IN_FLIGHT_ACK_STATUSES),
-                name="ack_in_flight_idx",
-            )
-        ]
+        # One acknowledgement on its way per order: buttons lock, a second click is refused.
+        constraints = [one_in_flight("order", name="one_acknowledgement_in_flight")]
+        indexes = [in_flight_index(name="ack_in_flight_idx")]
 
     def __str__(self) -> str:
         return f"Acknowledgement #{self.pk} of {self.purchase_order_id} ({self.status})"

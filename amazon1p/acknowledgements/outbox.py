@@ -25,16 +25,10 @@ from django.utils import timezone
 
 from amazon1p.acknowledgements.deadlines import deadline_clear
 from amazon1p.acknowledgements.models import Acknowledgement, AckStatus
-from amazon1p.connection.credentials import spapi_connection
 from amazon1p.connection.models import AmazonConnection, AmazonStatus, StatusMapping
+from amazon1p.connection.outbox import AmazonOutbox
 from amazon1p.spapi.client import VendorClient
-from amazon1p.spapi.errors import (
-    AmazonRejectedError,
-    AmazonThrottledError,
-    AmazonTransientError,
-)
-from amazon1p.spapi.factory import vendor_client_for
-from core.outbox import Outcome, amazon_errors, idle_messages, transaction_errors
+from core.outbox import Outcome, idle_messages
 from orders.models import Order
 from shops.models import AlertKind, AlertSeverity
 from shops.services import alert_raise
@@ -43,37 +37,6 @@ logger = logging.getLogger(__name__)
 
 # How long a send of unknown fate waits for Amazon's PO status before it is sent again.
 RESEND_AFTER = timedelta(minutes=10)
-
-
-def _client(ack: Acknowledgement) -> VendorClient:
-    connection = AmazonConnection.objects.get(shop_id=ack.shop_id)
-    return vendor_client_for(spapi_connection(connection))
-
-
-def _finish(ack: Acknowledgement, status: str, errors: list[dict[str, str]] | None = None):
-    """Close the row (if still open) and tell the order: status mapping, or an alert."""
-    with transaction.atomic():
-        ack = Acknowledgement.objects.select_for_update().get(pk=ack.pk)
-        if not ack.in_flight:
-            return ack
-        ack.status = status
-        ack.errors = errors or ack.errors
-        ack.finished_at = timezone.now()
-        ack.save(update_fields=["status", "errors", "finished_at"])
-        order = Order.objects.select_for_update().get(pk=ack.order_id)
-        if status == AckStatus.SUCCESS:
-            _apply_status(ack, order)
-            deadline_clear(ack.purchase_order_id)
-        else:
-            alert_raise(
-                shop=order.shop,
-                severity=AlertSeverity.ERROR,
-                message=f"Amazon did not take the acknowledgement of PO {order.number}: "
-                + "; ".join(e["message"] for e in ack.errors),
-                target=order,
-                kind=AlertKind.ACKNOWLEDGEMENT,
-            )
-    return ack
 
 
 def _apply_status(ack: Acknowledgement, order: Order) -> None:
@@ -119,126 +82,88 @@ def applied_at_amazon(client: VendorClient, ack: Acknowledgement) -> bool:
     )
 
 
+class AcknowledgementOutbox(AmazonOutbox[Acknowledgement]):
+    model = Acknowledgement
+    noun = "Acknowledgement"
+    log = logger
+    related = ("purchase_order",)
+
+    def shop_id(self, row: Acknowledgement) -> int:
+        return row.shop_id
+
+    def post(self, client: VendorClient, row: Acknowledgement) -> str:
+        return client.submit_acknowledgement_bodies([row.payload])
+
+    def finished(self, row: Acknowledgement, status: str) -> None:
+        """Tell the order: its status mapping, or an alert."""
+        order = Order.objects.select_for_update().get(pk=row.order_id)
+        if status == AckStatus.SUCCESS:
+            _apply_status(row, order)
+            deadline_clear(row.purchase_order_id)
+        else:
+            alert_raise(
+                shop=order.shop,
+                severity=AlertSeverity.ERROR,
+                message=f"Amazon did not take the acknowledgement of PO {order.number}: "
+                + "; ".join(e["message"] for e in row.errors),
+                target=order,
+                kind=AlertKind.ACKNOWLEDGEMENT,
+            )
+
+    def recover(self, row: Acknowledgement, client: VendorClient) -> str:
+        """A SENDING row with no transaction id: did Amazon get it?"""
+        if applied_at_amazon(client, row):
+            logger.info("Acknowledgement %s found applied at Amazon after a lost answer", row.pk)
+            self.touched(row)
+            self.finish(row, AckStatus.SUCCESS)
+            return Outcome.DONE
+        started = row.send_started_at or row.created_at
+        if timezone.now() - started < RESEND_AFTER:
+            self.touched(row)
+            return Outcome.CHECK_LATER
+        # Long past Amazon's processing time and not applied: it never arrived (or failed).
+        self.back_to_pending(row)
+        return Outcome.SEND_LATER
+
+    def processing(self, row: Acknowledgement, client: VendorClient) -> None:
+        """Still Processing: past the shop's limit, cross-check the PO status, then alert
+        once."""
+        connection = AmazonConnection.objects.get(shop_id=row.shop_id)
+        limit = timedelta(minutes=connection.ack_stuck_after_minutes)
+        if row.submitted_at is None or timezone.now() - row.submitted_at < limit:
+            return
+        if applied_at_amazon(client, row):
+            # Amazon applied it; its transaction API lags. The PO status is the truth that
+            # matters.
+            self.finish(row, AckStatus.SUCCESS)
+            return
+        message = (
+            f"Transaction {row.transaction_id} still Processing after "
+            f"{connection.ack_stuck_after_minutes} minutes and not applied to the PO."
+        )
+        with transaction.atomic():
+            if self.stuck_once(row, message):
+                alert_raise(
+                    shop=connection.shop,
+                    severity=AlertSeverity.WARNING,
+                    message=f"The acknowledgement of PO {row.purchase_order.po_number} is stuck "
+                    f"at Amazon (transaction {row.transaction_id} still Processing).",
+                    target=Order(pk=row.order_id),
+                    kind=AlertKind.ACKNOWLEDGEMENT,
+                )
+
+
+OUTBOX = AcknowledgementOutbox()
+
+
 def acknowledgement_send(ack_id: int, client: VendorClient | None = None) -> str:
     """Send a PENDING acknowledgement once; recover a SENDING one (see the module doc)."""
-    with transaction.atomic():
-        ack = (
-            Acknowledgement.objects.select_for_update(skip_locked=True)
-            .select_related("purchase_order")
-            .filter(pk=ack_id)
-            .first()
-        )
-        if ack is None:  # another worker holds it right now; the watchdog looks again later
-            return Outcome.DONE
-        if ack.status == AckStatus.SENDING:
-            recovering = True
-        elif ack.status == AckStatus.PENDING:
-            recovering = False
-            ack.status = AckStatus.SENDING
-            ack.send_started_at = timezone.now()
-            ack.attempts += 1
-            ack.save(update_fields=["status", "send_started_at", "attempts"])
-        else:
-            return Outcome.DONE
-    client = client or _client(ack)
-    if recovering:
-        return _recover(ack, client)
-    try:
-        transaction_id = client.submit_acknowledgement_bodies([ack.payload])
-    except AmazonThrottledError:  # 429: Amazon took nothing; try again later
-        Acknowledgement.objects.filter(pk=ack.pk, status=AckStatus.SENDING).update(
-            status=AckStatus.PENDING
-        )
-        return Outcome.SEND_LATER
-    except AmazonRejectedError as exc:  # refused outright: nothing was accepted
-        _finish(ack, AckStatus.ERROR, amazon_errors(exc))
-        return Outcome.DONE
-    except AmazonTransientError as exc:  # timeout or 5xx: maybe taken, maybe not
-        logger.warning("Acknowledgement %s: fate unknown after %s", ack.pk, exc)
-        return Outcome.CHECK_LATER
-    _submitted(ack, transaction_id)
-    return Outcome.CHECK_LATER
-
-
-def _submitted(ack: Acknowledgement, transaction_id: str) -> None:
-    now = timezone.now()
-    Acknowledgement.objects.filter(pk=ack.pk, status=AckStatus.SENDING).update(
-        status=AckStatus.SUBMITTED, transaction_id=transaction_id, submitted_at=now
-    )
-
-
-def _recover(ack: Acknowledgement, client: VendorClient) -> str:
-    """A SENDING row with no transaction id: did Amazon get it?"""
-    if applied_at_amazon(client, ack):
-        logger.info("Acknowledgement %s found applied at Amazon after a lost answer", ack.pk)
-        Acknowledgement.objects.filter(pk=ack.pk).update(checked_at=timezone.now())
-        _finish(ack, AckStatus.SUCCESS)
-        return Outcome.DONE
-    started = ack.send_started_at or ack.created_at
-    if timezone.now() - started < RESEND_AFTER:
-        Acknowledgement.objects.filter(pk=ack.pk).update(checked_at=timezone.now())
-        return Outcome.CHECK_LATER
-    # Long past Amazon's processing time and not applied: it never arrived (or failed).
-    Acknowledgement.objects.filter(pk=ack.pk, status=AckStatus.SENDING).update(
-        status=AckStatus.PENDING
-    )
-    return Outcome.SEND_LATER
+    return OUTBOX.send(ack_id, client)
 
 
 def acknowledgement_check(ack_id: int, client: VendorClient | None = None) -> str:
     """Follow a SUBMITTED acknowledgement to Success or Failure (or recover a SENDING one)."""
-    ack = Acknowledgement.objects.select_related("purchase_order").filter(pk=ack_id).first()
-    if ack is None or not ack.in_flight:
-        return Outcome.DONE
-    if ack.status == AckStatus.PENDING:
-        return Outcome.SEND_LATER
-    client = client or _client(ack)
-    if ack.status == AckStatus.SENDING:
-        return acknowledgement_send(ack.pk, client)
-    status = client.get_transaction(ack.transaction_id)
-    Acknowledgement.objects.filter(pk=ack.pk).update(checked_at=timezone.now())
-    if status.status == "Success":
-        _finish(ack, AckStatus.SUCCESS)
-        return Outcome.DONE
-    if status.status == "Failure":
-        _finish(ack, AckStatus.ERROR, transaction_errors(status))
-        return Outcome.DONE
-    _watch_processing(ack, client)
-    return Outcome.CHECK_LATER
-
-
-def _watch_processing(ack: Acknowledgement, client: VendorClient) -> None:
-    """Still Processing: past the shop's limit, cross-check the PO status, then alert once."""
-    connection = AmazonConnection.objects.get(shop_id=ack.shop_id)
-    limit = timedelta(minutes=connection.ack_stuck_after_minutes)
-    if ack.submitted_at is None or timezone.now() - ack.submitted_at < limit:
-        return
-    if applied_at_amazon(client, ack):
-        # Amazon applied it; its transaction API lags. The PO status is the truth that matters.
-        _finish(ack, AckStatus.SUCCESS)
-        return
-    with transaction.atomic():
-        locked = Acknowledgement.objects.select_for_update().get(pk=ack.pk)
-        if any(e.get("code") == "STUCK" for e in locked.errors):
-            return  # alerted already
-        locked.errors = [
-            *locked.errors,
-            {
-                "code": "STUCK",
-                "message": f"Transaction {ack.transaction_id} still Processing after "
-                f"{connection.ack_stuck_after_minutes} minutes and not applied to the PO.",
-                "details": "",
-            },
-        ]
-        locked.save(update_fields=["errors"])
-        alert_raise(
-            shop=connection.shop,
-            severity=AlertSeverity.WARNING,
-            message=f"The acknowledgement of PO {ack.purchase_order.po_number} is stuck at "
-            f"Amazon (transaction {ack.transaction_id} still Processing).",
-            target=Order(pk=ack.order_id),
-            kind=AlertKind.ACKNOWLEDGEMENT,
-        )
+    return OUTBOX.check(ack_id, client)
 
 
 def acknowledgements_idle(idle_seconds: int) -> list[Acknowledgement]:

@@ -237,7 +237,7 @@ def test_killed_between_sent_and_stored_is_recovered_without_sending_twice(
         raise WorkerKilled
 
     with monkeypatch.context() as patch:
-        patch.setattr(outbox, "_submitted", die)
+        patch.setattr(outbox.OUTBOX, "submitted", die)
         with vendor_client_for(sim) as client, pytest.raises(WorkerKilled):
             acknowledgement_send(ack.pk, client)
     ack.refresh_from_db()
