@@ -29,6 +29,7 @@ from amazon1p.spapi.types import (
 )
 from asn.models import GroupShipment, GroupShipmentStatus
 from core.errors import ShopCtrlError
+from core.tasks import delay_on_commit
 from invoicing.documents import invoice_template_errors
 from invoicing.models import (
     CreditKind,
@@ -536,5 +537,5 @@ def invoice_submit(*, invoice: Invoice, actor: AbstractBaseUser | None) -> Invoi
             target=invoice,
             changes={"number": invoice.number, "type": invoice.invoice_type},
         )
-        invoice_send_task.delay_on_commit(submission.pk)
+        delay_on_commit(invoice_send_task, submission.pk)
     return submission

@@ -23,6 +23,7 @@ from asn.models import AsnSubmission
 from asn.tasks import asn_check_task, asn_send_task
 from core.errors import ShopCtrlError
 from core.outbox import IN_FLIGHT, watchdog_follow_up
+from core.tasks import delay_on_commit
 from ops.models import Heartbeat
 from shops.audit import audit_record
 from shops.models import Shop
@@ -54,7 +55,7 @@ def sync_run_requeue(*, actor: User, run_id: int) -> SyncRun:
             target=run,
             changes={"status": [None, run.status]},
         )
-        amazon1p_sync_run_task.delay_on_commit(run.pk)
+        delay_on_commit(amazon1p_sync_run_task, run.pk)
     return run
 
 
