@@ -10,8 +10,8 @@ class BulkBuyConfig(AppConfig):
     def ready(self) -> None:
         # Lower apps offer registries; bulkbuy fills them here (docs/architecture.md).
         from amazon1p.importing.events import PURCHASE_ORDERS_IMPORTED
-        from bulkbuy.tasks import purchase_orders_link_soon
         from bulkbuy.panels import dashboard_offers_pipeline, order_page_bulk_buy
+        from bulkbuy.tasks import purchase_orders_link_soon
         from orders.panels import ORDER_PANELS, OrderPanel, PanelSlot
         from shops.dashboard import DASHBOARD_CARDS, DashboardCard
 

@@ -1,7 +1,7 @@
 """Import tasks: one sync run per task (enqueued by services.sync_run_request; the beat
 fan-out that requests runs is in amazon1p/tasks.py)."""
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from amazon1p.importing.sync import sync_run_execute
 from amazon1p.spapi.errors import AmazonTransientError
@@ -16,7 +16,7 @@ from amazon1p.spapi.errors import AmazonTransientError
     retry_jitter=True,
     max_retries=8,
 )
-def amazon1p_sync_run_task(self, run_id: int) -> str:
+def amazon1p_sync_run_task(self: Task[[int], str], run_id: int) -> str:
     """Do one sync run (see `sync_run_execute`).
 
     Idempotency key: the run id; a duplicate delivery finds the run claimed or finished and
@@ -24,6 +24,6 @@ def amazon1p_sync_run_task(self, run_id: int) -> str:
     backoff; on the last retry they fail the run with the reason instead, so no run waits
     in the queue for a task that will not come.
     """
-    final = self.request.retries >= self.max_retries
+    final = self.max_retries is not None and self.request.retries >= self.max_retries
     run = sync_run_execute(run_id=run_id, final=final)
     return run.status if run else "skipped"
