@@ -252,7 +252,7 @@ class BaseFulfillmentCenterFormSet(forms.BaseModelFormSet):
     """The connection's FC rows. A row id must be one of its own FCs (another shop's id, or
     one deleted meanwhile, is a form error), and codes stay unique among all its FCs."""
 
-    def add_fields(self, form: forms.ModelForm[FulfillmentCenter], index: int | None) -> None:
+    def add_fields(self, form: "forms.ModelForm[FulfillmentCenter]", index: int | None) -> None:
         super().add_fields(form, index)
         # Django lets the hidden id name any FC of any shop; only the connection's own count.
         cast(forms.ModelChoiceField, form.fields["id"]).queryset = self.get_queryset()
