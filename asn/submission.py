@@ -19,6 +19,7 @@ from asn.models import (
 from asn.preflight import Violation, preflight
 from asn.shipments import ShipmentError
 from asn.tasks import asn_send_task  # imports outbox.py, not this module: no circle
+from core.tasks import delay_on_commit
 from shops.audit import audit_record
 
 
@@ -78,7 +79,7 @@ def asn_submit(*, group: GroupShipment, actor: User | None) -> AsnSubmission:
             target=group,
             changes={"asn": submission.asn_number, "type": kind},
         )
-        asn_send_task.delay_on_commit(submission.pk)
+        delay_on_commit(asn_send_task, submission.pk)
     return submission
 
 

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from bulkbuy.expiry import offers_expiry_alert
 from bulkbuy.linking import purchase_orders_link
+from core.tasks import delay_on_commit
 
 
 @shared_task(name="bulkbuy.tasks.offers_expiry_alert")
@@ -30,4 +31,4 @@ def purchase_orders_link_task(shop_id: int | None = None) -> int:
 def purchase_orders_link_soon(*, shop_id: int) -> None:
     """The sync's hook: check the shop's new and changed POs in a task, once what the
     caller wrote is committed."""
-    purchase_orders_link_task.delay_on_commit(shop_id=shop_id)
+    delay_on_commit(purchase_orders_link_task, shop_id=shop_id)

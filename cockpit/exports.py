@@ -77,14 +77,20 @@ def periods_rows(shop: Shop, today: date, period: str, count: int, fc: str | Non
     return PERIOD_HEADER, [_bucket_row(b) for b in buckets]
 
 
-def fcs_rows(shop: Shop, today: date, period: str, count: int, fc: str | None) -> Rows:
+def _first_start(shop: Shop, today: date, period: str, count: int) -> date:
     start = selectors.cockpit_periods(shop=shop, today=today, period=period, count=count)[0].start
+    assert start is not None  # a period's bucket always has its dates (an FC's has none)
+    return start
+
+
+def fcs_rows(shop: Shop, today: date, period: str, count: int, fc: str | None) -> Rows:
+    start = _first_start(shop, today, period, count)
     buckets = selectors.cockpit_fcs(shop=shop, date_from=start, date_to=today)
     return ["fc", *PERIOD_HEADER], [[b.key, *_bucket_row(b)] for b in buckets]
 
 
 def products_rows(shop: Shop, today: date, period: str, count: int, fc: str | None) -> Rows:
-    start = selectors.cockpit_periods(shop=shop, today=today, period=period, count=count)[0].start
+    start = _first_start(shop, today, period, count)
     products = selectors.cockpit_products(shop=shop, date_from=start, date_to=today, limit=None)
     header = [
         "product",

@@ -36,7 +36,7 @@ from orders.models import Channel, Order, OrderRow
 from receiving.models import LineReceipt, ReceiveStatus
 from shops.models import Shop
 
-REJECTION_COLUMNS = {
+REJECTION_COLUMNS: dict[str, str] = {
     RejectionReason.TEMPORARILY_UNAVAILABLE: "rejected_temporarily_unavailable",
     RejectionReason.INVALID_PRODUCT_IDENTIFIER: "rejected_invalid_product_identifier",
     RejectionReason.OBSOLETE_PRODUCT: "rejected_obsolete_product",

@@ -2,6 +2,7 @@
 (sync runs, offers), never from a scan of the orders. Definitions: docs/metrics.md."""
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -45,7 +46,7 @@ class Bucket:
             for minutes, pos in row["ack_minutes_hist"]:
                 self.minutes[minutes] += pos
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> int:
         sums = self.__dict__.get("sums", {})
         if name in sums:
             return sums[name]
@@ -237,7 +238,7 @@ def cockpit_sync_health(*, shop: Shop, today: date, days: int = 14) -> SyncHealt
         .order_by()
     )
     since = today - timedelta(days=days - 1)
-    per_day = {
+    per_day: dict[date, Mapping[str, object]] = {
         r["day"]: r
         for r in SyncRun.objects.filter(shop=shop, created_at__date__gte=since)
         .annotate(day=TruncDate("created_at"))

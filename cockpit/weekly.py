@@ -16,16 +16,16 @@ def hist_median(hist: Mapping[int, int]) -> float | None:
     if not total:
         return None
     low_rank, high_rank = (total - 1) // 2, total // 2  # 0-based ranks of the middle
-    low = high = None
+    low: int | None = None
     seen = 0
     for value in sorted(hist):
         seen += hist[value]
         if low is None and seen > low_rank:
             low = value
         if seen > high_rank:
-            high = value
-            break
-    return (low + high) / 2
+            assert low is not None  # low_rank <= high_rank: set on this value at the latest
+            return (low + value) / 2
+    raise AssertionError("unreachable: the counts add up to `total`")
 
 
 def hist_pairs(hist: Mapping[int, int]) -> list[list[int]]:

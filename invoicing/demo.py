@@ -1,7 +1,7 @@
 """Demo: the demo shop's invoicing settings, so a shipment the simulator received (short or
 in full) can be invoiced at once (called by the demo command, shopctrl/demo.py)."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from amazon1p.demo import DEMO_VENDOR_CODE
 from invoicing.models import InvoiceBasis, InvoiceSettings, TaxRegistrationType
@@ -11,7 +11,7 @@ from shops.models import Shop
 DEMO_INVOICE_PREFIX = "DEMO-"
 
 
-def invoicing_demo_settings(*, shop: Shop, actor: AbstractBaseUser) -> InvoiceSettings:
+def invoicing_demo_settings(*, shop: Shop, actor: User) -> InvoiceSettings:
     """The demo's legal entity, remit-to party (the simulator's vendor code), VAT number,
     number series, payment terms and "received" basis. Created once: run again, it keeps
     what is there (the number series has moved on, and a user may have changed the rest)."""

@@ -77,6 +77,7 @@ def unit_weights_kg(row_ids: list[int]) -> dict[int, Decimal]:
         for row_id, weight in ShipmentLine.objects.filter(
             row_id__in=row_ids, unit_weight_kg__isnull=False
         ).values_list("row_id", "unit_weight_kg")
+        if weight is not None  # as the filter: narrows the nullable column's type
     }
 
 

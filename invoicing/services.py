@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from amazon1p.spapi.types import (
 )
 from asn.models import GroupShipment, GroupShipmentStatus
 from core.errors import ShopCtrlError
+from core.tasks import delay_on_commit
 from invoicing.documents import invoice_template_errors
 from invoicing.models import (
     CreditKind,
@@ -81,16 +82,14 @@ class InvoiceRefused(InvoiceError):
         self.violations = violations or []
 
 
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _actor(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
 # --- settings -----------------------------------------------------------------------------
 
 
-def invoice_settings_save(
-    *, shop: Shop, values: Mapping[str, Any], actor: AbstractBaseUser
-) -> InvoiceSettings:
+def invoice_settings_save(*, shop: Shop, values: Mapping[str, Any], actor: User) -> InvoiceSettings:
     """Store the shop's invoicing settings (the form's cleaned values). The number series
     may move forward only past numbers already used (unique per shop)."""
     with transaction.atomic():
@@ -199,7 +198,7 @@ def _invoice_create(
     orders: list[Order],
     drafts: list[LineDraft],
     basis: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     group: GroupShipment | None = None,
 ) -> Invoice:
     drafts = [d for d in drafts if d.quantity > 0]
@@ -233,7 +232,7 @@ def _invoice_create(
 
 
 def invoice_create_from_group(
-    *, group: GroupShipment, basis: str | None = None, actor: AbstractBaseUser | None
+    *, group: GroupShipment, basis: str | None = None, actor: User | None
 ) -> Invoice:
     """An invoice of a confirmed group shipment: what it shipped (basis shipped) or what
     Amazon received of its lines (basis received), less what other invoices billed."""
@@ -252,7 +251,7 @@ def invoice_create_from_group(
 
 
 def invoice_create_from_orders(
-    *, shop: Shop, orders: list[Order], basis: str, actor: AbstractBaseUser | None
+    *, shop: Shop, orders: list[Order], basis: str, actor: User | None
 ) -> Invoice:
     """An invoice over several POs of one ship-to party: per line what was shipped or
     received (per `basis`), less what other invoices billed."""
@@ -304,7 +303,7 @@ def invoice_line_set(
     quantity: int,
     net_cost: Decimal,
     weight: Decimal | None,
-    actor: AbstractBaseUser,
+    actor: User,
 ) -> InvoiceLine:
     """Correct a line of a draft (or refused) invoice; its amounts follow."""
     with transaction.atomic():
@@ -338,7 +337,7 @@ def credit_note_create(
     quantities: Mapping[int, int] | None = None,
     amounts: Mapping[int, Decimal] | None = None,
     returns_reference: str = "",
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> Invoice:
     """A credit note of an accepted invoice, by `kind`:
 
@@ -501,7 +500,7 @@ def vendor_invoice(invoice: Invoice, settings: InvoiceSettings, when: datetime) 
     )
 
 
-def invoice_submit(*, invoice: Invoice, actor: AbstractBaseUser | None) -> InvoiceSubmission:
+def invoice_submit(*, invoice: Invoice, actor: User | None) -> InvoiceSubmission:
     """Check the invoice against Amazon's rules, fix its content and queue it (sent after
     commit, exactly once). Raises InvoiceRefused with every violation."""
     from invoicing.tasks import invoice_send_task
@@ -536,5 +535,5 @@ def invoice_submit(*, invoice: Invoice, actor: AbstractBaseUser | None) -> Invoi
             target=invoice,
             changes={"number": invoice.number, "type": invoice.invoice_type},
         )
-        invoice_send_task.delay_on_commit(submission.pk)
+        delay_on_commit(invoice_send_task, submission.pk)
     return submission

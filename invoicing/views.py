@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from amazon1p.models import AmazonPurchaseOrder
 from asn.models import GroupShipment
 from core.errors import ShopCtrlError
+from core.http import AuthenticatedRequest
 from core.views import form_error_from, post_data
 from invoicing.documents import invoice_pdf
 from invoicing.forms import (
@@ -46,7 +47,7 @@ def _invoice(request: HttpRequest, shop_id: int, pk: int, perm: Perm) -> Invoice
 
 @login_required
 @require_GET
-def invoice_list(request: HttpRequest, shop_id: int) -> HttpResponse:
+def invoice_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """The shop's invoices and credit notes, with a form to invoice several POs."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_VIEW)
     invoices = list(shop_invoices(shop)[:LIST_LIMIT])
@@ -65,7 +66,7 @@ def invoice_list(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def invoice_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def invoice_detail(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """One invoice: lines, totals, what pre-flight finds, and Amazon's answer."""
     invoice = _invoice(request, shop_id, pk, Perm.SHOP_VIEW)
     lines = list(invoice.lines.select_related("row"))
@@ -88,7 +89,7 @@ def invoice_detail(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invoice_send_view(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def invoice_send_view(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """Pre-flight, then queue the invoice for Amazon."""
     invoice = _invoice(request, shop_id, pk, Perm.SHOP_CONFIGURE)
     try:
@@ -102,7 +103,7 @@ def invoice_send_view(request: HttpRequest, shop_id: int, pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def invoice_from_group(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def invoice_from_group(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """A draft invoice of a confirmed group shipment (basis from the form or the settings)."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
     group = get_object_or_404(GroupShipment, pk=pk, shop=shop)
@@ -120,7 +121,7 @@ def invoice_from_group(request: HttpRequest, shop_id: int, pk: int) -> HttpRespo
 
 @login_required
 @require_POST
-def invoice_from_orders(request: HttpRequest, shop_id: int) -> HttpResponse:
+def invoice_from_orders(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """A draft invoice over several POs of one ship-to party."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
     form = OrdersInvoiceForm(request.POST)
@@ -133,6 +134,7 @@ def invoice_from_orders(request: HttpRequest, shop_id: int) -> HttpResponse:
         for apo in AmazonPurchaseOrder.objects.filter(
             shop=shop, po_number__in=numbers, order__isnull=False
         ).select_related("order")
+        if apo.order is not None  # as the filter: narrows the nullable relation's type
     }
     unknown = [n for n in numbers if n not in found]
     if unknown:
@@ -154,7 +156,9 @@ def invoice_from_orders(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def invoice_line_edit(request: HttpRequest, shop_id: int, pk: int, line_id: int) -> HttpResponse:
+def invoice_line_edit(
+    request: AuthenticatedRequest, shop_id: int, pk: int, line_id: int
+) -> HttpResponse:
     """Correct one line of a draft or refused invoice."""
     invoice = _invoice(request, shop_id, pk, Perm.SHOP_CONFIGURE)
     line = get_object_or_404(InvoiceLine, pk=line_id, invoice=invoice)
@@ -163,7 +167,7 @@ def invoice_line_edit(request: HttpRequest, shop_id: int, pk: int, line_id: int)
         messages.error(
             request,
             f"Line {line.po_number}/{line.item_sequence_number}: "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
         )
     else:
         try:
@@ -177,7 +181,7 @@ def invoice_line_edit(request: HttpRequest, shop_id: int, pk: int, line_id: int)
 
 @login_required
 @require_POST
-def credit_note_new(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def credit_note_new(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """A credit note of an accepted invoice (returns, price difference, accepted shortage)."""
     invoice = _invoice(request, shop_id, pk, Perm.SHOP_CONFIGURE)
     form = CreditNoteForm(request.POST, invoice=invoice)
@@ -185,7 +189,7 @@ def credit_note_new(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse
         messages.error(
             request,
             "The credit note cannot be made: "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
         )
         return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
     try:
@@ -206,7 +210,7 @@ def credit_note_new(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse
 
 @login_required
 @require_GET
-def invoice_pdf_view(request: HttpRequest, shop_id: int, pk: int) -> HttpResponse:
+def invoice_pdf_view(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     """The invoice as PDF, from the shop's template."""
     invoice = _invoice(request, shop_id, pk, Perm.SHOP_VIEW)
     try:
@@ -215,15 +219,15 @@ def invoice_pdf_view(request: HttpRequest, shop_id: int, pk: int) -> HttpRespons
         messages.error(request, error.message)
         return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, f"{invoice.invoice_type}-{invoice.number}.pdf"
-    )
+    disposition = content_disposition_header(False, f"{invoice.invoice_type}-{invoice.number}.pdf")
+    if disposition is not None:  # None only without a file name
+        response["Content-Disposition"] = disposition
     return response
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invoice_settings_page(request: HttpRequest, shop_id: int) -> HttpResponse:
+def invoice_settings_page(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     """The shop's invoicing settings (Shop Owner Admin: shop.configure)."""
     shop = shop_for_user(request, shop_id, Perm.SHOP_CONFIGURE)
     current = InvoiceSettings.objects.filter(shop=shop).first()

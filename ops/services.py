@@ -23,6 +23,7 @@ from asn.models import AsnSubmission
 from asn.tasks import asn_check_task, asn_send_task
 from core.errors import ShopCtrlError
 from core.outbox import IN_FLIGHT, OutboxMessage, watchdog_follow_up
+from core.tasks import delay_on_commit
 from invoicing.models import InvoiceSubmission
 from invoicing.tasks import invoice_check_task, invoice_send_task
 from ops.models import Heartbeat
@@ -57,7 +58,7 @@ def sync_run_requeue(*, actor: User, run_id: int) -> SyncRun:
             target=run,
             changes={"status": [None, run.status]},
         )
-        amazon1p_sync_run_task.delay_on_commit(run.pk)
+        delay_on_commit(amazon1p_sync_run_task, run.pk)
     return run
 
 

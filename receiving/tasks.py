@@ -7,6 +7,7 @@ from amazon1p.connection.credentials import spapi_connection
 from amazon1p.connection.models import AmazonConnection
 from amazon1p.spapi.errors import AmazonTransientError
 from amazon1p.spapi.factory import vendor_client_for
+from core.tasks import delay_on_commit
 from receiving.services import receiving_shops, receiving_sync
 
 
@@ -36,5 +37,5 @@ def receiving_sync_due_task() -> int:
     """Beat job: one receiving sync task per shop that sends ASNs. Returns how many."""
     shop_ids = list(receiving_shops().values_list("pk", flat=True))
     for shop_id in shop_ids:
-        receiving_sync_task.delay_on_commit(shop_id)
+        delay_on_commit(receiving_sync_task, shop_id)
     return len(shop_ids)

@@ -5,7 +5,7 @@ Idempotent: running it again finds the same shop and users. Called by the demo c
 """
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from shops.models import AddressFormat, AlertSeverity, NameFormat, Role, Shop
@@ -16,7 +16,7 @@ DEMO_ADMIN = ("admin", "admin")
 DEMO_VIEWER = ("viewer", "viewer")
 
 
-def _user(username: str, password: str, **extra):
+def _user(username: str, password: str, **extra: object) -> User:
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(username=username, defaults=extra)
     if created:
@@ -26,7 +26,7 @@ def _user(username: str, password: str, **extra):
 
 
 @transaction.atomic
-def shops_demo_build() -> tuple[Shop, AbstractBaseUser]:
+def shops_demo_build() -> tuple[Shop, User]:
     """Create (or find) the demo shop, set up the way an Amazon 1P vendor runs it, with its
     admin and viewer logins. Returns the shop and its admin."""
     admin = _user(

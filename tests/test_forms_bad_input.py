@@ -127,7 +127,9 @@ def _fill(data: dict, shop, order) -> dict:
     if data.get("row") == "first":
         data["row"] = order.rows.first().pk
     if data.get("reason") == "any":
-        data["reason"] = CreditReason.objects.filter(shop=shop).first().pk
+        reason = CreditReason.objects.filter(shop=shop).first()
+        assert reason is not None
+        data["reason"] = reason.pk
     if data.get("roles") == ["commerce"]:
         data["roles"] = [Role.objects.get(shop=shop, name="Commerce").pk]
     if "username" in data and "roles" not in data:

@@ -310,7 +310,9 @@ def _pk_for(name: str, shop, order, viewer_membership) -> int:
     if noun == "role":
         return Role.objects.get(shop=shop, name="Commerce").pk
     if noun == "alert":
-        return Alert.objects.filter(shop=shop).first().pk
+        alert = Alert.objects.filter(shop=shop).first()
+        assert alert is not None
+        return alert.pk
     if noun == "product":
         products_fill_from_rows(shop, [("4006381333931", "", "Kettle")])
         return Product.objects.get(shop=shop, ean="4006381333931").pk
@@ -328,8 +330,10 @@ def _pk_for(name: str, shop, order, viewer_membership) -> int:
         return order.pk
     model = COLLECTIONS[noun].model
     fields = {f.name for f in model._meta.fields}
-    items = model.objects.filter(shop=shop)
-    return (items.filter(is_default=False) if "is_default" in fields else items).last().pk
+    items = model._default_manager.filter(shop=shop)  # as shops/views.py
+    item = (items.filter(is_default=False) if "is_default" in fields else items).last()
+    assert item is not None
+    return item.pk
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -1,5 +1,7 @@
 """The per-line acknowledgement form on the order page: one set of fields per order row."""
 
+from typing import Any
+
 from django import forms
 from django.db.models import Sum
 
@@ -27,17 +29,20 @@ class AcknowledgementLinesForm(forms.Form):
         )
         self.titles = row_titles(order.shop_id, self.rows)
         for row in self.rows:
-            row.credited = credited.get(row.pk, 0)
-            row.open_quantity = row.quantity - row.credited
+            row_credited = credited.get(row.pk, 0)
+            open_quantity = row.quantity - row_credited
+            # For the template (see row_fields); not model fields.
+            row.credited = row_credited  # type: ignore[attr-defined]
+            row.open_quantity = open_quantity  # type: ignore[attr-defined]
             self.fields[f"quantity_{row.pk}"] = forms.IntegerField(
                 min_value=0,
-                max_value=row.open_quantity,
-                initial=row.open_quantity,
+                max_value=open_quantity,
+                initial=open_quantity,
                 label=f"Confirm (row {row.position})",
-                widget=forms.NumberInput(attrs={"class": "qty", "data-open": row.open_quantity}),
+                widget=forms.NumberInput(attrs={"class": "qty", "data-open": open_quantity}),
                 error_messages={
-                    "max_value": f"At most {row.open_quantity}: {row.quantity} ordered, "
-                    f"{row.credited} credited.",
+                    "max_value": f"At most {open_quantity}: {row.quantity} ordered, "
+                    f"{row_credited} credited.",
                     "required": "Enter the quantity to confirm (0 rejects the line).",
                 },
             )
@@ -60,8 +65,9 @@ class AcknowledgementLinesForm(forms.Form):
                 label="Reason for the credited part",
             )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         for row in self.rows:
             if cleaned.get(f"mode_{row.pk}") != BACKORDER:
                 continue
@@ -92,5 +98,5 @@ class AcknowledgementLinesForm(forms.Form):
         catalogue's title) and its bound fields by short name."""
         names = ("quantity", "mode", "ship", "delivery", "reason")
         for row in self.rows:
-            row.product = self.titles.get(row.pk, "")
+            row.product = self.titles.get(row.pk, "")  # type: ignore[attr-defined]
         return [(row, {name: self[f"{name}_{row.pk}"] for name in names}) for row in self.rows]

@@ -35,6 +35,7 @@ from amazon1p.spapi import parsing
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import Money, PurchaseOrder
 from core.errors import ShopCtrlError
+from core.tasks import delay_on_commit
 from orders.models import CreditRow, Order, OrderRow
 from orders.services import order_credit_row_add
 from shops.audit import audit_record
@@ -333,7 +334,7 @@ def acknowledgement_request(
             ]
         },
     )
-    acknowledgement_send_task.delay_on_commit(ack.pk)
+    delay_on_commit(acknowledgement_send_task, ack.pk)
     return ack
 
 

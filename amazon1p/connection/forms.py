@@ -2,6 +2,7 @@
 
 import copy
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -120,16 +121,23 @@ class AmazonSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["credit_reason_rejected"].queryset = CreditReason.objects.filter(shop=shop)
-        self.fields["credit_reason_cancelled"].queryset = CreditReason.objects.filter(shop=shop)
-        self.fields["acknowledgeable_statuses"].queryset = OrderStatus.objects.filter(shop=shop)
+        cast(
+            forms.ModelChoiceField, self.fields["credit_reason_rejected"]
+        ).queryset = CreditReason.objects.filter(shop=shop)
+        cast(
+            forms.ModelChoiceField, self.fields["credit_reason_cancelled"]
+        ).queryset = CreditReason.objects.filter(shop=shop)
+        cast(
+            forms.ModelChoiceField, self.fields["acknowledgeable_statuses"]
+        ).queryset = OrderStatus.objects.filter(shop=shop)
         if not settings.SPAPI_ALLOW_CUSTOM_ENDPOINTS:
             # Amazon's own hosts only: no URL to type, no "custom" to choose.
             del self.fields["custom_base_url"]
-            self.fields["endpoint_kind"].choices = [
-                (value, label)
-                for value, label in self.fields["endpoint_kind"].choices
-                if value != EndpointKind.CUSTOM
+            endpoint_kind = cast(forms.ChoiceField, self.fields["endpoint_kind"])
+            # The field's setter normalised the model field's choices to (value, label) pairs.
+            choices = cast(list[tuple[str, str]], endpoint_kind.choices)
+            endpoint_kind.choices = [
+                (value, label) for value, label in choices if value != EndpointKind.CUSTOM
             ]
 
     def clean_vendor_code(self) -> str:
@@ -149,8 +157,9 @@ class AmazonSettingsForm(forms.ModelForm):
             raise forms.ValidationError("A refresh token starts with Atzr|.")
         return value
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         region, marketplace = data.get("region"), data.get("marketplace_id")
         if region and marketplace and marketplace not in MARKETPLACES[Region(region)].values():
             self.add_error("marketplace_id", f"This marketplace is not in the {region} region.")
@@ -169,7 +178,7 @@ class AmazonSettingsForm(forms.ModelForm):
         self._check_secrets_retyped(data)
         return data
 
-    def _check_secrets_retyped(self, data: dict) -> None:
+    def _check_secrets_retyped(self, data: dict[str, Any]) -> None:
         """Another region, endpoint or client id needs both secrets typed again."""
         names = ("region", "endpoint_kind", "custom_base_url", "lwa_client_id")
         if self.instance.pk is None or any(
@@ -192,8 +201,12 @@ class StatusMappingForm(forms.Form):
 
     def __init__(self, *args, shop: Shop, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["main_status"].queryset = OrderStatus.objects.filter(shop=shop)
-        self.fields["payment_status"].queryset = PaymentStatus.objects.filter(shop=shop)
+        cast(
+            forms.ModelChoiceField, self.fields["main_status"]
+        ).queryset = OrderStatus.objects.filter(shop=shop)
+        cast(
+            forms.ModelChoiceField, self.fields["payment_status"]
+        ).queryset = PaymentStatus.objects.filter(shop=shop)
 
 
 class BaseStatusMappingFormSet(forms.BaseFormSet):
@@ -239,10 +252,10 @@ class BaseFulfillmentCenterFormSet(forms.BaseModelFormSet):
     """The connection's FC rows. A row id must be one of its own FCs (another shop's id, or
     one deleted meanwhile, is a form error), and codes stay unique among all its FCs."""
 
-    def add_fields(self, form: forms.Form, index: int | None) -> None:
+    def add_fields(self, form: "forms.ModelForm[FulfillmentCenter]", index: int | None) -> None:
         super().add_fields(form, index)
         # Django lets the hidden id name any FC of any shop; only the connection's own count.
-        form.fields["id"].queryset = self.get_queryset()
+        cast(forms.ModelChoiceField, form.fields["id"]).queryset = self.get_queryset()
         form.fields["id"].error_messages["invalid_choice"] = (
             "This fulfillment center row is not one of this shop's (any more): reload the page."
         )

@@ -2,6 +2,7 @@
 POs as Amazon sent them with every version."""
 
 from datetime import timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -216,6 +217,7 @@ class AmazonPurchaseOrderVersion(models.Model):
         return f"{self.purchase_order_id} v{self.version}"
 
     @property
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         """This version as Amazon sent it."""
-        return self.raw if self.raw is not None else self.purchase_order.raw
+        raw = self.raw if self.raw is not None else self.purchase_order.raw
+        return cast(dict[str, Any], raw)  # a JSONField is Any; both hold one PO's JSON object

@@ -4,7 +4,7 @@ fan-out that requests runs is in amazon1p/tasks.py)."""
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from amazon1p.importing.models import WAITING_SYNC_STATUSES, SyncRun
 from amazon1p.importing.sync import (
@@ -31,7 +31,7 @@ WAIT_POLL = timedelta(seconds=30)
     retry_jitter=True,
     max_retries=8,
 )
-def amazon1p_sync_run_task(self, run_id: int) -> str:
+def amazon1p_sync_run_task(self: Task[[int], str], run_id: int) -> str:
     """Do one sync run (see `sync_run_execute`), then hand the shop's next waiting run to a
     worker.
 
@@ -41,7 +41,7 @@ def amazon1p_sync_run_task(self, run_id: int) -> str:
     the shop's next waiting run goes); on the last retry they fail the run with the reason
     instead, so no run waits in the queue for a task that will not come.
     """
-    final = self.request.retries >= self.max_retries
+    final = self.max_retries is not None and self.request.retries >= self.max_retries
     try:
         run = sync_run_execute(run_id=run_id, final=final)
     except AmazonTransientError:

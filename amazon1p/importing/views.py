@@ -1,5 +1,7 @@
 """Sync runs page: runs with live progress, per-PO errors, "Sync now" and "Import history"."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,13 +18,14 @@ from amazon1p.importing.sync import sync_run_waiting_behind
 from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from shops.access import permissions_for, shop_for_user
+from shops.models import Shop
 from shops.permissions import Perm
 from shops.views import render_settings_page
 
 POLL_SECONDS = 2
 
 
-def _context(request: HttpRequest, shop, **extra) -> dict:
+def _context(request: HttpRequest, shop: Shop, **extra: Any) -> dict[str, Any]:
     return {
         "shop": shop,
         "active": "sync-runs",
@@ -54,7 +57,9 @@ def sync_run_list_view(request: AuthenticatedRequest, shop_id: int) -> HttpRespo
 
 @login_required
 @require_GET
-def sync_run_detail_view(request: AuthenticatedRequest, shop_id: int, run_id: str | None = None):
+def sync_run_detail_view(
+    request: AuthenticatedRequest, shop_id: int, run_id: str | None = None
+) -> HttpResponse:
     """One run (the latest when no id is given): counts, calls, duration, per-PO errors.
 
     htmx requests get the live part only; it polls itself while the run is active.
@@ -77,7 +82,7 @@ def sync_run_detail_view(request: AuthenticatedRequest, shop_id: int, run_id: st
     return render_settings_page(request, template, context)
 
 
-def _connection_or_message(request: HttpRequest, shop) -> AmazonConnection | None:
+def _connection_or_message(request: HttpRequest, shop: Shop) -> AmazonConnection | None:
     connection = AmazonConnection.objects.filter(shop=shop).first()
     if connection is None or not connection.enabled:
         messages.error(request, "Turn the Amazon 1P connection on in the settings first.")

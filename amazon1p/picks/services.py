@@ -7,11 +7,11 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from amazon1p.acknowledgements.models import (
     IN_FLIGHT_ACK_STATUSES,
@@ -117,7 +117,15 @@ class _Plan:
         ]
 
 
-def _pick_credit_rows(order: Order):
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev dependency, types only
+
+
+class _ByPicks(TypedDict):
+    by_picks: bool
+
+
+def _pick_credit_rows(order: Order) -> "QuerySet[WithAnnotations[CreditRow, _ByPicks]]":
     links = PickImportOrder.credit_rows.through.objects.filter(creditrow_id=OuterRef("pk"))
     return CreditRow.objects.filter(order=order).annotate(by_picks=Exists(links))
 
@@ -245,14 +253,14 @@ def _carry_out(plan: _Plan, record: PickImport, actor: User | None, reason: Cred
             )
             credit.delete()
         if plan.desired[row.pk]:
-            credit = order_credit_row_add(
+            added = order_credit_row_add(
                 actor=actor,  # type: ignore[arg-type]  # None: the warehouse, not a person
                 order=order,
                 row=row,
                 quantity=plan.desired[row.pk],
                 reason=reason,
             )
-            pick_order.credit_rows.add(credit)
+            pick_order.credit_rows.add(added)
     pick_order.acknowledgement = acknowledgement_request(
         actor=actor, order=order, origin=AckOrigin.PICK
     )

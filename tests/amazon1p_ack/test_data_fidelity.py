@@ -54,6 +54,7 @@ def _order_where(shop, test, used: set[str]) -> Order:
     for apo in AmazonPurchaseOrder.objects.filter(shop=shop, state="New").order_by("po_number"):
         if apo.po_number not in used and test(apo.raw["orderDetails"]["items"]):
             used.add(apo.po_number)
+            assert apo.order is not None  # an imported PO has its order
             return apo.order
     raise AssertionError("no New PO of that kind")
 

@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -403,7 +404,7 @@ def test_management_command_does_one_pass(connected, shop, tmp_path, capsys):
 
 def _post(shop_id: int, body, *, token: str | None, content_type: str = "text/csv"):
     client = Client(enforce_csrf_checks=True)
-    headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
     url = reverse("api:pick-import", args=[shop_id])
     return client.post(url, data=body, content_type=content_type, **headers)
 

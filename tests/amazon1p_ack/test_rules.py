@@ -29,6 +29,7 @@ def _stock(order, *, extra: int = 0, cost_delta: Decimal = Decimal(0)) -> list[P
     po = parsing.parse_purchase_order(order.amazon_po.raw)
     products = []
     for item in po.items:
+        assert item.net_cost is not None
         product, _ = Product.objects.update_or_create(
             shop=order.shop,
             ean=item.vendor_product_id,

@@ -31,6 +31,7 @@ def simulator_config() -> SimulatorConfig:
 
 
 def _accept_all(po: PurchaseOrder) -> OrderAcknowledgement:
+    assert po.selling_party is not None
     return OrderAcknowledgement(
         purchase_order_number=po.number,
         selling_party=po.selling_party,
@@ -51,7 +52,11 @@ def _accept_all(po: PurchaseOrder) -> OrderAcknowledgement:
 
 def _acknowledge(sim, numbers: list[str]) -> None:
     with vendor_client_for(sim) as client:
-        pos = [client.get_purchase_order(n) for n in numbers]
+        pos = []
+        for number in numbers:
+            po = client.get_purchase_order(number)
+            assert isinstance(po, PurchaseOrder), po
+            pos.append(po)
         transaction_id = client.submit_acknowledgements([_accept_all(po) for po in pos])
         deadline = time.monotonic() + 10
         while not client.get_transaction(transaction_id).is_final:

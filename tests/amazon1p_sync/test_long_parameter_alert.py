@@ -60,5 +60,5 @@ def test_an_over_long_deal_code_is_cut_with_an_alert_the_upsert_can_raise(monkey
         lambda *, shop, kind, alerts: raised.append((kind, [a[1] for a in alerts])),
     )
     monkeypatch.setattr("amazon1p.importing.upsert.alerts_group_raise", lambda **_: None)
-    mapped_alerts_raise(None, [(7, alert)])  # type: ignore[arg-type]
+    mapped_alerts_raise(None, [(7, alert)])
     assert raised == [(AlertKind.ORDER_DATA, [alert.text])]

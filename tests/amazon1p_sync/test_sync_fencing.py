@@ -143,8 +143,9 @@ def test_the_heartbeat_beats_while_a_page_waits(connected, shop, sim, monkeypatc
         if not beats:
             start = SyncRun.objects.get(pk=current.pk).heartbeat_at
             time.sleep(0.6)
-            beats.append(start)
-            beats.append(SyncRun.objects.get(pk=current.pk).heartbeat_at)
+            end = SyncRun.objects.get(pk=current.pk).heartbeat_at
+            assert start is not None and end is not None  # a claimed run has beaten
+            beats.extend((start, end))
 
     done = sync_run_execute(run_id=run.pk, on_progress=slow_page)
 

@@ -29,6 +29,7 @@ from tests.support.pdfs import assert_gs1_sscc, page_text, pdf_pages, scan
 
 def cartons(count: int, prefix: str = "4012345") -> list[CartonLabel]:
     sample = sample_document("carton_label")
+    assert isinstance(sample, CartonLabel)
     return [
         replace(sample, sscc=make_sscc(prefix, 5000 + n), carton_index=n + 1, carton_total=count)
         for n in range(count)

@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -707,7 +708,7 @@ def test_management_command_runs_one_pass(shop, group, orders, tmp_path, capsys)
 
 
 def _post(shop_id: int, body: bytes, *, token: str | None, content_type: str = "text/csv"):
-    headers = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Token {token}"} if token else {}
     return Client(enforce_csrf_checks=True).post(
         reverse("api:pack-import", args=[shop_id]),
         data=body,

@@ -7,9 +7,12 @@ import io
 import re
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import pytest
+from django.contrib.auth.models import User
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from playwright.sync_api import Locator, Page, expect
 
 from bulkbuy.models import Offer
@@ -121,7 +124,7 @@ def test_offer_walks_from_upload_through_the_stages_to_the_export(
     tmp_path: Path,
 ):
     make_products(shop, admin_user, count=3)
-    walker = UserFactory(username="erin")
+    walker = cast(User, UserFactory(username="erin"))  # factory_boy builds the model
     add_member(shop, walker, "Commerce", "Manufacture", "Warehouse")
     add_member(shop, UserFactory(username="colin"), "Commerce")
     original = offer_workbook()
@@ -208,7 +211,7 @@ def test_offer_walks_from_upload_through_the_stages_to_the_export(
     filled = tmp_path / download.suggested_filename
     download.save_as(filled)
     stage_file = load_workbook(filled)
-    sheet = stage_file.active
+    sheet = cast(Worksheet, stage_file.active)
     cells = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert cells[:3] == [
         ["Offer", offer.pk, OFFER_NAME, *[None] * 7],
@@ -256,7 +259,7 @@ def test_offer_walks_from_upload_through_the_stages_to_the_export(
     before, after = sheet_values(original), sheet_values(Path(export.path()).read_bytes())
     assert list(after) == ["Offer", "Instructions"]
     header = before["Offer"][2]
-    final = {
+    final: dict[int, dict[str, object]] = {
         KETTLE: {QTY1: 70, QTY2: 45, APPROVED: "yes"},
         TOASTER: {QTY1: 0, QTY2: 0, APPROVED: "no"},
         MIXER: {QTY1: 55, QTY2: None, APPROVED: "yes"},  # no second stage: left blank

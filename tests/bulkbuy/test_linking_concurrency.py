@@ -98,7 +98,7 @@ def test_overlapping_beat_runs_check_each_order_once_within_the_offer(shop, offe
     )
     finish(threads, errors)
 
-    runs: list[LinkRun] = results  # type: ignore[assignment]
+    runs: list[LinkRun] = results
     assert sum(run.checked for run in runs) == len(orders)
     types = list(Order.objects.filter(shop=shop).values_list("purchase_type", flat=True))
     assert sorted(types).count(PurchaseType.BULK_BUY) == 5

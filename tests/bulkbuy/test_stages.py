@@ -1,11 +1,13 @@
 """Approval stages of an offer: Commerce → Manufacture → Warehouse → Complete."""
 
 import io
+from typing import cast
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bulkbuy.models import Offer, OfferEvent, OfferEventAction, OfferStatus
 from bulkbuy.stages import (
@@ -332,7 +334,7 @@ def test_later_stage_cannot_revoke_through_the_page_without_permission(
 
 def _filled(content: bytes, qty: int) -> bytes:
     workbook = load_workbook(io.BytesIO(content))
-    sheet = workbook.active
+    sheet = cast(Worksheet, workbook.active)
     for row in sheet.iter_rows(min_row=6):
         row[8].value = qty
     buffer = io.BytesIO()
@@ -481,7 +483,7 @@ def test_user_holding_several_stages_chooses_which_to_act_as(offer, admin_user):
 
 
 def _stage_file_rows(content: bytes) -> list[dict]:
-    sheet = load_workbook(io.BytesIO(content)).active
+    sheet = cast(Worksheet, load_workbook(io.BytesIO(content)).active)
     lines = list(sheet.iter_rows(min_row=5, values_only=True))
     return [dict(zip(lines[0], line, strict=False)) for line in lines[1:]]
 

@@ -2,6 +2,7 @@
 behind it: the product's rows rejected, backordered or not confirmed in full."""
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -33,7 +34,7 @@ def products(shop, monkeypatch):
     return shop
 
 
-def _links(client, shop) -> dict:
+def _links(client, shop) -> tuple[dict[str, Any], Any]:
     response = client.get(reverse("cockpit:dashboard", args=[shop.pk]))
     assert response.status_code == 200
     return {links.row.product: links for links in response.context["products"]}, response

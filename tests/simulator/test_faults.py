@@ -3,6 +3,7 @@
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -65,7 +66,12 @@ def statuses_under(seed: int, calls: int = 30, **faults) -> list[tuple[int, int]
 
 
 def test_faults_repeat_exactly_for_the_same_seed() -> None:
-    faults = {"throttle_rate": 0.2, "error_rate": 0.2, "html_error_rate": 0.2, "truncate_rate": 0.2}
+    faults: dict[str, Any] = {
+        "throttle_rate": 0.2,
+        "error_rate": 0.2,
+        "html_error_rate": 0.2,
+        "truncate_rate": 0.2,
+    }
 
     first, second = statuses_under(9, **faults), statuses_under(9, **faults)
 

@@ -6,10 +6,12 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 import httpx
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from simulator.__main__ import main
 from simulator.offers import MAX_LINES_PER_PO, SPLIT_UNITS
@@ -190,7 +192,7 @@ def test_reset_forgets_offer_pos_and_never_reuses_their_numbers(api: Api) -> Non
 def _bad_date(rows: list) -> bytes:
     """The offer with text that is no date as the second row's Stage 1 start."""
     book = load_workbook(io.BytesIO(offer_workbook(rows, stage1=STAGE1)))
-    book.active.cell(row=6, column=6, value="soon")
+    cast(Worksheet, book.active).cell(row=6, column=6, value="soon")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -219,7 +219,8 @@ def test_cached_json_matches_a_fresh_render_at_each_event_of_a_po() -> None:
     config = SimulatorConfig(seed=13, orders_per_day=300, rate_limits=False)
     warm = Simulator(config)
     start = warm.world.first_after(T0)
-    picked = {}  # one PO per kind of change, one never changed, one rejected outright
+    # One PO per kind of change, one never changed, one rejected outright.
+    picked: dict[str | None, int] = {}
     for index in range(start, start + 2000):
         head = header(warm.world, index)
         picked.setdefault("rejected" if head.rejected_all else head.change_kind, index)

@@ -215,6 +215,7 @@ def acknowledged_po(client: VendorClient, *, short_by: int = 0) -> PurchaseOrder
                 net_cost=item.net_cost,
             )
         )
+    assert po.selling_party is not None
     ack = OrderAcknowledgement(po.number, po.selling_party, datetime.now(UTC), tuple(items))
     assert final(client, client.submit_acknowledgements([ack])).status == "Success"
     return po
@@ -242,6 +243,7 @@ def asn_for(
             )
         )
     now = datetime.now(UTC).replace(microsecond=0)
+    assert po.selling_party is not None and po.ship_to_party is not None
     return ShipmentConfirmation(
         shipment_identifier=identifier,
         confirmation_type=kind,

@@ -131,6 +131,7 @@ def _ack(po: PurchaseOrder, *, over: int = 0) -> OrderAcknowledgement:
                 ),
             )
         )
+    assert po.selling_party is not None
     return OrderAcknowledgement(
         purchase_order_number=po.number,
         selling_party=po.selling_party,

@@ -44,8 +44,12 @@ SCHEMA_ONLY = strategy_for("vendorOrders", "OrderStatus", realistic=False)
 # --- what a faithful reading is, written independently of the parser ----------------------
 
 
+def _at(raw: str) -> datetime:
+    return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+
+
 def _when(raw: str | None) -> datetime | None:
-    return datetime.fromisoformat(raw.replace("Z", "+00:00")) if raw else None
+    return _at(raw) if raw else None
 
 
 def _quantity(raw: dict | None) -> Quantity | None:
@@ -83,7 +87,7 @@ def _item(raw: dict) -> ItemStatus:
         accepted_quantity=_quantity(ack.get("acceptedQuantity")),
         rejected_quantity=_quantity(ack.get("rejectedQuantity")),
         acknowledgement_dates=tuple(
-            _when(detail["acknowledgementDate"])
+            _at(detail["acknowledgementDate"])
             for detail in ack.get("acknowledgementStatusDetails", [])
             if "acknowledgementDate" in detail
         ),
@@ -97,7 +101,7 @@ def faithful(raw: dict) -> PurchaseOrderStatus:
     return PurchaseOrderStatus(
         number=raw["purchaseOrderNumber"],
         status=raw["purchaseOrderStatus"],
-        purchase_order_date=_when(raw["purchaseOrderDate"]),
+        purchase_order_date=_at(raw["purchaseOrderDate"]),
         last_updated_date=_when(raw.get("lastUpdatedDate")),
         selling_party_id=raw["sellingParty"]["partyId"],
         ship_to_party_id=raw["shipToParty"]["partyId"],

@@ -21,6 +21,7 @@ def fresh_order(shop, *, where=lambda po: True) -> Order:
     for apo in pos.order_by("po_number"):
         if apo.po_number not in USED_PO_NUMBERS and where(parse_purchase_order(apo.raw)):
             USED_PO_NUMBERS.add(apo.po_number)
+            assert apo.order is not None  # an imported PO has its order
             return apo.order
     raise AssertionError("no fresh New PO fits")
 

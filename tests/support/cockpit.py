@@ -10,7 +10,7 @@ from decimal import Decimal
 from amazon1p.acknowledgements.models import Acknowledgement, AcknowledgementLine, AckStatus
 from amazon1p.importing.models import AmazonPurchaseOrder
 from asn.models import AsnSubmission, AsnType, GroupShipment, Shipment, ShipmentLine, Warehouse
-from orders.models import OrderRow
+from orders.models import Channel, OrderRow
 from orders.services import CustomerInput, OrderInput, RowInput, order_create
 
 DAY = datetime(2026, 11, 2, 0, 0, tzinfo=UTC)  # a Monday
@@ -23,7 +23,7 @@ def amazon_order(shop, number: str, *, at: datetime, fc: str = "LEJ1", units=(10
         data=OrderInput(
             number=number,
             ordered_at=at,
-            channel="amazon_1p",
+            channel=Channel.AMAZON_1P,
             customer=CustomerInput(name=fc, address_line="", postal_code="", city="", country="DE"),
             rows=[
                 RowInput(

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 HEADERS = (
     "ASIN",
@@ -51,7 +53,7 @@ def offer_workbook(
     """The xlsx bytes: two title lines, a blank line, the header, the rows (dates as date
     cells, costs as numbers, as Excel keeps them)."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast(Worksheet, workbook.active)
     sheet.title = "Bulk Buy Offer"
     sheet.append(["Amazon Bulk Buy Offer", "Vendor VNDR1"])
     sheet.append(["Please fill in the Approved and Comment columns."])

@@ -4,10 +4,11 @@ imported through the service, and offers walked through the approval stages."""
 import io
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bulkbuy.models import Offer, OfferRow
 from bulkbuy.services import offer_import
@@ -58,7 +59,7 @@ def offer_xlsx(
 ) -> bytes:
     """An xlsx whose first sheet has `preamble` rows, the header, then `rows` (by header)."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast(Worksheet, workbook.active)
     sheet.title = sheet_title
     for line in preamble:
         sheet.append(list(line))

@@ -82,7 +82,7 @@ def _resolve(node: Any, definitions: dict[str, Any], path: tuple[str, ...]) -> A
         extra = ALWAYS_SENT.get(path[-1], ()) if path else ()
         if extra:
             node["required"] = sorted({*node.get("required", ()), *extra})
-    result = {}
+    result: dict[str, Any] = {}
     for key, value in node.items():
         if key in _DOC_KEYS:
             continue
