@@ -279,56 +279,42 @@ def render_packing_list(
     template_source: str, packing_list: PackingList, page_size: str = "A4"
 ) -> bytes:
     """The packing list, over as many pages as it needs, with "Page n of N" at the bottom."""
-    _check_page_size(page_size)
-    register_fonts()  # the layout measures text before the canvas exists
-    template = _compile(template_source)
-    markup = _fill(template, {"packing_list": packing_list, "page_size": page_size})
-    blocks, margins, errors = _blocks(markup, PACKING_MARGIN[page_size])
-    if errors:
-        raise DocumentError([f"Packing list: {e}" for e in errors])
-    size = LABEL_4X6 if page_size == "4x6" else A4
-    inner_width = size[0] - margins[1] - margins[3]
-    inner_height = size[1] - margins[0] - margins[2]
-    try:
-        pages = paginate(blocks, inner_width, inner_height)
-    except LayoutError as error:
-        raise DocumentError([f"Packing list: {error}"]) from None
-    canv, buffer = _canvas(page_size, f"Packing list {packing_list.shipment_code}")
-    total = max(len(pages), 1)
-    for number, page in enumerate(pages or [[]], start=1):
-        y = size[1] - margins[0]
-        for block in page:
-            block.draw(canv, margins[3], y, inner_width)
-            y -= block.height
-        if margins[2] >= 7:
-            canv.setFont("DocSans", 7)
-            canv.setFillColorRGB(0.3, 0.3, 0.3)
-            footer = f"{packing_list.shipment_code} · page {number} of {total}"
-            canv.drawRightString(size[0] - margins[1], margins[2] / 2 - 2, footer)
-        canv.showPage()
-    canv.save()
-    return buffer.getvalue()
+    return render_document(
+        template_source,
+        {"packing_list": packing_list},
+        title=f"Packing list {packing_list.shipment_code}",
+        footer=packing_list.shipment_code,
+        page_size=page_size,
+        errors_as="Packing list",
+    )
 
 
 def render_document(
-    template_source: str, context: dict, *, title: str, footer: str, page_size: str = "A4"
+    template_source: str,
+    context: dict,
+    *,
+    title: str,
+    footer: str,
+    page_size: str = "A4",
+    errors_as: str | None = None,
 ) -> bytes:
-    """Any paged document (an invoice, say) from a template and its data, laid out like
-    the packing list: as many pages as it needs, "`footer` · page n of N" at the bottom."""
+    """Any paged document (a packing list, an invoice) from a template and its data: as many
+    pages as it needs, "`footer` · page n of N" at the bottom. Errors name the document as
+    `errors_as` (default: its title)."""
     _check_page_size(page_size)
     register_fonts()
     template = _compile(template_source)
     markup = _fill(template, {**context, "page_size": page_size})
     blocks, margins, errors = _blocks(markup, PACKING_MARGIN[page_size])
     if errors:
-        raise DocumentError([f"{title}: {e}" for e in errors])
+        raise DocumentError([f"{errors_as or title}: {e}" for e in errors])
     size = LABEL_4X6 if page_size == "4x6" else A4
     inner_width = size[0] - margins[1] - margins[3]
     inner_height = size[1] - margins[0] - margins[2]
     try:
         pages = paginate(blocks, inner_width, inner_height)
     except LayoutError as error:
-        raise DocumentError([f"{title}: {error}"]) from None
+        raise DocumentError([f"{errors_as or title}: {error}"]) from None
     canv, buffer = _canvas(page_size, title)
     total = max(len(pages), 1)
     for number, page in enumerate(pages or [[]], start=1):
