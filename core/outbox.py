@@ -11,6 +11,7 @@ core imports no app, so an outbox names the client and the boundary's error clas
 """
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -145,7 +146,7 @@ class TransactionClient(Protocol):
 C = TypeVar("C", bound=TransactionClient)
 
 
-class Outbox(Generic[M, C]):
+class Outbox(ABC, Generic[M, C]):
     """The steps of one outbox: `send` (claim the row, POST it once, store the transaction
     id), `check` (follow the transaction to Success or Failure) and `finish` (close the row).
 
@@ -168,19 +169,21 @@ class Outbox(Generic[M, C]):
 
     # --- what each outbox names -----------------------------------------------------------
 
+    @abstractmethod
     def client(self, row: M) -> C:
-        raise NotImplementedError
+        """The client that sends the row (its shop's connection)."""
 
+    @abstractmethod
     def post(self, client: C, row: M) -> str:
         """Send the row's payload; Amazon's transaction id."""
-        raise NotImplementedError
 
     def finished(self, row: M, status: str) -> None:
         """What the closed row means for the rest of the shop (inside its transaction)."""
 
     def recover(self, row: M, client: C) -> str:
-        """A SENDING row of an outbox without `resend_after`: did Amazon get it?"""
-        raise NotImplementedError
+        """A SENDING row of an outbox without `resend_after`: did Amazon get it? Only such
+        an outbox is asked, and it must say how (acknowledgements read the PO's status)."""
+        raise TypeError(f"{type(self).__name__} sets no resend_after and no recover()")
 
     def arrived_before(self, row: M, errors: list[dict[str, str]]) -> bool:
         """Whether a Failure only says that an earlier send of this row arrived."""

@@ -1,6 +1,7 @@
 """The outbox steps (core/outbox.py) bound to Amazon: the client of the row's shop and the
 boundary's error classes. The acknowledgement, ASN and invoice outboxes build on this."""
 
+from abc import abstractmethod
 from typing import TypeVar
 
 from amazon1p.connection.credentials import spapi_connection
@@ -22,9 +23,9 @@ class AmazonOutbox(Outbox[M, VendorClient]):
     rejected = AmazonRejectedError
     transient = AmazonTransientError
 
+    @abstractmethod
     def shop_id(self, row: M) -> int:
         """The shop whose Amazon connection sends the row."""
-        raise NotImplementedError
 
     def client(self, row: M) -> VendorClient:
         connection = AmazonConnection.objects.get(shop_id=self.shop_id(row))

@@ -96,7 +96,7 @@ class Block:
         self.draw_content(canv, cx, ctop, max(inner_width, 1.0), inner_height)
 
     def draw_content(self, canv: Canvas, x: float, top: float, width: float, height: float) -> None:
-        pass
+        """What is inside the borders; a plain block (a rule, a spacer) has nothing."""
 
     def split(self, width: float, available: float) -> tuple[Block | None, Block | None]:
         """(part that fits in `available`, rest) or (None, self) when nothing fits."""
@@ -196,4 +196,4 @@ class ContainerBox(Block):
 
 
 class HrBox(Block):
-    pass
+    """A horizontal rule: its border is all there is to draw (Block.draw draws borders)."""
