@@ -144,6 +144,24 @@ def product_condition(product: str) -> Q:
 
 
 GRID_RELATED = ("main_status", "payment_status")
+# What a grid row shows (orders/grid_rows.py): the rest of an order (its parties as JSON, the
+# address fields) is not read, decoded or kept for 50 rows per page.
+GRID_COLUMNS = (
+    "shop_id",
+    "number",
+    "external_reference",
+    "ordered_at",
+    "customer_name",
+    "customer_first_name",
+    "customer_last_name",
+    "channel",
+    "purchase_type",
+    "currency",
+    "main_status__name",
+    "main_status__base_status",
+    "payment_status__name",
+    "payment_status__base_status",
+)
 # How many of the newest grid rows a search looks through before it changes strategy.
 SEARCH_PROBE_ROWS = 20_000
 # Orders of a product up to which the grid names them by ID and sorts them, rather than
@@ -187,10 +205,14 @@ def order_grid_page(
         rows = _search_rows(orders, search_condition(filters.search), order, limit, ascending)
     elif product_orders is not None:
         rows = list(
-            orders.select_related(*GRID_RELATED).order_by(*_unindexed(order, ascending))[:limit]
+            orders.select_related(*GRID_RELATED)
+            .only(*GRID_COLUMNS)
+            .order_by(*_unindexed(order, ascending))[:limit]
         )
     else:
-        rows = list(orders.select_related(*GRID_RELATED).order_by(*order)[:limit])
+        rows = list(
+            orders.select_related(*GRID_RELATED).only(*GRID_COLUMNS).order_by(*order)[:limit]
+        )
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     if ascending:
@@ -213,6 +235,10 @@ def _search_rows(
 ) -> list[Order]:
     """The first `limit` rows of `orders` matching a number search, in grid order.
 
+    Most searches name one order (a full number or Amazon's PO number) or a few: the number
+    and reference indexes find every match at once, and those few are sorted. Only a search
+    with more than a page of matches takes the grid's own order into account:
+
     Order numbers grow with time, so a prefix often matches only old orders; walking the grid
     index from the newest row would then read most of the shop. So: look for the matches
     among the newest SEARCH_PROBE_ROWS rows first (cheap, index-bounded); if they do not fill
@@ -220,24 +246,41 @@ def _search_rows(
     and reference indexes and sort just those (the expression hides the grid index from the
     planner, which would otherwise walk it again).
     """
+    matches = orders.filter(condition)
+    # In no order: PostgreSQL stops at limit + 1 matches, wherever its indexes find them.
+    few = list(matches.order_by().values_list("pk", flat=True)[: limit + 1])
+    if len(few) <= limit:  # every match: sort just those
+        return list(
+            Order.objects.filter(pk__in=few)
+            .select_related(*GRID_RELATED)
+            .only(*GRID_COLUMNS)
+            .order_by(*order)
+        )
     boundary = list(
         orders.order_by(*order).values_list("ordered_at", flat=True)[
             SEARCH_PROBE_ROWS - 1 : SEARCH_PROBE_ROWS
         ]
     )
-    matches = orders.filter(condition)
     if not boundary:  # a small result: the plain query is cheap
-        return list(matches.select_related(*GRID_RELATED).order_by(*order)[:limit])
+        return list(
+            matches.select_related(*GRID_RELATED).only(*GRID_COLUMNS).order_by(*order)[:limit]
+        )
     within = "ordered_at__lte" if ascending else "ordered_at__gte"
     rows = list(
         matches.filter(**{within: boundary[0]})
         .select_related(*GRID_RELATED)
+        .only(*GRID_COLUMNS)
         .order_by(*order)[:limit]
     )
     if len(rows) == limit:
         return rows
     ids = list(matches.order_by(*_unindexed(order, ascending)).values_list("pk", flat=True)[:limit])
-    return list(Order.objects.filter(pk__in=ids).select_related(*GRID_RELATED).order_by(*order))
+    return list(
+        Order.objects.filter(pk__in=ids)
+        .select_related(*GRID_RELATED)
+        .only(*GRID_COLUMNS)
+        .order_by(*order)
+    )
 
 
 def _unindexed(order: tuple[str, str], ascending: bool) -> tuple[OrderBy, str]:

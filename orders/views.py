@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ShopCtrlError
@@ -15,6 +16,7 @@ from orders.access import order_for_user
 from orders.catalogue import row_titles
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm, RowPriceForm
 from orders.grid_filters import GRID_FILTERS
+from orders.grid_rows import grid_rows_html
 from orders.panels import OrderPage, order_panels_context
 from orders.selectors import Cursor, OrderGridFilters
 from shops.access import shop_for_user
@@ -47,6 +49,7 @@ def order_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
         "shop": shop,
         "form": form,
         "page": page,
+        "grid_rows": grid_rows_html(page.orders, reverse("orders:order-list", args=[shop.pk])),
         "filter_query": query.urlencode(),
         "extra_filter_names": list(GRID_FILTERS),
         "unread_alerts": Alert.objects.filter(shop=shop, is_read=False)[:5],
