@@ -69,7 +69,7 @@ def _option(option: dict[str, Any]) -> str:
 
 
 def _select(widget: dict[str, Any]) -> str | None:
-    parts = [
+    parts: list[str] = [
         format_html('<select name="{}"{}>', widget["name"], mark_safe(_attrs(widget["attrs"])))
     ]
     for group_name, options, _index in widget["optgroups"]:
@@ -99,4 +99,4 @@ class FastWidgetRenderer(DjangoTemplates):
                 drawn = _select(widget)
             if drawn is not None:
                 return mark_safe(drawn)  # every value above went through format_html
-        return super().render(template_name, context, request)
+        return mark_safe(super().render(template_name, context, request))  # Django's own
