@@ -126,14 +126,18 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
         CSRF_COOKIE_SECURE="false",
         DATABASE_CONN_MAX_AGE="60",
     )
-    env.pop("REDIS_URL", None)  # the bench's own cache: local memory per worker, as the demo
+    # Redis for the cache and sessions, as in production (docker-compose.yml): its own db.
+    env["REDIS_URL"] = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/12")
     return env
 
 
 def start_gunicorn(args: argparse.Namespace) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "gunicorn", "load_wsgi:application",
-        "--chdir", str(BENCH),
+        # The repository as the working directory: Celery's Django fix-up puts the working
+        # directory first on sys.path, where bench/cockpit.py and bench/receiving.py would
+        # hide the apps of the same names.
+        "--chdir", str(BENCH.parent), "--pythonpath", str(BENCH),
         "--bind", f"{HOST}:{args.port}",
         "--workers", str(args.workers),
         "--access-logfile", "-" if os.environ.get("LOAD_ACCESS_LOG") else "/dev/null",
