@@ -232,9 +232,7 @@ def invoice_adjustment_new(request: AuthenticatedRequest, shop_id: int, pk: int)
         except ShopCtrlError as error:
             if error.field not in form.fields:  # the invoice's state: the page says it
                 messages.error(request, error.message)
-                return redirect(
-                    "invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk
-                )
+                return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
             form_error_from(form, error)
         else:
             messages.success(request, f"{adjustment_label(adjustment)} added.")
