@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from invoicing.models import (
+    ADJUSTMENT_DESCRIPTION_MAX,
     AdjustmentKind,
     AllowanceType,
     ChargeType,
@@ -84,7 +85,7 @@ class InvoiceAdjustmentForm(forms.Form):
         ],
     )
     description = forms.CharField(
-        max_length=200,
+        max_length=ADJUSTMENT_DESCRIPTION_MAX,
         required=False,
         help_text="Printed and sent with it: the carrier's bill, the promotion.",
     )

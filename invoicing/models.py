@@ -219,6 +219,8 @@ class AllowanceType(models.TextChoices):
     SPECIAL = "Special", "Special"
 
 
+ADJUSTMENT_DESCRIPTION_MAX = 200
+
 ADJUSTMENT_TYPES = {
     AdjustmentKind.CHARGE: ChargeType,
     AdjustmentKind.ALLOWANCE: AllowanceType,
@@ -234,7 +236,7 @@ class InvoiceAdjustment(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="adjustments")
     kind = models.CharField(max_length=10, choices=AdjustmentKind.choices)
     type = models.CharField(max_length=40, choices=[*ChargeType.choices, *AllowanceType.choices])
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=ADJUSTMENT_DESCRIPTION_MAX, blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
     tax_amount = models.DecimalField(max_digits=14, decimal_places=2)

@@ -35,6 +35,7 @@ from core.errors import ShopCtrlError
 from core.tasks import delay_on_commit
 from invoicing.documents import invoice_template_errors
 from invoicing.models import (
+    ADJUSTMENT_DESCRIPTION_MAX,
     ADJUSTMENT_TYPES,
     AdjustmentKind,
     CreditKind,
@@ -370,6 +371,12 @@ def invoice_adjustment_add(
         raise InvoiceError("Give the amount to the cent.", field="amount")
     if not Decimal(0) <= tax_rate <= Decimal(100):
         raise InvoiceError("The tax rate is a percentage from 0 to 100.", field="tax_rate")
+    description = description.strip()
+    if len(description) > ADJUSTMENT_DESCRIPTION_MAX:
+        raise InvoiceError(
+            f"The description has at most {ADJUSTMENT_DESCRIPTION_MAX} characters.",
+            field="description",
+        )
     with transaction.atomic():
         invoice = _draft(invoice)
         if invoice.is_credit_note:
@@ -380,7 +387,7 @@ def invoice_adjustment_add(
             invoice=invoice,
             kind=kind,
             type=adjustment_type,
-            description=description.strip(),
+            description=description,
             amount=amount,
             tax_rate=tax_rate,
             tax_amount=line_tax_amount(amount, tax_rate),

@@ -97,6 +97,7 @@ def _detail_page(
     editable = invoice.can_send and Perm.SHOP_CONFIGURE in getattr(
         request, "shop_permissions", frozenset()
     )
+    # The add form: a fresh one where charges may be added, or the one just refused.
     if adjustment_form is None and editable and not invoice.is_credit_note:
         adjustment_form = InvoiceAdjustmentForm(
             invoice=invoice, tax_rate=invoice_usual_tax_rate(invoice)

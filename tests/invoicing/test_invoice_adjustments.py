@@ -111,6 +111,7 @@ def test_staff_add_and_remove_charges_and_allowances_on_a_draft(admin_client, dr
         ({**FREIGHT, "tax_rate": "120"}, "less than or equal to 100"),
         ({**FREIGHT, "adjustment_type": "Bribe"}, "Select a valid choice"),
         ({**FREIGHT, "adjustment_type": ""}, "This field is required"),
+        ({**FREIGHT, "description": "x" * 201}, "at most 200 characters"),
     ],
 )
 def test_the_form_says_what_is_wrong_and_adds_nothing(admin_client, draft, values, error):
