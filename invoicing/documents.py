@@ -49,6 +49,20 @@ class DocLine:
 
 
 @dataclass(frozen=True)
+class DocAdjustment:
+    """A charge or an allowance. `amount` and `tax_amount` are as entered (positive); an
+    allowance is taken off (`is_allowance`)."""
+
+    kind: str  # "Charge" or "Allowance"
+    type: str  # Amazon's type, in words: "Freight", "Promotional"
+    description: str
+    amount: Decimal
+    tax_rate: Decimal
+    tax_amount: Decimal
+    is_allowance: bool
+
+
+@dataclass(frozen=True)
 class DocTax:
     rate: Decimal
     taxable: Decimal
@@ -70,9 +84,13 @@ class InvoiceDocument:
     po_numbers: tuple[str, ...]
     lines: tuple[DocLine, ...]
     taxes: tuple[DocTax, ...]
-    net_total: Decimal
+    net_total: Decimal  # items plus charges less allowances
     tax_total: Decimal
     total: Decimal
+    adjustments: tuple[DocAdjustment, ...] = ()  # charges first, then allowances
+    items_total: Decimal = Decimal(0)
+    charges_total: Decimal = Decimal(0)
+    allowances_total: Decimal = Decimal(0)
 
     @property
     def po_list(self) -> str:
@@ -81,7 +99,8 @@ class InvoiceDocument:
 
 def invoice_document(invoice: Invoice, settings: InvoiceSettings) -> InvoiceDocument:
     lines = list(invoice.lines.select_related("row__order"))
-    totals = invoice_totals(lines)
+    adjustments = list(invoice.adjustments.all())
+    totals = invoice_totals(lines, adjustments)
     bill = ((lines[0].row.order.parties or {}).get("bill_to") or {}) if lines else {}
     return InvoiceDocument(
         title=invoice.get_invoice_type_display(),
@@ -139,6 +158,21 @@ def invoice_document(invoice: Invoice, settings: InvoiceSettings) -> InvoiceDocu
         net_total=totals.net,
         tax_total=totals.tax,
         total=totals.total,
+        adjustments=tuple(
+            DocAdjustment(
+                a.get_kind_display(),
+                a.get_type_display(),
+                a.description,
+                a.amount,
+                a.tax_rate,
+                a.tax_amount,
+                a.is_allowance,
+            )
+            for a in adjustments
+        ),
+        items_total=totals.items,
+        charges_total=totals.charges,
+        allowances_total=totals.allowances,
     )
 
 
@@ -194,10 +228,33 @@ def invoice_template_errors(source: str) -> list[str]:
             )
             for n in range(1, 41)
         ),
-        taxes=(DocTax(Decimal("19"), Decimal("4795.20"), Decimal("911.09")),),
-        net_total=Decimal("4795.20"),
-        tax_total=Decimal("911.09"),
-        total=Decimal("5706.29"),
+        taxes=(DocTax(Decimal("19"), Decimal("4765.20"), Decimal("905.39")),),
+        net_total=Decimal("4765.20"),
+        tax_total=Decimal("905.39"),
+        total=Decimal("5670.59"),
+        adjustments=(
+            DocAdjustment(
+                "Charge",
+                "Freight",
+                "Carrier's bill 4711",
+                Decimal("50.00"),
+                Decimal("19"),
+                Decimal("9.50"),
+                False,
+            ),
+            DocAdjustment(
+                "Allowance",
+                "Promotional",
+                "Spring promotion",
+                Decimal("80.00"),
+                Decimal("19"),
+                Decimal("15.20"),
+                True,
+            ),
+        ),
+        items_total=Decimal("4795.20"),
+        charges_total=Decimal("50.00"),
+        allowances_total=Decimal("80.00"),
     )
     try:
         render_document(source, {"invoice": sample}, title="Invoice", footer="Invoice")

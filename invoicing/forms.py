@@ -2,7 +2,16 @@ from decimal import Decimal
 
 from django import forms
 
-from invoicing.models import CreditKind, Invoice, InvoiceBasis, InvoiceSettings
+from invoicing.models import (
+    ADJUSTMENT_DESCRIPTION_MAX,
+    AdjustmentKind,
+    AllowanceType,
+    ChargeType,
+    CreditKind,
+    Invoice,
+    InvoiceBasis,
+    InvoiceSettings,
+)
 
 SETTINGS_FIELDS = (
     "legal_name",
@@ -61,6 +70,50 @@ class InvoiceLineForm(forms.Form):
         required=False,
         help_text="Only for lines priced by weight: the weight billed, in the price unit.",
     )
+
+
+class InvoiceAdjustmentForm(forms.Form):
+    """A charge or an allowance on the whole invoice: one of Amazon's types (its group says
+    which), the net amount in the invoice's currency, and the tax rate it bears."""
+
+    adjustment_type = forms.ChoiceField(
+        label="Charge or allowance",
+        choices=[
+            ("", "Choose …"),
+            ("Charges (added)", ChargeType.choices),
+            ("Allowances (taken off)", AllowanceType.choices),
+        ],
+    )
+    description = forms.CharField(
+        max_length=ADJUSTMENT_DESCRIPTION_MAX,
+        required=False,
+        help_text="Printed and sent with it: the carrier's bill, the promotion.",
+    )
+    amount = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="Net. An allowance is entered positive too: it is taken off.",
+    )
+    tax_rate = forms.DecimalField(
+        label="Tax %",
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        help_text="The rate of the items it concerns.",
+    )
+
+    def __init__(self, *args, invoice: Invoice, tax_rate: Decimal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = f"Amount ({invoice.currency})"
+        self.fields["tax_rate"].initial = tax_rate
+
+    def kind(self) -> str:
+        """Charge or allowance, by the group of the chosen type."""
+        if self.cleaned_data["adjustment_type"] in ChargeType.values:
+            return AdjustmentKind.CHARGE
+        return AdjustmentKind.ALLOWANCE
 
 
 class CreditNoteForm(forms.Form):

@@ -1,6 +1,7 @@
 """Invoices to Amazon: a shop's invoicing settings (legal entity, remit-to party, number
-series, payment terms, basis), invoices and credit notes with their lines, and the outbox
-rows that carry them to Amazon (one per send; `payload` fixed when written).
+series, payment terms, basis), invoices and credit notes with their lines, an invoice's
+charges and allowances, and the outbox rows that carry them to Amazon (one per send;
+`payload` fixed when written).
 
 Quantities are in eaches, like order rows, shipment lines and receipts. Money is in the
 invoice's currency (one per invoice).
@@ -178,6 +179,87 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.po_number}/{self.item_sequence_number} × {self.quantity}"
+
+
+class AdjustmentKind(models.TextChoices):
+    CHARGE = "charge", "Charge"
+    ALLOWANCE = "allowance", "Allowance"
+
+
+class ChargeType(models.TextChoices):
+    """Amazon's ChargeDetails.type (vendorInvoices model)."""
+
+    FREIGHT = "Freight", "Freight"
+    PACKING = "Packing", "Packing fee"
+    DUTY = "Duty", "Duty"
+    SERVICE = "Service", "Service fee"
+    SMALL_ORDER = "SmallOrder", "Small order fee"
+    INSURANCE_PLACEMENT_COST = "InsurancePlacementCost", "Insurance placement cost"
+    INSURANCE_FEE = "InsuranceFee", "Insurance fee"
+    SPECIAL_HANDLING_SERVICE = "SpecialHandlingService", "Special handling service"
+    COLLECTION_AND_RECYCLING_SERVICE = (
+        "CollectionAndRecyclingService",
+        "Collection and recycling service",
+    )
+    ENVIRONMENTAL_PROTECTION_SERVICE = (
+        "EnvironmentalProtectionService",
+        "Environmental protection service",
+    )
+    TAX_COLLECTED_AT_SOURCE = "TaxCollectedAtSource", "Tax collected at source"
+
+
+class AllowanceType(models.TextChoices):
+    """Amazon's AllowanceDetails.type (vendorInvoices model)."""
+
+    DISCOUNT = "Discount", "Discount"
+    DISCOUNT_INCENTIVE = "DiscountIncentive", "Discount incentive"
+    DEFECTIVE = "Defective", "Defective items"
+    PROMOTIONAL = "Promotional", "Promotional"
+    UNSALEABLE_MERCHANDISE = "UnsaleableMerchandise", "Unsaleable merchandise"
+    SPECIAL = "Special", "Special"
+
+
+ADJUSTMENT_DESCRIPTION_MAX = 200
+
+ADJUSTMENT_TYPES = {
+    AdjustmentKind.CHARGE: ChargeType,
+    AdjustmentKind.ALLOWANCE: AllowanceType,
+}
+
+
+class InvoiceAdjustment(models.Model):
+    """A charge (freight, packing ...) added to an invoice, or an allowance (a promotional
+    or other discount) taken off it, over the whole invoice: Amazon's Invoice.chargeDetails
+    and allowanceDetails. `amount` is net, in the invoice's currency; `tax_amount` is its
+    tax at `tax_rate` (an allowance lowers the invoice's tax as it lowers its net)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="adjustments")
+    kind = models.CharField(max_length=10, choices=AdjustmentKind.choices)
+    type = models.CharField(max_length=40, choices=[*ChargeType.choices, *AllowanceType.choices])
+    description = models.CharField(max_length=ADJUSTMENT_DESCRIPTION_MAX, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    tax_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-kind", "id"]  # charges, then allowances
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind=AdjustmentKind.CHARGE, type__in=ChargeType.values)
+                    | models.Q(kind=AdjustmentKind.ALLOWANCE, type__in=AllowanceType.values)
+                ),
+                name="invoice_adjustment_type_of_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.type} {self.amount}"
+
+    @property
+    def is_allowance(self) -> bool:
+        return self.kind == AdjustmentKind.ALLOWANCE
 
 
 class InvoiceSubmission(OutboxMessage):

@@ -9,16 +9,31 @@ with a message a person can act on (the invoice page lists them).
 - net cost as acknowledged (per weight unit, with the weight, for lines priced by weight);
 - tax: each line's tax is its net amount at its rate, and the totals add up;
 - the invoice number is set and no other invoice of the shop has it;
-- all POs go to the invoice's ship-to party.
+- all POs go to the invoice's ship-to party;
+- charges and allowances (invoices only): amounts greater than zero, each one's tax its
+  amount at its rate, and the allowances no more than what the invoice bills (the items
+  and charges), in all and at each tax rate. They are in the invoice's currency: they have
+  none of their own, so the one-currency rule holds for them by construction.
+
+Totals: the net is the items plus the charges less the allowances, the tax per rate
+likewise, and the invoice total is net plus tax (Amazon's invoiceTotal: "including charges,
+less allowances").
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 
-from invoicing.models import Invoice, InvoiceLine, InvoiceSettings, InvoiceStatus
+from invoicing.models import (
+    Invoice,
+    InvoiceAdjustment,
+    InvoiceLine,
+    InvoiceSettings,
+    InvoiceStatus,
+)
 from invoicing.selectors import (
     BILLED,
     acknowledged_net_costs,
@@ -42,8 +57,14 @@ def money(value: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class Totals:
-    net: Decimal
+    items: Decimal  # the lines' net amounts
+    charges: Decimal  # net
+    allowances: Decimal  # net, positive: taken off
     taxes: tuple[tuple[Decimal, Decimal, Decimal], ...]  # (rate, taxable, tax) per rate
+
+    @property
+    def net(self) -> Decimal:
+        return self.items + self.charges - self.allowances
 
     @property
     def tax(self) -> Decimal:
@@ -54,15 +75,27 @@ class Totals:
         return self.net + self.tax
 
 
-def invoice_totals(lines: list[InvoiceLine]) -> Totals:
-    """Net, and tax per rate (the sum of the lines' taxes: what each line shows adds up)."""
+def invoice_totals(
+    lines: Sequence[InvoiceLine], adjustments: Sequence[InvoiceAdjustment] = ()
+) -> Totals:
+    """Items, charges and allowances (net), and tax per rate: the sum of the lines' and
+    charges' taxes less the allowances' (what each line shows adds up)."""
     by_rate: dict[Decimal, list[Decimal]] = {}
+
+    def add(rate: Decimal, net: Decimal, tax: Decimal) -> None:
+        pair = by_rate.setdefault(rate, [Decimal(0), Decimal(0)])
+        pair[0] += net
+        pair[1] += tax
+
     for line in lines:
-        pair = by_rate.setdefault(line.tax_rate, [Decimal(0), Decimal(0)])
-        pair[0] += line.net_amount
-        pair[1] += line.tax_amount
+        add(line.tax_rate, line.net_amount, line.tax_amount)
+    for adjustment in adjustments:
+        sign = -1 if adjustment.is_allowance else 1
+        add(adjustment.tax_rate, sign * adjustment.amount, sign * adjustment.tax_amount)
     return Totals(
-        net=sum((line.net_amount for line in lines), Decimal(0)),
+        items=sum((line.net_amount for line in lines), Decimal(0)),
+        charges=sum((a.amount for a in adjustments if not a.is_allowance), Decimal(0)),
+        allowances=sum((a.amount for a in adjustments if a.is_allowance), Decimal(0)),
         taxes=tuple((rate, money(v[0]), money(v[1])) for rate, v in sorted(by_rate.items())),
     )
 
@@ -133,6 +166,7 @@ def preflight(invoice: Invoice) -> list[Violation]:
     found += _quantities(invoice, lines)
     found += _net_costs(invoice, lines, list(orders))
     found += _taxes(lines)
+    found += _adjustments(invoice, lines, list(invoice.adjustments.all()))
     return found
 
 
@@ -263,6 +297,64 @@ def _taxes(lines: list[InvoiceLine]) -> list[Violation]:
                     f"PO {line.po_number}, item {line.item_sequence_number}: the net amount or "
                     f"tax does not add up (net {net}, tax at {line.tax_rate}% "
                     f"{line_tax_amount(net, line.tax_rate)}).",
+                )
+            )
+    return found
+
+
+def adjustment_label(adjustment: InvoiceAdjustment) -> str:
+    """How messages name a charge or allowance: "Freight charge (Carrier 4711)"."""
+    label = f"{adjustment.get_type_display()} {adjustment.get_kind_display().lower()}"
+    return f"{label} ({adjustment.description})" if adjustment.description else label
+
+
+def _adjustments(
+    invoice: Invoice, lines: list[InvoiceLine], adjustments: list[InvoiceAdjustment]
+) -> list[Violation]:
+    if not adjustments:
+        return []
+    if invoice.is_credit_note:
+        return [
+            Violation(
+                "adjustment",
+                "A credit note credits lines only: remove its charges and allowances.",
+            )
+        ]
+    found = []
+    for adjustment in adjustments:
+        what = adjustment_label(adjustment)
+        if adjustment.amount <= 0:
+            found.append(Violation("adjustment", f"{what}: the amount must be greater than zero."))
+        expected = line_tax_amount(adjustment.amount, adjustment.tax_rate)
+        if adjustment.tax_amount != expected:
+            found.append(
+                Violation(
+                    "tax",
+                    f"{what}: the tax does not add up ({adjustment.tax_rate}% of "
+                    f"{adjustment.amount} is {expected}, not {adjustment.tax_amount}).",
+                )
+            )
+    totals = invoice_totals(lines, adjustments)
+    billed = totals.items + totals.charges
+    currency = invoice.currency
+    if totals.allowances > billed:
+        found.append(
+            Violation(
+                "allowance",
+                f"The allowances ({totals.allowances} {currency}) exceed what the invoice "
+                f"bills ({billed} {currency}: items {totals.items} plus charges "
+                f"{totals.charges}): lower them.",
+            )
+        )
+        return found
+    for rate, taxable, tax in totals.taxes:
+        if taxable < 0 or tax < 0:
+            found.append(
+                Violation(
+                    "allowance",
+                    f"The allowances at {rate}% tax exceed what the invoice bills at that rate "
+                    f"(taxable {taxable} {currency}): give each allowance the tax rate of the "
+                    "items it reduces.",
                 )
             )
     return found

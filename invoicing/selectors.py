@@ -12,7 +12,7 @@ from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, InvoiceType
 from orders.models import Order
 from receiving.models import LineReceipt
 from receiving.selectors import shipped_eaches
-from shops.models import Shop
+from shops.models import Shop, VatTariff
 
 # An invoice counts once it is on its way: Amazon holds it, or may soon.
 BILLED = (InvoiceStatus.SENT, InvoiceStatus.ACCEPTED)
@@ -119,3 +119,13 @@ def ship_to_of(order: Order) -> str:
 def shop_invoices(shop: Shop) -> QuerySet[Invoice]:
     """The shop's invoices and credit notes, newest first."""
     return Invoice.objects.filter(shop=shop).select_related("reference", "group")
+
+
+def invoice_usual_tax_rate(invoice: Invoice) -> Decimal:
+    """The tax rate a new charge or allowance most likely bears: the lines' rate when they
+    share one, else the shop's default VAT tariff's (0 without one)."""
+    rates = set(invoice.lines.values_list("tax_rate", flat=True).distinct())
+    if len(rates) == 1:
+        return rates.pop()
+    tariff = VatTariff.objects.filter(shop_id=invoice.shop_id, is_default=True).first()
+    return tariff.rate if tariff is not None else Decimal(0)

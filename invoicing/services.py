@@ -1,6 +1,7 @@
 """Invoicing workflows: settings, invoices from a confirmed group shipment or from received
-quantities, line corrections on drafts, credit notes, and submitting (pre-flight, then an
-outbox row sent after commit, exactly once: see invoicing/outbox.py).
+quantities, line corrections, charges and allowances on drafts, credit notes, and
+submitting (pre-flight, then an outbox row sent after commit, exactly once: see
+invoicing/outbox.py).
 
 Invoice numbers come from the shop's series without gaps: the settings row is locked
 (`select_for_update`) while a number is taken, in the transaction that stores the invoice,
@@ -20,6 +21,8 @@ from django.utils import timezone
 from amazon1p.spapi.invoices import invoice_json
 from amazon1p.spapi.types import (
     Address,
+    InvoiceAllowance,
+    InvoiceCharge,
     InvoiceTax,
     Money,
     Party,
@@ -32,8 +35,12 @@ from core.errors import ShopCtrlError
 from core.tasks import delay_on_commit
 from invoicing.documents import invoice_template_errors
 from invoicing.models import (
+    ADJUSTMENT_DESCRIPTION_MAX,
+    ADJUSTMENT_TYPES,
+    AdjustmentKind,
     CreditKind,
     Invoice,
+    InvoiceAdjustment,
     InvoiceBasis,
     InvoiceLine,
     InvoiceSettings,
@@ -43,9 +50,11 @@ from invoicing.models import (
 )
 from invoicing.preflight import (
     Violation,
+    adjustment_label,
     invoice_totals,
     line_net_amount,
     line_tax_amount,
+    money,
     preflight,
 )
 from invoicing.selectors import (
@@ -327,6 +336,99 @@ def invoice_line_set(
     return line
 
 
+# --- charges and allowances ---------------------------------------------------------------
+
+
+def invoice_adjustment_add(
+    *,
+    invoice: Invoice,
+    kind: str,
+    adjustment_type: str,
+    amount: Decimal,
+    tax_rate: Decimal,
+    description: str = "",
+    actor: User,
+) -> InvoiceAdjustment:
+    """Add a charge (freight, packing ...) or an allowance (a promotional discount ...) to a
+    draft (or refused) invoice: `amount` net in the invoice's currency, its tax at
+    `tax_rate` follows. Each call adds one (two calls, two charges), as a person adds them
+    on the invoice page; pre-flight checks them with the whole invoice before it is sent."""
+    if kind not in AdjustmentKind.values:
+        raise InvoiceError("Choose a charge or an allowance.", field="adjustment_type")
+    kind_label = AdjustmentKind(kind).label.lower()
+    if adjustment_type not in ADJUSTMENT_TYPES[AdjustmentKind(kind)].values:
+        raise InvoiceError(
+            f"{adjustment_type or 'No type'} is not one of Amazon's {kind_label} types.",
+            field="adjustment_type",
+        )
+    if amount <= 0:
+        raise InvoiceError(
+            "The amount must be greater than zero (an allowance is entered positive: it is "
+            "taken off).",
+            field="amount",
+        )
+    if money(amount) != amount:
+        raise InvoiceError("Give the amount to the cent.", field="amount")
+    if not Decimal(0) <= tax_rate <= Decimal(100):
+        raise InvoiceError("The tax rate is a percentage from 0 to 100.", field="tax_rate")
+    description = description.strip()
+    if len(description) > ADJUSTMENT_DESCRIPTION_MAX:
+        raise InvoiceError(
+            f"The description has at most {ADJUSTMENT_DESCRIPTION_MAX} characters.",
+            field="description",
+        )
+    with transaction.atomic():
+        invoice = _draft(invoice)
+        if invoice.is_credit_note:
+            raise InvoiceError(
+                "A credit note credits lines only: charges and allowances go on invoices."
+            )
+        adjustment = InvoiceAdjustment.objects.create(
+            invoice=invoice,
+            kind=kind,
+            type=adjustment_type,
+            description=description,
+            amount=amount,
+            tax_rate=tax_rate,
+            tax_amount=line_tax_amount(amount, tax_rate),
+        )
+        audit_record(
+            actor=actor,
+            shop=invoice.shop,
+            action=f"invoice.{kind}_add",
+            target=invoice,
+            changes={
+                adjustment_label(adjustment): [
+                    None,
+                    f"{amount} {invoice.currency} + {adjustment.tax_amount} tax ({tax_rate}%)",
+                ]
+            },
+        )
+    return adjustment
+
+
+def invoice_adjustment_remove(*, adjustment: InvoiceAdjustment, actor: User) -> bool:
+    """Remove a charge or allowance from a draft (or refused) invoice. False when it was
+    removed already (a second click changes nothing)."""
+    with transaction.atomic():
+        invoice = _draft(adjustment.invoice)
+        deleted, _ = InvoiceAdjustment.objects.filter(pk=adjustment.pk, invoice=invoice).delete()
+        if deleted:
+            audit_record(
+                actor=actor,
+                shop=invoice.shop,
+                action=f"invoice.{adjustment.kind}_remove",
+                target=invoice,
+                changes={
+                    adjustment_label(adjustment): [
+                        f"{adjustment.amount} {invoice.currency} + {adjustment.tax_amount} tax",
+                        None,
+                    ]
+                },
+            )
+    return bool(deleted)
+
+
 # --- credit notes -------------------------------------------------------------------------
 
 
@@ -442,8 +544,20 @@ def _party(party_id: str, values: Mapping[str, str] | None) -> Party:
 def vendor_invoice(invoice: Invoice, settings: InvoiceSettings, when: datetime) -> VendorInvoice:
     """The invoice in the words of amazon1p.spapi (what `invoice_json` sends)."""
     lines = list(invoice.lines.all())
+    adjustments = list(invoice.adjustments.all())
     currency = invoice.currency
-    totals = invoice_totals(lines)
+    totals = invoice_totals(lines, adjustments)
+
+    def taxes(adjustment: InvoiceAdjustment) -> tuple[InvoiceTax, ...]:
+        return (
+            InvoiceTax(
+                settings.tax_type,
+                adjustment.tax_rate,
+                Money(adjustment.amount, currency),
+                Money(adjustment.tax_amount, currency),
+            ),
+        )
+
     first_order = lines[0].row.order
     parties = first_order.parties or {}
     bill_to = parties.get("bill_to") or {}
@@ -493,6 +607,16 @@ def vendor_invoice(invoice: Invoice, settings: InvoiceSettings, when: datetime) 
         taxes=tuple(
             InvoiceTax(settings.tax_type, rate, Money(taxable, currency), Money(tax, currency))
             for rate, taxable, tax in totals.taxes
+        ),
+        charges=tuple(
+            InvoiceCharge(a.type, Money(a.amount, currency), a.description, taxes(a))
+            for a in adjustments
+            if not a.is_allowance
+        ),
+        allowances=tuple(
+            InvoiceAllowance(a.type, Money(a.amount, currency), a.description, taxes(a))
+            for a in adjustments
+            if a.is_allowance
         ),
         reference_invoice_number=invoice.reference.number if invoice.reference else "",
         returns_reference_number=invoice.returns_reference,

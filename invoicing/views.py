@@ -1,5 +1,6 @@
-"""Invoice pages: the shop's invoices, one invoice (lines, pre-flight, Amazon's answer, send),
-creating one from a group shipment or from POs, credit notes, the PDF, and the settings."""
+"""Invoice pages: the shop's invoices, one invoice (lines, charges and allowances, pre-flight,
+Amazon's answer, send), creating one from a group shipment or from POs, credit notes, the
+PDF, and the settings."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,17 +18,26 @@ from invoicing.documents import invoice_pdf
 from invoicing.forms import (
     SETTINGS_FIELDS,
     CreditNoteForm,
+    InvoiceAdjustmentForm,
     InvoiceLineForm,
     InvoiceSettingsForm,
     OrdersInvoiceForm,
 )
-from invoicing.models import Invoice, InvoiceBasis, InvoiceLine, InvoiceSettings
-from invoicing.preflight import invoice_totals, preflight
-from invoicing.selectors import shop_invoices
+from invoicing.models import (
+    Invoice,
+    InvoiceAdjustment,
+    InvoiceBasis,
+    InvoiceLine,
+    InvoiceSettings,
+)
+from invoicing.preflight import adjustment_label, invoice_totals, preflight
+from invoicing.selectors import invoice_usual_tax_rate, shop_invoices
 from invoicing.services import (
     InvoiceError,
     InvoiceRefused,
     credit_note_create,
+    invoice_adjustment_add,
+    invoice_adjustment_remove,
     invoice_create_from_group,
     invoice_create_from_orders,
     invoice_line_set,
@@ -67,24 +77,45 @@ def invoice_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def invoice_detail(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
-    """One invoice: lines, totals, what pre-flight finds, and Amazon's answer."""
+    """One invoice: lines, charges and allowances, totals, what pre-flight finds, and
+    Amazon's answer."""
     invoice = _invoice(request, shop_id, pk, Perm.SHOP_VIEW)
+    return _detail_page(request, invoice)
+
+
+def _detail_page(
+    request: AuthenticatedRequest,
+    invoice: Invoice,
+    *,
+    adjustment_form: InvoiceAdjustmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     lines = list(invoice.lines.select_related("row"))
+    adjustments = list(invoice.adjustments.all())
     submission = invoice.submissions.first()
+    # Lines can be corrected (and the invoice sent) while it is a draft or refused.
+    editable = invoice.can_send and Perm.SHOP_CONFIGURE in getattr(
+        request, "shop_permissions", frozenset()
+    )
+    # The add form: a fresh one where charges may be added, or the one just refused.
+    if adjustment_form is None and editable and not invoice.is_credit_note:
+        adjustment_form = InvoiceAdjustmentForm(
+            invoice=invoice, tax_rate=invoice_usual_tax_rate(invoice)
+        )
     context = {
         "shop": invoice.shop,
         "invoice": invoice,
         "lines": lines,
-        "totals": invoice_totals(lines),
+        "adjustments": adjustments,
+        "totals": invoice_totals(lines, adjustments),
         "violations": preflight(invoice) if invoice.can_send else [],
-        # Lines can be corrected (and the invoice sent) while it is a draft or refused.
-        "editable": invoice.can_send
-        and Perm.SHOP_CONFIGURE in getattr(request, "shop_permissions", frozenset()),
+        "editable": editable,
+        "adjustment_form": adjustment_form,
         "submission": submission,
         "credit_notes": invoice.credit_notes.all(),
         "credit_form": CreditNoteForm(invoice=invoice) if invoice.status == "accepted" else None,
     }
-    return render(request, "invoicing/invoice_detail.html", context)
+    return render(request, "invoicing/invoice_detail.html", context, status=status)
 
 
 @login_required
@@ -176,6 +207,57 @@ def invoice_line_edit(
             messages.error(request, error.message)
         else:
             messages.success(request, f"Line {line.po_number}/{line.item_sequence_number} saved.")
+    return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
+
+
+@login_required
+@require_POST
+def invoice_adjustment_new(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
+    """Add a charge or an allowance to a draft or refused invoice; the page again, with the
+    form's errors, when it cannot be added."""
+    invoice = _invoice(request, shop_id, pk, Perm.SHOP_CONFIGURE)
+    form = InvoiceAdjustmentForm(
+        request.POST, invoice=invoice, tax_rate=invoice_usual_tax_rate(invoice)
+    )
+    if form.is_valid():
+        try:
+            adjustment = invoice_adjustment_add(
+                invoice=invoice,
+                kind=form.kind(),
+                adjustment_type=form.cleaned_data["adjustment_type"],
+                description=form.cleaned_data["description"],
+                amount=form.cleaned_data["amount"],
+                tax_rate=form.cleaned_data["tax_rate"],
+                actor=request.user,
+            )
+        except ShopCtrlError as error:
+            if error.field not in form.fields:  # the invoice's state: the page says it
+                messages.error(request, error.message)
+                return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
+            form_error_from(form, error)
+        else:
+            messages.success(request, f"{adjustment_label(adjustment)} added.")
+            return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
+    return _detail_page(request, invoice, adjustment_form=form, status=400)
+
+
+@login_required
+@require_POST
+def invoice_adjustment_delete(
+    request: AuthenticatedRequest, shop_id: int, pk: int, adjustment_id: int
+) -> HttpResponse:
+    """Remove a charge or an allowance from a draft or refused invoice."""
+    invoice = _invoice(request, shop_id, pk, Perm.SHOP_CONFIGURE)
+    adjustment = InvoiceAdjustment.objects.filter(pk=adjustment_id, invoice=invoice).first()
+    if adjustment is None:
+        messages.info(request, "That charge or allowance is no longer on the invoice.")
+    else:
+        try:
+            invoice_adjustment_remove(adjustment=adjustment, actor=request.user)
+        except ShopCtrlError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{adjustment_label(adjustment)} removed.")
     return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
 
 

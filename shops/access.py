@@ -144,5 +144,6 @@ ACCESS_RULES: dict[str, str] = {
     "invoicing.invoicesettings": "shop_for_user(shop.configure): the invoicing settings page",
     "invoicing.invoice": "shop_object_for_user: the invoice pages (shop.view; shop.configure acts)",
     "invoicing.invoiceline": "through its invoice (the invoice page)",
+    "invoicing.invoiceadjustment": "through its invoice (the invoice page adds and removes them)",
     "invoicing.invoicesubmission": "through its invoice (the invoice page shows Amazon's answer)",
 }

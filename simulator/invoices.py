@@ -15,7 +15,14 @@ Rules (Amazon's, as the Vendor Central invoice guide states them):
   (QUANTITY_EXCEEDS_SHIPPED) and, once the FC has received it, at most what it received
   (QUANTITY_EXCEEDS_RECEIVED: the units a shortage claim would take back);
 - net costs are positive, and the invoice total is the items' net amounts plus the taxes
-  and charges, less allowances;
+  and charges, less allowances (INVOICE_TOTAL_MISMATCH; Amazon's invoiceTotal is "the total
+  amount of invoice (including charges, less allowances)");
+- charges and allowances (chargeDetails, allowanceDetails) have amounts greater than zero
+  (INVALID_CHARGE_AMOUNT, INVALID_ALLOWANCE_AMOUNT) in the invoice's currency, their taxes
+  too (INVALID_CURRENCY), and the allowances take off no more than the items and charges
+  bill (ALLOWANCE_EXCEEDS_INVOICE);
+- the invoice's taxDetails, when given, add up to the items' and charges' taxes less the
+  allowances' (TAX_TOTAL_MISMATCH);
 - a CreditNote names an accepted invoice (INVALID_REFERENCE_INVOICE) and credits at most
   what that invoice billed per PO line (QUANTITY_EXCEEDS_INVOICED).
 """
@@ -67,6 +74,80 @@ def _tax_total(details: Any) -> Decimal:
 def _sum_of(details: Any, field: str) -> Decimal:
     """Charges or allowances of the invoice (their own taxes are in the invoice's taxDetails)."""
     return sum((_decimal(d[field].get("amount")) or Decimal(0) for d in details or ()), Decimal(0))
+
+
+# (the invoice's field, the amount's field, the error code, what a person calls it)
+ADJUSTMENTS = (
+    ("chargeDetails", "chargeAmount", "INVALID_CHARGE_AMOUNT", "charge"),
+    ("allowanceDetails", "allowanceAmount", "INVALID_ALLOWANCE_AMOUNT", "allowance"),
+)
+
+
+def _adjustment_errors(invoice: Json, currency: str, where: str) -> list[dict[str, str]]:
+    """The charges' and allowances' own rules: positive amounts, the invoice's currency."""
+    errors = []
+    for details, field, code, word in ADJUSTMENTS:
+        for entry in invoice.get(details) or ():
+            at = f"{where}, {entry['type']} {word}"
+            amount = _decimal(entry[field].get("amount"))
+            if amount is None or amount <= 0:
+                errors.append(error(code, f"{field} must be greater than zero.", at))
+            taxes = entry.get("taxDetails") or ()
+            moneys = [entry[field], *(t["taxAmount"] for t in taxes)]
+            moneys += [t["taxableAmount"] for t in taxes if t.get("taxableAmount")]
+            if any(m.get("currencyCode", currency) != currency for m in moneys):
+                detail = f"{at}: not in {currency}"
+                errors.append(error("INVALID_CURRENCY", "An invoice has one currency.", detail))
+    return errors
+
+
+def _totals_errors(
+    invoice: Json, items: list[Json], net: Decimal, where: str
+) -> list[dict[str, str]]:
+    """The invoice's totals against its items, charges and allowances."""
+    errors = []
+    charges = _sum_of(invoice.get("chargeDetails"), "chargeAmount")
+    allowances = _sum_of(invoice.get("allowanceDetails"), "allowanceAmount")
+    if allowances > (net + charges).quantize(CENT):
+        errors.append(
+            error(
+                "ALLOWANCE_EXCEEDS_INVOICE",
+                "The allowances are greater than the invoiced amount.",
+                f"{where}: allowances {allowances}, items and charges {(net + charges):.2f}",
+            )
+        )
+    stated_taxes = invoice.get("taxDetails")
+    parts = [
+        *(t for item in items for t in item.get("taxDetails") or ()),
+        *(t for c in invoice.get("chargeDetails") or () for t in c.get("taxDetails") or ()),
+    ]
+    taken_off = [
+        t for a in invoice.get("allowanceDetails") or () for t in a.get("taxDetails") or ()
+    ]
+    if stated_taxes:
+        stated_tax = _tax_total(stated_taxes)
+        expected_tax = _tax_total(parts) - _tax_total(taken_off)
+        if abs(stated_tax - expected_tax) > CENT * max(1, len(stated_taxes)):
+            errors.append(
+                error(
+                    "TAX_TOTAL_MISMATCH",
+                    "taxDetails are not the items' and charges' taxes less the allowances'.",
+                    f"{where}: stated {stated_tax}, items, charges and allowances make "
+                    f"{expected_tax}",
+                )
+            )
+    stated = _decimal((invoice.get("invoiceTotal") or {}).get("amount"))
+    expected = (net + _tax_total(stated_taxes) + charges - allowances).quantize(CENT)
+    if stated is None or abs(stated - expected) > CENT * max(1, len(items)):
+        errors.append(
+            error(
+                "INVOICE_TOTAL_MISMATCH",
+                "invoiceTotal is not the items' net amounts plus taxes and charges, less "
+                "allowances.",
+                f"{where}: stated {stated}, items, taxes, charges and allowances make {expected}",
+            )
+        )
+    return errors
 
 
 def _invoiced(earlier: list[InvoiceRecord], kind: str) -> dict[tuple[str, int], int]:
@@ -186,21 +267,8 @@ def check_invoice(
                     f"{at}: invoiced {total} units in all, received {flow.received}",
                 )
             )
-    stated = _decimal((invoice.get("invoiceTotal") or {}).get("amount"))
-    expected = (
-        net
-        + _tax_total(invoice.get("taxDetails"))
-        + _sum_of(invoice.get("chargeDetails"), "chargeAmount")
-        - _sum_of(invoice.get("allowanceDetails"), "allowanceAmount")
-    ).quantize(CENT)
-    if stated is None or abs(stated - expected) > CENT * max(1, len(items)):
-        errors.append(
-            error(
-                "INVOICE_TOTAL_MISMATCH",
-                "invoiceTotal is not the items' net amounts plus taxes and charges.",
-                f"{where}: stated {stated}, items and taxes make {expected}",
-            )
-        )
+    errors += _adjustment_errors(invoice, currency, where)
+    errors += _totals_errors(invoice, items, net, where)
     if errors:
         return errors, None
     return [], InvoiceRecord(
@@ -210,7 +278,7 @@ def check_invoice(
         received_at=now,
         quantities=quantities,
         currency=currency,
-        total=str(stated),
+        total=str(_decimal(invoice["invoiceTotal"].get("amount"))),
         invoice=invoice,
     )
 

@@ -173,6 +173,9 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "invoicing:invoice-send": [("post", MUTATE)],
     "invoicing:invoice-line": [("post", MUTATE)],
     "invoicing:invoice-credit": [("post", MUTATE)],
+    # charges and allowances: an empty form shows the invoice page with its errors
+    "invoicing:invoice-adjustment-add": [("post", codes(302, 403, 400, 404))],
+    "invoicing:invoice-adjustment-remove": [("post", MUTATE)],
     "invoicing:invoice-pdf": [("get", codes(302, 302, 302, 404))],  # not set up: back
 }
 for _key in COLLECTIONS:
@@ -215,6 +218,8 @@ def _url_for(name: str, shop, order, viewer_membership) -> str:
         kwargs["order_id"] = order.pk
     if "line_id" in params:
         kwargs["line_id"] = _invoice(shop, order).lines.first().pk
+    if "adjustment_id" in params:
+        kwargs["adjustment_id"] = _invoice_charge(shop, order).pk
     if "kind" in params:
         kwargs["kind"] = "packing_list"
     if name.startswith("asn:") and params & {"shipment_id", "container_id", "placement_id"}:
@@ -285,6 +290,13 @@ def _invoice(shop, order):
             tax_amount=0,
         )
     return invoice
+
+
+def _invoice_charge(shop, order):
+    """A freight charge on the draft invoice of `order` (made directly: only access is tested)."""
+    return _invoice(shop, order).adjustments.create(
+        kind="charge", type="Freight", amount=10, tax_rate=0, tax_amount=0
+    )
 
 
 def _invite(shop):

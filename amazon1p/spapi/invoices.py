@@ -11,6 +11,8 @@ from typing import Any
 from amazon1p.spapi.types import (
     CASES,
     Address,
+    InvoiceAllowance,
+    InvoiceCharge,
     InvoiceTax,
     Money,
     Party,
@@ -77,6 +79,22 @@ def _tax(tax: InvoiceTax) -> dict[str, Any]:
     }
 
 
+def _charge(charge: InvoiceCharge) -> dict[str, Any]:
+    """A ChargeDetails: type and net chargeAmount, with its description and taxes if any."""
+    data: dict[str, Any] = {"type": charge.type, "chargeAmount": _money(charge.amount)}
+    return data | _drop_empty(
+        {"description": charge.description, "taxDetails": [_tax(t) for t in charge.taxes]}
+    )
+
+
+def _allowance(allowance: InvoiceAllowance) -> dict[str, Any]:
+    """An AllowanceDetails: type and net allowanceAmount (positive: Amazon subtracts it)."""
+    data: dict[str, Any] = {"type": allowance.type, "allowanceAmount": _money(allowance.amount)}
+    return data | _drop_empty(
+        {"description": allowance.description, "taxDetails": [_tax(t) for t in allowance.taxes]}
+    )
+
+
 def _quantity(quantity: Quantity, total_weight: Any, weight_unit: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {"amount": quantity.amount, "unitOfMeasure": quantity.unit}
     if quantity.unit == CASES and quantity.unit_size:
@@ -106,7 +124,8 @@ def invoice_item_json(item: VendorInvoiceItem) -> dict[str, Any]:
 
 
 def invoice_json(invoice: VendorInvoice) -> dict[str, Any]:
-    """One Invoice of submitInvoices' body (an invoice or a credit note)."""
+    """One Invoice of submitInvoices' body (an invoice or a credit note), with its charges and
+    allowances."""
     data: dict[str, Any] = {
         "invoiceType": invoice.invoice_type,
         "id": invoice.number,
@@ -132,6 +151,8 @@ def invoice_json(invoice: VendorInvoice) -> dict[str, Any]:
             if invoice.net_due_days is not None
             else None,
             "taxDetails": [_tax(t) for t in invoice.taxes],
+            "chargeDetails": [_charge(c) for c in invoice.charges],
+            "allowanceDetails": [_allowance(a) for a in invoice.allowances],
             "creditNoteDetails": credit,
             "items": [invoice_item_json(item) for item in invoice.items],
         }

@@ -407,6 +407,28 @@ class InvoiceTax:
 
 
 @dataclass(frozen=True)
+class InvoiceCharge:
+    """A charge on the whole invoice (ChargeDetails): `type` is Amazon's (Freight, Packing,
+    Duty ...); `amount` is net, its tax in `taxes`."""
+
+    type: str
+    amount: Money
+    description: str = ""
+    taxes: tuple[InvoiceTax, ...] = ()
+
+
+@dataclass(frozen=True)
+class InvoiceAllowance:
+    """An allowance off the whole invoice (AllowanceDetails): `type` is Amazon's (Discount,
+    Promotional ...); `amount` is net and positive (Amazon subtracts it), its tax in `taxes`."""
+
+    type: str
+    amount: Money
+    description: str = ""
+    taxes: tuple[InvoiceTax, ...] = ()
+
+
+@dataclass(frozen=True)
 class VendorInvoiceItem:
     """One invoiced (or credited) PO line. `net_cost` is per each, or per its
     `unit_of_measure` weight unit for items priced by weight; then `total_weight` (in that
@@ -436,7 +458,9 @@ class VendorInvoice:
     ship_to: Party | None = None
     ship_from: Party | None = None
     net_due_days: int | None = None
-    taxes: tuple[InvoiceTax, ...] = ()
+    taxes: tuple[InvoiceTax, ...] = ()  # per rate: the items', charges' less allowances'
+    charges: tuple[InvoiceCharge, ...] = ()
+    allowances: tuple[InvoiceAllowance, ...] = ()
     reference_invoice_number: str = ""  # a credit note's invoice
     returns_reference_number: str = ""  # a returns credit note's returns notice
     goods_return_date: datetime | None = None

@@ -1,6 +1,6 @@
 """In a real browser, with a real Celery worker and the simulator: a user opens a shipment
-Amazon received short, sees the reconciliation, drafts the invoice of what was received and
-sends it; the worker takes it to Amazon, which accepts it."""
+Amazon received short, sees the reconciliation, drafts the invoice of what was received,
+adds the freight and sends it; the worker takes it to Amazon, which accepts it."""
 
 import time
 
@@ -53,6 +53,14 @@ def test_user_invoices_what_amazon_received_of_a_short_shipment(
         form.get_by_role("button", name="Save").click()
         expect(page.get_by_text("saved.")).to_be_visible()
     expect(page.locator("[data-preflight]")).to_have_count(0)
+    adjustment = page.locator("[data-adjustment-form]")
+    adjustment.locator("select[name=adjustment_type]").select_option("Freight")
+    adjustment.locator("input[name=description]").fill("Carrier's bill 4711")
+    adjustment.locator("input[name=amount]").fill("25.00")
+    adjustment.get_by_role("button", name="Add").click()
+    expect(page.get_by_text("Freight charge (Carrier's bill 4711) added.")).to_be_visible()
+    expect(page.locator("[data-adjustment='charge:Freight']")).to_contain_text("25.00")
+    expect(page.locator("[data-preflight]")).to_have_count(0)
     page.locator("[data-send-invoice]").click()
     expect(page.get_by_text("is on its way to Amazon")).to_be_visible()
 
@@ -62,7 +70,8 @@ def test_user_invoices_what_amazon_received_of_a_short_shipment(
         time.sleep(0.5)
         page.reload()
     number = page.locator("h1").inner_text().split()[-1]
-    assert len(invoices_at_amazon(sim, number)) == 1
+    [at_amazon] = invoices_at_amazon(sim, number)
+    assert at_amazon["invoice"]["chargeDetails"][0]["chargeAmount"]["amount"] == "25.00"
 
     page.get_by_role("link", name=f"receiving of {group.code}").click()
     expect(table.locator("[data-invoiced-total]")).to_have_text(str(recon.received))

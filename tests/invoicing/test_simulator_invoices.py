@@ -1,7 +1,7 @@
 """The simulator's submitInvoices: the model's schema (400), then Amazon's rules through the
-transaction status (Failure with reasons): real POs and items, one currency, totals, unique
-numbers, credit notes of accepted invoices. Quantities against shipped and received are
-covered end to end (test_invoices_e2e.py)."""
+transaction status (Failure with reasons): real POs and items, one currency, totals (with
+charges and allowances), unique numbers, credit notes of accepted invoices. Quantities
+against shipped and received are covered end to end (test_invoices_e2e.py)."""
 
 import time
 from datetime import UTC, datetime, timedelta
@@ -11,7 +11,16 @@ import pytest
 
 from amazon1p.spapi.errors import AmazonRejectedError
 from amazon1p.spapi.invoices import invoice_json
-from amazon1p.spapi.types import Money, Party, Quantity, VendorInvoice, VendorInvoiceItem
+from amazon1p.spapi.types import (
+    InvoiceAllowance,
+    InvoiceCharge,
+    InvoiceTax,
+    Money,
+    Party,
+    Quantity,
+    VendorInvoice,
+    VendorInvoiceItem,
+)
 from simulator.validation import schema_errors
 from tests.support.invoicing import invoices_at_amazon
 
@@ -96,3 +105,52 @@ def test_a_credit_note_needs_an_accepted_invoice(api, sim):
     body["creditNoteDetails"] = {"referenceInvoiceNumber": "NEVER-SENT"}
     assert _outcome(api, body) == ("Failure", {"INVALID_REFERENCE_INVOICE"})
     assert invoices_at_amazon(sim, number) == []
+
+
+def _charge(amount: str, currency: str, tax: str = "") -> InvoiceCharge:
+    """A freight charge; with `tax`, its 19 % tax detail."""
+    money = Money(Decimal(amount), currency)
+    if not tax:
+        return InvoiceCharge("Freight", money)
+    vat = InvoiceTax("VAT", Decimal(19), money, Money(Decimal(tax), currency))
+    return InvoiceCharge("Freight", money, "Carrier's bill", (vat,))
+
+
+def _allowance(amount: str, currency: str) -> InvoiceAllowance:
+    return InvoiceAllowance("Promotional", Money(Decimal(amount), currency), "Spring promotion")
+
+
+def test_charges_and_allowances_count_in_the_total_and_are_checked(api):
+    po, currency = _a_po(api)
+    stamp = time.time_ns()
+
+    def outcome(name: str, total: str, **details) -> set[str]:
+        status, codes = _outcome(
+            api, _invoice(f"{name}{stamp}", po, currency, total=total, **details)
+        )
+        assert status == "Failure"  # nothing was shipped: QUANTITY_EXCEEDS_SHIPPED at least
+        return codes - {"QUANTITY_EXCEEDS_SHIPPED"}
+
+    # items 10.00 + freight 5.00 - promotion 2.00
+    both = {"charges": (_charge("5.00", currency),), "allowances": (_allowance("2.00", currency),)}
+    assert outcome("A", "13.00", **both) == set()
+    assert outcome("B", "10.00", **both) == {"INVOICE_TOTAL_MISMATCH"}
+    assert outcome("C", "10.00", allowances=(_allowance("0", currency),)) == {
+        "INVALID_ALLOWANCE_AMOUNT"
+    }
+    assert outcome("D", "5.00", charges=(_charge("-5.00", currency),)) == {
+        "INVALID_CHARGE_AMOUNT"  # a discount is an allowance, not a negative charge
+    }
+    assert outcome("E", "-5.00", allowances=(_allowance("15.00", currency),)) == {
+        "ALLOWANCE_EXCEEDS_INVOICE"
+    }
+    other = "JPY" if currency != "JPY" else "USD"
+    assert outcome("F", "15.00", charges=(_charge("5.00", other),)) == {"INVALID_CURRENCY"}
+    # the invoice's taxDetails say 1.90, the charge's tax is 0.95 (and the item has none)
+    stated = (
+        InvoiceTax(
+            "VAT", Decimal(19), Money(Decimal("10"), currency), Money(Decimal("1.90"), currency)
+        ),
+    )
+    charge = (_charge("5.00", currency, "0.95"),)
+    assert outcome("G", "16.90", charges=charge, taxes=stated) == {"TAX_TOTAL_MISMATCH"}
