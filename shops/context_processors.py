@@ -1,10 +1,16 @@
 """Layout data: the shop switcher, the current shop and what the user may do there."""
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from shops.models import Alert, Shop
+
+
+def _unread_alerts(shop: Shop) -> int:
+    return Alert.objects.filter(shop=shop, is_read=False).count()
 
 
 def shop_navigation(request: HttpRequest) -> dict:
@@ -17,5 +23,7 @@ def shop_navigation(request: HttpRequest) -> dict:
         "perms_here": getattr(request, "shop_permissions", frozenset()),
     }
     if current is not None:
-        context["unread_alert_count"] = Alert.objects.filter(shop=current, is_read=False).count()
+        # Counted when a template shows it (the sidebar), once, and not at all for the htmx
+        # fragments that don't.
+        context["unread_alert_count"] = SimpleLazyObject(partial(_unread_alerts, current))
     return context
