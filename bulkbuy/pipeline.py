@@ -73,19 +73,25 @@ def offers_pipeline(*, shop: Shop, now: datetime | None = None) -> Pipeline:
     now = now or timezone.now()
     days = _expiring_days(shop)
     offers = Offer.objects.filter(shop=shop)
-    counts: dict[str, int] = {}
-    values: dict[str, Money] = {}
-    for key, _ in PIPELINE:
-        per_currency = (
-            offers.filter(offer_status_condition(key, now=now, expiring_days=days))
-            .values("currency")
-            .annotate(n=Count("pk"), total=Sum("value"))
-            .values_list("currency", "n", "total")
-            .order_by()
-        )
-        rows = list(per_currency)
-        counts[key] = sum(n for _, n, _ in rows)
-        values[key] = _money((currency, total) for currency, _, total in rows)
+    # Every stage in one query: a count and a value per stage, grouped by currency.
+    per_stage = {
+        **{
+            f"n_{key}": Count("pk", filter=offer_status_condition(key, now=now, expiring_days=days))
+            for key, _ in PIPELINE
+        },
+        **{
+            f"v_{key}": Sum(
+                "value", filter=offer_status_condition(key, now=now, expiring_days=days)
+            )
+            for key, _ in PIPELINE
+        },
+    }
+    rows = list(offers.values("currency").annotate(**per_stage).order_by())
+    counts = {key: sum(row[f"n_{key}"] for row in rows) for key, _ in PIPELINE}
+    values = {
+        key: _money((row["currency"], row[f"v_{key}"]) for row in rows if row[f"n_{key}"])
+        for key, _ in PIPELINE
+    }
     widest = max(counts.values()) or 1
     expiring: QuerySet[Offer] = (
         offers.filter(offer_status_condition("expiring", now=now, expiring_days=days))
