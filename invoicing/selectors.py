@@ -4,7 +4,7 @@ new invoice may bill, the net cost Amazon acknowledged, and the shop's invoices.
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder
 from asn.models import GroupShipment, ShipmentLine
@@ -12,10 +12,17 @@ from invoicing.models import Invoice, InvoiceLine, InvoiceStatus, InvoiceType
 from orders.models import Order
 from receiving.models import LineReceipt
 from receiving.selectors import shipped_eaches
-from shops.models import Shop
+from shops.models import Shop, VatTariff
 
 # An invoice counts once it is on its way: Amazon holds it, or may soon.
 BILLED = (InvoiceStatus.SENT, InvoiceStatus.ACCEPTED)
+
+
+def rows_on_an_invoice() -> Q:
+    """Order rows an invoice or credit note bills, drafts included: they keep their VAT
+    tariff when a product's category changes (registered with
+    `orders.catalogue.rows_keeping_tariff` in InvoicingConfig.ready())."""
+    return Q(invoice_lines__isnull=False)
 
 
 def invoiced_and_credited(order_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -119,3 +126,9 @@ def ship_to_of(order: Order) -> str:
 def shop_invoices(shop: Shop) -> QuerySet[Invoice]:
     """The shop's invoices and credit notes, newest first."""
     return Invoice.objects.filter(shop=shop).select_related("reference", "group")
+
+
+def vat_categories(shop: Shop) -> QuerySet[VatTariff]:
+    """The shop's VAT tariffs, its products' VAT categories, each with `product_count`:
+    how many catalogue products are filed under it (the default also serves the rest)."""
+    return VatTariff.objects.filter(shop=shop).annotate(product_count=Count("products"))

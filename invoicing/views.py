@@ -23,7 +23,7 @@ from invoicing.forms import (
 )
 from invoicing.models import Invoice, InvoiceBasis, InvoiceLine, InvoiceSettings
 from invoicing.preflight import invoice_totals, preflight
-from invoicing.selectors import shop_invoices
+from invoicing.selectors import shop_invoices, vat_categories
 from invoicing.services import (
     InvoiceError,
     InvoiceRefused,
@@ -247,6 +247,6 @@ def invoice_settings_page(request: AuthenticatedRequest, shop_id: int) -> HttpRe
     return render(
         request,
         "invoicing/settings.html",
-        {"shop": shop, "form": form, "active": "invoicing"},
+        {"shop": shop, "form": form, "active": "invoicing", "vat_categories": vat_categories(shop)},
         status=400 if form.errors else 200,
     )
