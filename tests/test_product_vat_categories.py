@@ -9,7 +9,9 @@ import pytest
 from django.db.models import ProtectedError
 from django.urls import reverse
 
+from amazon1p.importing.merge import update_order
 from amazon1p.importing.models import SyncKind, SyncStatus
+from amazon1p.importing.order_mapping import OrderValues, RowValues
 from amazon1p.importing.services import sync_run_request
 from amazon1p.importing.sync import sync_run_execute
 from core.errors import ShopCtrlError
@@ -99,6 +101,40 @@ def test_amazon_import_gives_rows_of_reduced_products_the_reduced_rate(shop, sim
     # the import added the products it did not know, without a category
     added = Product.objects.filter(shop=shop).exclude(asin__in=expected)
     assert added.exists() and not added.filter(vat_tariff__isnull=False).exists()
+
+
+def test_a_line_amazon_adds_to_a_changed_po_takes_its_products_category(shop, admin_user):
+    order = make_order(shop, "PO-M1")
+    reduced, standard = tariff(shop, "Reduced"), tariff(shop, "Standard")
+    product_create(
+        actor=admin_user, shop=shop, values={"asin": "B0MIXER001", "vat_tariff": reduced}
+    )
+
+    def line(position: int, asin: str = "", ean: str = "") -> RowValues:
+        return RowValues(position, asin, ean, 4, Decimal("9.50"), asin, None, None, None)
+
+    kept = tuple(line(r.position, r.asin, r.ean) for r in order.rows.all())
+    changed = OrderValues(
+        number=order.number,
+        ordered_at=order.ordered_at,
+        currency=order.currency,
+        amazon_status="New",
+        main_status_id=order.main_status_id,
+        payment_status_id=order.payment_status_id,
+        payment_type_id=None,
+        customer_name="Amazon EU SARL",
+        address_line="Amazonstraße 1",
+        postal_code="04347",
+        city="Leipzig",
+        country="DE",
+        rows=(*kept, line(3, asin="B0MIXER001"), line(4, asin="B0UNKNOWN1")),
+        parameters={},
+    )
+
+    update_order(shop, order, None, changed, standard.pk)
+
+    added = dict(order.rows.filter(position__gt=2).values_list("position", "vat_tariff_id"))
+    assert added == {3: reduced.pk, 4: standard.pk}
 
 
 # --- Setting the category -------------------------------------------------------------------
