@@ -188,7 +188,7 @@ def _tariff_choices(field: forms.Field, shop: Shop) -> None:
     tariffs = VatTariff.objects.filter(shop=shop)
     choice.queryset = tariffs
     default = next((t for t in tariffs if t.is_default), None)
-    choice.empty_label = f"Shop default ({default})" if default else "Shop default"
+    choice.empty_label = f"Shop default: {default}" if default else "Shop default"
 
 
 class ProductVatTariffForm(forms.Form):

@@ -211,7 +211,7 @@ def test_admin_files_a_product_on_its_edit_page_and_the_list_shows_it(
     assert str(reduced) in listed  # viewers see the category...
     assert "Set VAT category" not in listed  # ...but get no action to change it
     page = admin_client.get(reverse("orders:product-edit", args=[shop.pk, kettle.pk]))
-    assert "Shop default (Standard (19.00%))" in page.content.decode()
+    assert "Shop default: Standard (19.00%)" in page.content.decode()
 
 
 def test_bulk_set_files_the_ticked_products_and_runs_twice_harmlessly(
