@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -86,7 +87,8 @@ def offers_pipeline(*, shop: Shop, now: datetime | None = None) -> Pipeline:
             for key, _ in PIPELINE
         },
     }
-    rows = list(offers.values("currency").annotate(**per_stage).order_by())
+    grouped = offers.values("currency").annotate(**per_stage).order_by()
+    rows: list[dict[str, Any]] = [dict(row) for row in grouped]
     counts = {key: sum(row[f"n_{key}"] for row in rows) for key, _ in PIPELINE}
     values = {
         key: _money((row["currency"], row[f"v_{key}"]) for row in rows if row[f"n_{key}"])

@@ -4,7 +4,7 @@ new invoice may bill, the net cost Amazon acknowledged, and the shop's invoices.
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from amazon1p.models import Acknowledgement, AckStatus, AmazonPurchaseOrder
 from asn.models import GroupShipment, ShipmentLine
@@ -16,6 +16,13 @@ from shops.models import Shop, VatTariff
 
 # An invoice counts once it is on its way: Amazon holds it, or may soon.
 BILLED = (InvoiceStatus.SENT, InvoiceStatus.ACCEPTED)
+
+
+def rows_on_an_invoice() -> Q:
+    """Order rows an invoice or credit note bills, drafts included: they keep their VAT
+    tariff when a product's category changes (registered with
+    `orders.catalogue.rows_keeping_tariff` in InvoicingConfig.ready())."""
+    return Q(invoice_lines__isnull=False)
 
 
 def invoiced_and_credited(order_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -129,3 +136,9 @@ def invoice_usual_tax_rate(invoice: Invoice) -> Decimal:
         return rates.pop()
     tariff = VatTariff.objects.filter(shop_id=invoice.shop_id, is_default=True).first()
     return tariff.rate if tariff is not None else Decimal(0)
+
+
+def vat_categories(shop: Shop) -> QuerySet[VatTariff]:
+    """The shop's VAT tariffs, its products' VAT categories, each with `product_count`:
+    how many catalogue products are filed under it (the default also serves the rest)."""
+    return VatTariff.objects.filter(shop=shop).annotate(product_count=Count("products"))

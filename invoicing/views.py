@@ -31,7 +31,7 @@ from invoicing.models import (
     InvoiceSettings,
 )
 from invoicing.preflight import adjustment_label, invoice_totals, preflight
-from invoicing.selectors import invoice_usual_tax_rate, shop_invoices
+from invoicing.selectors import invoice_usual_tax_rate, shop_invoices, vat_categories
 from invoicing.services import (
     InvoiceError,
     InvoiceRefused,
@@ -329,6 +329,6 @@ def invoice_settings_page(request: AuthenticatedRequest, shop_id: int) -> HttpRe
     return render(
         request,
         "invoicing/settings.html",
-        {"shop": shop, "form": form, "active": "invoicing"},
+        {"shop": shop, "form": form, "active": "invoicing", "vat_categories": vat_categories(shop)},
         status=400 if form.errors else 200,
     )

@@ -33,8 +33,17 @@ class OrderAdmin(AuditedAdmin):
 
 @admin.register(models.Product)
 class ProductAdmin(AuditedAdmin):
-    list_display = ["title", "shop", "ean", "asin", "sku", "stock_quantity", "agreed_cost"]
+    list_display = [
+        "title",
+        "shop",
+        "ean",
+        "asin",
+        "sku",
+        "vat_tariff",
+        "stock_quantity",
+        "agreed_cost",
+    ]
     list_filter = ["shop"]
     search_fields = ["title", "ean", "asin", "sku"]
-    list_select_related = ["shop"]
+    list_select_related = ["shop", "vat_tariff"]
     readonly_fields = ["created_at", "updated_at"]

@@ -2,26 +2,33 @@
 
 EANs and ASINs are unique per shop (partial unique constraints, blank allowed), so a fill is
 an insert that skips what is already known: running it twice adds nothing the second time.
+
+Each product may be filed under one of the shop's VAT tariffs, its VAT category
+(`Product.vat_tariff`); the order rows an import creates take their product's category
+(`product_tariffs`, one lookup per page of rows).
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import ShopCtrlError
 from orders.models import OrderRow, Product, ProductAsin
 from shops.audit import audit_record, diff, snapshot
-from shops.models import Shop
+from shops.models import Shop, VatTariff
 
 logger = logging.getLogger(__name__)
 
-PRODUCT_FIELDS = ("ean", "asin", "sku", "title", "stock_quantity", "agreed_cost")
+PRODUCT_FIELDS = ("ean", "asin", "sku", "title", "stock_quantity", "agreed_cost", "vat_tariff")
+# Products one "Set VAT category" action may change (the page shows 50 at a time).
+BULK_MAX = 500
 # Order rows handed to one products_fill_from_rows call by products_fill_from_orders: the
 # IN lists of its lookup stay a size PostgreSQL plans well.
 FILL_CHUNK = 2_000
@@ -221,8 +228,9 @@ def _save(product: Product) -> None:
 @transaction.atomic
 def product_create(*, actor: User, shop: Shop, values: dict[str, Any]) -> Product:
     """Add a product by hand. Side effects: one Product and an audit entry. Refuses an EAN
-    or ASIN another product of the shop has (ShopCtrlError naming the field)."""
-    product = Product(shop=shop, **_cleaned(values))
+    or ASIN another product of the shop has, or another shop's VAT tariff (ShopCtrlError
+    naming the field)."""
+    product = Product(shop=shop, **_cleaned(shop, values))
     _save(product)
     audit_record(
         actor=actor,
@@ -236,10 +244,12 @@ def product_create(*, actor: User, shop: Shop, values: dict[str, Any]) -> Produc
 
 @transaction.atomic
 def product_update(*, actor: User, product: Product, values: dict[str, Any]) -> Product:
-    """Change a product's ids or title. Side effects: saves it and writes an audit entry
-    with the changed fields (none when nothing changed)."""
+    """Change a product's ids, title, stock, cost or VAT category. Side effects: saves it and
+    writes an audit entry with the changed fields (none when nothing changed). Refuses
+    another shop's VAT tariff. A new category applies to order rows created from then on
+    (`product_vat_tariff_set` can re-rate the rows no invoice bills yet)."""
     before = snapshot(product, PRODUCT_FIELDS)
-    for name, value in _cleaned(values).items():
+    for name, value in _cleaned(product.shop, values).items():
         setattr(product, name, value)
     changes = diff(before, snapshot(product, PRODUCT_FIELDS))
     if changes:
@@ -254,7 +264,7 @@ def product_update(*, actor: User, product: Product, values: dict[str, Any]) -> 
     return product
 
 
-def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
+def _cleaned(shop: Shop, values: dict[str, Any]) -> dict[str, Any]:
     return {
         "ean": normalize_ean(values.get("ean")),
         "asin": normalize_asin(values.get("asin")),
@@ -262,7 +272,169 @@ def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
         "title": (values.get("title") or "").strip(),
         "stock_quantity": values.get("stock_quantity"),
         "agreed_cost": values.get("agreed_cost"),
+        "vat_tariff": _shop_tariff(shop, values.get("vat_tariff")),
     }
+
+
+def _shop_tariff(shop: Shop, tariff: VatTariff | None) -> VatTariff | None:
+    """`tariff` if it is one of `shop`'s; a form limits the choice to them, this holds
+    whatever the caller (a forged POST, an API) hands in."""
+    if tariff is not None and tariff.shop_id != shop.pk:
+        raise ShopCtrlError("Choose one of this shop's VAT tariffs.", field="vat_tariff")
+    return tariff
+
+
+# --- VAT categories -----------------------------------------------------------------------
+
+# Rows no re-rating may touch: each entry gives a Q on OrderRow for rows that must keep their
+# tariff. The invoicing app (above this one) adds "an invoice bills the row" from its
+# AppConfig.ready(): an invoice line keeps the rate it was made with, and the rest of a row
+# is billed at the rate of its first invoice.
+RowsKeepingTariff = Callable[[], Q]
+rows_keeping_tariff: list[RowsKeepingTariff] = []
+
+
+@dataclass(frozen=True)
+class ProductTariffs:
+    """The VAT categories of the products some order rows name, as tariff ids."""
+
+    by_asin: Mapping[str, int]
+    by_ean: Mapping[str, int]
+
+    def tariff_id(self, ean: str, asin: str, default: int | None) -> int | None:
+        """The tariff of the product a row names (by ASIN, else by EAN, as the pages match
+        rows to products), else `default`."""
+        asin, ean = normalize_asin(asin), normalize_ean(ean)
+        if asin and asin in self.by_asin:
+            return self.by_asin[asin]
+        if ean and ean in self.by_ean:
+            return self.by_ean[ean]
+        return default
+
+
+def product_tariffs(shop_id: int, rows: Iterable[tuple[str, str]]) -> ProductTariffs:
+    """The VAT category of each categorised product the (EAN, ASIN) `rows` name: one query
+    (none without ids), so an importer calls it once per page, before writing the rows.
+    Products without a category are left out: their rows take the caller's default."""
+    eans: set[str] = set()
+    asins: set[str] = set()
+    for ean, asin in rows:
+        if ean := normalize_ean(ean):
+            eans.add(ean)
+        if asin := normalize_asin(asin):
+            asins.add(asin)
+    if not eans and not asins:
+        return ProductTariffs({}, {})
+    # Each arm repeats its partial unique index's predicate so PostgreSQL can use the index.
+    found = (
+        Product.objects.filter(
+            (Q(ean__in=eans) & ~Q(ean="")) | (Q(asin__in=asins) & ~Q(asin="")),
+            shop_id=shop_id,
+            vat_tariff__isnull=False,
+        )
+        .order_by()
+        .values_list("ean", "asin", "vat_tariff_id")
+    )
+    by_asin: dict[str, int] = {}
+    by_ean: dict[str, int] = {}
+    for ean, asin, tariff_id in found:
+        if asin:
+            by_asin[asin] = tariff_id
+        if ean:
+            by_ean[ean] = tariff_id
+    return ProductTariffs(by_asin, by_ean)
+
+
+def _rows_of(shop: Shop, products: list[Product]) -> QuerySet[OrderRow]:
+    """The shop's order rows that name one of `products` (by ASIN, another ASIN Amazon
+    named it by, or EAN), less the rows that keep their tariff (`rows_keeping_tariff`)."""
+    asins = {p.asin for p in products if p.asin}
+    asins |= set(ProductAsin.objects.filter(product__in=products).values_list("asin", flat=True))
+    eans = {p.ean for p in products if p.ean}
+    rows = OrderRow.objects.filter(order__shop=shop).filter(
+        (Q(asin__in=asins) & ~Q(asin="")) | (Q(ean__in=eans) & ~Q(ean=""))
+    )
+    for keeping in rows_keeping_tariff:
+        rows = rows.exclude(keeping())
+    return rows
+
+
+@dataclass(frozen=True)
+class TariffChange:
+    products: int  # products whose category changed
+    rows: int  # order rows re-rated (only with `apply_to_rows`)
+
+
+@transaction.atomic
+def product_vat_tariff_set(
+    *,
+    actor: User,
+    shop: Shop,
+    product_ids: Iterable[int],
+    vat_tariff: VatTariff | None,
+    apply_to_rows: bool = False,
+) -> TariffChange:
+    """File products under a VAT category (None: the shop's default): the Products page's
+    "Set VAT category" action, for up to BULK_MAX products of `shop`.
+
+    Side effects: updates the products whose category differs, one audit entry each. With
+    `apply_to_rows`, also sets each product's order rows that no invoice bills yet to the
+    category (the default tariff for None), one audit entry with the count: for rows
+    imported before the category was set. Refuses another shop's tariff or products
+    (ShopCtrlError). Idempotent: a second run changes nothing and re-rates no row.
+    """
+    ids = sorted(set(product_ids))
+    if not ids:
+        raise ShopCtrlError("Choose at least one product.", field="products")
+    if len(ids) > BULK_MAX:
+        raise ShopCtrlError(f"Choose at most {BULK_MAX} products at a time.", field="products")
+    _shop_tariff(shop, vat_tariff)
+    products = list(
+        Product.objects.select_for_update(of=("self",))
+        .filter(shop=shop, pk__in=ids)
+        .select_related("vat_tariff")
+    )
+    if len(products) != len(ids):
+        raise ShopCtrlError("Choose products of this shop only.", field="products")
+    target_id = vat_tariff.pk if vat_tariff is not None else None
+    changed = [p for p in products if p.vat_tariff_id != target_id]
+    now = timezone.now()
+    for product in changed:
+        before = str(product.vat_tariff) if product.vat_tariff is not None else None
+        product.vat_tariff, product.updated_at = vat_tariff, now
+        audit_record(
+            actor=actor,
+            shop=shop,
+            action="product.update",
+            target=product,
+            changes={"vat_tariff": [before, str(vat_tariff) if vat_tariff else None]},
+        )
+    Product.objects.bulk_update(changed, ["vat_tariff", "updated_at"])
+    rows = 0
+    if apply_to_rows:
+        rows = _rows_rerate(actor=actor, shop=shop, products=products, vat_tariff=vat_tariff)
+    return TariffChange(products=len(changed), rows=rows)
+
+
+def _rows_rerate(
+    *, actor: User, shop: Shop, products: list[Product], vat_tariff: VatTariff | None
+) -> int:
+    tariff = vat_tariff or VatTariff.objects.filter(shop=shop, is_default=True).first()
+    tariff_id = tariff.pk if tariff is not None else None
+    count = _rows_of(shop, products).exclude(vat_tariff_id=tariff_id).update(vat_tariff=tariff)
+    if count:
+        audit_record(
+            actor=actor,
+            shop=shop,
+            action="order.rows.vat_tariff_set",
+            target=shop,
+            changes={
+                "rows": count,
+                "vat_tariff": str(tariff) if tariff else None,
+                "products": ", ".join(sorted(str(p) for p in products))[:500],
+            },
+        )
+    return count
 
 
 def gtin_key(ean: str) -> str:

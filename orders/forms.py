@@ -8,10 +8,11 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from orders.catalogue import BULK_MAX
 from orders.grid_filters import GRID_FILTERS
-from orders.models import Channel, Order, PurchaseType
+from orders.models import Channel, Order, Product, PurchaseType
 from orders.selectors import OrderGridFilters
-from shops.models import Alert, CreditReason, OrderStatus, PaymentStatus, Shop
+from shops.models import Alert, CreditReason, OrderStatus, PaymentStatus, Shop, VatTariff
 
 
 class OrderGridFilterForm(forms.Form):
@@ -168,6 +169,56 @@ class ProductForm(forms.Form):
         required=False,
         help_text="Per each, as agreed with Amazon.",
     )
+    vat_tariff = forms.ModelChoiceField(
+        label="VAT category",
+        queryset=VatTariff.objects.none(),
+        required=False,
+        help_text="Order rows of this product get this VAT tariff when they are imported.",
+    )
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _tariff_choices(self.fields["vat_tariff"], shop)
+
+
+def _tariff_choices(field: forms.Field, shop: Shop) -> None:
+    """Only `shop`'s tariffs (another shop's id is "not one of the available choices"); the
+    empty choice names the default a product without a category gets."""
+    choice = cast(forms.ModelChoiceField, field)
+    tariffs = VatTariff.objects.filter(shop=shop)
+    choice.queryset = tariffs
+    default = next((t for t in tariffs if t.is_default), None)
+    choice.empty_label = f"Shop default: {default}" if default else "Shop default"
+
+
+class ProductVatTariffForm(forms.Form):
+    """The Products page's "Set VAT category" action on the products ticked."""
+
+    products = forms.ModelMultipleChoiceField(
+        queryset=Product.objects.none(),
+        error_messages={"required": "Tick at least one product."},
+    )
+    vat_tariff = forms.ModelChoiceField(
+        label="VAT category", queryset=VatTariff.objects.none(), required=False
+    )
+    apply_to_rows = forms.BooleanField(
+        label="Also re-rate their order rows no invoice bills yet",
+        required=False,
+        help_text="For rows imported before the category was set.",
+    )
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["products"]
+        ).queryset = Product.objects.filter(shop=shop)
+        _tariff_choices(self.fields["vat_tariff"], shop)
+
+    def clean_products(self) -> list[Product]:
+        products = list(self.cleaned_data["products"])
+        if len(products) > BULK_MAX:
+            raise forms.ValidationError(f"Tick at most {BULK_MAX} products at a time.")
+        return products
 
 
 class ProductSearchForm(forms.Form):

@@ -297,6 +297,19 @@ class Product(models.Model):
         blank=True,
         help_text="Per each, as agreed with Amazon.",
     )
+    # The product's VAT category: one of the shop's VAT tariffs (e.g. "Reduced 7 %"). Empty:
+    # the shop's default tariff. Order rows of the product take it when they are created
+    # (`orders.catalogue.ProductTariffs`), and invoices bill each row at its row's tariff.
+    # PROTECT: a tariff products are filed under cannot be deleted from under them.
+    vat_tariff = models.ForeignKey(
+        VatTariff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+        verbose_name="VAT category",
+        help_text="One of the shop's VAT tariffs; empty: the shop's default tariff.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from core.errors import ShopCtrlError
+from orders.catalogue import product_tariffs
 from orders.models import Channel, CreditRow, Order, OrderParameter, OrderRow, PurchaseType
 from shops.audit import audit_record
 from shops.models import (
@@ -88,10 +89,14 @@ def contact_fields_for_shop(shop: Shop, customer: CustomerInput) -> dict[str, st
 def order_create(*, shop: Shop, data: OrderInput, actor: User | None = None) -> Order:
     """Create an order with its rows and parameters in the shop's default statuses.
 
-    Idempotency key: (shop, number); a second call with the same number is refused.
+    A row's VAT tariff: the one given, else its product's VAT category (the catalogue
+    product of its ASIN or EAN), else the shop's default. A tariff of another shop is
+    refused. Idempotency key: (shop, number); a second call with the same number is refused.
     """
     if Order.objects.filter(shop=shop, number=data.number).exists():
         raise ShopCtrlError(f"Order {data.number} already exists.", field="number")
+    if any(r.vat_tariff is not None and r.vat_tariff.shop_id != shop.pk for r in data.rows):
+        raise ShopCtrlError("Choose one of this shop's VAT tariffs.", field="vat_tariff")
     order = Order.objects.create(
         shop=shop,
         number=data.number,
@@ -105,6 +110,10 @@ def order_create(*, shop: Shop, data: OrderInput, actor: User | None = None) -> 
         **contact_fields_for_shop(shop, data.customer),
     )
     default_vat = VatTariff.objects.filter(shop=shop, is_default=True).first()
+    categories = product_tariffs(
+        shop.pk, ((r.ean, r.asin) for r in data.rows if r.vat_tariff is None)
+    )
+    default_id = default_vat.pk if default_vat is not None else None
     OrderRow.objects.bulk_create(
         [
             OrderRow(
@@ -116,7 +125,9 @@ def order_create(*, shop: Shop, data: OrderInput, actor: User | None = None) -> 
                 title=row.title,
                 quantity=row.quantity,
                 unit_price=row.unit_price,
-                vat_tariff=row.vat_tariff or default_vat,
+                vat_tariff_id=row.vat_tariff.pk
+                if row.vat_tariff is not None
+                else categories.tariff_id(row.ean, row.asin, default_id),
             )
             for i, row in enumerate(data.rows, start=1)
         ]

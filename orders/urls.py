@@ -13,5 +13,10 @@ urlpatterns = [
     path("products/", views_products.product_list, name="product-list"),
     path("products/add/", views_products.product_add, name="product-add"),
     path("products/fill/", views_products.product_fill, name="product-fill"),
+    path(
+        "products/vat-category/",
+        views_products.product_vat_tariff_set,
+        name="product-vat-tariff-set",
+    ),
     path("products/<int:pk>/", views_products.product_edit, name="product-edit"),
 ]

@@ -46,7 +46,9 @@ COLLECTIONS: dict[str, SettingCollection] = {
             model=VatTariff,
             form=shop_forms.VatTariffForm,
             columns=(("name", "Name"), ("rate", "Rate (%)"), ("is_default", "Default")),
-            help="Rates applied to order rows. The default tariff is used when a row has none.",
+            help="Rates applied to order rows, and the VAT categories products are filed under "
+            "(Products page): a product's new order rows get its category, other rows the "
+            "default tariff.",
         ),
         SettingCollection(
             key="payment-type",

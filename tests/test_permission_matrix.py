@@ -89,6 +89,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, int]]]] = {
     "orders:product-add": [("post", CONFIGURE_POST_EMPTY)],
     "orders:product-edit": [("get", CONFIGURE), ("post", CONFIGURE_POST_EMPTY)],
     "orders:product-fill": [("post", MUTATE)],
+    "orders:product-vat-tariff-set": [("post", MUTATE)],  # nothing ticked: a message, back
     # Bulk Buy Offers: offers.view (viewers too); uploading needs offers.add (empty form: 400)
     "bulkbuy:offer-list": [("get", VIEW)],
     "bulkbuy:offer-upload": [("post", CONFIGURE_POST_EMPTY)],

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from amazon1p.importing.fastpaths import copy_rows, rows_by_number
 from amazon1p.importing.order_mapping import MappingContext, OrderValues
-from orders.catalogue import products_fill_from_rows
+from orders.catalogue import product_tariffs, products_fill_from_rows
 from orders.models import (
     Channel,
     CreditRow,
@@ -87,7 +87,8 @@ def create_orders(
     A PO whose number an order entered by hand already has gets no order here. Taken
     numbers are rare, so they are not looked up first: the COPY fails on one, and is done
     again without them. Returns {order number: order id} of the orders created.
-    `known_products`: see `products_fill_from_rows`.
+    `known_products`: see `products_fill_from_rows`. Each row gets its product's VAT
+    category (`product_tariffs`: one query for the page), else the shop's default tariff.
     """
     if not mapped:
         return {}
@@ -123,6 +124,8 @@ def create_orders(
         copy_rows(Order, _ORDER_COLUMNS, rows)
     ids = dict(rows_by_number(Order, shop.pk, "number", [row[1] for row in rows], ("number", "id")))
     mapped = [v for v in mapped if v.number in ids]
+    # Before the catalogue fill below: the products it adds have no category yet.
+    tariffs = product_tariffs(shop.pk, ((r.ean, r.asin) for v in mapped for r in v.rows))
     copy_rows(
         OrderRow,
         (
@@ -151,7 +154,7 @@ def create_orders(
                 r.title,
                 r.quantity,
                 r.unit_price,
-                ctx.default_vat_id,
+                tariffs.tariff_id(r.ean, r.asin, ctx.default_vat_id),
                 r.cases,
                 r.case_size,
                 r.list_price,

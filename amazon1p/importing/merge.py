@@ -13,6 +13,7 @@ from amazon1p.importing.order_mapping import MappingContext, OrderValues, map_pu
 from amazon1p.spapi import parsing
 from amazon1p.spapi.errors import AmazonMappingError
 from amazon1p.spapi.types import PurchaseOrder, PurchaseOrderStatus
+from orders.catalogue import product_tariffs
 from orders.models import CreditRow, Order, OrderParameter, OrderRow
 from shops.models import Shop
 
@@ -49,8 +50,15 @@ def _merge(base: Any, current: Any, new: Any) -> tuple[Any, bool]:
     return current, new not in (base, current)
 
 
-def update_order(shop: Shop, order: Order, old: OrderValues | None, new: OrderValues) -> list[str]:
-    """Apply Amazon's change to an order; keep staff edits and describe conflicts."""
+def update_order(
+    shop: Shop,
+    order: Order,
+    old: OrderValues | None,
+    new: OrderValues,
+    default_vat_id: int | None = None,
+) -> list[str]:
+    """Apply Amazon's change to an order; keep staff edits and describe conflicts. A line
+    Amazon added becomes a row with its product's VAT category, else `default_vat_id`."""
     conflicts: list[str] = []
     new_fields = order_fields(shop, new)
     old_fields = order_fields(shop, old) if old else None
@@ -106,6 +114,9 @@ def update_order(shop: Shop, order: Order, old: OrderValues | None, new: OrderVa
     if to_update:
         OrderRow.objects.bulk_update(to_update, list(ROW_FIELDS))
     if to_create:
+        tariffs = product_tariffs(shop.pk, ((r.ean, r.asin) for r in to_create))
+        for created in to_create:
+            created.vat_tariff_id = tariffs.tariff_id(created.ean, created.asin, default_vat_id)
         OrderRow.objects.bulk_create(to_create)
 
     params = {p.key: p for p in order.parameters.all()}
@@ -153,7 +164,9 @@ def history_apply(
     for number, order_id in order_ids.items():
         po, status = pos[number], statuses[number]
         new = map_purchase_order(po, ctx, status)
-        found = update_order(shop, orders[order_id], map_purchase_order(po, ctx), new)
+        found = update_order(
+            shop, orders[order_id], map_purchase_order(po, ctx), new, ctx.default_vat_id
+        )
         conflicts += [(order_id, text) for text in found]
         if not new.credits:
             continue

@@ -482,7 +482,7 @@ def _changed_pos_store(
             apo.order_id = new_orders.get(number)
         else:
             old = map_old(old_raw, ctx)
-            conflicts = update_order(shop, apo.order, old, values)
+            conflicts = update_order(shop, apo.order, old, values, ctx.default_vat_id)
             new_alerts = [a for a in values.alerts if not old or a not in old.alerts]
             if conflicts:
                 text = "; ".join(conflicts)
