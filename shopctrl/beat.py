@@ -6,9 +6,10 @@ What Celery 5.7 does (celery/beat.py), and so what this changes:
 * **Beat down, then restarted with its schedule file** (`PersistentScheduler`, the default):
   each entry's `last_run_at` is kept in the file, so an entry whose due time passed while
   beat was down is due at once when it starts again, and is sent once (not once per missed
-  time; `beat_cron_starting_deadline`, unset here, would drop misses older than it). Without the file (a new container without a volume for it) every entry starts
-  from "now" and nothing missed is sent. The file is written every `beat_sync_every` sends
-  (we set 1: shopctrl/celery.py) and when beat stops.
+  time; `beat_cron_starting_deadline`, unset here, would drop misses older than it).
+  Without the file (a new container without a volume for it) every entry starts from
+  "now" and nothing missed is sent. The file is written every `beat_sync_every` sends (we
+  set 1: shopctrl/celery.py) and when beat stops.
 * **Beat up, broker down at the due time**: `Scheduler.tick` advances the entry
   (`reserve`: `last_run_at` = now) *before* it sends it, and `apply_entry` only logs the
   send's error ("Message Error"). The entry is then not due until its next time: a daily
