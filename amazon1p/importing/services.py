@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from amazon1p.importing.models import (
@@ -98,6 +99,8 @@ def sync_run_request(
                     target=run,
                     changes={"kind": [None, str(kind)]},
                 )
+            if kind == SyncKind.HISTORICAL:
+                _resumes_replaced_by(run)
     except IntegrityError:
         active = SyncRun.objects.filter(
             shop=shop, kind=kind, status__in=ACTIVE_SYNC_STATUSES
@@ -119,6 +122,27 @@ def sync_run_request(
     if enqueue:
         _enqueue(run.pk)
     return run, True
+
+
+def _resumes_replaced_by(run: SyncRun) -> None:
+    """A new historical import covers what is left of failed ones waiting for an automatic
+    resume: they no longer resume (it would read the same days twice), and say why."""
+    assert run.range_from is not None and run.range_to is not None
+    left_from = Coalesce("resume_from", "range_from")
+    SyncRun.objects.filter(
+        shop_id=run.shop_id,
+        kind=SyncKind.HISTORICAL,
+        status=SyncStatus.FAILED,
+        resume_due_at__isnull=False,
+        range_to__lte=run.range_to,
+    ).alias(left_from=left_from).filter(left_from__gte=run.range_from).update(
+        resume_due_at=None,
+        transient_failure=False,
+        error=Concat(
+            "error",
+            Value(f" Not resumed: historical import #{run.pk} covers the rest of its range."),
+        ),
+    )
 
 
 def _enqueue(run_id: int) -> None:

@@ -321,3 +321,21 @@ def test_other_kinds_fail_without_a_resume(connected, shop, handed):
 
     assert failed.transient_failure and failed.resume_due_at is None
     assert Alert.objects.get(shop=shop).severity == AlertSeverity.ERROR
+
+
+def test_a_new_import_covering_what_is_left_replaces_the_pending_resume(connected, shop, handed):
+    nine_days_ago = days_ago(9)
+    covered = failed_by_outage(historical(shop, days_ago(10), days_ago(8)))
+    SyncRun.objects.filter(pk=covered.pk).update(resume_from=nine_days_ago)
+    elsewhere = failed_by_outage(historical(shop, days_ago(40), days_ago(35)))
+
+    new = historical(shop, nine_days_ago, days_ago(2))
+
+    covered.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert covered.resume_due_at is None and not covered.transient_failure
+    assert covered.error.endswith(
+        f"Not resumed: historical import #{new.pk} covers the rest of its range."
+    )
+    assert elsewhere.resume_due_at is not None  # days the new import does not read
+    assert sync_run_resume_outlook(covered) == ""
