@@ -10,7 +10,8 @@ RUN pip install --no-cache-dir -e . \
  && DJANGO_DEBUG=false SECRET_KEY=build-only-collectstatic \
     SECRETS_ENCRYPTION_KEYS="$(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
     python manage.py collectstatic --noinput -v0
-RUN useradd --create-home shopctrl && chown -R shopctrl /app
+# /app/var/beat: beat's schedule file, on a volume (docker-compose.yml) that takes this owner.
+RUN useradd --create-home shopctrl && mkdir -p /app/var/beat && chown -R shopctrl /app
 USER shopctrl
 EXPOSE 8000
 CMD ["gunicorn", "shopctrl.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

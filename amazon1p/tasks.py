@@ -18,7 +18,11 @@ from amazon1p.acknowledgements.tasks import (
 )
 from amazon1p.connection.models import AmazonConnection
 from amazon1p.importing.models import SyncKind
-from amazon1p.importing.services import sync_run_request, sync_runs_watchdog
+from amazon1p.importing.services import (
+    sync_run_request,
+    sync_runs_resume_due,
+    sync_runs_watchdog,
+)
 from amazon1p.importing.tasks import amazon1p_sync_run_task
 from amazon1p.picks.inbox import pick_inbox_process
 
@@ -38,10 +42,13 @@ _SWITCH = {
 
 @shared_task(name="amazon1p.tasks.amazon1p_sync_watchdog")
 def amazon1p_sync_watchdog_task() -> dict[str, int]:
-    """Beat job: re-queue active runs that lost their worker or task, and fail the ones no
-    worker will finish (see `sync_runs_watchdog`). Safe to overlap with itself."""
+    """Beat job: re-queue active runs that lost their worker or task, fail the ones no
+    worker will finish (see `sync_runs_watchdog`), and resume the historical imports that
+    failed for a temporary reason once their automatic resume is due
+    (`sync_runs_resume_due`). Safe to overlap with itself."""
     handed_over, failed = sync_runs_watchdog()
-    return {"handed_over": handed_over, "failed": failed}
+    resumed = sync_runs_resume_due()
+    return {"handed_over": handed_over, "failed": failed, "resumed": resumed}
 
 
 @shared_task(name="amazon1p.tasks.amazon1p_sync_due")

@@ -16,6 +16,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import CollectorRegistry
 
 from amazon1p.importing.models import SyncRun, SyncStatus
+from amazon1p.importing.selectors import sync_runs_failed_after_outage
 from core.outbox import IN_FLIGHT, OutboxStatus
 from ops.health import beat_last_tick
 from ops.selectors import OUTBOXES, queue_lengths
@@ -72,6 +73,20 @@ def _sync(now) -> Iterator[Metric]:
         [], SyncRun.objects.filter(status=SyncStatus.QUEUED, error__startswith="Retrying").count()
     )
     yield retrying
+
+    outage = GaugeMetricFamily(
+        "shopctrl_historical_imports_failed",
+        "Historical imports that failed for a temporary reason and were not replaced: their "
+        "automatic resume is scheduled, or none is left (a person must act)",
+        labels=["resume"],
+    )
+    counts = sync_runs_failed_after_outage().aggregate(
+        scheduled=Count("pk", filter=Q(resume_due_at__isnull=False)),
+        none_left=Count("pk", filter=Q(resume_due_at__isnull=True)),
+    )
+    outage.add_metric(["scheduled"], counts["scheduled"])
+    outage.add_metric(["none_left"], counts["none_left"])
+    yield outage
 
 
 def _outboxes(now) -> Iterator[Metric]:

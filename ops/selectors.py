@@ -8,6 +8,7 @@ from django.conf import settings
 
 from amazon1p.acknowledgements.models import Acknowledgement
 from amazon1p.importing.models import ACTIVE_SYNC_STATUSES, SyncRun
+from amazon1p.importing.selectors import sync_runs_failed_after_outage
 from amazon1p.importing.services import sync_run_needs_worker
 from asn.models import AsnSubmission
 from core.outbox import idle_messages
@@ -80,6 +81,13 @@ def sync_runs_stuck() -> list[SyncRun]:
     long (the message was lost). Same rule as the sync's own take-over."""
     active = SyncRun.objects.filter(status__in=ACTIVE_SYNC_STATUSES).select_related("shop")
     return [run for run in active.order_by("pk") if sync_run_needs_worker(run)]
+
+
+def historical_imports_failed(limit: int = 100) -> list[SyncRun]:
+    """Historical imports that failed for a temporary reason (an outage) and that nothing
+    replaced: each resumes by itself when its `resume_due_at` comes, or has no automatic
+    resume left and waits for a person."""
+    return list(sync_runs_failed_after_outage()[:limit])
 
 
 def outbox_rows_stuck() -> list[StuckOutboxRow]:

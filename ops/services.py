@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from amazon1p.acknowledgements.models import Acknowledgement
 from amazon1p.acknowledgements.tasks import acknowledgement_check_task, acknowledgement_send_task
-from amazon1p.importing.models import SyncRun
-from amazon1p.importing.services import sync_run_needs_worker
+from amazon1p.importing.models import SyncRun, SyncStatus
+from amazon1p.importing.services import sync_run_needs_worker, sync_run_resume
 from amazon1p.importing.tasks import amazon1p_sync_run_task
 from asn.models import AsnSubmission
 from asn.tasks import asn_check_task, asn_send_task
@@ -40,14 +40,25 @@ def heartbeat_record(*, name: str) -> datetime:
 
 
 def sync_run_requeue(*, actor: User, run_id: int) -> SyncRun:
-    """Hand a stuck sync run (worker dead, or its message lost) to a worker again.
+    """Hand a stuck sync run (worker dead, or its message lost) to a worker again, or resume
+    a historical import that failed for a temporary reason now (`sync_run_resume`: from its
+    cursor, whether or not automatic resumes are left).
 
     Side effects: the run's task after commit, an audit entry on the run's shop. Refused
     (ShopCtrlError) when the run is not stuck: a live run must not get a second worker; the
-    claim would refuse it anyway, so a double click is harmless."""
+    claim would refuse it anyway, so a double click is harmless. A failed run is resumed by
+    compare-and-set, so a double click resumes it once."""
     run = SyncRun.objects.select_related("shop").filter(pk=run_id).first()
     if run is None:
         raise ShopCtrlError("That sync run does not exist.")
+    if run.status == SyncStatus.FAILED:
+        if not sync_run_resume(run, actor=actor):
+            raise ShopCtrlError(
+                f"Sync run #{run.pk} cannot be resumed: only a historical import that failed "
+                "for a temporary reason can, while no other historical import of its shop is "
+                "active."
+            )
+        return run
     if not sync_run_needs_worker(run):
         raise ShopCtrlError(f"Sync run #{run.pk} is not stuck ({run.status}); nothing to do.")
     with transaction.atomic():

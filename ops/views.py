@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from amazon1p.importing.sync import AUTO_RESUME_DELAYS
 from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from ops import health, selectors, services
@@ -88,6 +89,8 @@ def operations(request: HttpRequest) -> HttpResponse:
             "beat_check": health.check_beat(),
             "checks": health.readiness(),
             "stuck_runs": selectors.sync_runs_stuck(),
+            "failed_imports": selectors.historical_imports_failed(),
+            "auto_resume_limit": len(AUTO_RESUME_DELAYS),
             "stuck_outbox": selectors.outbox_rows_stuck(),
         },
     )

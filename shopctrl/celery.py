@@ -31,6 +31,13 @@ def _log_like_the_web(**_) -> None:
     dictConfig(settings.LOGGING)
 
 
+# Beat's scheduler: Celery's PersistentScheduler (missed jobs run once when beat starts again
+# with its schedule file), except that a job the broker refused is sent again on the next tick
+# instead of being skipped until its next due time (shopctrl/beat.py). The file is written
+# after every send, so a killed beat forgets no send it made.
+app.conf.beat_scheduler = "shopctrl.beat:RetryingScheduler"
+app.conf.beat_sync_every = 1
+
 app.conf.beat_schedule = {
     "ops-beat-tick": {
         # /readyz and /metrics read this to tell that beat stopped (ops/tasks.py)

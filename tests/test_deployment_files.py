@@ -26,8 +26,13 @@ def test_compose_defines_the_stack_with_working_commands():
     assert "gunicorn shopctrl.wsgi" in services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "shopctrl", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "shopctrl", "beat"]
-    for volume in ("postgres-data", "redis-data"):
+    for volume in ("postgres-data", "redis-data", "beat-data"):
         assert volume in compose["volumes"]
+    # Beat's schedule file outlives the container, so missed jobs are sent when it is back.
+    schedule = next(a for a in services["beat"]["command"] if a.startswith("--schedule="))
+    folder = schedule.removeprefix("--schedule=").rsplit("/", 1)[0]
+    assert f"beat-data:{folder}" in services["beat"]["volumes"]
+    assert f"mkdir -p {folder}" in (ROOT / "Dockerfile").read_text()  # owned by the app's user
 
 
 def test_env_example_lists_every_setting_the_code_reads():

@@ -66,6 +66,16 @@ class SyncRun(models.Model):
     # How many times a worker claimed the run (first start, retries, takeovers).
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # A failure that was temporary (Amazon unavailable or throttling past every retry, the
+    # broker refusing the task, no worker for an hour), not a refusal. A historical import
+    # that failed so resumes from `resume_from` by itself at `resume_due_at`, a bounded
+    # number of times (`auto_resumes`; see sync.AUTO_RESUME_DELAYS).
+    transient_failure = models.BooleanField(default=False)
+    resume_due_at = models.DateTimeField(null=True, blank=True)
+    auto_resumes = models.PositiveSmallIntegerField(default=0)
+    # The claim number when the run was last resumed: MAX_ATTEMPTS counts the claims since.
+    # `attempts` itself never goes back, so a worker of an earlier claim stays fenced out.
+    attempts_at_resume = models.PositiveIntegerField(default=0)
     # What a person should know about a run that succeeded (e.g. a sandbox's fixed examples).
     note = models.TextField(blank=True)
 
@@ -87,7 +97,15 @@ class SyncRun(models.Model):
                 name="one_running_sync_run_per_shop",
             ),
         ]
-        indexes = [models.Index(fields=["shop", "-created_at"], name="syncrun_shop_idx")]
+        indexes = [
+            models.Index(fields=["shop", "-created_at"], name="syncrun_shop_idx"),
+            # The watchdog's look for automatic resumes that are due: a handful of rows.
+            models.Index(
+                fields=["resume_due_at"],
+                condition=Q(resume_due_at__isnull=False),
+                name="syncrun_resume_due_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.status})"

@@ -1,22 +1,27 @@
 """Reads for the sync-runs page, the shop-level health badge and the order page's PO panel."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from amazon1p.importing.models import (
     WAITING_SYNC_STATUSES,
     AmazonPurchaseOrder,
     AmazonPurchaseOrderVersion,
+    SyncKind,
     SyncRun,
     SyncStatus,
 )
 from amazon1p.importing.services import sync_run_needs_worker
-from amazon1p.importing.sync import sync_run_is_stale
+from amazon1p.importing.sync import AUTO_RESUME_DELAYS, sync_run_is_stale
 from orders.models import Order
 from shops.models import Shop
 
 VERSIONS_SHOWN = 20
+# How long a historical import that ran out of automatic resumes stays on the Operations page.
+OUTAGE_FAILURES_SHOWN = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,45 @@ def sync_health(shop: Shop) -> SyncHealth:
     }
     label, css = labels[SyncStatus(run.status)]
     return SyncHealth(label, css, run)
+
+
+def sync_run_resume_outlook(run: SyncRun) -> str:
+    """What the run's page says about automatic resumes: when the next one is due, that none
+    is left, or how often it resumed ("" when none of it applies)."""
+    limit = len(AUTO_RESUME_DELAYS)
+    start = run.resume_from or run.range_from
+    where = f" from {start:%Y-%m-%d %H:%M} UTC" if start else ""
+    if run.status == SyncStatus.FAILED and run.resume_due_at is not None:
+        return (
+            f"The failure was temporary: it resumes by itself{where} at "
+            f"{run.resume_due_at:%Y-%m-%d %H:%M} UTC (automatic resume {run.auto_resumes + 1}"
+            f" of {limit})."
+        )
+    if run.status == SyncStatus.FAILED and run.transient_failure and run.auto_resumes >= limit:
+        return (
+            f"No automatic resume is left: it resumed by itself {limit} times and failed each "
+            "time. Once the cause is fixed, resume it on the Operations page or import the "
+            "range again."
+        )
+    if run.auto_resumes:
+        times = "once" if run.auto_resumes == 1 else f"{run.auto_resumes} times"
+        return f"Resumed automatically {times} after a temporary failure."
+    return ""
+
+
+def sync_runs_failed_after_outage() -> QuerySet[SyncRun]:
+    """Historical imports that failed for a temporary reason: waiting for their automatic
+    resume (`resume_due_at`), or out of resumes and failed within OUTAGE_FAILURES_SHOWN
+    (a person should resume or import them again). For the Operations page and /metrics."""
+    recent = timezone.now() - OUTAGE_FAILURES_SHOWN
+    return (
+        SyncRun.objects.filter(
+            status=SyncStatus.FAILED, kind=SyncKind.HISTORICAL, transient_failure=True
+        )
+        .filter(Q(resume_due_at__isnull=False) | Q(finished_at__gte=recent))
+        .select_related("shop")
+        .order_by("pk")
+    )
 
 
 @dataclass(frozen=True)

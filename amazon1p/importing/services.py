@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from amazon1p.importing.models import (
@@ -22,7 +24,13 @@ from amazon1p.importing.models import (
     SyncRun,
     SyncStatus,
 )
-from amazon1p.importing.sync import RETRYING, STALE_AFTER, sync_run_fail, sync_run_is_stale
+from amazon1p.importing.sync import (
+    AUTO_RESUME_DELAYS,
+    RETRYING,
+    STALE_AFTER,
+    sync_run_fail,
+    sync_run_is_stale,
+)
 from amazon1p.importing.tasks import amazon1p_sync_run_task
 from amazon1p.spapi.types import HISTORY_LIMIT
 from core.errors import ShopCtrlError
@@ -91,6 +99,8 @@ def sync_run_request(
                     target=run,
                     changes={"kind": [None, str(kind)]},
                 )
+            if kind == SyncKind.HISTORICAL:
+                _resumes_replaced_by(run)
     except IntegrityError:
         active = SyncRun.objects.filter(
             shop=shop, kind=kind, status__in=ACTIVE_SYNC_STATUSES
@@ -114,6 +124,27 @@ def sync_run_request(
     return run, True
 
 
+def _resumes_replaced_by(run: SyncRun) -> None:
+    """A new historical import covers what is left of failed ones waiting for an automatic
+    resume: they no longer resume (it would read the same days twice), and say why."""
+    assert run.range_from is not None and run.range_to is not None
+    left_from = Coalesce("resume_from", "range_from")
+    SyncRun.objects.filter(
+        shop_id=run.shop_id,
+        kind=SyncKind.HISTORICAL,
+        status=SyncStatus.FAILED,
+        resume_due_at__isnull=False,
+        range_to__lte=run.range_to,
+    ).alias(left_from=left_from).filter(left_from__gte=run.range_from).update(
+        resume_due_at=None,
+        transient_failure=False,
+        error=Concat(
+            "error",
+            Value(f" Not resumed: historical import #{run.pk} covers the rest of its range."),
+        ),
+    )
+
+
 def _enqueue(run_id: int) -> None:
     transaction.on_commit(lambda: _hand_to_worker(run_id))
 
@@ -127,7 +158,8 @@ def _hand_to_worker(run_id: int) -> None:
         logger.exception("Sync run %s could not be queued", run_id)
         run = SyncRun.objects.select_related("shop").get(pk=run_id)
         reason = f"The run could not be handed to a worker ({type(exc).__name__}: {exc})."
-        sync_run_fail(run, reason, expect=run.status)  # unless a worker has claimed it meanwhile
+        # unless a worker has claimed it meanwhile; a broker that comes back is an outage over
+        sync_run_fail(run, reason, expect=run.status, transient=True)
 
 
 def sync_run_needs_worker(run: SyncRun) -> bool:
@@ -150,23 +182,29 @@ def sync_run_give_up(run: SyncRun) -> bool:
     """
     now = timezone.now()
     waited_since = run.heartbeat_at or run.created_at
+    claims = run.attempts - run.attempts_at_resume  # since its last resume
     if run.status in WAITING_SYNC_STATUSES and waited_since < now - QUEUE_GIVE_UP:
         minutes = int((now - waited_since).total_seconds() // 60)
         reason = (
             f"No worker took the run in {minutes} minutes: is a Celery worker running and "
             "reading the default queue?"
         )
-    elif sync_run_needs_worker(run) and run.attempts >= MAX_ATTEMPTS:
+        transient = True  # workers or the broker down: over when they are back
+    elif sync_run_needs_worker(run) and claims >= MAX_ATTEMPTS:
         last = run.error.removeprefix(RETRYING) if run.error.startswith(RETRYING) else ""
-        reason = f"Given up after {run.attempts} attempts: " + (
+        reason = f"Given up after {claims} attempts: " + (
             f"the last ended with {last}"
             if last
             else "its worker stopped each time (killed, out of memory or restarted) before "
             "the run could finish."
         )
+        # Amazon's transient error is an outage; a run that kills its worker each time
+        # would kill it again.
+        transient = bool(last)
     else:
         return False
-    return sync_run_fail(run, reason, expect=run.status).status == SyncStatus.FAILED
+    failed = sync_run_fail(run, reason, expect=run.status, transient=transient)
+    return failed.status == SyncStatus.FAILED
 
 
 def sync_runs_watchdog() -> tuple[int, int]:
@@ -186,6 +224,87 @@ def sync_runs_watchdog() -> tuple[int, int]:
             _hand_to_worker(run.pk)
             handed += 1
     return handed, failed
+
+
+def sync_runs_resume_due() -> int:
+    """Beat job (with the watchdog, whatever the shops' sync switches): resume each failed
+    historical import whose automatic resume is due (`SyncRun.resume_due_at`, set when it
+    failed for a temporary reason). Returns how many were resumed.
+
+    A run whose shop meanwhile has another active historical import waits for that one to
+    end (one active run per shop and kind). Idempotency: `sync_run_resume` is a
+    compare-and-set, so two watchdogs at once resume a run once.
+    """
+    now = timezone.now()
+    other_active = SyncRun.objects.filter(
+        shop_id=OuterRef("shop_id"), kind=SyncKind.HISTORICAL, status__in=ACTIVE_SYNC_STATUSES
+    )
+    due = (
+        SyncRun.objects.filter(
+            status=SyncStatus.FAILED, kind=SyncKind.HISTORICAL, resume_due_at__lte=now
+        )
+        .exclude(Exists(other_active))
+        .select_related("shop")
+        .order_by("resume_due_at", "pk")
+    )
+    return sum(sync_run_resume(run) for run in due)
+
+
+def sync_run_resume(run: SyncRun, *, actor: User | None = None) -> bool:
+    """Put a historical import that failed for a temporary reason back in the queue, to go
+    on from `resume_from` (its committed cursor); True when it did.
+
+    Without `actor` this is the automatic resume that is due (it counts one of
+    AUTO_RESUME_DELAYS); with one, a person's (the Operations page: audited on the shop, and
+    the automatic resumes start over). The error says that it resumed, and the run keeps
+    its claim number: the next claim is a new fencing token, so a worker of an earlier claim
+    still writes nothing. Side effects: the run's task after commit. Idempotency: a
+    compare-and-set on (status Failed, claim, due time); False when another watchdog or
+    person resumed it first, or the shop has another historical import active.
+    """
+    automatic = actor is None
+    runs = SyncRun.objects.filter(
+        pk=run.pk, status=SyncStatus.FAILED, kind=SyncKind.HISTORICAL, attempts=run.attempts
+    )
+    if automatic:
+        if run.resume_due_at is None:
+            return False
+        number = run.auto_resumes + 1
+        runs = runs.filter(resume_due_at=run.resume_due_at, auto_resumes=run.auto_resumes)
+        said = f"Resumed automatically ({number} of {len(AUTO_RESUME_DELAYS)})"
+    else:
+        number = 0
+        runs = runs.filter(transient_failure=True)
+        said = f"Resumed by {actor}"
+    start = run.resume_from or run.range_from
+    where = f" from {start:%Y-%m-%d %H:%M} UTC" if start else ""
+    try:
+        with transaction.atomic():
+            resumed = runs.update(
+                status=SyncStatus.QUEUED,
+                finished_at=None,
+                error=f"{said}{where} after: {run.error}",
+                transient_failure=False,
+                resume_due_at=None,
+                auto_resumes=number,
+                attempts_at_resume=F("attempts"),
+                heartbeat_at=timezone.now(),  # waiting for a worker from now on
+            )
+            if resumed and actor is not None:
+                audit_record(
+                    actor=actor,
+                    shop=run.shop,
+                    action="amazon1p.sync.resume",
+                    target=run,
+                    changes={"status": [SyncStatus.FAILED, SyncStatus.QUEUED]},
+                )
+    except IntegrityError:  # another historical import of the shop became active meanwhile
+        return False
+    if not resumed:
+        return False
+    logger.info("Sync run %s: %s%s", run.pk, said, where)
+    _enqueue(run.pk)
+    return True
 
 
 def _interrupted(run: SyncRun) -> None:

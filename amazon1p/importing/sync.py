@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import redis.exceptions
 from django.db import (
     DatabaseError,
     IntegrityError,
@@ -77,6 +78,26 @@ MISSING_LOOKBACK = timedelta(days=14)
 HEARTBEAT_EVERY = timedelta(seconds=15)
 STALE_AFTER = timedelta(seconds=60)
 RETRYING = "Retrying: "  # how the error of a run back in the queue after a transient error starts
+# A historical import that failed for a temporary reason (see `SyncRun.transient_failure`)
+# resumes from its cursor by itself after each of these delays in turn, then stays failed.
+# An hour-long Amazon, Redis or PostgreSQL outage is covered by the third; together they
+# span most of a day.
+AUTO_RESUME_DELAYS = (
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+    timedelta(hours=12),
+)
+# Failures that are an outage, not a fault of the run: the network or a server went away.
+# (Amazon's own are AmazonTransientError; PostgreSQL's leave the run to the watchdog.)
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 
 
 def mapping_context(connection: AmazonConnection) -> MappingContext:
@@ -384,7 +405,10 @@ def sync_run_execute(
     except AmazonTransientError as exc:
         if final:
             return sync_run_fail(
-                run, f"Amazon stayed unavailable, no retry is left: {exc.message}", fence=fence
+                run,
+                f"Amazon stayed unavailable, no retry is left: {exc.message}",
+                fence=fence,
+                transient=True,
             )
         SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING, attempts=fence).update(
             status=SyncStatus.QUEUED, error=f"{RETRYING}{exc.message}", heartbeat_at=timezone.now()
@@ -401,7 +425,10 @@ def sync_run_execute(
     except Exception as exc:  # the run is marked failed and reported; the worker goes on
         logger.exception("Sync run %s failed", run.pk)
         return sync_run_fail(
-            run, getattr(exc, "message", None) or str(exc) or type(exc).__name__, fence=fence
+            run,
+            getattr(exc, "message", None) or str(exc) or type(exc).__name__,
+            fence=fence,
+            transient=isinstance(exc, OUTAGE_ERRORS),
         )
     repeated = active.stats.repeated_token
     run.refresh_from_db()
@@ -420,23 +447,62 @@ def sync_run_execute(
 
 
 def sync_run_fail(
-    run: SyncRun, message: str, *, expect: str = SyncStatus.RUNNING, fence: int | None = None
+    run: SyncRun,
+    message: str,
+    *,
+    expect: str = SyncStatus.RUNNING,
+    fence: int | None = None,
+    transient: bool = False,
 ) -> SyncRun:
     """Compare-and-set `expect` (and, for a worker, its claim `fence`) → Failed with the
-    reason, and alert the shop (once)."""
+    reason, and alert the shop (once).
+
+    `transient`: the cause was temporary (an outage, not a refusal). A historical import
+    that fails so gets its next automatic resume (`resume_due_at`, see AUTO_RESUME_DELAYS),
+    which the watchdog carries out (`services.sync_runs_resume_due`); once they are spent it
+    stays failed, and the alert says so.
+    """
+    now = timezone.now()
     with transaction.atomic():
         runs = SyncRun.objects.filter(pk=run.pk, status=expect)
         if fence is not None:
             runs = runs.filter(attempts=fence)
-        failed = runs.update(status=SyncStatus.FAILED, finished_at=timezone.now(), error=message)
+        failed = runs.update(
+            status=SyncStatus.FAILED, finished_at=now, error=message, transient_failure=transient
+        )
         if failed:
+            run.refresh_from_db()
+            severity, outlook = AlertSeverity.ERROR, ""
+            if transient and run.kind == SyncKind.HISTORICAL:
+                severity, outlook = _resume_schedule(run, now)
             alert_raise(
                 shop=run.shop,
-                severity=AlertSeverity.ERROR,
+                severity=severity,
                 message=(
-                    f"Amazon 1P {run.get_kind_display().lower()} run #{run.pk} failed: {message}"
+                    f"Amazon 1P {run.get_kind_display().lower()} run #{run.pk} failed: "
+                    f"{message}{outlook}"
                 ),
                 kind=AlertKind.SYNC,
             )
     run.refresh_from_db()
     return run
+
+
+def _resume_schedule(run: SyncRun, now: datetime) -> tuple[AlertSeverity, str]:
+    """Set the failed run's next automatic resume, if one is left; (the alert's severity,
+    the sentence the alert adds)."""
+    limit = len(AUTO_RESUME_DELAYS)
+    if run.auto_resumes >= limit:
+        return AlertSeverity.ERROR, (
+            f" No automatic resume is left ({limit} were tried): once the cause is fixed, "
+            "resume it on the Operations page or import the range again."
+        )
+    due = now + AUTO_RESUME_DELAYS[run.auto_resumes]
+    SyncRun.objects.filter(pk=run.pk).update(resume_due_at=due)
+    run.resume_due_at = due
+    start = run.resume_from or run.range_from
+    where = f" from {start:%Y-%m-%d %H:%M} UTC" if start else ""
+    return AlertSeverity.WARNING, (
+        f" It resumes by itself{where} at {due:%Y-%m-%d %H:%M} UTC (automatic resume "
+        f"{run.auto_resumes + 1} of {limit})."
+    )

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django import template
 
+from amazon1p.importing.selectors import sync_run_resume_outlook
+
 register = template.Library()
 
 
@@ -23,3 +25,4 @@ def format_duration(value: timedelta | None) -> str:
 
 
 register.filter("duration", format_duration)
+register.filter("resume_outlook", sync_run_resume_outlook)

@@ -81,7 +81,11 @@ def test_watchdog_fails_a_run_no_worker_took_and_one_whose_workers_keep_dying(
         heartbeat_at=timezone.now() - timedelta(hours=1),
     )
 
-    assert amazon1p_sync_watchdog_task.apply().get() == {"handed_over": 0, "failed": 2}
+    assert amazon1p_sync_watchdog_task.apply().get() == {
+        "handed_over": 0,
+        "failed": 2,
+        "resumed": 0,
+    }
 
     unclaimed.refresh_from_db()
     dying.refresh_from_db()

@@ -160,3 +160,15 @@ def test_metrics_reads_the_invoice_outbox(db, client, metrics_on, shop):
     assert value(text, "shopctrl_outbox_retries_total", **inv) == 1
     assert value(text, "shopctrl_task_failures_last_hour", kind="invoice") == 1
     assert value(text, "shopctrl_outbox_messages", status="submitted", outbox="asn") == 0
+
+
+def test_metrics_counts_historical_imports_failed_after_an_outage(db, client, metrics_on, shop):
+    due = timezone.now() + timedelta(minutes=5)
+    run(shop, kind="historical", status="failed", transient_failure=True, resume_due_at=due)
+    run(shop, kind="historical", status="failed", transient_failure=True, auto_resumes=6)
+    run(shop, kind="historical", status="failed")  # refused: not an outage
+
+    text = scrape(client)
+
+    assert value(text, "shopctrl_historical_imports_failed", resume="scheduled") == 1
+    assert value(text, "shopctrl_historical_imports_failed", resume="none_left") == 1

@@ -194,3 +194,72 @@ def test_requeue_refuses_a_finished_invoice(
     assert queued == []
     assert "nothing to re-queue" in response.content.decode()
     assert web_client_for(staff).get(url).status_code == 405
+
+
+def test_historical_imports_failed_after_an_outage_are_shown_with_their_next_attempt(
+    shop, other_shop, staff
+):
+    due = timezone.now() + timedelta(minutes=15)
+    waiting = run(
+        shop,
+        kind="historical",
+        status="failed",
+        transient_failure=True,
+        resume_due_at=due,
+        auto_resumes=1,
+        error="Amazon stayed unavailable, no retry is left: Amazon failed (HTTP 503)",
+    )
+    spent = run(
+        other_shop, kind="historical", status="failed", transient_failure=True, auto_resumes=6
+    )
+    run(shop, kind="historical", status="failed", error="Login with Amazon refused the token")
+    run(
+        other_shop, kind="historical", status="failed", transient_failure=True, minutes_ago=8 * 1440
+    )
+    run(shop, kind="new", status="failed", transient_failure=True)  # its next run covers it
+
+    response = web_client_for(staff).get(reverse("ops:operations"))
+
+    assert [r.pk for r in response.context["failed_imports"]] == [waiting.pk, spent.pk]
+    html = response.content.decode()
+    assert f"{due:%Y-%m-%d %H:%M} UTC, by itself" in html and "1 of 6" in html
+    assert "none left" in html and "6 of 6" in html
+    assert reverse("ops:run-requeue", args=[waiting.pk]) in html
+
+
+def test_an_import_with_no_resume_left_shows_and_resumes_now_audited(
+    shop, staff, queued, django_capture_on_commit_callbacks
+):
+    spent = run(
+        shop,
+        kind="historical",
+        status="failed",
+        transient_failure=True,
+        auto_resumes=6,
+        attempts=9,
+        error="No worker took the run in 61 minutes",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = web_client_for(staff).post(
+            reverse("ops:run-requeue", args=[spent.pk]), follow=True
+        )
+        again = web_client_for(staff).post(reverse("ops:run-requeue", args=[spent.pk]), follow=True)
+
+    assert queued == [("amazon1p.tasks.amazon1p_sync_run", (spent.pk,))]  # once
+    assert f"Sync run #{spent.pk} handed to a worker again." in response.content.decode()
+    assert "is not stuck (queued)" in again.content.decode()  # a double click: once
+    spent.refresh_from_db()
+    assert spent.status == "queued" and spent.auto_resumes == 0  # automatic resumes anew
+    assert spent.error.startswith(f"Resumed by {staff} after: No worker took the run")
+    assert spent.attempts == spent.attempts_at_resume == 9
+    entry = AuditEntry.objects.get(action="amazon1p.sync.resume")
+    assert (entry.shop_id, entry.actor_id) == (shop.pk, staff.pk)
+
+
+def test_resume_now_refuses_a_refused_import(shop, staff, queued):
+    refused = run(shop, kind="historical", status="failed", error="Amazon refused (HTTP 400)")
+    response = web_client_for(staff).post(
+        reverse("ops:run-requeue", args=[refused.pk]), follow=True
+    )
+    assert "cannot be resumed" in response.content.decode() and queued == []
+    assert SyncRun.objects.get(pk=refused.pk).status == "failed"
