@@ -5,10 +5,11 @@ named permission there. Another shop's object (or a shop the user is not in) is 
 its existence does not leak; a member without the permission gets a 403.
 """
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import F
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -41,19 +42,51 @@ def permissions_for(request: HttpRequest, shop: Shop) -> frozenset[str]:
     return cache[shop.pk]
 
 
+def _memberships_with_permissions(user: Any) -> list[Membership]:
+    """Every membership of `user`, with its shop and one row per role (`role_permissions`:
+    that role's codes, None for a membership without roles), by shop name.
+
+    One query serves a shop page's access check (its shop and the user's permissions
+    there) and the layout's shop switcher (the user's shops).
+    """
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("shop")
+        # The roles join starts from each membership row, so a row carries only that
+        # membership's roles, never another member's.
+        .annotate(role_permissions=F("roles__permissions"))
+        .order_by("shop__name", "shop_id")
+    )
+
+
 def shop_for_user(request: HttpRequest, shop_id: int, perm: Perm) -> Shop:
     """The shop, if the user is a member holding `perm`; 404 for non-members, 403 otherwise.
 
-    Also records the shop on the request so the layout shows its navigation.
+    Also records on the request, for the layout: the shop (its navigation), the user's
+    permissions there, and the shops the user may switch to. One query.
     """
-    if not request.user.is_authenticated:
+    user = request.user
+    if not user.is_authenticated:
         raise Http404
-    shop = get_object_or_404(Shop, pk=shop_id, memberships__user=request.user)
-    if shop.require_mfa and not getattr(request.user, "is_verified", lambda: False)():
+    rows = _memberships_with_permissions(user)
+    here = [row for row in rows if row.shop_id == int(shop_id)]
+    if not here:
+        raise Http404("No Shop matches the given query.")
+    shop = here[0].shop
+    if shop.require_mfa and not getattr(user, "is_verified", lambda: False)():
         raise SecondFactorRequired(shop)
+    permissions = frozenset(
+        code
+        for row in here
+        for code in (row.role_permissions or ())  # type: ignore[attr-defined]  # annotated
+    )
+    request.__dict__.setdefault("_shop_permissions", {})[shop.pk] = permissions
     request.shop = shop  # type: ignore[attr-defined]
-    request.shop_permissions = permissions_for(request, shop)  # type: ignore[attr-defined]
-    if perm not in request.shop_permissions:  # type: ignore[attr-defined]
+    request.shop_permissions = permissions  # type: ignore[attr-defined]
+    request.switchable_shops = list(  # type: ignore[attr-defined]
+        {row.shop_id: row.shop for row in rows}.values()
+    )
+    if perm not in permissions:
         raise PermissionDenied(f"You need the “{perm.label}” permission in {shop.name}.")
     return shop
 

@@ -17,8 +17,12 @@ def shop_navigation(request: HttpRequest) -> dict:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     current = getattr(request, "shop", None)
+    # shop_for_user has read the user's shops with its access check; other pages ask.
+    switchable = getattr(request, "switchable_shops", None)
+    if switchable is None:
+        switchable = Shop.objects.filter(memberships__user=request.user).only("id", "name")
     context: dict[str, Any] = {
-        "switchable_shops": Shop.objects.filter(memberships__user=request.user).only("id", "name"),
+        "switchable_shops": switchable,
         "current_shop": current,
         "perms_here": getattr(request, "shop_permissions", frozenset()),
     }

@@ -1,0 +1,131 @@
+"""What every signed-in page pays for: the shop access check (one query for the shop, the
+user's permissions there and the switcher's shops). Behaviour first, then the query budgets."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.test import RequestFactory
+from django.urls import reverse
+
+from shops.access import SecondFactorRequired, shop_for_user
+from shops.models import AlertSeverity, Membership, Shop
+from shops.permissions import SEED_ROLES, Perm
+from shops.services import alert_raise
+from tests.support.factories import add_member
+from tests.support.web import web_client_for
+
+
+def _request(user, path="/"):
+    request = RequestFactory().get(path)
+    request.user = user
+    return request
+
+
+# --- shop_for_user -------------------------------------------------------------------------
+
+
+def test_shop_access_reads_shop_permissions_and_switchable_shops_in_one_query(
+    shop, other_shop, viewer_user, django_assert_num_queries
+):
+    add_member(other_shop, viewer_user, "Commerce", "Manufacture")
+    request = _request(viewer_user)
+
+    with django_assert_num_queries(1):
+        found = shop_for_user(request, other_shop.pk, Perm.OFFERS_STAGE_MANUFACTURE)
+
+    assert found == other_shop
+    assert request.shop == other_shop
+    assert request.shop_permissions == frozenset(SEED_ROLES["Commerce"]) | frozenset(
+        SEED_ROLES["Manufacture"]
+    )
+    # each shop once, by name, though the user holds two roles in one of them
+    assert [s.name for s in request.switchable_shops] == ["Acme Kitchen", "Other Shop"]
+
+
+def test_shop_access_counts_only_the_users_own_roles(shop, viewer_user):
+    """The shop's admin holds every permission; the viewer gets only the Viewer role's."""
+    request = _request(viewer_user)
+
+    with pytest.raises(PermissionDenied):
+        shop_for_user(request, shop.pk, Perm.SHOP_CONFIGURE)
+
+    assert request.shop_permissions == frozenset(SEED_ROLES["Viewer"])
+
+
+def test_shop_access_is_404_for_a_shop_the_user_is_not_in(shop, other_shop, viewer_user):
+    for shop_id in (other_shop.pk, max(Shop.objects.values_list("pk", flat=True)) + 1):
+        with pytest.raises(Http404):
+            shop_for_user(_request(viewer_user), shop_id, Perm.SHOP_VIEW)
+
+
+def test_shop_access_is_404_for_a_visitor(shop):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(Http404):
+        shop_for_user(_request(AnonymousUser()), shop.pk, Perm.SHOP_VIEW)
+
+
+def test_a_member_without_roles_gets_403_not_404(shop, viewer_user):
+    Membership.objects.get(shop=shop, user=viewer_user).roles.clear()
+    request = _request(viewer_user)
+
+    with pytest.raises(PermissionDenied):
+        shop_for_user(request, shop.pk, Perm.SHOP_VIEW)
+
+    assert request.shop_permissions == frozenset()
+
+
+def test_a_shop_requiring_a_second_factor_asks_for_it_before_checking_permissions(
+    shop, viewer_user
+):
+    Shop.objects.filter(pk=shop.pk).update(require_mfa=True)
+
+    with pytest.raises(SecondFactorRequired):
+        shop_for_user(_request(viewer_user), shop.pk, Perm.SHOP_CONFIGURE)
+
+
+# --- query budgets ---------------------------------------------------------------------------
+
+
+def test_a_shop_page_pays_one_query_for_user_and_one_for_shop_access(
+    shop, admin_user, django_assert_max_num_queries
+):
+    """The alerts page: the user, the shop with the user's roles and shops, the page's
+    count and rows, the sidebar's unread count."""
+    alert_raise(
+        shop=shop, severity=AlertSeverity.WARNING, message="Unknown fulfillment center XYZ1."
+    )
+    client = web_client_for(admin_user)
+    url = reverse("shops:alert-list", args=[shop.pk])
+    client.get(url)  # the session is read from the cache from now on
+
+    with django_assert_max_num_queries(5):
+        response = client.get(url)
+
+    assert "Unknown fulfillment center XYZ1." in response.content.decode()
+
+
+def test_the_htmx_grid_request_pays_one_query_for_shop_access(
+    shop, admin_user, django_assert_max_num_queries
+):
+    """The user, the shop with the user's roles, the grid's orders and their totals."""
+    client = web_client_for(admin_user)
+    url = reverse("orders:order-list", args=[shop.pk])
+    client.get(url, headers={"HX-Request": "true"})
+
+    with django_assert_max_num_queries(4):
+        response = client.get(url, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+
+
+def test_a_page_without_a_shop_queries_the_switcher_once(
+    shop, admin_user, django_assert_max_num_queries
+):
+    """The account page: the user, its two-factor devices (two), the shops requiring a
+    second factor, the switcher's shops and the open invitations."""
+    client = web_client_for(admin_user)
+    client.get(reverse("accounts:account"))
+
+    with django_assert_max_num_queries(6):
+        client.get(reverse("accounts:account"))
