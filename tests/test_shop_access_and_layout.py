@@ -1,13 +1,15 @@
 """What every signed-in page pays for: the shop access check (one query for the shop, the
-user's permissions there and the switcher's shops). Behaviour first, then the query budgets."""
+user's permissions there and the switcher's shops), and the sidebar (links reversed once
+per process and shop). Behaviour first, then the query budgets."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
-from django.urls import reverse
+from django.urls import resolve, reverse, set_script_prefix
 
 from shops.access import SecondFactorRequired, shop_for_user
+from shops.context_processors import SHOP_LINKS, SITE_LINKS, active_links, links
 from shops.models import AlertSeverity, Membership, Shop
 from shops.permissions import SEED_ROLES, Perm
 from shops.services import alert_raise
@@ -82,6 +84,108 @@ def test_a_shop_requiring_a_second_factor_asks_for_it_before_checking_permission
 
     with pytest.raises(SecondFactorRequired):
         shop_for_user(_request(viewer_user), shop.pk, Perm.SHOP_CONFIGURE)
+
+
+# --- the sidebar ---------------------------------------------------------------------------
+
+
+def _page(user, url: str) -> str:
+    response = web_client_for(user).get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_sidebar_links_lead_to_the_shops_pages(shop, admin_user):
+    page = _page(admin_user, reverse("shops:alert-list", args=[shop.pk]))
+
+    for key, name in SHOP_LINKS.items():
+        if key != "members":  # an admin gets "Shop settings" instead
+            assert f'href="{reverse(name, args=[shop.pk])}"' in page, key
+    for key, name in SITE_LINKS.items():
+        if key != "operations":  # Django staff only
+            assert f'"{reverse(name)}"' in page, key
+
+
+def test_sidebar_shows_a_viewer_only_the_sections_of_their_role(shop, viewer_user):
+    page = _page(viewer_user, reverse("orders:order-list", args=[shop.pk]))
+
+    assert f'href="{reverse("orders:product-list", args=[shop.pk])}"' in page
+    assert f'href="{reverse("shops:settings-general", args=[shop.pk])}"' not in page
+    assert f'href="{reverse("shops:member-list", args=[shop.pk])}"' not in page
+    assert reverse("ops:operations") not in page
+
+
+def test_sidebar_highlights_the_section_of_the_page(shop, admin_user):
+    products = reverse("orders:product-list", args=[shop.pk])
+    orders = reverse("orders:order-list", args=[shop.pk])
+
+    page = _page(admin_user, products)
+
+    assert f'<a href="{products}" class="active">Products</a>' in page
+    assert f'<a href="{orders}" class="">Orders</a>' in page
+
+
+@pytest.mark.parametrize(
+    ("url_name", "with_shop", "expected"),
+    [
+        ("shops:dashboard", True, {"dashboard"}),
+        ("cockpit:dashboard", True, {"cockpit"}),
+        ("orders:order-list", True, {"orders"}),
+        ("orders:product-list", True, {"products"}),
+        ("bulkbuy:offer-list", True, {"offers"}),
+        ("asn:group-list", True, {"shipments"}),
+        ("receiving:reconciliation-list", True, {"receiving"}),
+        ("invoicing:invoice-list", True, {"invoices"}),
+        ("shops:alert-list", True, {"alerts"}),
+        ("shops:settings-general", True, {"settings"}),
+        ("shops:member-list", True, {"settings"}),
+        ("shops:security", True, {"settings"}),
+        ("amazon1p:settings", True, set()),  # /amazon-1p/: not under settings/
+        ("shops:shop-list", False, {"shops"}),
+        ("ops:operations", False, {"operations"}),
+        ("accounts:account", False, set()),
+    ],
+)
+def test_active_links_follow_the_pages_app_name_and_path(url_name, with_shop, expected):
+    path = reverse(url_name, args=[7] if with_shop else [])
+    request = RequestFactory().get(path)
+    request.resolver_match = resolve(path)
+
+    assert active_links(request) == expected
+
+
+def test_switcher_lists_the_users_shops_with_links_to_their_orders(shop, other_shop, admin_user):
+    add_member(other_shop, admin_user, "Viewer")
+    mine = reverse("orders:order-list", args=[shop.pk])
+    theirs = reverse("orders:order-list", args=[other_shop.pk])
+
+    on_shop_page = _page(admin_user, reverse("shops:alert-list", args=[shop.pk]))
+    on_account_page = _page(admin_user, reverse("accounts:account"))
+
+    assert f'<a href="{mine}" class="current">Acme Kitchen</a>' in on_shop_page
+    assert f'<a href="{theirs}" class="">Other Shop</a>' in on_shop_page
+    assert f'<a href="{mine}" class="">Acme Kitchen</a>' in on_account_page
+    assert f'<a href="{theirs}" class="">Other Shop</a>' in on_account_page
+
+
+def test_a_visitors_not_found_page_links_to_the_shops_list(db):
+    response = web_client_for(None).get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert f'href="{reverse("shops:shop-list")}"' in response.content.decode()
+
+
+def test_links_are_reversed_under_the_current_script_prefix(shop):
+    plain = links(shop.pk)["orders"]
+    set_script_prefix("/backoffice/")
+    try:
+        prefixed = links(shop.pk)["orders"]
+    finally:
+        set_script_prefix("/")
+
+    assert plain == f"/shops/{shop.pk}/orders/"
+    assert prefixed == f"/backoffice/shops/{shop.pk}/orders/"
+    assert links(shop.pk)["orders"] == plain
 
 
 # --- query budgets ---------------------------------------------------------------------------
