@@ -119,9 +119,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    # Django's Redis backend, with one client per connection pool (shopctrl/cache.py).
+    CACHES = {"default": {"BACKEND": "shopctrl.cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions are read from Redis and written through to the database: a page costs no
     # session query, and a Redis flush signs nobody out. Only with a cache every process
     # shares: with per-process memory a session ended in one would live on in another.
