@@ -15,7 +15,8 @@ median of N, with its SQL query count.
 The pages: three floors that take the fixed cost apart (an empty view behind the whole
 middleware stack; the same plus `shop_for_user`; the same plus the base layout, rendered
 empty), then cheap real pages (the account page, the shops list, the alerts page) and the
-htmx request of the orders grid, whose view work is small. `--profile PAGE` prints
+htmx request of the orders grid, whose view work is small; last the full grid page and
+the dashboard of the load test's mix, for scale. `--profile PAGE` prints
 cProfile's top functions (by CPU time) for one page instead.
 """
 
@@ -90,6 +91,8 @@ def pages(shop_id: int) -> dict[str, tuple[str, dict[str, str]]]:
         "shops list": ("/shops/", {}),
         "alerts": (f"/shops/{shop_id}/alerts/", {}),
         "grid htmx": (f"/shops/{shop_id}/orders/", {"HX-Request": "true"}),
+        "grid": (f"/shops/{shop_id}/orders/", {}),
+        "dashboard": (f"/shops/{shop_id}/dashboard/", {}),
     }
 
 
