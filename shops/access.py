@@ -5,11 +5,11 @@ named permission there. Another shop's object (or a shop the user is not in) is 
 its existence does not leak; a member without the permission gets a 403.
 """
 
-from typing import Any, TypeVar
+import json
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import F
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -42,21 +42,35 @@ def permissions_for(request: HttpRequest, shop: Shop) -> frozenset[str]:
     return cache[shop.pk]
 
 
-def _memberships_with_permissions(user: Any) -> list[Membership]:
-    """Every membership of `user`, with its shop and one row per role (`role_permissions`:
-    that role's codes, None for a membership without roles), by shop name.
+# The user's shops by name, one row per role the user holds there (None: no role). The
+# roles are joined through the user's own membership row, never another member's. Table
+# names are Django's defaults; the tests of shop_for_user fail if one changes.
+_SHOPS_WITH_PERMISSIONS_SQL = """
+SELECT s.*, r.permissions AS role_permissions
+FROM shops_shop s
+JOIN shops_membership m ON m.shop_id = s.id
+LEFT JOIN shops_membership_roles mr ON mr.membership_id = m.id
+LEFT JOIN shops_role r ON r.id = mr.role_id
+WHERE m.user_id = %s
+ORDER BY s.name, s.id
+"""
 
-    One query serves a shop page's access check (its shop and the user's permissions
-    there) and the layout's shop switcher (the user's shops).
+
+def _shops_with_permissions(user_id: int) -> list[Shop]:
+    """The shops `user_id` is a member of, by name, one row per role the user holds there
+    (`role_permissions`: that role's codes; None for a membership without roles).
+
+    One query serves a shop page's access check (the shop and the user's permissions
+    there) and the layout's shop switcher (the user's shops). Written in SQL because every
+    shop page and htmx request runs it: the ORM spent about 0.8 ms of CPU compiling the
+    same query (select_related, an m2m annotation, ordering), several times running it.
     """
-    return list(
-        Membership.objects.filter(user=user)
-        .select_related("shop")
-        # The roles join starts from each membership row, so a row carries only that
-        # membership's roles, never another member's.
-        .annotate(role_permissions=F("roles__permissions"))
-        .order_by("shop__name", "shop_id")
-    )
+    shops = list(Shop.objects.raw(_SHOPS_WITH_PERMISSIONS_SQL, [user_id]))
+    for shop in shops:
+        codes = shop.role_permissions  # type: ignore[attr-defined]  # selected with the row
+        if isinstance(codes, str):  # drivers without a JSON type (SQLite) hand back text
+            shop.role_permissions = json.loads(codes)  # type: ignore[attr-defined]
+    return shops
 
 
 def shop_for_user(request: HttpRequest, shop_id: int, perm: Perm) -> Shop:
@@ -68,24 +82,22 @@ def shop_for_user(request: HttpRequest, shop_id: int, perm: Perm) -> Shop:
     user = request.user
     if not user.is_authenticated:
         raise Http404
-    rows = _memberships_with_permissions(user)
-    here = [row for row in rows if row.shop_id == int(shop_id)]
+    rows = _shops_with_permissions(user.pk)
+    here = [row for row in rows if row.pk == int(shop_id)]
     if not here:
         raise Http404("No Shop matches the given query.")
-    shop = here[0].shop
+    shop = here[0]
     if shop.require_mfa and not getattr(user, "is_verified", lambda: False)():
         raise SecondFactorRequired(shop)
     permissions = frozenset(
         code
         for row in here
-        for code in (row.role_permissions or ())  # type: ignore[attr-defined]  # annotated
+        for code in (row.role_permissions or ())  # type: ignore[attr-defined]  # selected
     )
     request.__dict__.setdefault("_shop_permissions", {})[shop.pk] = permissions
     request.shop = shop  # type: ignore[attr-defined]
     request.shop_permissions = permissions  # type: ignore[attr-defined]
-    request.switchable_shops = list(  # type: ignore[attr-defined]
-        {row.shop_id: row.shop for row in rows}.values()
-    )
+    request.switchable_shops = list({row.pk: row for row in rows}.values())  # type: ignore[attr-defined]
     if perm not in permissions:
         raise PermissionDenied(f"You need the “{perm.label}” permission in {shop.name}.")
     return shop
