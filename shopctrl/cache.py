@@ -20,10 +20,11 @@ class PooledClientRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, Any] = {}  # id(pool) → its client; pools live as long
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)
+        # Django's private helpers (not in django-stubs): the pool, and the class redis.Redis.
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._clients.get(id(pool))
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
 

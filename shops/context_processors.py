@@ -88,7 +88,10 @@ def _switchable(request: HttpRequest) -> list[ShopLink]:
     # shop_for_user has read the user's shops with its access check; other pages ask.
     shops = getattr(request, "switchable_shops", None)
     if shops is None:
-        shops = Shop.objects.filter(memberships__user=request.user).only("id", "name")
+        user = request.user
+        if not user.is_authenticated:  # shop_navigation offers the switcher to members only
+            return []
+        shops = Shop.objects.filter(memberships__user=user).only("id", "name")
     return [ShopLink(shop.pk, shop.name, links(shop.pk)["orders"]) for shop in shops]
 
 
