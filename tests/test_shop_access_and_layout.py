@@ -9,10 +9,11 @@ from django.test import RequestFactory
 from django.urls import resolve, reverse, set_script_prefix
 
 from shops.access import SecondFactorRequired, shop_for_user
+from shops.alerts import alert_unread_count
 from shops.context_processors import SHOP_LINKS, SITE_LINKS, active_links, links
 from shops.models import AlertSeverity, Membership, Shop
 from shops.permissions import SEED_ROLES, Perm
-from shops.services import alert_raise
+from shops.services import alert_mark_read, alert_raise
 from tests.support.factories import add_member
 from tests.support.web import web_client_for
 
@@ -186,6 +187,19 @@ def test_links_are_reversed_under_the_current_script_prefix(shop):
     assert plain == f"/shops/{shop.pk}/orders/"
     assert prefixed == f"/backoffice/shops/{shop.pk}/orders/"
     assert links(shop.pk)["orders"] == plain
+
+
+def test_sidebar_counts_the_shops_unread_alerts(shop, other_shop, admin_user):
+    first = alert_raise(shop=shop, severity=AlertSeverity.WARNING, message="First.")
+    alert_raise(shop=shop, severity=AlertSeverity.WARNING, message="Second.")
+    alert_raise(shop=shop, severity=AlertSeverity.WARNING, message="Third.")
+    alert_raise(shop=other_shop, severity=AlertSeverity.WARNING, message="Elsewhere.")
+    alert_mark_read(actor=admin_user, alert=first)
+
+    page = _page(admin_user, reverse("orders:order-list", args=[shop.pk]))
+
+    assert alert_unread_count(shop.pk) == 2
+    assert '<span id="unread-alert-count" class="count">2</span>' in page
 
 
 # --- query budgets ---------------------------------------------------------------------------
