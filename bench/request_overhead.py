@@ -10,7 +10,8 @@ It signs the bench user in with `force_login` (production settings; with `--redi
 or REDIS_URL, the Redis cache and `cached_db` sessions of production), then requests each
 page round-robin through `django.test.Client` and prints, per page, the process CPU time
 (`time.process_time`, which a busy machine inflates less than the wall clock) as min and
-median of N, with its SQL query count.
+median of N, with its SQL query count and the Python function calls it makes (cProfile's
+count, which load on the machine does not change).
 
 The pages: three floors that take the fixed cost apart (an empty view behind the whole
 middleware stack; the same plus `shop_for_user`; the same plus the base layout, rendered
@@ -142,16 +143,27 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.requests):  # round-robin, so a busy moment hits every page alike
         for name, (url, headers) in targets.items():
             timings[name].append(cpu_ms(client, url, headers))
-    print(f"{'page':<14} {'CPU min ms':>10} {'median ms':>10} {'queries':>8}")
+    print(f"{'page':<14} {'CPU min ms':>10} {'median ms':>10} {'queries':>8} {'calls':>8}")
     for name, (url, headers) in targets.items():
         with CaptureQueriesContext(connection) as captured:
             client.get(url, headers=headers)
         values = timings[name]
         print(
             f"{name:<14} {min(values):>10.2f} {statistics.median(values):>10.2f} "
-            f"{len(captured.captured_queries):>8}"
+            f"{len(captured.captured_queries):>8} {python_calls(client, url, headers):>8}"
         )
     return 0
+
+
+def python_calls(client, url: str, headers: dict[str, str], requests: int = 10) -> int:
+    """Python function calls per request (cProfile's count): what a busy machine cannot
+    blur, so a before/after comparison holds even when the CPU times are noisy."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get(url, headers=headers)
+    profiler.disable()
+    return round(pstats.Stats(profiler).total_calls / requests)
 
 
 if __name__ == "__main__":
