@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import secrets
 import signal
 import statistics
@@ -33,8 +34,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -220,6 +224,68 @@ def summarise(out_path: Path, args: argparse.Namespace) -> dict:
     }
 
 
+@dataclass
+class CpuMeter:
+    """CPU seconds the run cost, by party: gunicorn (master and workers), the PostgreSQL
+    backends of the bench database, and locust. Unlike response times these do not depend
+    on what else the machine runs, so they tell what 60 pages/s need of 2 cores."""
+
+    server: subprocess.Popen
+    database: str
+    start: dict[str, float] = field(default_factory=dict)
+
+    def _gunicorn(self) -> float:
+        root = psutil.Process(self.server.pid)
+        return sum(_cpu(p) for p in [root, *root.children(recursive=True)])
+
+    def _postgres(self) -> float:
+        total = 0.0
+        for process in psutil.process_iter(["name", "cmdline"]):
+            title = " ".join(process.info["cmdline"] or [])
+            if title.startswith("postgres: ") and f" {self.database} " in f"{title} ":
+                total += _cpu(process)
+        return total
+
+    def begin(self) -> None:
+        self.start = {
+            "gunicorn": self._gunicorn(),
+            "postgres": self._postgres(),
+            "locust": _children_cpu(),
+        }
+
+    def end(self, requests: int) -> dict[str, float]:
+        spent = {
+            "gunicorn": self._gunicorn() - self.start["gunicorn"],
+            "postgres": self._postgres() - self.start["postgres"],
+            "locust": _children_cpu() - self.start["locust"],  # locust has exited: reaped
+        }
+        per_page = {
+            f"{k}_ms_per_page": round(1000 * v / max(requests, 1), 2) for k, v in spent.items()
+        }
+        total = sum(spent.values())
+        return {
+            "requests": requests,
+            **{f"{k}_cpu_s": round(v, 2) for k, v in spent.items()},
+            **per_page,
+            "total_ms_per_page": round(1000 * total / max(requests, 1), 2),
+            # what two cores could serve if nothing else ran and they were used to the full
+            "pages_per_s_ceiling_2_cores": round(2 * requests / total, 1) if total else None,
+        }
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:  # a process gone meanwhile (a backend that disconnected)
+        return 0.0
+    return times.user + times.system
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def print_table(summary: dict) -> None:
     head = f"{'page':<22}{'requests':>9}{'fail':>6}{'p50 ms':>9}{'p95 ms':>9}"
     print(f"{head}{'server p50':>12}{'server p95':>12}")
@@ -248,11 +314,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"(first {args.warmup} s not measured) against http://{HOST}:{args.port}",
                 flush=True,
             )
+            meter = CpuMeter(server, urlsplit(args.database_url).path.lstrip("/"))
+            meter.begin()
             run_locust(args, plan_path, out_path)
+            cpu = meter.end(json.loads(out_path.read_text())["total_requests"])
         finally:
             stop(server)
         summary = summarise(out_path, args)
+        summary["cpu"] = cpu
     print_table(summary)
+    print(
+        "CPU per page (whole run, sign-ins included): "
+        + ", ".join(f"{k} {cpu[f'{k}_ms_per_page']} ms" for k in ("gunicorn", "postgres", "locust"))
+        + f"; total {cpu['total_ms_per_page']} ms → at most {cpu['pages_per_s_ceiling_2_cores']}"
+        " pages/s on 2 cores"
+    )
     overall = summary["overall"]
     ok = (
         overall["p95_ms"] < BUDGET_P95_MS
