@@ -368,3 +368,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shopctrl@localhost")
 # How many days back the hourly cockpit roll-up recomputes (acknowledgements and ASNs of a
 # PO arrive days after its date).
 COCKPIT_ROLLUP_DAYS = env.int("COCKPIT_ROLLUP_DAYS", default=21)
+# How often beat runs the receiving sync, in minutes (1-30, a divisor of 60). The demo sets 1,
+# so a shipment the simulator received shows (with its shortage) within about two minutes.
+RECEIVING_SYNC_MINUTES = env.int("RECEIVING_SYNC_MINUTES", default=5)
+if RECEIVING_SYNC_MINUTES < 1 or RECEIVING_SYNC_MINUTES > 30 or 60 % RECEIVING_SYNC_MINUTES:
+    raise ImproperlyConfigured(
+        "RECEIVING_SYNC_MINUTES must divide 60 and be between 1 and 30 (1, 2, 3, 5, 10, ...)."
+    )
