@@ -30,8 +30,6 @@ def _log_like_the_web(**_) -> None:
     dictConfig(settings.LOGGING)
 
 
-
-
 def receiving_sync_schedule(minutes: int) -> crontab:
     """Every `minutes` (a divisor of 60, checked by the settings), three minutes past the
     new-orders sync's slot when that fits: 5 gives :03, :08, ...; 1 every minute."""
