@@ -73,6 +73,7 @@ class InvoiceDocument:
     net_total: Decimal
     tax_total: Decimal
     total: Decimal
+    draft: bool = False  # not sent to Amazon yet (draft or refused): it may still change
 
     @property
     def po_list(self) -> str:
@@ -139,7 +140,11 @@ def invoice_document(invoice: Invoice, settings: InvoiceSettings) -> InvoiceDocu
         net_total=totals.net,
         tax_total=totals.tax,
         total=totals.total,
+        draft=invoice.can_send,
     )
+
+
+DRAFT_MARK = "DRAFT, not sent to Amazon"
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -149,12 +154,15 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     if settings is None:
         raise ShopCtrlError("Set up invoicing first: the PDF shows your legal entity.")
     source = settings.pdf_template or default_invoice_template()
+    name = f"{invoice.get_invoice_type_display()} {invoice.number}"
+    if invoice.can_send:  # the footer says so whatever the shop's template shows
+        name += f" · {DRAFT_MARK}"
     try:
         return render_document(
             source,
             {"invoice": invoice_document(invoice, settings)},
-            title=f"{invoice.get_invoice_type_display()} {invoice.number}",
-            footer=f"{invoice.get_invoice_type_display()} {invoice.number}",
+            title=name,
+            footer=name,
         )
     except DocumentError as error:
         whose = "The shop's" if settings.pdf_template else "The built-in"

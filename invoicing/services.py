@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from amazon1p.spapi.invoices import invoice_json
@@ -358,10 +359,24 @@ def credit_note_create(
         )
     lines = list(invoice.lines.select_related("row"))
     received = received_eaches([line.row_id for line in lines])
+    # What the invoice's earlier shortage credit notes (any status: a refused one is sent
+    # again) already credit, so the same missing units are never credited twice.
+    short_credited = dict(
+        InvoiceLine.objects.filter(
+            invoice__reference=invoice, invoice__credit_kind=CreditKind.SHORTAGE
+        )
+        .values_list("row_id")
+        .annotate(total=Sum("quantity"))
+    )
     credits: list[InvoiceLine] = []
     for line in lines:
         if kind == CreditKind.SHORTAGE:
-            missing = max(0, line.quantity - (received.get(line.row_id) or 0))
+            missing = max(
+                0,
+                line.quantity
+                - (received.get(line.row_id) or 0)
+                - short_credited.get(line.row_id, 0),
+            )
             units = min(missing, (quantities or {}).get(line.pk, missing))
         else:
             units = (quantities or {}).get(line.pk, 0)
@@ -388,6 +403,12 @@ def credit_note_create(
         )
         _amounts(credit)
         credits.append(credit)
+    if not credits and kind == CreditKind.SHORTAGE:
+        raise InvoiceError(
+            f"No shortage to credit: Amazon received every unit {invoice.number} billed (it "
+            "bills received quantities, or its shortage is credited already). For returns or "
+            "a price difference, choose that and give the units."
+        )
     if not credits:
         raise InvoiceError("Nothing to credit: give the quantities of at least one line.")
     with transaction.atomic():

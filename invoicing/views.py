@@ -21,7 +21,7 @@ from invoicing.forms import (
     InvoiceSettingsForm,
     OrdersInvoiceForm,
 )
-from invoicing.models import Invoice, InvoiceBasis, InvoiceLine, InvoiceSettings
+from invoicing.models import Invoice, InvoiceBasis, InvoiceLine, InvoiceSettings, InvoiceStatus
 from invoicing.preflight import invoice_totals, preflight
 from invoicing.selectors import shop_invoices
 from invoicing.services import (
@@ -82,7 +82,10 @@ def invoice_detail(request: AuthenticatedRequest, shop_id: int, pk: int) -> Http
         and Perm.SHOP_CONFIGURE in getattr(request, "shop_permissions", frozenset()),
         "submission": submission,
         "credit_notes": invoice.credit_notes.all(),
-        "credit_form": CreditNoteForm(invoice=invoice) if invoice.status == "accepted" else None,
+        # Only an accepted invoice is credited (a credit note is not credited again).
+        "credit_form": CreditNoteForm(invoice=invoice)
+        if invoice.status == InvoiceStatus.ACCEPTED and not invoice.is_credit_note
+        else None,
     }
     return render(request, "invoicing/invoice_detail.html", context)
 
