@@ -95,7 +95,7 @@ class _Statuses:
     def follow(self, order: Order, amazon_status: str) -> None:
         main_name, payment_name = DEFAULT_MAPPINGS[amazon_status]
         main, payment = self.main.get(main_name), self.payment.get(payment_name)
-        values = {}
+        values: dict[str, OrderStatus | PaymentStatus] = {}
         if main is not None:
             values["main_status"] = main
         if payment is not None:
@@ -246,7 +246,9 @@ def _receive(shop: Shop, order: Order, shipping: list, rng: random.Random, at: d
         for r in receipts
     )
     fully = all(r.receive_status == ReceiveStatus.RECEIVED for r in receipts)
-    short = any(r.received_quantity < shipped for r, (_, shipped) in zip(receipts, shipping))
+    short = any(
+        r.received_quantity < shipped for r, (_, shipped) in zip(receipts, shipping, strict=True)
+    )
     OrderReceiving.objects.create(
         shop=shop,
         order=order,
