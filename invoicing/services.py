@@ -204,7 +204,10 @@ def _invoice_create(
 ) -> Invoice:
     drafts = [d for d in drafts if d.quantity > 0]
     if not drafts:
-        raise InvoiceError("Nothing left to invoice: every unit is invoiced already.")
+        raise InvoiceError(
+            "Nothing left to invoice: every unit is invoiced already (once Amazon's FC has "
+            "counted a line, what it received; before, what the accepted ASNs shipped)."
+        )
     ship_tos = {ship_to_of(order) for order in orders}
     if len(ship_tos) != 1:
         raise InvoiceError("One invoice covers the POs of one ship-to party only.")
@@ -235,8 +238,9 @@ def _invoice_create(
 def invoice_create_from_group(
     *, group: GroupShipment, basis: str | None = None, actor: User | None
 ) -> Invoice:
-    """An invoice of a confirmed group shipment: what it shipped (basis shipped) or what
-    Amazon received of its lines (basis received), less what other invoices billed."""
+    """An invoice of a confirmed group shipment: what it shipped (basis shipped; once Amazon
+    counted a line, no more than it received) or what Amazon received of its lines (basis
+    received), less what other invoices billed."""
     group = GroupShipment.objects.select_related("shop").get(pk=group.pk)
     if group.status != GroupShipmentStatus.CONFIRMED:
         raise InvoiceError(f"{group.code} is not confirmed by Amazon yet: nothing to invoice.")
@@ -281,7 +285,11 @@ def _quantities(
                 continue  # not received yet
             open_units = min(got, shipped.get(row.pk, 0)) - billed.get(row.pk, 0)
         else:
-            open_units = shipped.get(row.pk, 0) - billed.get(row.pk, 0)
+            # What the ASNs shipped; once Amazon's FC has counted the line, no more than it
+            # received (Amazon refuses more, and pre-flight says so).
+            got = received.get(row.pk)
+            limit = shipped.get(row.pk, 0) if got is None else min(got, shipped.get(row.pk, 0))
+            open_units = limit - billed.get(row.pk, 0)
         if cap is not None:
             open_units = min(open_units, cap.get(row.pk, 0))
         drafts.append(LineDraft(row, max(0, open_units)))

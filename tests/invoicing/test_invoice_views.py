@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from core.outbox import OutboxStatus
 from invoicing.models import Invoice, InvoiceSettings, InvoiceStatus, InvoiceSubmission
-from tests.support.invoicing import shipped_in_db
+from tests.support.invoicing import received_in_db, shipped_in_db
 from tests.support.pdfs import page_text
 
 pytestmark = pytest.mark.django_db
@@ -146,12 +146,13 @@ def test_the_pdf_comes_from_the_document_engine(admin_client, shop, group):
 
 def test_a_credit_note_from_the_invoice_page(admin_client, shop, group):
     _set_up(admin_client, shop)
-    shipped_in_db(shop, group, "PO-V4", {1: 10})
+    order = shipped_in_db(shop, group, "PO-V4", None)  # invoiced on the ASN ...
     admin_client.post(
         reverse("invoicing:group-invoice", args=[shop.pk, group.pk]), {"basis": "shipped"}
     )
     invoice = Invoice.objects.get(shop=shop)
     Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.ACCEPTED)
+    received_in_db(order, {1: 10})  # ... then the FC counted 10 of row 1's 12
     page = admin_client.get(reverse("invoicing:invoice-detail", args=[shop.pk, invoice.pk]))
     assert b"Draft credit note" in page.content
 
@@ -192,12 +193,13 @@ def test_an_accepted_shortage_is_credited_once_and_a_credit_note_is_not_credited
     admin_client, shop, group
 ):
     _set_up(admin_client, shop)
-    shipped_in_db(shop, group, "PO-V6", {1: 10})  # row 1: 12 shipped, 10 received
+    order = shipped_in_db(shop, group, "PO-V6", None)
     admin_client.post(
         reverse("invoicing:group-invoice", args=[shop.pk, group.pk]), {"basis": "shipped"}
     )
     invoice = Invoice.objects.get(shop=shop)
     Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.ACCEPTED)
+    received_in_db(order, {1: 10})  # row 1: 12 shipped and invoiced, 10 received
     credit_url = reverse("invoicing:invoice-credit", args=[shop.pk, invoice.pk])
     admin_client.post(credit_url, {"kind": "shortage"})
     note = Invoice.objects.get(shop=shop, invoice_type="CreditNote")
@@ -216,11 +218,12 @@ def test_an_accepted_shortage_is_credited_once_and_a_credit_note_is_not_credited
 
 def test_preflight_stops_billing_more_than_amazon_received(admin_client, shop, group):
     _set_up(admin_client, shop)
-    shipped_in_db(shop, group, "PO-V7", {1: 10})  # row 1: 12 shipped, 10 received
+    order = shipped_in_db(shop, group, "PO-V7", None)
     admin_client.post(
         reverse("invoicing:group-invoice", args=[shop.pk, group.pk]), {"basis": "shipped"}
     )
     invoice = Invoice.objects.get(shop=shop)
+    received_in_db(order, {1: 10})  # row 1: 12 shipped and drafted, then 10 received
 
     page = admin_client.get(reverse("invoicing:invoice-detail", args=[shop.pk, invoice.pk]))
 
