@@ -413,9 +413,9 @@ def credit_note_create(
         credits.append(credit)
     if not credits and kind == CreditKind.SHORTAGE:
         raise InvoiceError(
-            f"No shortage to credit: Amazon received every unit {invoice.number} billed (it "
-            "bills received quantities, or its shortage is credited already). For returns or "
-            "a price difference, choose that and give the units."
+            f"No shortage to credit: Amazon received every unit {invoice.number} billed, or "
+            "its shortage is credited already. For returns or a price difference, choose that "
+            "and give the units."
         )
     if not credits:
         raise InvoiceError("Nothing to credit: give the quantities of at least one line.")
