@@ -323,10 +323,15 @@ def invoice_line_set(
     weight: Decimal | None,
     actor: User,
 ) -> InvoiceLine:
-    """Correct a line of a draft (or refused) invoice; its amounts follow."""
+    """Correct a line of a draft (or refused) invoice; its amounts follow. A quantity of 0
+    takes the line off the invoice (Amazon received none of it, say): Amazon's items need a
+    quantity above zero, and an invoice keeps at least one line."""
     with transaction.atomic():
         invoice = _draft(line.invoice)
         line = InvoiceLine.objects.select_for_update().get(pk=line.pk, invoice=invoice)
+        if quantity == 0:
+            _line_remove(invoice, line, actor)
+            return line
         before = {"quantity": line.quantity, "net_cost": line.net_cost, "weight": line.weight}
         line.quantity, line.net_cost, line.weight = quantity, net_cost, weight
         _amounts(line)
@@ -343,6 +348,24 @@ def invoice_line_set(
             },
         )
     return line
+
+
+def _line_remove(invoice: Invoice, line: InvoiceLine, actor: User) -> None:
+    if not invoice.lines.exclude(pk=line.pk).exists():
+        raise InvoiceError(
+            "This is the invoice's only line: an invoice bills at least one unit.",
+            field="quantity",
+        )
+    line.delete()
+    audit_record(
+        actor=actor,
+        shop=invoice.shop,
+        action="invoice.line_remove",
+        target=invoice,
+        changes={
+            f"{line.po_number}/{line.item_sequence_number} quantity": [str(line.quantity), "0"]
+        },
+    )
 
 
 # --- charges and allowances ---------------------------------------------------------------

@@ -210,7 +210,8 @@ def invoice_line_edit(
         except InvoiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Line {line.po_number}/{line.item_sequence_number} saved.")
+            done = "taken off the invoice" if form.cleaned_data["quantity"] == 0 else "saved"
+            messages.success(request, f"Line {line.po_number}/{line.item_sequence_number} {done}.")
     return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
 
 

@@ -186,3 +186,30 @@ def test_the_watchdog_hands_idle_invoices_back_to_the_tasks(
     assert tasks.invoices_watchdog_task(120) == 1
     assert queued == ["send"]
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.DRAFT
+
+
+def test_a_line_set_to_zero_leaves_the_draft_but_the_last_line_stays(shop, group, admin_user):
+    from invoicing.services import invoice_line_set
+    from shops.models import AuditEntry
+
+    _settings(shop)
+    order = shipped_in_db(shop, group, "PO-Z1", None)
+    invoice = invoice_create_from_orders(
+        shop=shop, orders=[order], basis=InvoiceBasis.SHIPPED, actor=admin_user
+    )
+    first, *others = invoice.lines.order_by("item_sequence_number")
+    assert others, "the order needs two rows for this test"
+    for line in others:
+        invoice_line_set(
+            line=line, quantity=0, net_cost=line.net_cost, weight=None, actor=admin_user
+        )
+    assert list(invoice.lines.values_list("pk", flat=True)) == [first.pk]
+    assert AuditEntry.objects.filter(
+        action="invoice.line_remove", target_id=invoice.pk
+    ).count() == len(others)
+    with pytest.raises(InvoiceError, match="only line"):
+        invoice_line_set(
+            line=first, quantity=0, net_cost=first.net_cost, weight=None, actor=admin_user
+        )
+    assert invoice.lines.count() == 1
+    assert preflight(invoice) == []

@@ -136,7 +136,7 @@ def test_amazon_refuses_an_invoice_above_received_with_its_reasons(
     assert {v.rule for v in preflight(invoice)} == {"quantity"}
     assert "received only" in preflight(invoice)[0].message
     got = _received_by_line(shipped_order)
-    for line in invoice.lines.all():  # staff bill what Amazon received, then send again
+    for line in invoice.lines.all():  # staff bill what Amazon received (0: line taken off)
         invoice_line_set(
             line=line,
             quantity=got[line.row_id],
