@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from orders.grid_filters import GRID_FILTERS
-from orders.models import Channel, Order, PurchaseType
+from orders.models import Channel, Order, OrderRow, PurchaseType
 from orders.selectors import OrderGridFilters
 from shops.models import Alert, CreditReason, OrderStatus, PaymentStatus, Shop
 
@@ -98,19 +98,53 @@ class OrderGridFilterForm(forms.Form):
         )
 
 
-class RowChoiceField(forms.ModelChoiceField):
+class LoadedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices from objects the page has read already (`LoadedModelChoiceField.loaded`),
+    or else from the queryset, read as a list (`ModelChoiceIterator` reads it through a
+    server-side cursor: three round trips for a handful of rows). Validation still goes
+    through the queryset."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        loaded = self.field.loaded
+        for obj in self.queryset if loaded is None else loaded:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        if self.field.loaded is None:
+            return super().__len__()
+        return len(self.field.loaded) + (1 if self.field.empty_label is not None else 0)
+
+
+class LoadedModelChoiceField(forms.ModelChoiceField):
+    """Choices from `loaded` when set (objects of the queryset the caller has read), else
+    from the queryset in one plain query (`LoadedChoiceIterator`)."""
+
+    iterator = LoadedChoiceIterator
+    loaded: list | None = None
+
+
+class RowChoiceField(LoadedModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"#{obj.position} {obj.title or obj.sku or obj.ean} (× {obj.quantity})"
+
+
+def _row_field(form: forms.Form, queryset, rows: list[OrderRow] | None) -> None:
+    field = cast(RowChoiceField, form.fields["row"])
+    field.queryset = queryset
+    field.loaded = rows
 
 
 class CreditRowForm(forms.Form):
     row = RowChoiceField(queryset=None, empty_label=None)
     quantity = forms.IntegerField(min_value=1)
-    reason = forms.ModelChoiceField(queryset=CreditReason.objects.none())
+    reason = LoadedModelChoiceField(queryset=CreditReason.objects.none())
 
-    def __init__(self, *args, order: Order, **kwargs) -> None:
+    def __init__(self, *args, order: Order, rows: list[OrderRow] | None = None, **kwargs) -> None:
+        """`rows`: the order's rows, when the caller has read them (the choices)."""
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["row"]).queryset = order.rows.all()
+        _row_field(self, order.rows.all(), rows)
         cast(forms.ModelChoiceField, self.fields["reason"]).queryset = CreditReason.objects.filter(
             shop_id=order.shop_id
         )
@@ -124,11 +158,10 @@ class RowPriceForm(forms.Form):
         label="Unit price", min_value=Decimal("0.0001"), max_digits=12, decimal_places=4
     )
 
-    def __init__(self, *args, order: Order, **kwargs) -> None:
+    def __init__(self, *args, order: Order, rows: list[OrderRow] | None = None, **kwargs) -> None:
+        """`rows`: the order's rows without a price, when the caller has read them."""
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["row"]).queryset = order.rows.filter(
-            unit_price__isnull=True
-        )
+        _row_field(self, order.rows.filter(unit_price__isnull=True), rows)
 
 
 class OrderParameterForm(forms.Form):
