@@ -7,6 +7,7 @@ from receiving.selectors import ReconOrder, order_reconciliation
 
 
 def order_page_receiving(page: OrderPage) -> ReconOrder | None:
-    if order_page_purchase_order(page) is None:
+    amazon = order_page_purchase_order(page)
+    if amazon is None:
         return None
-    return order_reconciliation(page.order)
+    return order_reconciliation(page.order, purchase_order=amazon.purchase_order)

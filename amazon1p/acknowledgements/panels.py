@@ -8,11 +8,13 @@ from shops.permissions import Perm
 
 
 def order_page_acknowledgement(page: OrderPage) -> AcknowledgementPanel | None:
-    if order_page_purchase_order(page) is None:
+    amazon = order_page_purchase_order(page)
+    if amazon is None:
         return None
     perms = page.request.shop_permissions  # type: ignore[attr-defined]
     return acknowledgement_panel(
         page.order,
         may_acknowledge=Perm.ORDERS_ACKNOWLEDGE in perms,
         form=page.forms.get("ack_form"),
+        purchase_order=amazon.purchase_order,
     )

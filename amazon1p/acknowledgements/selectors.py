@@ -40,26 +40,45 @@ class AcknowledgementPanel:
 
 
 def acknowledgement_panel(
-    order: Order, *, may_acknowledge: bool, form: AcknowledgementLinesForm | None = None
+    order: Order,
+    *,
+    may_acknowledge: bool,
+    form: AcknowledgementLinesForm | None = None,
+    purchase_order: AmazonPurchaseOrder | None = None,
 ) -> AcknowledgementPanel:
+    """The panel of an order made from an Amazon PO. The order page passes the PO, which it
+    has read already (else it is read here); the order's rows are read once (the page has
+    them) and each acknowledgement line gets its row from them."""
     acks = list(
         Acknowledgement.objects.filter(order=order)
         .select_related("created_by")
-        .prefetch_related("lines__row")[:HISTORY_SHOWN]
+        .prefetch_related("lines")[:HISTORY_SHOWN]
     )
+    rows = {row.pk: row for row in order.rows.all()}
+    for ack in acks:
+        for line in ack.lines.all():
+            if line.row_id in rows:
+                line.row = rows[line.row_id]
+    # Fewer than HISTORY_SHOWN: these are all of them, and one on its way is among them.
     in_flight = any(ack.in_flight for ack in acks)
+    known_in_flight = in_flight if len(acks) < HISTORY_SHOWN else None
+    po = purchase_order or AmazonPurchaseOrder.objects.filter(order=order).first()
     connection = AmazonConnection.objects.filter(shop_id=order.shop_id).first()
     if connection is None or not connection.enabled or not connection.acknowledge_orders:
         blocker = "Acknowledging is switched off in the Amazon 1P settings."
     else:
-        blocker = acknowledgement_blocker(order, connection)
+        blocker = acknowledgement_blocker(
+            order, connection, purchase_order=po, in_flight=known_in_flight
+        )
     can = may_acknowledge and not blocker
     if can and form is None:
         form = AcknowledgementLinesForm(order=order)
-    due_at = (
-        AmazonPurchaseOrder.objects.filter(order=order).values_list("ack_due_at", flat=True).first()
+    due_at = po.ack_due_at if po else None
+    findings = (
+        order_rule_findings(order, connection, purchase_order=po, acknowledged=False)
+        if connection and not acks and po
+        else None
     )
-    findings = order_rule_findings(order, connection) if connection and not acks else None
     return AcknowledgementPanel(
         acks, in_flight, can, blocker, form if can else None, due_at, findings
     )
