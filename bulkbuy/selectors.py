@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -225,17 +237,37 @@ def order_link_offers(*, order: Order) -> QuerySet[Offer]:
     )
 
 
+# What the panel reads of the order's link: the order page reads it with the order
+# (bulkbuy/apps.py), `order_bulk_buy` in a query of its own otherwise.
+ORDER_LINK_RELATED = ("offer_link__offer", "offer_link__linked_by")
+ORDER_LINK_DEFERRED = ("offer_link__offer__source_file",)
+
+
 def order_bulk_buy(*, order: Order) -> OrderBulkBuy:
-    link = (
-        OrderLink.objects.filter(order=order)
-        .select_related("offer", "linked_by")
-        .defer("offer__source_file")
-        .first()
-    )
+    link: OrderLink | None
+    if Order.offer_link.is_cached(order):  # type: ignore[attr-defined]
+        link = getattr(order, "offer_link", None)  # None: cached as absent
+    else:
+        link = (
+            OrderLink.objects.filter(order=order)
+            .select_related("offer", "linked_by")
+            .defer("offer__source_file")
+            .first()
+        )
     lines = {}
     if link is not None:
         lines = {
             line.order_row_id: line
             for line in link.lines.select_related("offer_row").order_by("order_row__position")
         }
-    return OrderBulkBuy(link, order_delivery_window(order), lines, order_link_offers(order=order))
+    # The window from the order's parameters: the order page has read them already.
+    prefetch_related_objects([order], "parameters")
+    window = next(
+        (
+            delivery_window_parse(parameter.value)
+            for parameter in order.parameters.all()
+            if parameter.key == PARAM_DELIVERY_WINDOW
+        ),
+        None,
+    )
+    return OrderBulkBuy(link, window, lines, order_link_offers(order=order))

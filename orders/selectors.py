@@ -4,6 +4,7 @@ The grid pages with a keyset on (ordered_at, id) instead of OFFSET and never cou
 whole result: on a shop with a million orders both would scan most of the table.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -293,13 +294,18 @@ def _attach_totals(orders: list[Order]) -> None:
         order.grid_total_estimated = bool(estimated)  # type: ignore[attr-defined]
 
 
-def order_detail_queryset(shop: Shop) -> QuerySet[Order]:
+def order_detail_queryset(
+    shop: Shop, *, related: Sequence[str] = (), deferred: Sequence[str] = ()
+) -> QuerySet[Order]:
     """The shop's orders with what the order page shows of each, in four queries: the order
-    with its statuses, its rows with their VAT tariff, the rows' credit rows with reason and
-    author (each credit row knows its row), and the parameters."""
+    with its statuses (and the one-to-one `related` rows the page's panels read, without
+    their `deferred` fields: orders.panels), its rows with their VAT tariff, the rows'
+    credit rows with reason and author (each credit row knows its row), and the
+    parameters."""
     return (
         Order.objects.filter(shop=shop)
-        .select_related("main_status", "payment_status", "payment_type")
+        .select_related("main_status", "payment_status", "payment_type", *related)
+        .defer(*deferred)
         .prefetch_related(
             Prefetch("rows", queryset=OrderRow.objects.select_related("vat_tariff")),
             Prefetch(
@@ -311,8 +317,10 @@ def order_detail_queryset(shop: Shop) -> QuerySet[Order]:
     )
 
 
-def order_detail(*, shop: Shop, pk: int) -> Order:
-    order = order_detail_queryset(shop).get(pk=pk)
+def order_detail(
+    *, shop: Shop, pk: int, related: Sequence[str] = (), deferred: Sequence[str] = ()
+) -> Order:
+    order = order_detail_queryset(shop, related=related, deferred=deferred).get(pk=pk)
     order.shop = shop  # the page reads it; the caller has it already
     return order
 

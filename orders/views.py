@@ -18,7 +18,7 @@ from orders.catalogue import row_titles
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm, RowPriceForm
 from orders.grid_filters import GRID_FILTERS
 from orders.models import Order
-from orders.panels import OrderPage, order_panels_context
+from orders.panels import OrderPage, order_panels_context, order_panels_related
 from orders.selectors import Cursor, OrderGridFilters
 from shops.access import shop_for_user
 from shops.models import Alert
@@ -60,9 +60,16 @@ def order_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
 
 def order_detail_context(request: AuthenticatedRequest, order: Order, **forms) -> dict:
     """Everything the order page shows, with the panels higher apps add (orders/panels.py);
-    `order` is read by `selectors.order_detail` (its rows, credit rows and parameters come
-    with it, and the panels read the rows from it too); `forms` carries bound forms back
-    with their errors (credit_form, parameter_form, and the panels' own, such as ack_form)."""
+    `forms` carries bound forms back with their errors (credit_form, parameter_form, and
+    the panels' own, such as ack_form)."""
+    related, deferred = order_panels_related()
+    order = selectors.order_detail(shop=order.shop, pk=order.pk, related=related, deferred=deferred)
+    return _page_context(request, order, forms)
+
+
+def _page_context(request: AuthenticatedRequest, order: Order, forms: dict[str, Any]) -> dict:
+    """`order_detail_context` for an order read by `selectors.order_detail` (its rows, credit
+    rows and parameters come with it; the panels read the rows from it too)."""
     rows = list(order.rows.all())
     titles = row_titles(order.shop_id, rows)
     credit_rows = []
@@ -104,12 +111,11 @@ def order_detail_context(request: AuthenticatedRequest, order: Order, **forms) -
 @require_GET
 def order_detail(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
     order = order_page_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.SHOP_VIEW)
-    return render(request, "orders/order_detail.html", order_detail_context(request, order))
+    return render(request, "orders/order_detail.html", _page_context(request, order, {}))
 
 
 def _order_page_again(request: AuthenticatedRequest, order: Order, **refused: Any) -> HttpResponse:
     """The order page with a refused form and its errors (400)."""
-    order = selectors.order_detail(shop=order.shop, pk=order.pk)
     context = order_detail_context(request, order, **refused)
     return render(request, "orders/order_detail.html", context, status=400)
 
