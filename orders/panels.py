@@ -28,12 +28,15 @@ class PanelSlot(StrEnum):
 @dataclass(frozen=True)
 class OrderPage:
     """What a panel gets: the request (its `shop_permissions`), the order as the page shows
-    it, and the bound forms a failed POST carries back with their errors (by context name,
-    e.g. `ack_form`)."""
+    it (its rows, their credit rows and its parameters read with it:
+    `orders.selectors.order_detail`), the bound forms a failed POST carries back with their
+    errors (by context name, e.g. `ack_form`) and the catalogue's title of each row (by row
+    id, `orders.catalogue.row_titles`)."""
 
     request: HttpRequest
     order: Order
     forms: Mapping[str, Any]
+    row_titles: Mapping[int, str] | None = None  # None: not read yet
     _shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def shared(self, key: str, read: Callable[[], T]) -> T:

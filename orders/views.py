@@ -103,7 +103,9 @@ def _page_context(request: AuthenticatedRequest, order: Order, forms: dict[str, 
         or (CreditRowForm(order=order, rows=rows) if can_edit else None),
         "parameter_form": forms.get("parameter_form") or OrderParameterForm(),
         "can_edit": can_edit,
-        **order_panels_context(OrderPage(request=request, order=order, forms=forms)),
+        **order_panels_context(
+            OrderPage(request=request, order=order, forms=forms, row_titles=titles)
+        ),
     }
 
 

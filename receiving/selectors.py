@@ -2,7 +2,7 @@
 (ordered → accepted → shipped per ASN → received), in bulk queries whatever the number of
 orders (the list page has a query budget)."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -250,24 +250,38 @@ class ReconOrder:
         return max(dates) if dates else None
 
 
+def accepted_lines(lines: Iterable[AcknowledgementLine]) -> dict[int, AcknowledgementLine]:
+    """Order row → its line in the latest successful acknowledgement that answers it, from
+    the lines of successful acknowledgements, oldest acknowledgement first."""
+    return {line.row_id: line for line in lines}
+
+
 def reconcile(
-    orders: list[Order], *, purchase_orders: Mapping[int, AmazonPurchaseOrder] | None = None
+    orders: list[Order],
+    *,
+    purchase_orders: Mapping[int, AmazonPurchaseOrder] | None = None,
+    shipped: Mapping[int, int] | None = None,
+    answers: Mapping[int, AcknowledgementLine] | None = None,
 ) -> list[ReconOrder]:
     """Reconciliation of `orders` (each with its shop's data), in six queries (plus one per
     invoiced source); fewer when the orders come with their rows (`prefetch_related`) or
-    the caller has their Amazon POs (`purchase_orders`, by order id)."""
+    the caller has read, for these orders, their Amazon POs (`purchase_orders`, by order
+    id), what accepted ASNs shipped (`shipped`: see `shipped_eaches`) or what Amazon's
+    acknowledgements accepted (`answers`: see `accepted_lines`)."""
     ids = [order.pk for order in orders]
     if not ids:
         return []
     prefetch_related_objects(orders, "rows")  # nothing to read where the page has them
     rows: dict[int, list[OrderRow]] = {order.pk: list(order.rows.all()) for order in orders}
-    shipped = shipped_eaches(ids)
-    answers: dict[int, AcknowledgementLine] = {}
-    # The latest successful acknowledgement of each order wins (ordered oldest first).
-    for line in AcknowledgementLine.objects.filter(
-        acknowledgement__order_id__in=ids, acknowledgement__status=AckStatus.SUCCESS
-    ).order_by("acknowledgement__created_at", "acknowledgement_id"):
-        answers[line.row_id] = line
+    if shipped is None:
+        shipped = shipped_eaches(ids)
+    if answers is None:
+        # The latest successful acknowledgement of each order wins (ordered oldest first).
+        answers = accepted_lines(
+            AcknowledgementLine.objects.filter(
+                acknowledgement__order_id__in=ids, acknowledgement__status=AckStatus.SUCCESS
+            ).order_by("acknowledgement__created_at", "acknowledgement_id")
+        )
     receipts = {r.row_id: r for r in LineReceipt.objects.filter(order_id__in=ids)}
     pos = purchase_orders
     if pos is None:
@@ -321,14 +335,27 @@ def reconcile(
 
 
 def order_reconciliation(
-    order: Order, *, purchase_order: AmazonPurchaseOrder | None = None
+    order: Order,
+    *,
+    purchase_order: AmazonPurchaseOrder | None = None,
+    answers: Mapping[int, AcknowledgementLine] | None = None,
 ) -> ReconOrder | None:
     """The order page's panel: None unless an accepted ASN ships part of the order. The page
-    passes the order's Amazon PO, which it has read already."""
-    if not Shipment.objects.filter(order=order, group__in=shipped_groups(order.shop_id)).exists():
+    passes what it has read already: the order's Amazon PO and what its acknowledgements
+    accepted (`accepted_lines`)."""
+    # Whether an accepted ASN ships the order and what it ships, in one query: a shipment
+    # without lines is a row of its own (row None).
+    found = list(
+        Shipment.objects.filter(order=order, group__in=shipped_groups(order.shop_id))
+        .values_list("lines__row_id")
+        .annotate(total=Sum("lines__quantity"))
+        .order_by()
+    )
+    if not found:
         return None
+    shipped = {row_id: total for row_id, total in found if row_id is not None}
     known = {order.pk: purchase_order} if purchase_order is not None else None
-    return reconcile([order], purchase_orders=known)[0]
+    return reconcile([order], purchase_orders=known, shipped=shipped, answers=answers)[0]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Reads for the order page's acknowledgement panel."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,26 +40,36 @@ class AcknowledgementPanel:
         return self.acknowledgements[0] if self.acknowledgements else None
 
 
+def order_acknowledgements(order: Order) -> list[Acknowledgement]:
+    """The order's newest acknowledgements (at most HISTORY_SHOWN), newest first, each with
+    its lines; each line gets its row from the order's rows (read once: the order page has
+    them)."""
+    acks = list(
+        Acknowledgement.objects.filter(order=order)
+        .select_related("created_by")
+        .prefetch_related("lines")[:HISTORY_SHOWN]
+    )
+    rows = {row.pk: row for row in order.rows.all()} if acks else {}
+    for ack in acks:
+        for line in ack.lines.all():
+            if line.row_id in rows:
+                line.row = rows[line.row_id]
+    return acks
+
+
 def acknowledgement_panel(
     order: Order,
     *,
     may_acknowledge: bool,
     form: AcknowledgementLinesForm | None = None,
     purchase_order: AmazonPurchaseOrder | None = None,
+    acknowledgements: list[Acknowledgement] | None = None,
+    row_titles: Mapping[int, str] | None = None,
 ) -> AcknowledgementPanel:
-    """The panel of an order made from an Amazon PO. The order page passes the PO, which it
-    has read already (else it is read here); the order's rows are read once (the page has
-    them) and each acknowledgement line gets its row from them."""
-    acks = list(
-        Acknowledgement.objects.filter(order=order)
-        .select_related("created_by")
-        .prefetch_related("lines")[:HISTORY_SHOWN]
-    )
-    rows = {row.pk: row for row in order.rows.all()}
-    for ack in acks:
-        for line in ack.lines.all():
-            if line.row_id in rows:
-                line.row = rows[line.row_id]
+    """The panel of an order made from an Amazon PO. The order page passes what it has read
+    already: the PO, the acknowledgements (`order_acknowledgements`) and the catalogue's
+    titles of the rows; else they are read here."""
+    acks = order_acknowledgements(order) if acknowledgements is None else acknowledgements
     # Fewer than HISTORY_SHOWN: these are all of them, and one on its way is among them.
     in_flight = any(ack.in_flight for ack in acks)
     known_in_flight = in_flight if len(acks) < HISTORY_SHOWN else None
@@ -72,7 +83,7 @@ def acknowledgement_panel(
         )
     can = may_acknowledge and not blocker
     if can and form is None:
-        form = AcknowledgementLinesForm(order=order)
+        form = AcknowledgementLinesForm(order=order, titles=row_titles)
     due_at = po.ack_due_at if po else None
     findings = (
         order_rule_findings(order, connection, purchase_order=po, acknowledged=False)
