@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from core.forms import FAST_WIDGETS
 from orders.grid_filters import GRID_FILTERS
 from orders.models import Channel, Order, OrderRow, PurchaseType
 from orders.selectors import OrderGridFilters
@@ -107,14 +108,15 @@ class LoadedChoiceIterator(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        loaded = self.field.loaded
+        loaded = cast(LoadedModelChoiceField, self.field).loaded
         for obj in self.queryset if loaded is None else loaded:
             yield self.choice(obj)
 
     def __len__(self) -> int:
-        if self.field.loaded is None:
+        loaded = cast(LoadedModelChoiceField, self.field).loaded
+        if loaded is None:
             return super().__len__()
-        return len(self.field.loaded) + (1 if self.field.empty_label is not None else 0)
+        return len(loaded) + (1 if self.field.empty_label is not None else 0)
 
 
 class LoadedModelChoiceField(forms.ModelChoiceField):
@@ -137,6 +139,7 @@ def _row_field(form: forms.Form, queryset, rows: list[OrderRow] | None) -> None:
 
 
 class CreditRowForm(forms.Form):
+    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     row = RowChoiceField(queryset=None, empty_label=None)
     quantity = forms.IntegerField(min_value=1)
     reason = LoadedModelChoiceField(queryset=CreditReason.objects.none())
@@ -153,6 +156,7 @@ class CreditRowForm(forms.Form):
 class RowPriceForm(forms.Form):
     """The price of a row the channel sent without one."""
 
+    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     row = RowChoiceField(queryset=None, empty_label=None)
     unit_price = forms.DecimalField(
         label="Unit price", min_value=Decimal("0.0001"), max_digits=12, decimal_places=4
@@ -165,6 +169,7 @@ class RowPriceForm(forms.Form):
 
 
 class OrderParameterForm(forms.Form):
+    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     key = forms.CharField(max_length=64)
     value = forms.CharField(max_length=2000, required=False)
 
