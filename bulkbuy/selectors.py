@@ -245,7 +245,7 @@ ORDER_LINK_DEFERRED = ("offer_link__offer__source_file",)
 
 def order_bulk_buy(*, order: Order) -> OrderBulkBuy:
     link: OrderLink | None
-    if Order.offer_link.is_cached(order):  # type: ignore[attr-defined]
+    if Order.offer_link.is_cached(order):
         link = getattr(order, "offer_link", None)  # None: cached as absent
     else:
         link = (

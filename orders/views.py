@@ -70,7 +70,7 @@ def order_detail_context(request: AuthenticatedRequest, order: Order, **forms) -
 def _page_context(request: AuthenticatedRequest, order: Order, forms: dict[str, Any]) -> dict:
     """`order_detail_context` for an order read by `selectors.order_detail` (its rows, credit
     rows and parameters come with it; the panels read the rows from it too)."""
-    rows = list(order.rows.all())
+    rows: list[Any] = list(order.rows.all())  # OrderRows, given attributes for the template
     titles = row_titles(order.shop_id, rows)
     credit_rows = []
     for row in rows:

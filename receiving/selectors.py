@@ -290,6 +290,7 @@ def reconcile(
             for apo in AmazonPurchaseOrder.objects.filter(order_id__in=ids).only(
                 "order_id", "po_number", "raw"
             )
+            if apo.order_id is not None  # it is: filtered by it
         }
     alerted = dict(
         OrderReceiving.objects.filter(order_id__in=ids).values_list(

@@ -88,7 +88,7 @@ def _realistic(shop, group, actor, number: str, *, rows: int, acks: int, alerts:
                 item_sequence_number=str(row.position),
                 accepted=row.quantity,
             )
-    reason = CreditReason.objects.filter(shop=shop).first()
+    reason = CreditReason.objects.get(shop=shop, name="Out of stock")
     first = order.rows.get(position=1)
     order_credit_row_add(actor=actor, order=order, row=first, quantity=1, reason=reason)
     order_parameter_set(actor=actor, order=order, key="WarehouseNote", value="Ramp 4")

@@ -72,7 +72,7 @@ def order_purchase_order(order: Order) -> OrderPurchaseOrder | None:
     """None for orders that did not come from Amazon (two queries otherwise; one when the
     order comes with its PO, `select_related("amazon_po")`, as the order page reads it)."""
     try:
-        po = order.amazon_po  # type: ignore[attr-defined]  # the reverse one-to-one
+        po = order.amazon_po  # the reverse one-to-one
     except AmazonPurchaseOrder.DoesNotExist:
         return None
     versions = list(
