@@ -262,12 +262,14 @@ def reconcile(
     purchase_orders: Mapping[int, AmazonPurchaseOrder] | None = None,
     shipped: Mapping[int, int] | None = None,
     answers: Mapping[int, AcknowledgementLine] | None = None,
+    alerted: Mapping[int, datetime | None] | None = None,
 ) -> list[ReconOrder]:
     """Reconciliation of `orders` (each with its shop's data), in six queries (plus one per
     invoiced source); fewer when the orders come with their rows (`prefetch_related`) or
     the caller has read, for these orders, their Amazon POs (`purchase_orders`, by order
-    id), what accepted ASNs shipped (`shipped`: see `shipped_eaches`) or what Amazon's
-    acknowledgements accepted (`answers`: see `accepted_lines`)."""
+    id), what accepted ASNs shipped (`shipped`: see `shipped_eaches`), what Amazon's
+    acknowledgements accepted (`answers`: see `accepted_lines`) or when a shortage was
+    alerted (`alerted`, by order id)."""
     ids = [order.pk for order in orders]
     if not ids:
         return []
@@ -292,11 +294,12 @@ def reconcile(
             )
             if apo.order_id is not None  # it is: filtered by it
         }
-    alerted = dict(
-        OrderReceiving.objects.filter(order_id__in=ids).values_list(
-            "order_id", "shortage_alerted_at"
+    if alerted is None:
+        alerted = dict(
+            OrderReceiving.objects.filter(order_id__in=ids).values_list(
+                "order_id", "shortage_alerted_at"
+            )
         )
-    )
     billed: dict[int, tuple[int, int]] = {}
     for source in invoiced_sources:
         billed.update(source(ids))
@@ -356,7 +359,13 @@ def order_reconciliation(
         return None
     shipped = {row_id: total for row_id, total in found if row_id is not None}
     known = {order.pk: purchase_order} if purchase_order is not None else None
-    return reconcile([order], purchase_orders=known, shipped=shipped, answers=answers)[0]
+    alerted = None
+    if Order.receiving.is_cached(order):  # read with the order (receiving/apps.py)
+        receiving = getattr(order, "receiving", None)  # None: cached as absent
+        alerted = {order.pk: receiving.shortage_alerted_at if receiving else None}
+    return reconcile(
+        [order], purchase_orders=known, shipped=shipped, answers=answers, alerted=alerted
+    )[0]
 
 
 @dataclass(frozen=True)
