@@ -11,7 +11,6 @@ class BulkBuyConfig(AppConfig):
         # Lower apps offer registries; bulkbuy fills them here (docs/architecture.md).
         from amazon1p.importing.events import PURCHASE_ORDERS_IMPORTED
         from bulkbuy.panels import dashboard_offers_pipeline, order_page_bulk_buy
-        from bulkbuy.selectors import ORDER_LINK_DEFERRED, ORDER_LINK_RELATED
         from bulkbuy.tasks import purchase_orders_link_soon
         from orders.panels import ORDER_PANELS, OrderPanel, PanelSlot
         from shops.dashboard import DASHBOARD_CARDS, DashboardCard
@@ -25,8 +24,7 @@ class BulkBuyConfig(AppConfig):
                 template="bulkbuy/_order_bulk_buy.html",
                 slot=PanelSlot.BOTTOM,
                 build=order_page_bulk_buy,
-                related=ORDER_LINK_RELATED,
-                deferred=ORDER_LINK_DEFERRED,
+                related=("offer_link",),  # read with the order; an offer, if linked, after
             ),
             priority=20,
         )

@@ -237,17 +237,15 @@ def order_link_offers(*, order: Order) -> QuerySet[Offer]:
     )
 
 
-# What the panel reads of the order's link: the order page reads it with the order
-# (bulkbuy/apps.py), `order_bulk_buy` in a query of its own otherwise.
-ORDER_LINK_RELATED = ("offer_link__offer", "offer_link__linked_by")
-ORDER_LINK_DEFERRED = ("offer_link__offer__source_file",)
-
-
 def order_bulk_buy(*, order: Order) -> OrderBulkBuy:
-    link: OrderLink | None
+    """The panel's link: the order page reads the order's link with the order
+    (bulkbuy/apps.py); its offer and who linked it are read here, for a linked order only."""
+    link: OrderLink | None = None
+    read = True
     if Order.offer_link.is_cached(order):
         link = getattr(order, "offer_link", None)  # None: cached as absent
-    else:
+        read = link is not None and link.offer_id is not None
+    if read:
         link = (
             OrderLink.objects.filter(order=order)
             .select_related("offer", "linked_by")

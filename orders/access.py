@@ -18,9 +18,6 @@ def order_page_for_user(request: HttpRequest, *, shop_id: int, pk: int, perm: Pe
     """`order_for_user` (same rules), read as the order page shows it, with what its panels
     read of it (`orders.selectors.order_detail`): the page reads the order once, not twice."""
     shop = shop_for_user(request, shop_id, perm)
-    related, deferred = order_panels_related()
-    order = get_object_or_404(
-        order_detail_queryset(shop, related=related, deferred=deferred), pk=pk
-    )
+    order = get_object_or_404(order_detail_queryset(shop, related=order_panels_related()), pk=pk)
     order.shop = shop
     return order

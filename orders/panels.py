@@ -53,22 +53,18 @@ class OrderPanel:
     slot: PanelSlot
     build: Callable[[OrderPage], object | None]  # None (or empty): the panel is not shown
     # One-to-one relations of the order the panel reads (its own app's related names, as
-    # `select_related` takes them) and their fields it does not: the page reads them with
-    # the order, in its one query, instead of the panel reading each in a query of its own.
+    # `select_related` takes them): the page reads them with the order, in its one query,
+    # instead of the panel reading each in a query of its own. One level only: each join
+    # costs PostgreSQL planning time, more with every table (bench/README.md, order_page.py).
     related: tuple[str, ...] = ()
-    deferred: tuple[str, ...] = ()
 
 
 ORDER_PANELS: Registry[OrderPanel] = Registry("order page panels")
 
 
-def order_panels_related() -> tuple[list[str], list[str]]:
-    """What the panels read with the order: (`select_related` names, deferred fields)."""
-    panels = ORDER_PANELS.entries()
-    return (
-        [name for panel in panels for name in panel.related],
-        [name for panel in panels for name in panel.deferred],
-    )
+def order_panels_related() -> list[str]:
+    """What the panels read with the order (`select_related` names)."""
+    return [name for panel in ORDER_PANELS.entries() for name in panel.related]
 
 
 def order_panels_context(page: OrderPage) -> dict[str, Any]:

@@ -294,18 +294,14 @@ def _attach_totals(orders: list[Order]) -> None:
         order.grid_total_estimated = bool(estimated)  # type: ignore[attr-defined]
 
 
-def order_detail_queryset(
-    shop: Shop, *, related: Sequence[str] = (), deferred: Sequence[str] = ()
-) -> QuerySet[Order]:
+def order_detail_queryset(shop: Shop, *, related: Sequence[str] = ()) -> QuerySet[Order]:
     """The shop's orders with what the order page shows of each, in four queries: the order
-    with its statuses (and the one-to-one `related` rows the page's panels read, without
-    their `deferred` fields: orders.panels), its rows with their VAT tariff, the rows'
-    credit rows with reason and author (each credit row knows its row), and the
-    parameters."""
+    with its statuses (and the one-to-one `related` rows the page's panels read:
+    orders.panels), its rows with their VAT tariff, the rows' credit rows with reason and
+    author (each credit row knows its row), and the parameters."""
     return (
         Order.objects.filter(shop=shop)
         .select_related("main_status", "payment_status", "payment_type", *related)
-        .defer(*deferred)
         .prefetch_related(
             Prefetch("rows", queryset=OrderRow.objects.select_related("vat_tariff")),
             Prefetch(
@@ -317,10 +313,8 @@ def order_detail_queryset(
     )
 
 
-def order_detail(
-    *, shop: Shop, pk: int, related: Sequence[str] = (), deferred: Sequence[str] = ()
-) -> Order:
-    order = order_detail_queryset(shop, related=related, deferred=deferred).get(pk=pk)
+def order_detail(*, shop: Shop, pk: int, related: Sequence[str] = ()) -> Order:
+    order = order_detail_queryset(shop, related=related).get(pk=pk)
     order.shop = shop  # the page reads it; the caller has it already
     return order
 

@@ -62,8 +62,7 @@ def order_detail_context(request: AuthenticatedRequest, order: Order, **forms) -
     """Everything the order page shows, with the panels higher apps add (orders/panels.py);
     `forms` carries bound forms back with their errors (credit_form, parameter_form, and
     the panels' own, such as ack_form)."""
-    related, deferred = order_panels_related()
-    order = selectors.order_detail(shop=order.shop, pk=order.pk, related=related, deferred=deferred)
+    order = selectors.order_detail(shop=order.shop, pk=order.pk, related=order_panels_related())
     return _page_context(request, order, forms)
 
 
