@@ -253,7 +253,7 @@ def order_bulk_buy(*, order: Order) -> OrderBulkBuy:
             .first()
         )
     lines = {}
-    if link is not None:
+    if link is not None and link.offer_id is not None:  # only a linked order has lines
         lines = {
             line.order_row_id: line
             for line in link.lines.select_related("offer_row").order_by("order_row__position")
