@@ -18,8 +18,9 @@ What it does, in order:
    for its acknowledgement (the line-by-line form shows, the rule says why it held it).
 3. Requests each order page with `django.test.Client` as the shop's owner (every panel and
    form shows) `--requests` times and reports the medians: CPU (`time.process_time`), wall
-   time, queries and their time (`CaptureQueriesContext`, counted on separate requests so
-   recording them does not weigh on the CPU figure).
+   time, queries and their time as Django waited for them (`CaptureQueriesContext`, on
+   separate requests so recording them does not weigh on the CPU figure), and PostgreSQL's
+   own planning and execution time for the page's queries (EXPLAIN ANALYZE).
 4. With `--profile N`, profiles the requests with cProfile and prints the N functions with
    the most cumulative and own time.
 """
@@ -30,6 +31,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import re
 import statistics
 import sys
 import time
@@ -451,8 +453,30 @@ def measure(client, url: str, requests: int) -> dict[str, float]:
         "wall_ms": statistics.median(wall),
         "queries": statistics.median(queries),
         "sql_ms": statistics.median(sql),
+        "pg_ms": postgres_ms([q["sql"] for q in captured.captured_queries]),
         "bytes": len(response.content),
     }
+
+
+def postgres_ms(statements: list[str]) -> float:
+    """PostgreSQL's own time for a page's queries: planning and execution, as EXPLAIN
+    ANALYZE reports them (median of five), summed. The server's CPU too, on the same cores."""
+    from django.db import connection
+
+    total = 0.0
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor_for = re.match(r'DECLARE "[^"]+" NO SCROLL CURSOR WITH HOLD FOR (.*)', sql, re.S)
+            sql = cursor_for.group(1) if cursor_for else sql
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            times = []
+            for _ in range(5):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                plan = cursor.fetchone()[0][0]
+                times.append(plan["Planning Time"] + plan["Execution Time"])
+            total += statistics.median(times)
+    return total
 
 
 def profile(client, url: str, requests: int, top: int) -> None:
@@ -485,12 +509,15 @@ def main(argv: list[str] | None = None) -> int:
     pages["plain"] = plain_order_url(shops.shop)
     client = Client()
     client.force_login(shops.user)
-    print(f"{'order':<10} {'CPU ms':>8} {'wall ms':>8} {'queries':>8} {'SQL ms':>8} {'KiB':>6}")
+    print(
+        f"{'order':<10} {'CPU ms':>8} {'wall ms':>8} {'queries':>8} {'SQL ms':>8} {'PG ms':>8}"
+        f" {'KiB':>6}"
+    )
     for name, url in pages.items():
         m = measure(client, url, args.requests)
         print(
             f"{name:<10} {m['cpu_ms']:>8.1f} {m['wall_ms']:>8.1f} {m['queries']:>8.0f}"
-            f" {m['sql_ms']:>8.1f} {m['bytes'] / 1024:>6.1f}"
+            f" {m['sql_ms']:>8.1f} {m['pg_ms']:>8.1f} {m['bytes'] / 1024:>6.1f}"
         )
     if args.profile:
         for name, url in pages.items():
