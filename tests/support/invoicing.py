@@ -43,14 +43,14 @@ def invoices_at_amazon(sim, number: str) -> list[dict]:
     return [i for i in answer.json() if i["id"] == number]
 
 
-def shipped_in_db(shop, group, number: str, received: dict[int, int] | None):
+def shipped_in_db(shop, group, number: str, received: dict[int, int] | None, rows=None):
     """An acknowledged order shipped in full in `group` (its ASN accepted, the group
     confirmed) and received as given (row position → eaches; None: nothing heard yet), built
-    in the database only."""
+    in the database only; `rows` as `make_order` takes them."""
     from asn.models import AsnStatus, AsnSubmission, GroupShipmentStatus, Shipment, ShipmentLine
     from tests.support.asn import acknowledged_order  # the shared order builder
 
-    order = acknowledged_order(shop, number, fc=group.fc_code)
+    order = acknowledged_order(shop, number, fc=group.fc_code, rows=rows)
     shipment = Shipment.objects.create(group=group, order=order)
     for row in order.rows.all():
         ShipmentLine.objects.create(shipment=shipment, row=row, quantity=row.quantity)
