@@ -36,6 +36,7 @@ class Amazon1PConfig(AppConfig):
                 template="amazon1p/_order_purchase_order.html",
                 slot=PanelSlot.BOTTOM,
                 build=order_page_purchase_order,
+                related=("amazon_po",),  # read with the order (the panels above ask for it)
             ),
             priority=40,
         )

@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import secrets
 import signal
 import statistics
@@ -33,8 +34,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -165,7 +169,7 @@ def stop(server: subprocess.Popen) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
-def run_locust(args: argparse.Namespace, plan_path: Path, out_path: Path) -> None:
+def run_locust(args: argparse.Namespace, plan_path: Path, out_path: Path, meter: CpuMeter) -> None:
     env = dict(os.environ)
     env.update(
         LOAD_PLAN=str(plan_path),
@@ -182,7 +186,12 @@ def run_locust(args: argparse.Namespace, plan_path: Path, out_path: Path) -> Non
         "--host", f"http://{HOST}:{args.port}",
         "--loglevel", "WARNING",
     ]  # fmt: skip
-    subprocess.run(command, env=env, check=False, cwd=BENCH)
+    locust = subprocess.Popen(command, env=env, cwd=BENCH)
+    try:
+        locust.wait(timeout=args.warmup)  # sign-ins (password hashing) and warm-up
+    except subprocess.TimeoutExpired:
+        meter.begin(psutil.Process(locust.pid))
+    locust.wait()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -220,6 +229,75 @@ def summarise(out_path: Path, args: argparse.Namespace) -> dict:
     }
 
 
+@dataclass
+class CpuMeter:
+    """CPU seconds the measured part of the run (after the warm-up) cost, by party: gunicorn
+    (master and workers), the PostgreSQL backends of the bench database, and locust. Unlike
+    response times these hardly depend on what else the machine runs, so they tell what
+    60 pages/s need of 2 cores."""
+
+    server: subprocess.Popen
+    database: str
+    start: dict[str, float] = field(default_factory=dict)
+    reaped_before: float = 0.0  # CPU of this process's children that ended before locust
+
+    def _gunicorn(self) -> float:
+        root = psutil.Process(self.server.pid)
+        return sum(_cpu(p) for p in [root, *root.children(recursive=True)])
+
+    def _postgres(self) -> float:
+        total = 0.0
+        for process in psutil.process_iter(["name", "cmdline"]):
+            title = " ".join(process.info["cmdline"] or [])
+            if title.startswith("postgres: ") and f" {self.database} " in f"{title} ":
+                total += _cpu(process)
+        return total
+
+    def before_locust(self) -> None:
+        self.reaped_before = _children_cpu()
+
+    def begin(self, locust: psutil.Process) -> None:
+        """At the end of the warm-up: what sign-ins and warm-up cost is left out."""
+        self.start = {
+            "gunicorn": self._gunicorn(),
+            "postgres": self._postgres(),
+            "locust": sum(_cpu(p) for p in [locust, *locust.children(recursive=True)]),
+        }
+
+    def end(self, requests: int) -> dict[str, float]:
+        spent = {
+            "gunicorn": self._gunicorn() - self.start["gunicorn"],
+            "postgres": self._postgres() - self.start["postgres"],
+            # locust has exited and been reaped: all it cost, less its warm-up
+            "locust": _children_cpu() - self.reaped_before - self.start["locust"],
+        }
+        per_page = {
+            f"{k}_ms_per_page": round(1000 * v / max(requests, 1), 2) for k, v in spent.items()
+        }
+        total = sum(spent.values())
+        return {
+            "requests": requests,
+            **{f"{k}_cpu_s": round(v, 2) for k, v in spent.items()},
+            **per_page,
+            "total_ms_per_page": round(1000 * total / max(requests, 1), 2),
+            # what two cores could serve if nothing else ran and they were used to the full
+            "pages_per_s_ceiling_2_cores": round(2 * requests / total, 1) if total else None,
+        }
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:  # a process gone meanwhile (a backend that disconnected)
+        return 0.0
+    return times.user + times.system
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def print_table(summary: dict) -> None:
     head = f"{'page':<22}{'requests':>9}{'fail':>6}{'p50 ms':>9}{'p95 ms':>9}"
     print(f"{head}{'server p50':>12}{'server p95':>12}")
@@ -248,11 +326,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"(first {args.warmup} s not measured) against http://{HOST}:{args.port}",
                 flush=True,
             )
-            run_locust(args, plan_path, out_path)
+            meter = CpuMeter(server, urlsplit(args.database_url).path.lstrip("/"))
+            meter.before_locust()
+            run_locust(args, plan_path, out_path, meter)
+            measured = json.loads(out_path.read_text())["samples"]
+            cpu = meter.end(sum(len(samples) for samples in measured.values()))
         finally:
             stop(server)
         summary = summarise(out_path, args)
+        summary["cpu"] = cpu
     print_table(summary)
+    print(
+        "CPU per page (after the warm-up): "
+        + ", ".join(f"{k} {cpu[f'{k}_ms_per_page']} ms" for k in ("gunicorn", "postgres", "locust"))
+        + f"; total {cpu['total_ms_per_page']} ms → at most {cpu['pages_per_s_ceiling_2_cores']}"
+        " pages/s on 2 cores"
+    )
     overall = summary["overall"]
     ok = (
         overall["p95_ms"] < BUDGET_P95_MS

@@ -51,7 +51,15 @@ def _keep(request_type, name, response_time, response, exception, **_):
 @events.test_stop.add_listener
 def _write(environment, **_):
     with open(os.environ["LOAD_OUT"], "w") as out:
-        json.dump({"samples": samples, "failures": failures}, out)
+        json.dump(
+            {
+                "samples": samples,
+                "failures": failures,
+                # every request of the run, sign-ins and warm-up included (for CPU per page)
+                "total_requests": environment.stats.total.num_requests,
+            },
+            out,
+        )
 
 
 class Staff(FastHttpUser):

@@ -24,6 +24,7 @@ class BulkBuyConfig(AppConfig):
                 template="bulkbuy/_order_bulk_buy.html",
                 slot=PanelSlot.BOTTOM,
                 build=order_page_bulk_buy,
+                related=("offer_link",),  # read with the order; an offer, if linked, after
             ),
             priority=20,
         )

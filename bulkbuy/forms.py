@@ -6,6 +6,8 @@ from typing import cast
 from django import forms
 
 from bulkbuy.models import Offer
+from core.forms import FAST_WIDGETS
+from orders.forms import LoadedModelChoiceField
 
 MAX_UPLOAD_MB = 20
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -130,7 +132,9 @@ class OfferListFilterForm(forms.Form):
 class OrderLinkForm(forms.Form):
     """Link an order by hand to a delivery stage of one of the shop's completed offers."""
 
-    offer: "forms.ModelChoiceField[Offer]" = forms.ModelChoiceField(
+    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
+    # Choices in one plain query (a ModelChoiceField reads them through a server-side cursor).
+    offer: "forms.ModelChoiceField[Offer]" = LoadedModelChoiceField(
         queryset=None, empty_label="Choose an offer"
     )
     stage = forms.TypedChoiceField(

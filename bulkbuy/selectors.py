@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -226,16 +238,34 @@ def order_link_offers(*, order: Order) -> QuerySet[Offer]:
 
 
 def order_bulk_buy(*, order: Order) -> OrderBulkBuy:
-    link = (
-        OrderLink.objects.filter(order=order)
-        .select_related("offer", "linked_by")
-        .defer("offer__source_file")
-        .first()
-    )
+    """The panel's link: the order page reads the order's link with the order
+    (bulkbuy/apps.py); its offer and who linked it are read here, for a linked order only."""
+    link: OrderLink | None = None
+    read = True
+    if Order.offer_link.is_cached(order):
+        link = getattr(order, "offer_link", None)  # None: cached as absent
+        read = link is not None and link.offer_id is not None
+    if read:
+        link = (
+            OrderLink.objects.filter(order=order)
+            .select_related("offer", "linked_by")
+            .defer("offer__source_file")
+            .first()
+        )
     lines = {}
-    if link is not None:
+    if link is not None and link.offer_id is not None:  # only a linked order has lines
         lines = {
             line.order_row_id: line
             for line in link.lines.select_related("offer_row").order_by("order_row__position")
         }
-    return OrderBulkBuy(link, order_delivery_window(order), lines, order_link_offers(order=order))
+    # The window from the order's parameters: the order page has read them already.
+    prefetch_related_objects([order], "parameters")
+    window = next(
+        (
+            delivery_window_parse(parameter.value)
+            for parameter in order.parameters.all()
+            if parameter.key == PARAM_DELIVERY_WINDOW
+        ),
+        None,
+    )
+    return OrderBulkBuy(link, window, lines, order_link_offers(order=order))

@@ -3,8 +3,7 @@ offer by hand. Both need orders.edit and return to the order page with a message
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -12,10 +11,11 @@ from django.views.decorators.http import require_POST
 from bulkbuy import linking, selectors
 from bulkbuy.forms import OrderLinkForm
 from bulkbuy.linking import LinkOutcome, LinkRefusedError
+from bulkbuy.models import OrderLinkLine
 from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from orders.access import order_for_user
-from orders.models import Channel, Order, PurchaseType
+from orders.models import Channel, Order, OrderRow, PurchaseType
 from shops.permissions import Perm
 
 REASONS_SHOWN = 20
@@ -27,17 +27,22 @@ def order_bulk_buy_context(request: HttpRequest, order: Order) -> dict | None:
         return None
     panel = selectors.order_bulk_buy(order=order)
     perms = request.shop_permissions  # type: ignore[attr-defined]
-    rows = list(
-        order.rows.annotate(credited=Coalesce(Sum("credit_rows__quantity"), 0)).order_by("position")
-    )
-    for row in rows:
-        row.left = row.quantity - row.credited  # type: ignore[attr-defined]  # for the template
+    can_link = Perm.ORDERS_EDIT in perms
+    rows: list[tuple[OrderRow, OrderLinkLine | None]] = []
+    if panel.lines:
+        # The rows and their credit rows: the order page has read them already.
+        prefetch_related_objects([order], "rows__credit_rows")
+        for row in order.rows.all():
+            credited = sum(credit.quantity for credit in row.credit_rows.all())
+            row.left = row.quantity - credited  # type: ignore[attr-defined]  # for the template
+            rows.append((row, panel.lines.get(row.pk)))
     return {
         "link": panel.link,
         "window": panel.window,
-        "rows": [(row, panel.lines.get(row.pk)) for row in rows] if panel.lines else [],
-        "can_link": Perm.ORDERS_EDIT in perms,
+        "rows": rows,
+        "can_link": can_link,
         "can_open_offer": Perm.OFFERS_VIEW in perms,
+        # Only for those who may link (the template shows it to them only).
         "form": OrderLinkForm(
             offers=panel.offers,
             initial={
@@ -45,7 +50,9 @@ def order_bulk_buy_context(request: HttpRequest, order: Order) -> dict | None:
                 "stage": panel.link.stage if panel.link else None,
             },
             auto_id="link_%s",
-        ),
+        )
+        if can_link
+        else None,
     }
 
 

@@ -4,6 +4,13 @@ Orders, POs, acknowledgements, ASNs and Amazon's receipts are written directly w
 random seed (the demo has no Amazon past to import), then rolled up. Safe to run again: a
 shop that already has the history orders gets nothing new (the roll-up is rerun, which is
 idempotent).
+
+It is the past, and the simulator does not know these POs, so nothing in it waits for the
+newcomer: every PO is acknowledged (late ones late, but before now), each order's status is
+what the shop's default mapping makes of Amazon's state (Acknowledged, Completed once
+received in full, Cancelled when all was rejected), the shortages Amazon reported were
+alerted back then (the receiving sync raises no alert for them), and the shipments leave from
+the demo's one warehouse (`asn.demo`), the one a new group shipment offers.
 """
 
 import random
@@ -20,7 +27,10 @@ from amazon1p.acknowledgements.models import (
     AckStatus,
     RejectionReason,
 )
+from amazon1p.connection.models import AmazonStatus
+from amazon1p.connection.services import DEFAULT_MAPPINGS
 from amazon1p.importing.models import AmazonPurchaseOrder
+from asn.demo import asn_demo_warehouse
 from asn.models import (
     AsnSubmission,
     AsnType,
@@ -30,11 +40,12 @@ from asn.models import (
     ShipmentLine,
     Warehouse,
 )
+from cockpit.selectors import PERIODS
 from cockpit.services import cockpit_rollup_range
 from orders.models import Channel, Order, OrderRow
 from orders.services import CustomerInput, OrderInput, RowInput, order_create
 from receiving.models import LineReceipt, LineReceiptChange, OrderReceiving, ReceiveStatus
-from shops.models import Shop
+from shops.models import OrderStatus, PaymentStatus, Shop
 
 PREFIX = "HIST"
 FCS = ("LEJ1", "MUC3", "DTM2")
@@ -46,7 +57,13 @@ PRODUCTS = [
 ]
 
 
-def cockpit_demo_history(*, shop: Shop, weeks: int = 8, per_day: int = 5, seed: int = 7) -> int:
+# As many weeks as the cockpit shows: its charts are drawn from the first week to the last.
+HISTORY_WEEKS = PERIODS["week"]
+
+
+def cockpit_demo_history(
+    *, shop: Shop, weeks: int = HISTORY_WEEKS, per_day: int = 5, seed: int = 7
+) -> int:
     """Seed `weeks` weeks of Amazon POs with their acknowledgements and ASNs; returns how
     many orders it created (0 when the history is already there)."""
     today = timezone.localdate()
@@ -55,28 +72,46 @@ def cockpit_demo_history(*, shop: Shop, weeks: int = 8, per_day: int = 5, seed: 
     if not Order.objects.filter(shop=shop, number__startswith=PREFIX).exists():
         rng = random.Random(seed)
         with transaction.atomic():
-            warehouse, _ = Warehouse.objects.get_or_create(
-                shop=shop,
-                code="DEMO-WH",
-                defaults={
-                    "name": "Demo warehouse",
-                    "address_line": "Lagerstraße 1",
-                    "postal_code": "04103",
-                    "city": "Leipzig",
-                    "country": "DE",
-                },
-            )
+            warehouse = asn_demo_warehouse(shop=shop)
+            statuses = _Statuses(shop)
             day = first
             while day < today:
                 for i in range(per_day):
-                    _history_order(shop, warehouse, rng, day, i)
+                    _history_order(shop, warehouse, rng, day, i, statuses)
                     created += 1
                 day += timedelta(days=1)
     cockpit_rollup_range(shop=shop, first=first, last=today)
     return created
 
 
-def _history_order(shop: Shop, warehouse: Warehouse, rng: random.Random, day, i: int) -> None:
+class _Statuses:
+    """The shop's order and payment statuses that its default Amazon mapping names (a shop
+    whose statuses were renamed keeps the ones its orders were created with)."""
+
+    def __init__(self, shop: Shop) -> None:
+        self.main = {s.name: s for s in OrderStatus.objects.filter(shop=shop)}
+        self.payment = {s.name: s for s in PaymentStatus.objects.filter(shop=shop)}
+
+    def follow(self, order: Order, amazon_status: str) -> None:
+        main_name, payment_name = DEFAULT_MAPPINGS[amazon_status]
+        main, payment = self.main.get(main_name), self.payment.get(payment_name)
+        values: dict[str, OrderStatus | PaymentStatus] = {}
+        if main is not None:
+            values["main_status"] = main
+        if payment is not None:
+            values["payment_status"] = payment
+        if values:
+            Order.objects.filter(pk=order.pk).update(**values)
+
+
+def _history_order(
+    shop: Shop,
+    warehouse: Warehouse,
+    rng: random.Random,
+    day,
+    i: int,
+    statuses: _Statuses,
+) -> None:
     at = timezone.make_aware(datetime.combine(day, time(6 + 2 * i, rng.randrange(60))))
     fc = rng.choice(FCS)
     number = f"{PREFIX}{day:%Y%m%d}{i}"
@@ -112,8 +147,9 @@ def _history_order(shop: Shop, warehouse: Warehouse, rng: random.Random, day, i:
     )
     late = rng.random() < 0.12 + (0.15 if fc == "DTM2" else 0)  # one FC does worse
     acked_at = at + timedelta(hours=rng.uniform(25, 40) if late else rng.uniform(0.5, 20))
-    if acked_at > timezone.now():
-        return  # still owed: pending or overdue in the cockpit
+    # Every history PO is answered: the simulator does not know it, so one left to
+    # acknowledge would only fail. The cockpit's pending and overdue POs are the simulator's.
+    acked_at = min(acked_at, timezone.now() - timedelta(minutes=30))
     ack = Acknowledgement.objects.create(
         shop=shop,
         order=order,
@@ -143,6 +179,7 @@ def _history_order(shop: Shop, warehouse: Warehouse, rng: random.Random, day, i:
         )
         if accepted:
             shipping.append((row, accepted))
+    statuses.follow(order, AmazonStatus.ACKNOWLEDGED if shipping else AmazonStatus.REJECTED)
     shipped_at = at + timedelta(days=rng.uniform(2, 5))
     if not shipping or shipped_at > timezone.now():
         return
@@ -169,13 +206,15 @@ def _history_order(shop: Shop, warehouse: Warehouse, rng: random.Random, day, i:
     )
     received_at = shipped_at + timedelta(days=rng.uniform(2, 4))
     if received_at <= timezone.now():
-        _receive(shop, order, shipping, rng, received_at)
+        fully = _receive(shop, order, shipping, rng, received_at)
+        statuses.follow(order, AmazonStatus.RECEIVED if fully else AmazonStatus.PARTIALLY_RECEIVED)
 
 
-def _receive(shop: Shop, order: Order, shipping: list, rng: random.Random, at: datetime) -> None:
+def _receive(shop: Shop, order: Order, shipping: list, rng: random.Random, at: datetime) -> bool:
     """What Amazon's PO status reports once the FC received the shipment: most lines in full,
     some short (closed as received), a few still partly received; as the receiving sync
-    stores it (receipt, its history, the PO's completeness)."""
+    stores it (receipt, its history, the PO's completeness). A shortage counts as alerted
+    when Amazon reported it. Returns whether the PO is fully received."""
     receipts = []
     for row, shipped in shipping:
         roll = rng.random()
@@ -206,9 +245,15 @@ def _receive(shop: Shop, order: Order, shipping: list, rng: random.Random, at: d
         )
         for r in receipts
     )
+    fully = all(r.receive_status == ReceiveStatus.RECEIVED for r in receipts)
+    short = any(
+        r.received_quantity < shipped for r, (_, shipped) in zip(receipts, shipping, strict=True)
+    )
     OrderReceiving.objects.create(
         shop=shop,
         order=order,
-        fully_received=all(r.receive_status == ReceiveStatus.RECEIVED for r in receipts),
+        fully_received=fully,
         checked_at=at,
+        shortage_alerted_at=at if short else None,
     )
+    return fully

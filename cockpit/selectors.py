@@ -104,6 +104,10 @@ def daily_rows(*, shop: Shop, date_from: date, date_to: date) -> list[dict]:
     )
 
 
+# How many periods the cockpit shows, per kind of period.
+PERIODS = {"week": 12, "day": 28}
+
+
 def period_starts(*, today: date, period: str = "week", count: int = 12) -> list[date]:
     if period == "day":
         return [today - timedelta(days=i) for i in range(count - 1, -1, -1)]

@@ -18,7 +18,7 @@ from core.spreadsheet import csv_cell
 from shops.access import shop_for_user
 from shops.permissions import Perm
 
-PERIODS = {"week": 12, "day": 28}
+PERIODS = selectors.PERIODS
 
 
 def _params(request: HttpRequest) -> tuple[str, str | None]:

@@ -91,6 +91,7 @@ class InvoiceDocument:
     items_total: Decimal = Decimal(0)
     charges_total: Decimal = Decimal(0)
     allowances_total: Decimal = Decimal(0)
+    draft: bool = False  # not sent to Amazon yet (draft or refused): it may still change
 
     @property
     def po_list(self) -> str:
@@ -173,7 +174,11 @@ def invoice_document(invoice: Invoice, settings: InvoiceSettings) -> InvoiceDocu
         items_total=totals.items,
         charges_total=totals.charges,
         allowances_total=totals.allowances,
+        draft=invoice.can_send,
     )
+
+
+DRAFT_MARK = "DRAFT, not sent to Amazon"
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -183,12 +188,15 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     if settings is None:
         raise ShopCtrlError("Set up invoicing first: the PDF shows your legal entity.")
     source = settings.pdf_template or default_invoice_template()
+    name = f"{invoice.get_invoice_type_display()} {invoice.number}"
+    if invoice.can_send:  # the footer says so whatever the shop's template shows
+        name += f" · {DRAFT_MARK}"
     try:
         return render_document(
             source,
             {"invoice": invoice_document(invoice, settings)},
-            title=f"{invoice.get_invoice_type_display()} {invoice.number}",
-            footer=f"{invoice.get_invoice_type_display()} {invoice.number}",
+            title=name,
+            footer=name,
         )
     except DocumentError as error:
         whose = "The shop's" if settings.pdf_template else "The built-in"

@@ -59,7 +59,9 @@ class OrdersInvoiceForm(forms.Form):
 
 
 class InvoiceLineForm(forms.Form):
-    quantity = forms.IntegerField(min_value=1, help_text="Eaches.")
+    quantity = forms.IntegerField(
+        min_value=0, help_text="Eaches; 0 takes the line off the invoice."
+    )
     net_cost = forms.DecimalField(
         max_digits=12, decimal_places=4, min_value=Decimal("0.0001"), label="Net cost"
     )

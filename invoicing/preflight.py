@@ -2,7 +2,8 @@
 with a message a person can act on (the invoice page lists them).
 
 - quantities: positive, and a PO line is never billed beyond what accepted ASNs shipped
-  (all invoices together); a credit note credits at most what its invoice billed;
+  nor, once Amazon reports receipts for it, beyond what its FC received (all invoices
+  together); a credit note credits at most what its invoice billed;
 - PO numbers and item sequence numbers are real: the line's row belongs to that PO, at that
   position, in this shop;
 - one currency: the invoice's, every PO's;
@@ -38,6 +39,7 @@ from invoicing.selectors import (
     BILLED,
     acknowledged_net_costs,
     po_numbers,
+    received_eaches,
     ship_to_of,
     shipped_by_row,
 )
@@ -221,8 +223,10 @@ def _quantities(invoice: Invoice, lines: list[InvoiceLine]) -> list[Violation]:
                 )
         return found
     shipped = shipped_by_row(list({line.row.order_id for line in lines}))
+    received = received_eaches(row_ids)
     for line in lines:
         total = here[line.row_id] + elsewhere.get(line.row_id, 0)
+        got = received.get(line.row_id)
         if total > shipped.get(line.row_id, 0):
             found.append(
                 Violation(
@@ -230,6 +234,15 @@ def _quantities(invoice: Invoice, lines: list[InvoiceLine]) -> list[Violation]:
                     f"PO {line.po_number}, item {line.item_sequence_number}: {total} units "
                     f"invoiced in all, but only {shipped.get(line.row_id, 0)} shipped in ASNs "
                     "Amazon accepted.",
+                )
+            )
+        elif got is not None and total > got:
+            found.append(
+                Violation(
+                    "quantity",
+                    f"PO {line.po_number}, item {line.item_sequence_number}: {total} units "
+                    f"invoiced in all, but Amazon's FC received only {got}: once it has "
+                    "received, Amazon refuses to be billed for more (bill what it received).",
                 )
             )
     return found

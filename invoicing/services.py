@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from amazon1p.spapi.invoices import invoice_json
@@ -212,7 +213,10 @@ def _invoice_create(
 ) -> Invoice:
     drafts = [d for d in drafts if d.quantity > 0]
     if not drafts:
-        raise InvoiceError("Nothing left to invoice: every unit is invoiced already.")
+        raise InvoiceError(
+            "Nothing left to invoice: every unit is invoiced already (once Amazon's FC has "
+            "counted a line, what it received; before, what the accepted ASNs shipped)."
+        )
     ship_tos = {ship_to_of(order) for order in orders}
     if len(ship_tos) != 1:
         raise InvoiceError("One invoice covers the POs of one ship-to party only.")
@@ -243,8 +247,9 @@ def _invoice_create(
 def invoice_create_from_group(
     *, group: GroupShipment, basis: str | None = None, actor: User | None
 ) -> Invoice:
-    """An invoice of a confirmed group shipment: what it shipped (basis shipped) or what
-    Amazon received of its lines (basis received), less what other invoices billed."""
+    """An invoice of a confirmed group shipment: what it shipped (basis shipped; once Amazon
+    counted a line, no more than it received) or what Amazon received of its lines (basis
+    received), less what other invoices billed."""
     group = GroupShipment.objects.select_related("shop").get(pk=group.pk)
     if group.status != GroupShipmentStatus.CONFIRMED:
         raise InvoiceError(f"{group.code} is not confirmed by Amazon yet: nothing to invoice.")
@@ -289,7 +294,11 @@ def _quantities(
                 continue  # not received yet
             open_units = min(got, shipped.get(row.pk, 0)) - billed.get(row.pk, 0)
         else:
-            open_units = shipped.get(row.pk, 0) - billed.get(row.pk, 0)
+            # What the ASNs shipped; once Amazon's FC has counted the line, no more than it
+            # received (Amazon refuses more, and pre-flight says so).
+            got = received.get(row.pk)
+            limit = shipped.get(row.pk, 0) if got is None else min(got, shipped.get(row.pk, 0))
+            open_units = limit - billed.get(row.pk, 0)
         if cap is not None:
             open_units = min(open_units, cap.get(row.pk, 0))
         drafts.append(LineDraft(row, max(0, open_units)))
@@ -314,10 +323,15 @@ def invoice_line_set(
     weight: Decimal | None,
     actor: User,
 ) -> InvoiceLine:
-    """Correct a line of a draft (or refused) invoice; its amounts follow."""
+    """Correct a line of a draft (or refused) invoice; its amounts follow. A quantity of 0
+    takes the line off the invoice (Amazon received none of it, say): Amazon's items need a
+    quantity above zero, and an invoice keeps at least one line."""
     with transaction.atomic():
         invoice = _draft(line.invoice)
         line = InvoiceLine.objects.select_for_update().get(pk=line.pk, invoice=invoice)
+        if quantity == 0:
+            _line_remove(invoice, line, actor)
+            return line
         before = {"quantity": line.quantity, "net_cost": line.net_cost, "weight": line.weight}
         line.quantity, line.net_cost, line.weight = quantity, net_cost, weight
         _amounts(line)
@@ -334,6 +348,24 @@ def invoice_line_set(
             },
         )
     return line
+
+
+def _line_remove(invoice: Invoice, line: InvoiceLine, actor: User) -> None:
+    if not invoice.lines.exclude(pk=line.pk).exists():
+        raise InvoiceError(
+            "This is the invoice's only line: an invoice bills at least one unit.",
+            field="quantity",
+        )
+    line.delete()
+    audit_record(
+        actor=actor,
+        shop=invoice.shop,
+        action="invoice.line_remove",
+        target=invoice,
+        changes={
+            f"{line.po_number}/{line.item_sequence_number} quantity": [str(line.quantity), "0"]
+        },
+    )
 
 
 # --- charges and allowances ---------------------------------------------------------------
@@ -460,10 +492,24 @@ def credit_note_create(
         )
     lines = list(invoice.lines.select_related("row"))
     received = received_eaches([line.row_id for line in lines])
+    # What the invoice's earlier shortage credit notes (any status: a refused one is sent
+    # again) already credit, so the same missing units are never credited twice.
+    short_credited = dict(
+        InvoiceLine.objects.filter(
+            invoice__reference=invoice, invoice__credit_kind=CreditKind.SHORTAGE
+        )
+        .values_list("row_id")
+        .annotate(total=Sum("quantity"))
+    )
     credits: list[InvoiceLine] = []
     for line in lines:
         if kind == CreditKind.SHORTAGE:
-            missing = max(0, line.quantity - (received.get(line.row_id) or 0))
+            missing = max(
+                0,
+                line.quantity
+                - (received.get(line.row_id) or 0)
+                - short_credited.get(line.row_id, 0),
+            )
             units = min(missing, (quantities or {}).get(line.pk, missing))
         else:
             units = (quantities or {}).get(line.pk, 0)
@@ -490,6 +536,12 @@ def credit_note_create(
         )
         _amounts(credit)
         credits.append(credit)
+    if not credits and kind == CreditKind.SHORTAGE:
+        raise InvoiceError(
+            f"No shortage to credit: Amazon received every unit {invoice.number} billed, or "
+            "its shortage is credited already. For returns or a price difference, choose that "
+            "and give the units."
+        )
     if not credits:
         raise InvoiceError("Nothing to credit: give the quantities of at least one line.")
     with transaction.atomic():

@@ -29,6 +29,7 @@ from invoicing.models import (
     InvoiceBasis,
     InvoiceLine,
     InvoiceSettings,
+    InvoiceStatus,
 )
 from invoicing.preflight import adjustment_label, invoice_totals, preflight
 from invoicing.selectors import invoice_usual_tax_rate, shop_invoices, vat_categories
@@ -113,7 +114,10 @@ def _detail_page(
         "adjustment_form": adjustment_form,
         "submission": submission,
         "credit_notes": invoice.credit_notes.all(),
-        "credit_form": CreditNoteForm(invoice=invoice) if invoice.status == "accepted" else None,
+        # Only an accepted invoice is credited (a credit note is not credited again).
+        "credit_form": CreditNoteForm(invoice=invoice)
+        if invoice.status == InvoiceStatus.ACCEPTED and not invoice.is_credit_note
+        else None,
     }
     return render(request, "invoicing/invoice_detail.html", context, status=status)
 
@@ -206,7 +210,8 @@ def invoice_line_edit(
         except InvoiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Line {line.po_number}/{line.item_sequence_number} saved.")
+            done = "taken off the invoice" if form.cleaned_data["quantity"] == 0 else "saved"
+            messages.success(request, f"Line {line.po_number}/{line.item_sequence_number} {done}.")
     return redirect("invoicing:invoice-detail", shop_id=invoice.shop_id, pk=invoice.pk)
 
 

@@ -8,9 +8,10 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from core.forms import FAST_WIDGETS
 from orders.catalogue import BULK_MAX
 from orders.grid_filters import GRID_FILTERS
-from orders.models import Channel, Order, Product, PurchaseType
+from orders.models import Channel, Order, OrderRow, Product, PurchaseType
 from orders.selectors import OrderGridFilters
 from shops.models import Alert, CreditReason, OrderStatus, PaymentStatus, Shop, VatTariff
 
@@ -99,19 +100,55 @@ class OrderGridFilterForm(forms.Form):
         )
 
 
-class RowChoiceField(forms.ModelChoiceField):
+class LoadedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices from objects the page has read already (`LoadedModelChoiceField.loaded`),
+    or else from the queryset, read as a list (`ModelChoiceIterator` reads it through a
+    server-side cursor: three round trips for a handful of rows). Validation still goes
+    through the queryset."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        loaded = cast(LoadedModelChoiceField, self.field).loaded
+        for obj in self.queryset if loaded is None else loaded:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        loaded = cast(LoadedModelChoiceField, self.field).loaded
+        if loaded is None:
+            return super().__len__()
+        return len(loaded) + (1 if self.field.empty_label is not None else 0)
+
+
+class LoadedModelChoiceField(forms.ModelChoiceField):
+    """Choices from `loaded` when set (objects of the queryset the caller has read), else
+    from the queryset in one plain query (`LoadedChoiceIterator`)."""
+
+    iterator = LoadedChoiceIterator
+    loaded: list | None = None
+
+
+class RowChoiceField(LoadedModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"#{obj.position} {obj.title or obj.sku or obj.ean} (× {obj.quantity})"
 
 
+def _row_field(form: forms.Form, queryset, rows: list[OrderRow] | None) -> None:
+    field = cast(RowChoiceField, form.fields["row"])
+    field.queryset = queryset
+    field.loaded = rows
+
+
 class CreditRowForm(forms.Form):
+    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     row = RowChoiceField(queryset=None, empty_label=None)
     quantity = forms.IntegerField(min_value=1)
-    reason = forms.ModelChoiceField(queryset=CreditReason.objects.none())
+    reason = LoadedModelChoiceField(queryset=CreditReason.objects.none())
 
-    def __init__(self, *args, order: Order, **kwargs) -> None:
+    def __init__(self, *args, order: Order, rows: list[OrderRow] | None = None, **kwargs) -> None:
+        """`rows`: the order's rows, when the caller has read them (the choices)."""
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["row"]).queryset = order.rows.all()
+        _row_field(self, order.rows.all(), rows)
         cast(forms.ModelChoiceField, self.fields["reason"]).queryset = CreditReason.objects.filter(
             shop_id=order.shop_id
         )
@@ -120,19 +157,20 @@ class CreditRowForm(forms.Form):
 class RowPriceForm(forms.Form):
     """The price of a row the channel sent without one."""
 
+    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     row = RowChoiceField(queryset=None, empty_label=None)
     unit_price = forms.DecimalField(
         label="Unit price", min_value=Decimal("0.0001"), max_digits=12, decimal_places=4
     )
 
-    def __init__(self, *args, order: Order, **kwargs) -> None:
+    def __init__(self, *args, order: Order, rows: list[OrderRow] | None = None, **kwargs) -> None:
+        """`rows`: the order's rows without a price, when the caller has read them."""
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["row"]).queryset = order.rows.filter(
-            unit_price__isnull=True
-        )
+        _row_field(self, order.rows.filter(unit_price__isnull=True), rows)
 
 
 class OrderParameterForm(forms.Form):
+    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     key = forms.CharField(max_length=64)
     value = forms.CharField(max_length=2000, required=False)
 

@@ -28,12 +28,15 @@ class PanelSlot(StrEnum):
 @dataclass(frozen=True)
 class OrderPage:
     """What a panel gets: the request (its `shop_permissions`), the order as the page shows
-    it, and the bound forms a failed POST carries back with their errors (by context name,
-    e.g. `ack_form`)."""
+    it (its rows, their credit rows and its parameters read with it:
+    `orders.selectors.order_detail`), the bound forms a failed POST carries back with their
+    errors (by context name, e.g. `ack_form`) and the catalogue's title of each row (by row
+    id, `orders.catalogue.row_titles`)."""
 
     request: HttpRequest
     order: Order
     forms: Mapping[str, Any]
+    row_titles: Mapping[int, str] | None = None  # None: not read yet
     _shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def shared(self, key: str, read: Callable[[], T]) -> T:
@@ -49,9 +52,19 @@ class OrderPanel:
     template: str  # included with the page's context
     slot: PanelSlot
     build: Callable[[OrderPage], object | None]  # None (or empty): the panel is not shown
+    # One-to-one relations of the order the panel reads (its own app's related names, as
+    # `select_related` takes them): the page reads them with the order, in its one query,
+    # instead of the panel reading each in a query of its own. One level only: each join
+    # costs PostgreSQL planning time, more with every table (bench/README.md, order_page.py).
+    related: tuple[str, ...] = ()
 
 
 ORDER_PANELS: Registry[OrderPanel] = Registry("order page panels")
+
+
+def order_panels_related() -> list[str]:
+    """What the panels read with the order (`select_related` names)."""
+    return [name for panel in ORDER_PANELS.entries() for name in panel.related]
 
 
 def order_panels_context(page: OrderPage) -> dict[str, Any]:

@@ -4,6 +4,7 @@ The grid pages with a keyset on (ordered_at, id) instead of OFFSET and never cou
 whole result: on a shop with a million orders both would scan most of the table.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from django.db.models import (
     F,
     OrderBy,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Sum,
@@ -25,7 +27,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from orders.grid_filters import GRID_FILTERS
-from orders.models import Order, OrderRow
+from orders.models import CreditRow, Order, OrderRow
 from shops.models import Alert, AlertItem, AuditEntry, OrderStatus, PaymentStatus, Shop
 
 
@@ -335,25 +337,35 @@ def _attach_totals(orders: list[Order]) -> None:
         order.grid_total_estimated = bool(estimated)  # type: ignore[attr-defined]
 
 
-def order_detail(*, shop: Shop, pk: int) -> Order:
+def order_detail_queryset(shop: Shop, *, related: Sequence[str] = ()) -> QuerySet[Order]:
+    """The shop's orders with what the order page shows of each, in four queries: the order
+    with its statuses (and the one-to-one `related` rows the page's panels read:
+    orders.panels), its rows with their VAT tariff, the rows' credit rows with reason and
+    author (each credit row knows its row), and the parameters."""
     return (
-        Order.objects.select_related("main_status", "payment_status", "payment_type")
+        Order.objects.filter(shop=shop)
+        .select_related("main_status", "payment_status", "payment_type", *related)
         .prefetch_related(
-            "rows__vat_tariff",
-            "rows__credit_rows",
-            "credit_rows__reason",
-            "credit_rows__row",
-            "credit_rows__created_by",
+            Prefetch("rows", queryset=OrderRow.objects.select_related("vat_tariff")),
+            Prefetch(
+                "rows__credit_rows",
+                queryset=CreditRow.objects.select_related("reason", "created_by"),
+            ),
             "parameters",
         )
-        .get(shop=shop, pk=pk)
     )
+
+
+def order_detail(*, shop: Shop, pk: int, related: Sequence[str] = ()) -> Order:
+    order = order_detail_queryset(shop, related=related).get(pk=pk)
+    order.shop = shop  # the page reads it; the caller has it already
+    return order
 
 
 def order_alerts(*, order: Order) -> QuerySet[Alert]:
     """Alerts hung on the order, and grouped alerts that count it among their orders."""
     order_type = ContentType.objects.get_for_model(Order)
-    return Alert.objects.filter(
+    return Alert.objects.select_related("target_type", "item_type").filter(
         Q(target_type=order_type, target_id=str(order.pk))
         | Q(
             item_type=order_type,

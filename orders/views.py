@@ -1,5 +1,7 @@
 """Order pages: the grid and the order detail with its credit rows and parameters."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,12 +14,13 @@ from core.errors import ShopCtrlError
 from core.http import AuthenticatedRequest
 from core.views import form_error_from
 from orders import selectors, services
-from orders.access import order_for_user
+from orders.access import order_for_user, order_page_for_user
 from orders.catalogue import row_titles
 from orders.forms import CreditRowForm, OrderGridFilterForm, OrderParameterForm, RowPriceForm
 from orders.grid_filters import GRID_FILTERS
 from orders.grid_rows import grid_rows_html
-from orders.panels import OrderPage, order_panels_context
+from orders.models import Order
+from orders.panels import OrderPage, order_panels_context, order_panels_related
 from orders.selectors import Cursor, OrderGridFilters
 from shops.access import shop_for_user
 from shops.models import Alert
@@ -58,43 +61,67 @@ def order_list(request: AuthenticatedRequest, shop_id: int) -> HttpResponse:
     return render(request, template, context, status=400 if refused else 200)
 
 
-def order_detail_context(request: AuthenticatedRequest, order, **forms) -> dict:
+def order_detail_context(request: AuthenticatedRequest, order: Order, **forms) -> dict:
     """Everything the order page shows, with the panels higher apps add (orders/panels.py);
     `forms` carries bound forms back with their errors (credit_form, parameter_form, and
     the panels' own, such as ack_form)."""
-    order = selectors.order_detail(shop=order.shop, pk=order.pk)
-    rows = list(order.rows.all())
+    order = selectors.order_detail(shop=order.shop, pk=order.pk, related=order_panels_related())
+    return _page_context(request, order, forms)
+
+
+def _page_context(request: AuthenticatedRequest, order: Order, forms: dict[str, Any]) -> dict:
+    """`order_detail_context` for an order read by `selectors.order_detail` (its rows, credit
+    rows and parameters come with it; the panels read the rows from it too)."""
+    rows: list[Any] = list(order.rows.all())  # OrderRows, given attributes for the template
     titles = row_titles(order.shop_id, rows)
+    credit_rows = []
     for row in rows:
+        credits = list(row.credit_rows.all())
+        credit_rows += credits
         row.product = titles.get(row.pk, "")
-        row.credited = sum(credit.quantity for credit in row.credit_rows.all())
+        row.credited = sum(credit.quantity for credit in credits)
         row.remaining = row.quantity - row.credited
+    credit_rows.sort(key=lambda credit: (credit.created_at, credit.pk))  # CreditRow's ordering
+    can_edit = Perm.ORDERS_EDIT in request.shop_permissions
+    unpriced_rows = [row for row in rows if row.unit_price is None]
     return {
         "shop": order.shop,
         "order": order,
         "rows": rows,
+        "credit_rows": credit_rows,
         # Rows priced per weight unit or not priced have no total yet: the order's is then
         # an estimate of the rows priced per each.
         "total": sum(
             (row.unit_price * row.remaining for row in rows if not row.price_is_estimate), 0
         ),
         "total_is_estimate": any(row.price_is_estimate for row in rows),
-        "unpriced_rows": [row for row in rows if row.unit_price is None],
-        "price_form": forms.get("price_form") or RowPriceForm(order=order),
+        "unpriced_rows": unpriced_rows,
+        # The forms only for those who may use them (the template shows them to them only).
+        "price_form": forms.get("price_form")
+        or (RowPriceForm(order=order, rows=unpriced_rows) if can_edit and unpriced_rows else None),
         "alerts": selectors.order_alerts(order=order),
         "history": selectors.order_history(order=order)[:100],
-        "credit_form": forms.get("credit_form") or CreditRowForm(order=order),
+        "credit_form": forms.get("credit_form")
+        or (CreditRowForm(order=order, rows=rows) if can_edit else None),
         "parameter_form": forms.get("parameter_form") or OrderParameterForm(),
-        "can_edit": Perm.ORDERS_EDIT in request.shop_permissions,
-        **order_panels_context(OrderPage(request=request, order=order, forms=forms)),
+        "can_edit": can_edit,
+        **order_panels_context(
+            OrderPage(request=request, order=order, forms=forms, row_titles=titles)
+        ),
     }
 
 
 @login_required
 @require_GET
 def order_detail(request: AuthenticatedRequest, shop_id: int, pk: int) -> HttpResponse:
-    order = order_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.SHOP_VIEW)
-    return render(request, "orders/order_detail.html", order_detail_context(request, order))
+    order = order_page_for_user(request, shop_id=shop_id, pk=pk, perm=Perm.SHOP_VIEW)
+    return render(request, "orders/order_detail.html", _page_context(request, order, {}))
+
+
+def _order_page_again(request: AuthenticatedRequest, order: Order, **refused: Any) -> HttpResponse:
+    """The order page with a refused form and its errors (400)."""
+    context = order_detail_context(request, order, **refused)
+    return render(request, "orders/order_detail.html", context, status=400)
 
 
 @login_required
@@ -110,12 +137,7 @@ def order_credit_row_add(request: AuthenticatedRequest, shop_id: int, pk: int) -
         else:
             messages.success(request, "Credit row added.")
             return redirect("orders:order-detail", shop_id=shop_id, pk=pk)
-    return render(
-        request,
-        "orders/order_detail.html",
-        order_detail_context(request, order, credit_form=form),
-        status=400,
-    )
+    return _order_page_again(request, order, credit_form=form)
 
 
 @login_required
@@ -131,12 +153,7 @@ def order_parameter_set(request: AuthenticatedRequest, shop_id: int, pk: int) ->
         else:
             messages.success(request, f"Parameter {form.cleaned_data['key']} saved.")
             return redirect("orders:order-detail", shop_id=shop_id, pk=pk)
-    return render(
-        request,
-        "orders/order_detail.html",
-        order_detail_context(request, order, parameter_form=form),
-        status=400,
-    )
+    return _order_page_again(request, order, parameter_form=form)
 
 
 @login_required
@@ -152,9 +169,4 @@ def order_row_price_set(request: AuthenticatedRequest, shop_id: int, pk: int) ->
         else:
             messages.success(request, f"Row {form.cleaned_data['row'].position} priced.")
             return redirect("orders:order-detail", shop_id=shop_id, pk=pk)
-    return render(
-        request,
-        "orders/order_detail.html",
-        order_detail_context(request, order, price_form=form),
-        status=400,
-    )
+    return _order_page_again(request, order, price_form=form)

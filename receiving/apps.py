@@ -19,6 +19,7 @@ class ReceivingConfig(AppConfig):
                 template="receiving/_order_panel.html",
                 slot=PanelSlot.BOTTOM,
                 build=order_page_receiving,
+                related=("receiving",),  # the order's OrderReceiving: its shortage alert
             ),
             priority=30,
         )

@@ -2,13 +2,12 @@
 (ordered → accepted → shipped per ASN → received), in bulk queries whatever the number of
 orders (the list page has a query budget)."""
 
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet, Sum, prefetch_related_objects
 
 from amazon1p.acknowledgements.models import AcknowledgementLine, AckStatus
 from amazon1p.importing.models import AmazonPurchaseOrder
@@ -251,34 +250,56 @@ class ReconOrder:
         return max(dates) if dates else None
 
 
-def reconcile(orders: list[Order]) -> list[ReconOrder]:
-    """Reconciliation of `orders` (each with its shop's data), in five queries (plus one per
-    invoiced source)."""
+def accepted_lines(lines: Iterable[AcknowledgementLine]) -> dict[int, AcknowledgementLine]:
+    """Order row → its line in the latest successful acknowledgement that answers it, from
+    the lines of successful acknowledgements, oldest acknowledgement first."""
+    return {line.row_id: line for line in lines}
+
+
+def reconcile(
+    orders: list[Order],
+    *,
+    purchase_orders: Mapping[int, AmazonPurchaseOrder] | None = None,
+    shipped: Mapping[int, int] | None = None,
+    answers: Mapping[int, AcknowledgementLine] | None = None,
+    alerted: Mapping[int, datetime | None] | None = None,
+) -> list[ReconOrder]:
+    """Reconciliation of `orders` (each with its shop's data), in six queries (plus one per
+    invoiced source); fewer when the orders come with their rows (`prefetch_related`) or
+    the caller has read, for these orders, their Amazon POs (`purchase_orders`, by order
+    id), what accepted ASNs shipped (`shipped`: see `shipped_eaches`), what Amazon's
+    acknowledgements accepted (`answers`: see `accepted_lines`) or when a shortage was
+    alerted (`alerted`, by order id)."""
     ids = [order.pk for order in orders]
     if not ids:
         return []
-    rows: dict[int, list[OrderRow]] = defaultdict(list)
-    for row in OrderRow.objects.filter(order_id__in=ids).order_by("order_id", "position"):
-        rows[row.order_id].append(row)
-    shipped = shipped_eaches(ids)
-    answers: dict[int, AcknowledgementLine] = {}
-    # The latest successful acknowledgement of each order wins (ordered oldest first).
-    for line in AcknowledgementLine.objects.filter(
-        acknowledgement__order_id__in=ids, acknowledgement__status=AckStatus.SUCCESS
-    ).order_by("acknowledgement__created_at", "acknowledgement_id"):
-        answers[line.row_id] = line
+    prefetch_related_objects(orders, "rows")  # nothing to read where the page has them
+    rows: dict[int, list[OrderRow]] = {order.pk: list(order.rows.all()) for order in orders}
+    if shipped is None:
+        shipped = shipped_eaches(ids)
+    if answers is None:
+        # The latest successful acknowledgement of each order wins (ordered oldest first).
+        answers = accepted_lines(
+            AcknowledgementLine.objects.filter(
+                acknowledgement__order_id__in=ids, acknowledgement__status=AckStatus.SUCCESS
+            ).order_by("acknowledgement__created_at", "acknowledgement_id")
+        )
     receipts = {r.row_id: r for r in LineReceipt.objects.filter(order_id__in=ids)}
-    pos = {
-        apo.order_id: apo
-        for apo in AmazonPurchaseOrder.objects.filter(order_id__in=ids).only(
-            "order_id", "po_number", "raw"
+    pos = purchase_orders
+    if pos is None:
+        pos = {
+            apo.order_id: apo
+            for apo in AmazonPurchaseOrder.objects.filter(order_id__in=ids).only(
+                "order_id", "po_number", "raw"
+            )
+            if apo.order_id is not None  # it is: filtered by it
+        }
+    if alerted is None:
+        alerted = dict(
+            OrderReceiving.objects.filter(order_id__in=ids).values_list(
+                "order_id", "shortage_alerted_at"
+            )
         )
-    }
-    alerted = dict(
-        OrderReceiving.objects.filter(order_id__in=ids).values_list(
-            "order_id", "shortage_alerted_at"
-        )
-    )
     billed: dict[int, tuple[int, int]] = {}
     for source in invoiced_sources:
         billed.update(source(ids))
@@ -317,11 +338,34 @@ def reconcile(orders: list[Order]) -> list[ReconOrder]:
     return result
 
 
-def order_reconciliation(order: Order) -> ReconOrder | None:
-    """The order page's panel: None unless an accepted ASN ships part of the order."""
-    if not Shipment.objects.filter(order=order, group__in=shipped_groups(order.shop_id)).exists():
+def order_reconciliation(
+    order: Order,
+    *,
+    purchase_order: AmazonPurchaseOrder | None = None,
+    answers: Mapping[int, AcknowledgementLine] | None = None,
+) -> ReconOrder | None:
+    """The order page's panel: None unless an accepted ASN ships part of the order. The page
+    passes what it has read already: the order's Amazon PO and what its acknowledgements
+    accepted (`accepted_lines`)."""
+    # Whether an accepted ASN ships the order and what it ships, in one query: a shipment
+    # without lines is a row of its own (row None).
+    found = list(
+        Shipment.objects.filter(order=order, group__in=shipped_groups(order.shop_id))
+        .values_list("lines__row_id")
+        .annotate(total=Sum("lines__quantity"))
+        .order_by()
+    )
+    if not found:
         return None
-    return reconcile([order])[0]
+    shipped = {row_id: total for row_id, total in found if row_id is not None}
+    known = {order.pk: purchase_order} if purchase_order is not None else None
+    alerted = None
+    if Order.receiving.is_cached(order):  # read with the order (receiving/apps.py)
+        receiving = getattr(order, "receiving", None)  # None: cached as absent
+        alerted = {order.pk: receiving.shortage_alerted_at if receiving else None}
+    return reconcile(
+        [order], purchase_orders=known, shipped=shipped, answers=answers, alerted=alerted
+    )[0]
 
 
 @dataclass(frozen=True)

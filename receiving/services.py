@@ -404,7 +404,8 @@ def shortage_alerts_raise(*, shop: Shop, now: datetime, grace_days: int) -> int:
                 shop=shop,
                 severity=AlertSeverity.WARNING,
                 message=(
-                    f"PO {recon.po_number}: Amazon received {recon.at_risk} units fewer than "
+                    f"PO {recon.po_number}: Amazon received {recon.at_risk} "
+                    f"unit{'' if recon.at_risk == 1 else 's'} fewer than "
                     f"the ASN shipped ({recon.at_risk_value:.2f} {recon.order.currency}"
                     f"{' for the lines with a price' if recon.value_incomplete else ''} at "
                     f"risk of a shortage claim); last receipt {last:%Y-%m-%d}."

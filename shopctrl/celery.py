@@ -9,6 +9,7 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shopctrl.settings")
 
@@ -26,8 +27,6 @@ def _log_like_the_web(**_) -> None:
     context, secrets masked) instead of Celery's own root handler."""
     from logging.config import dictConfig
 
-    from django.conf import settings
-
     dictConfig(settings.LOGGING)
 
 
@@ -37,6 +36,13 @@ def _log_like_the_web(**_) -> None:
 # after every send, so a killed beat forgets no send it made.
 app.conf.beat_scheduler = "shopctrl.beat:RetryingScheduler"
 app.conf.beat_sync_every = 1
+
+
+def receiving_sync_schedule(minutes: int) -> crontab:
+    """Every `minutes` (a divisor of 60, checked by the settings), three minutes past the
+    new-orders sync's slot when that fits: 5 gives :03, :08, ...; 1 every minute."""
+    return crontab(minute="*" if minutes == 1 else f"{3 % minutes}-59/{minutes}")
+
 
 app.conf.beat_schedule = {
     "ops-beat-tick": {
@@ -115,9 +121,10 @@ app.conf.beat_schedule = {
     },
     "receiving-sync": {
         # Reads only shipped POs not fully received yet (a few calls per shop), so every
-        # five minutes costs little and shows receipts soon after the FC scans them.
+        # five minutes costs little and shows receipts soon after the FC scans them; the demo
+        # runs it every minute (RECEIVING_SYNC_MINUTES).
         "task": "receiving.tasks.receiving_sync_due",
-        "schedule": crontab(minute="3-59/5"),
+        "schedule": receiving_sync_schedule(settings.RECEIVING_SYNC_MINUTES),
     },
     "amazon1p-sync-missing": {
         "task": "amazon1p.tasks.amazon1p_sync_due",

@@ -11,7 +11,7 @@ from django.db import transaction
 from amazon1p.demo import DEMO_SIMULATOR_SEED, DEMO_VENDOR_CODE, amazon_demo_connect
 from asn.demo import asn_demo_warehouse
 from bulkbuy.demo import demo_offer_create
-from cockpit.demo import cockpit_demo_history
+from cockpit.demo import HISTORY_WEEKS, cockpit_demo_history
 from invoicing.demo import invoicing_demo_settings
 from orders.demo import orders_demo_build
 from shops.demo import shops_demo_build
@@ -26,7 +26,11 @@ class DemoResult:
 
 
 def demo_build(
-    *, orders: int = 240, history_weeks: int = 8, simulator_url: str | None = None, seed: int = 7
+    *,
+    orders: int = 240,
+    history_weeks: int = HISTORY_WEEKS,
+    simulator_url: str | None = None,
+    seed: int = 7,
 ) -> DemoResult:
     """The demo shop, its logins and sample orders; with `history_weeks`, weeks of Amazon
     history for the cockpit; with `simulator_url`, the shop connected to that Vendor Central

@@ -172,3 +172,27 @@ def test_favicon_is_served_and_linked(db, admin_client, shop):
     assert body[:4] == b"\x00\x00\x01\x00"  # an ICO file
     page = admin_client.get(f"/shops/{shop.pk}/orders/").content.decode()
     assert '<link rel="icon" href="/static/shopctrl/favicon.' in page
+
+
+def test_the_demo_starts_without_system_check_warnings(tmp_path):
+    """`bin/demo` runs on SQLite: its start shows no warning a newcomer cannot act on."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(DJANGO_DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "System check identified no issues" in done.stdout
+    assert "W047" not in done.stdout + done.stderr

@@ -1,85 +1,129 @@
-"""core.form_renderer draws inputs and selects exactly as Django's widget templates do."""
+"""core.forms.FastWidgets draws widgets, labels and error lists byte for byte as Django's
+templates do: for every kind of widget it draws, and for the forms of the order page."""
 
-import datetime
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django import forms
-from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.utils.functional import lazy
+from django.utils.safestring import mark_safe
 
-from core.form_renderer import FastWidgetRenderer
+from amazon1p.acknowledgements.forms import AcknowledgementLinesForm
+from bulkbuy.forms import OrderLinkForm
+from bulkbuy.models import Offer
+from core.forms import FAST_WIDGETS
+from orders.forms import CreditRowForm, OrderParameterForm, RowPriceForm
+from orders.models import OrderRow
+from orders.selectors import order_detail
+
+
+def _drawn(form: forms.Form) -> list[str]:
+    """Everything a page draws of `form`'s fields."""
+    html = []
+    for field in form:
+        html += [str(field), field.label_tag(), str(field.errors), str(field.help_text)]
+    return [*html, str(form.non_field_errors())]
+
+
+def _same(make) -> None:
+    """`make(renderer)` builds a form: drawn by FastWidgets, it reads as drawn by Django."""
+    fast, django = make(FAST_WIDGETS), make(DjangoTemplates())
+    assert fast.renderer is FAST_WIDGETS and django.renderer is not FAST_WIDGETS
+    assert _drawn(fast) == _drawn(django)
+
+
+lazy_label = lazy(lambda: "Lazy <label>", str)()
 
 
 class EveryWidget(forms.Form):
-    text = forms.CharField(widget=forms.TextInput(attrs={"placeholder": 'a "quoted" <tag> & more'}))
-    number = forms.IntegerField(min_value=0, max_value=9)
-    email = forms.EmailField(required=False)
+    required_css_class = "required"
+
+    text = forms.CharField(
+        label='Text & "quotes"',
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "<b>&'\"",
+                "data-safe": mark_safe("<i>kept</i>"),
+                "autofocus": True,
+                "hidden": False,
+                "data-number": 1234567,
+                "data-decimal": Decimal("1234.50"),
+            }
+        ),
+    )
+    number = forms.IntegerField(min_value=0, max_value=10**7, label=lazy_label)
+    decimal = forms.DecimalField(max_digits=12, decimal_places=4, required=False)
+    email = forms.EmailField(required=False, label="E-mail?")
     url = forms.URLField(required=False, assume_scheme="https")
-    password = forms.CharField(widget=forms.PasswordInput(render_value=True))
-    hidden = forms.CharField(widget=forms.HiddenInput)
-    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date", "min": "1970-01-01"}))
-    moment = forms.DateTimeField(required=False)
-    clock = forms.TimeField(required=False)
-    flag = forms.BooleanField(required=False)
-    flag_off = forms.BooleanField(
-        required=False, widget=forms.CheckboxInput(attrs={"disabled": False})
+    phone = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    choice = forms.ChoiceField(
+        choices=[
+            ("", "—"),
+            ("a", "A & <b>"),
+            ("Group <1>", [("g1", "One"), ("g2", mark_safe("<em>Two</em>"))]),
+            (3, 12345),
+        ]
     )
-    search = forms.CharField(
-        required=False, widget=forms.TextInput(attrs={"type": "search", "data-x": None})
-    )
-    choice = forms.ChoiceField(choices=[("", "Any"), ("a&b", "A & B"), ("<c>", "<C>")])
-    grouped = forms.ChoiceField(
-        choices=[("", "None"), ("Fruit", [("apple", "Apple"), ("pear", "Pear")]), ("x", "X")]
-    )
-    many = forms.MultipleChoiceField(choices=[("1", "One"), ("2", "Two"), ("3", "Three")])
-    text_area = forms.CharField(widget=forms.Textarea)  # not drawn in Python: templates
+    typed = forms.TypedChoiceField(choices=((1, "Stage 1"), (2, "Stage 2")), coerce=int)
+    area = forms.CharField(required=False, widget=forms.Textarea)  # left to Django
+    flag = forms.BooleanField(required=False)  # left to Django
 
 
-DATA = {
-    "text": "Tom & 'Jerry' <b>",
-    "number": "7",
-    "email": "a@example.com",
-    "url": "https://example.com/?a=1&b=2",
-    "password": "s3cret<>",
-    "hidden": '"hidden"',
-    "day": "2026-12-03",
-    "moment": "2026-12-03 10:00",
-    "clock": "10:00",
-    "flag": "on",
-    "search": "x",
-    "choice": "a&b",
-    "grouped": "pear",
-    "many": ["1", "3"],
-    "text_area": "line\nline",
-}
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {},
+        {
+            "text": "a <b> & \"c\" 'd'",
+            "number": "1234567",
+            "decimal": "1234.5",
+            "email": "not an e-mail",
+            "url": "https://example.com/?a=1&b=<2>",
+            "phone": "+49 341",
+            "password": "s3cr<e>t",
+            "hidden": "h&i",
+            "day": "2026-12-03",
+            "choice": "g2",
+            "typed": "2",
+            "area": "x",
+            "flag": "on",
+        },
+        {"choice": "3", "number": "-1", "day": "yesterday"},
+    ],
+)
+def test_every_widget_is_drawn_as_django_draws_it(data):
+    initial = {"text": mark_safe("<safe>"), "day": date(2026, 12, 3), "decimal": Decimal("1.5")}
+    for auto_id in ("id_%s", "x_%s", False):
+        _same(
+            lambda renderer, auto_id=auto_id: EveryWidget(
+                data, initial=initial, auto_id=auto_id, renderer=renderer
+            )
+        )
 
 
-@pytest.mark.parametrize("bound", [False, True])
-def test_every_widget_renders_as_djangos_templates(bound):
-    reference = DjangoTemplates()
-    fast = FastWidgetRenderer()
-    form_ref = EveryWidget(
-        DATA if bound else None, renderer=reference, initial={"day": datetime.date(2026, 1, 2)}
-    )
-    form_fast = EveryWidget(
-        DATA if bound else None, renderer=fast, initial={"day": datetime.date(2026, 1, 2)}
-    )
-    for name in form_ref.fields:
-        assert str(form_fast[name]) == str(form_ref[name]), name
+@pytest.mark.django_db
+def test_the_order_page_forms_are_drawn_as_django_draws_them(shop, order):
+    order = order_detail(shop=shop, pk=order.pk)
+    rows = list(order.rows.all())
+    first = rows[0]
+    OrderRow.objects.filter(pk=first.pk).update(unit_price=None)
+    bad = {"row": "0", "quantity": "x", "reason": "", "key": "", "unit_price": "-1"}
+    for data in (None, bad):
+        _same(lambda r, data=data: CreditRowForm(data, order=order, rows=rows, renderer=r))
+        _same(lambda r, data=data: RowPriceForm(data, order=order, renderer=r))
+        _same(lambda r, data=data: OrderParameterForm(data, renderer=r))
+        _same(lambda r, data=data: OrderLinkForm(data, offers=Offer.objects.all(), renderer=r))
+    lines = {f"quantity_{first.pk}": "99", f"mode_{first.pk}": "backorder"}
+    for data in (None, lines):
+        _same(lambda r, data=data: AcknowledgementLinesForm(data, order=order, renderer=r))
 
 
-def test_a_select_with_a_custom_option_template_goes_through_the_templates():
-    class OwnOption(forms.Select):
-        option_template_name = "django/forms/widgets/radio_option.html"
-
-    field = forms.ChoiceField(choices=[("a", "A")], widget=OwnOption)
-    form_class = type("F", (forms.Form,), {"pick": field})
-    assert str(form_class(renderer=FastWidgetRenderer())["pick"]) == str(
-        form_class(renderer=DjangoTemplates())["pick"]
-    )
-
-
-def test_the_project_uses_it(settings):
-    from django.forms.renderers import get_default_renderer
-
-    assert settings.FORM_RENDERER == "core.form_renderer.FastWidgetRenderer"
-    assert isinstance(get_default_renderer(), FastWidgetRenderer)
+def test_every_form_of_the_project_uses_it(settings):
+    assert settings.FORM_RENDERER == "core.forms.FastWidgets"
+    assert isinstance(get_default_renderer(), type(FAST_WIDGETS))

@@ -1,14 +1,16 @@
 """The per-line acknowledgement form on the order page: one set of fields per order row."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.db.models import Sum
+from django.db.models import prefetch_related_objects
 
 from amazon1p.acknowledgements.models import RejectionReason
 from amazon1p.acknowledgements.services import LineDecision
+from core.forms import FAST_WIDGETS
 from orders.catalogue import row_titles
-from orders.models import CreditRow, Order, OrderRow
+from orders.models import Order, OrderRow
 
 ACCEPT, BACKORDER = "accept", "backorder"
 
@@ -18,18 +20,20 @@ class AcknowledgementLinesForm(forms.Form):
     or backorder it (with dates); the reason for the credited part, which Amazon receives
     as Rejected."""
 
-    def __init__(self, *args, order: Order, **kwargs) -> None:
+    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
+
+    def __init__(
+        self, *args, order: Order, titles: Mapping[int, str] | None = None, **kwargs
+    ) -> None:
+        """`titles`: the catalogue's title of each row (`orders.catalogue.row_titles`), when
+        the caller has them (the order page); the order's rows and credit rows are read
+        unless the order comes with them (`prefetch_related`), as on the order page."""
         super().__init__(*args, **kwargs)
+        prefetch_related_objects([order], "rows__credit_rows")
         self.rows: list[OrderRow] = list(order.rows.all())
-        credited = dict(
-            CreditRow.objects.filter(order=order)
-            .values("row_id")
-            .annotate(total=Sum("quantity"))
-            .values_list("row_id", "total")
-        )
-        self.titles = row_titles(order.shop_id, self.rows)
+        self.titles = row_titles(order.shop_id, self.rows) if titles is None else titles
         for row in self.rows:
-            row_credited = credited.get(row.pk, 0)
+            row_credited = sum(credit.quantity for credit in row.credit_rows.all())
             open_quantity = row.quantity - row_credited
             # For the template (see row_fields); not model fields.
             row.credited = row_credited  # type: ignore[attr-defined]

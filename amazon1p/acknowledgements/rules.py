@@ -138,13 +138,27 @@ def acknowledge_by_rule(connection: AmazonConnection) -> RuleRun:
     return result
 
 
-def order_rule_findings(order: Order, connection: AmazonConnection) -> list[str] | None:
+def order_rule_findings(
+    order: Order,
+    connection: AmazonConnection,
+    *,
+    purchase_order: AmazonPurchaseOrder | None = None,
+    acknowledged: bool | None = None,
+) -> list[str] | None:
     """For the order page: why the rule has not acknowledged this order, or None when the
-    rule is off or does not apply (not a New PO, or already acknowledged)."""
+    rule is off or does not apply (not a New PO, or already acknowledged). The page passes
+    the order's PO and whether it has an acknowledgement, which it has read already."""
     if connection.auto_acknowledge_rule != RULE_STOCK_AND_COST:
         return None
-    apo = AmazonPurchaseOrder.objects.filter(order=order, state="New").first()
-    if apo is None or Acknowledgement.objects.filter(purchase_order=apo).exists():
+    if purchase_order is None:
+        apo = AmazonPurchaseOrder.objects.filter(order=order, state="New").first()
+    else:
+        apo = purchase_order if purchase_order.state == "New" else None
+    if apo is None:
+        return None
+    if acknowledged is None:
+        acknowledged = Acknowledgement.objects.filter(purchase_order=apo).exists()
+    if acknowledged:
         return None
     try:
         po = parsing.parse_purchase_order(apo.raw)

@@ -67,9 +67,18 @@ def connection_for_acknowledging(order: Order) -> AmazonConnection:
     return connection
 
 
-def acknowledgement_blocker(order: Order, connection: AmazonConnection) -> str:
-    """Why this order cannot be acknowledged now ("" if it can): for buttons and services."""
-    po = AmazonPurchaseOrder.objects.filter(order=order).first()
+def acknowledgement_blocker(
+    order: Order,
+    connection: AmazonConnection,
+    *,
+    purchase_order: AmazonPurchaseOrder | None = None,
+    in_flight: bool | None = None,
+) -> str:
+    """Why this order cannot be acknowledged now ("" if it can): for buttons and services.
+
+    A caller that has read them already (the order page) passes the order's PO and whether
+    one of its acknowledgements is on its way; else they are read here."""
+    po = purchase_order or AmazonPurchaseOrder.objects.filter(order=order).first()
     if po is None:
         return "This order did not come from an Amazon purchase order."
     if po.is_malformed:
@@ -81,7 +90,9 @@ def acknowledgement_blocker(order: Order, connection: AmazonConnection) -> str:
         return "No main status is set as acknowledgeable (Amazon 1P settings › Order sync)."
     if order.main_status_id not in allowed:
         return f"Orders in status “{order.main_status}” cannot be acknowledged."
-    if Acknowledgement.objects.filter(order=order, status__in=_IN_FLIGHT).exists():
+    if in_flight is None:
+        in_flight = Acknowledgement.objects.filter(order=order, status__in=_IN_FLIGHT).exists()
+    if in_flight:
         return "An acknowledgement of this order is on its way to Amazon."
     return ""
 

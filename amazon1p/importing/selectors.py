@@ -113,9 +113,11 @@ class OrderPurchaseOrder:
 
 
 def order_purchase_order(order: Order) -> OrderPurchaseOrder | None:
-    """None for orders that did not come from Amazon (two queries otherwise)."""
-    po = AmazonPurchaseOrder.objects.filter(order=order).first()
-    if po is None:
+    """None for orders that did not come from Amazon (two queries otherwise; one when the
+    order comes with its PO, `select_related("amazon_po")`, as the order page reads it)."""
+    try:
+        po = order.amazon_po  # the reverse one-to-one
+    except AmazonPurchaseOrder.DoesNotExist:
         return None
     versions = list(
         AmazonPurchaseOrderVersion.objects.filter(purchase_order=po)

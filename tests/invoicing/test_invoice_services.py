@@ -86,15 +86,37 @@ def test_each_basis_bills_its_quantities_less_what_was_billed(shop, group, admin
     assert line.net_cost == Decimal("18.40") and line.net_amount == Decimal("184.00")
     assert line.tax_amount == (line.net_amount * line.tax_rate / 100).quantize(Decimal("0.01"))
 
-    # the rest of what was shipped: the draft holds its quantities
-    shipped = invoice_create_from_orders(
-        shop=shop, orders=[order], basis=InvoiceBasis.SHIPPED, actor=admin_user
-    )
-    assert list(shipped.lines.values_list("item_sequence_number", "quantity")) == [(1, 2)]
+    # Amazon counted the lines: the shipped basis bills no more than it received either
     with pytest.raises(InvoiceError, match="Nothing left"):
         invoice_create_from_orders(
             shop=shop, orders=[order], basis=InvoiceBasis.SHIPPED, actor=admin_user
         )
+
+    # before the FC counts, the shipped basis bills the ASN; the draft holds its quantities
+    early = shipped_in_db(shop, group, "PO-B2", None)
+    shipped = invoice_create_from_orders(
+        shop=shop, orders=[early], basis=InvoiceBasis.SHIPPED, actor=admin_user
+    )
+    assert list(shipped.lines.values_list("item_sequence_number", "quantity")) == [
+        (row.position, row.quantity) for row in early.rows.order_by("position")
+    ]
+    with pytest.raises(InvoiceError, match="Nothing left"):
+        invoice_create_from_orders(
+            shop=shop, orders=[early], basis=InvoiceBasis.SHIPPED, actor=admin_user
+        )
+
+
+def test_the_shipped_basis_bills_no_more_than_amazons_fc_counted(shop, group, admin_user):
+    _settings(shop)
+    order = shipped_in_db(shop, group, "PO-B3", {1: 10})  # row 1: 12 shipped, 10 received
+
+    invoice = invoice_create_from_group(group=group, basis=InvoiceBasis.SHIPPED, actor=admin_user)
+
+    assert sorted(invoice.lines.values_list("item_sequence_number", "quantity")) == [
+        (1, 10),
+        *[(row.position, row.quantity) for row in order.rows.filter(position__gt=1)],
+    ]
+    assert preflight(invoice) == []
 
 
 def test_one_invoice_covers_one_ship_to_party(shop, group, admin_user):
@@ -164,3 +186,30 @@ def test_the_watchdog_hands_idle_invoices_back_to_the_tasks(
     assert tasks.invoices_watchdog_task(120) == 1
     assert queued == ["send"]
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.DRAFT
+
+
+def test_a_line_set_to_zero_leaves_the_draft_but_the_last_line_stays(shop, group, admin_user):
+    from invoicing.services import invoice_line_set
+    from shops.models import AuditEntry
+
+    _settings(shop)
+    order = shipped_in_db(shop, group, "PO-Z1", None)
+    invoice = invoice_create_from_orders(
+        shop=shop, orders=[order], basis=InvoiceBasis.SHIPPED, actor=admin_user
+    )
+    first, *others = invoice.lines.order_by("item_sequence_number")
+    assert others, "the order needs two rows for this test"
+    for line in others:
+        invoice_line_set(
+            line=line, quantity=0, net_cost=line.net_cost, weight=None, actor=admin_user
+        )
+    assert list(invoice.lines.values_list("pk", flat=True)) == [first.pk]
+    assert AuditEntry.objects.filter(
+        action="invoice.line_remove", target_id=invoice.pk
+    ).count() == len(others)
+    with pytest.raises(InvoiceError, match="only line"):
+        invoice_line_set(
+            line=first, quantity=0, net_cost=first.net_cost, weight=None, actor=admin_user
+        )
+    assert invoice.lines.count() == 1
+    assert preflight(invoice) == []

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from core.outbox import OutboxStatus
 from invoicing.models import Invoice, InvoiceSettings, InvoiceStatus, InvoiceSubmission
-from tests.support.invoicing import shipped_in_db
+from tests.support.invoicing import received_in_db, shipped_in_db
+from tests.support.pdfs import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -145,12 +146,13 @@ def test_the_pdf_comes_from_the_document_engine(admin_client, shop, group):
 
 def test_a_credit_note_from_the_invoice_page(admin_client, shop, group):
     _set_up(admin_client, shop)
-    shipped_in_db(shop, group, "PO-V4", {1: 10})
+    order = shipped_in_db(shop, group, "PO-V4", None)  # invoiced on the ASN ...
     admin_client.post(
         reverse("invoicing:group-invoice", args=[shop.pk, group.pk]), {"basis": "shipped"}
     )
     invoice = Invoice.objects.get(shop=shop)
     Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.ACCEPTED)
+    received_in_db(order, {1: 10})  # ... then the FC counted 10 of row 1's 12
     page = admin_client.get(reverse("invoicing:invoice-detail", args=[shop.pk, invoice.pk]))
     assert b"Draft credit note" in page.content
 
@@ -185,3 +187,65 @@ def test_the_invoice_page_says_what_to_do_next(admin_client, viewer_client, shop
     )
     Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.REFUSED)
     assert "send the invoice again" in admin_client.get(detail_url).content.decode()
+
+
+def test_an_accepted_shortage_is_credited_once_and_a_credit_note_is_not_credited(
+    admin_client, shop, group
+):
+    _set_up(admin_client, shop)
+    order = shipped_in_db(shop, group, "PO-V6", None)
+    admin_client.post(
+        reverse("invoicing:group-invoice", args=[shop.pk, group.pk]), {"basis": "shipped"}
+    )
+    invoice = Invoice.objects.get(shop=shop)
+    Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.ACCEPTED)
+    received_in_db(order, {1: 10})  # row 1: 12 shipped and invoiced, 10 received
+    credit_url = reverse("invoicing:invoice-credit", args=[shop.pk, invoice.pk])
+    admin_client.post(credit_url, {"kind": "shortage"})
+    note = Invoice.objects.get(shop=shop, invoice_type="CreditNote")
+
+    again = admin_client.post(credit_url, {"kind": "shortage"}, follow=True)
+
+    assert Invoice.objects.filter(shop=shop, invoice_type="CreditNote").count() == 1
+    assert "No shortage to credit: Amazon received every unit" in again.content.decode()
+    Invoice.objects.filter(pk=note.pk).update(status=InvoiceStatus.ACCEPTED)
+    note_page = admin_client.get(reverse("invoicing:invoice-detail", args=[shop.pk, note.pk]))
+    assert b"Draft credit note" not in note_page.content
+    invoice_page = admin_client.get(reverse("invoicing:invoice-detail", args=[shop.pk, invoice.pk]))
+    assert b"Draft credit note" in invoice_page.content
+    assert "bills shipped quantities" in invoice_page.content.decode()
+
+
+def test_preflight_stops_billing_more_than_amazon_received(admin_client, shop, group):
+    _set_up(admin_client, shop)
+    order = shipped_in_db(shop, group, "PO-V7", None)
+    admin_client.post(
+        reverse("invoicing:group-invoice", args=[shop.pk, group.pk]), {"basis": "shipped"}
+    )
+    invoice = Invoice.objects.get(shop=shop)
+    received_in_db(order, {1: 10})  # row 1: 12 shipped and drafted, then 10 received
+
+    page = admin_client.get(reverse("invoicing:invoice-detail", args=[shop.pk, invoice.pk]))
+
+    content = page.content.decode()
+    assert "data-preflight" in content
+    assert "12 units invoiced in all, but Amazon&#x27;s FC received only 10" in content
+    assert "data-send-invoice disabled" in content
+
+
+def test_the_pdf_of_an_invoice_not_sent_yet_says_it_is_a_draft(admin_client, shop, group):
+    _set_up(admin_client, shop)
+    shipped_in_db(shop, group, "PO-V8", {})
+    admin_client.post(reverse("invoicing:group-invoice", args=[shop.pk, group.pk]))
+    invoice = Invoice.objects.get(shop=shop)
+    pdf_url = reverse("invoicing:invoice-pdf", args=[shop.pk, invoice.pk])
+
+    draft = " ".join(page_text(admin_client.get(pdf_url).content))
+    assert "DRAFT, not sent to Amazon" in draft
+    own = "<h1>Rechnung {{ invoice.number }}</h1>"  # the shop's template: the footer says it
+    assert _set_up(admin_client, shop, pdf_template=own, next_number="200").status_code == 302
+    assert "DRAFT, not sent to Amazon" in " ".join(page_text(admin_client.get(pdf_url).content))
+
+    Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.ACCEPTED)
+    sent = " ".join(page_text(admin_client.get(pdf_url).content))
+    assert invoice.number in sent and "DRAFT" not in sent

@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.outbox import OutboxStatus, Outcome
 from invoicing.models import CreditKind, InvoiceBasis, InvoiceStatus, InvoiceType
 from invoicing.outbox import RESEND_AFTER, invoice_check, invoice_send
+from invoicing.preflight import preflight
 from invoicing.services import (
     InvoiceRefused,
     credit_note_create,
@@ -22,8 +23,16 @@ from invoicing.services import (
 )
 from invoicing.tasks import invoice_check_task, invoice_send_task
 from receiving.selectors import order_reconciliation
+from receiving.services import receiving_sync
 from shops.models import Alert
-from tests.support.invoicing import follow, invoices_at_amazon, received, ship, weighed
+from tests.support.invoicing import (
+    RECEIVE_DELAY,
+    follow,
+    invoices_at_amazon,
+    received,
+    ship,
+    weighed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -104,12 +113,14 @@ def test_amazon_refuses_an_invoice_above_received_with_its_reasons(
 ):
     sim.simulator.update_config({"shortage_rate": 1.0})
     group = ship(shop, shipped_order, admin_user, api)
-    received(shop, api)
-    # Shipped quantities pass pre-flight (nothing above shipped) but Amazon counted less.
+    time.sleep(RECEIVE_DELAY + 0.3)  # the FC received, but our receiving sync has not run yet
+    # Shipped quantities pass pre-flight (nothing above shipped, no receipt known) but Amazon
+    # counted less.
     invoice = weighed(
         invoice_create_from_group(group=group, basis=InvoiceBasis.SHIPPED, actor=admin_user),
         admin_user,
     )
+    assert preflight(invoice) == []
 
     sent = follow(invoice_submit(invoice=invoice, actor=admin_user), api)
 
@@ -121,8 +132,11 @@ def test_amazon_refuses_an_invoice_above_received_with_its_reasons(
     assert invoices_at_amazon(sim, invoice.number) == []
     assert order_reconciliation(shipped_order).invoiced == 0  # refused: not billed
 
+    receiving_sync(shop=shop, client=api)  # now pre-flight knows what Amazon received
+    assert {v.rule for v in preflight(invoice)} == {"quantity"}
+    assert "received only" in preflight(invoice)[0].message
     got = _received_by_line(shipped_order)
-    for line in invoice.lines.all():  # staff bill what Amazon received, then send again
+    for line in invoice.lines.all():  # staff bill what Amazon received (0: line taken off)
         invoice_line_set(
             line=line,
             quantity=got[line.row_id],

@@ -10,9 +10,10 @@ from django.utils import timezone
 from amazon1p.spapi.errors import AmazonTransientError
 from receiving.models import LineReceipt, LineReceiptChange, OrderReceiving, ReceiveStatus
 from receiving.selectors import order_reconciliation
-from receiving.services import receiving_sync
+from receiving.services import receiving_sync, shortage_alerts_raise
 from receiving.tasks import receiving_sync_task
 from shops.models import Alert
+from tests.support.invoicing import shipped_in_db
 from tests.support.receiving import ship, wait_for_receipt
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,13 @@ def test_an_overlapping_run_of_the_same_shop_skips(shop, api):
 
     assert result.skipped and result.calls == 0
     assert not receiving_sync(shop=shop, client=api).skipped
+
+
+def test_the_shortage_alert_counts_one_unit_as_one_unit(shop, group):
+    order = shipped_in_db(shop, group, "PO-ONE-SHORT", {1: 11, 2: 6})  # row 1: 1 of 12 short
+    OrderReceiving.objects.create(shop=shop, order=order, checked_at=timezone.now())
+
+    assert shortage_alerts_raise(shop=shop, now=timezone.now(), grace_days=0) == 1
+
+    message = Alert.objects.get(shop=shop, message__contains="fewer than").message
+    assert "Amazon received 1 unit fewer than the ASN shipped" in message

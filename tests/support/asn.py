@@ -69,11 +69,11 @@ def warehouse(shop):
 
 
 def acknowledged_order(
-    shop, number: str, *, fc: str = FC, committed: dict[int, int] | None = None
+    shop, number: str, *, fc: str = FC, committed: dict[int, int] | None = None, rows=None
 ) -> Order:
     """An Amazon order to `fc` with a successful acknowledgement: `committed` is row position
-    → accepted eaches (default: everything ordered)."""
-    order = make_order(shop, number)
+    → accepted eaches (default: everything ordered); `rows` as `make_order` takes them."""
+    order = make_order(shop, number, rows=rows)
     AmazonPurchaseOrder.objects.create(
         shop=shop,
         po_number=number,

@@ -43,30 +43,19 @@ def invoices_at_amazon(sim, number: str) -> list[dict]:
     return [i for i in answer.json() if i["id"] == number]
 
 
-def shipped_in_db(shop, group, number: str, received: dict[int, int] | None):
+def shipped_in_db(shop, group, number: str, received: dict[int, int] | None, rows=None):
     """An acknowledged order shipped in full in `group` (its ASN accepted, the group
     confirmed) and received as given (row position → eaches; None: nothing heard yet), built
-    in the database only."""
+    in the database only; `rows` as `make_order` takes them."""
     from asn.models import AsnStatus, AsnSubmission, GroupShipmentStatus, Shipment, ShipmentLine
-    from receiving.models import LineReceipt, ReceiveStatus
     from tests.support.asn import acknowledged_order  # the shared order builder
 
-    order = acknowledged_order(shop, number, fc=group.fc_code)
+    order = acknowledged_order(shop, number, fc=group.fc_code, rows=rows)
     shipment = Shipment.objects.create(group=group, order=order)
     for row in order.rows.all():
         ShipmentLine.objects.create(shipment=shipment, row=row, quantity=row.quantity)
-        if received is not None:
-            got = received.get(row.position, row.quantity)
-            LineReceipt.objects.create(
-                shop=shop,
-                order=order,
-                row=row,
-                receive_status=ReceiveStatus.RECEIVED
-                if got >= row.quantity
-                else ReceiveStatus.PARTIALLY_RECEIVED,
-                received_quantity=got,
-                last_receive_date=timezone.now(),
-            )
+    if received is not None:
+        received_in_db(order, received)
     if not group.submissions.filter(status=AsnStatus.SUCCESS).exists():
         AsnSubmission.objects.create(
             group=group,
@@ -78,6 +67,24 @@ def shipped_in_db(shop, group, number: str, received: dict[int, int] | None):
     group.status = GroupShipmentStatus.CONFIRMED
     group.save(update_fields=["status"])
     return order
+
+
+def received_in_db(order, received: dict[int, int]) -> None:
+    """Amazon's FC counted `order`: row position → eaches (rows not named: in full)."""
+    from receiving.models import LineReceipt, ReceiveStatus
+
+    for row in order.rows.all():
+        got = received.get(row.position, row.quantity)
+        LineReceipt.objects.create(
+            shop=order.shop,
+            order=order,
+            row=row,
+            receive_status=ReceiveStatus.RECEIVED
+            if got >= row.quantity
+            else ReceiveStatus.PARTIALLY_RECEIVED,
+            received_quantity=got,
+            last_receive_date=timezone.now(),
+        )
 
 
 def weighed(invoice, actor):

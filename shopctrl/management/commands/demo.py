@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from cockpit.demo import HISTORY_WEEKS
 from shopctrl.demo import demo_build
 from shops.demo import DEMO_ADMIN, DEMO_VIEWER
 
@@ -12,8 +13,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--history-weeks",
             type=int,
-            default=8,
-            help="weeks of Amazon history (acknowledgements, ASNs) for the cockpit; 0: none",
+            default=HISTORY_WEEKS,
+            help=(
+                "weeks of Amazon history (acknowledgements, ASNs, receipts) for the cockpit,"
+                f" by default the {HISTORY_WEEKS} it shows; 0: none"
+            ),
         )
         parser.add_argument(
             "--simulator-url",
