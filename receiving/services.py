@@ -59,7 +59,10 @@ class ReceivingSyncResult:
     calls: int = 0
     throttled: int = 0
     # where the time went (the benchmark reports them)
-    plan_seconds: float = 0.0
+    lock_seconds: float = 0.0  # taking the shop's lock
+    targets_seconds: float = 0.0  # choosing the targets
+    plan_seconds: float = 0.0  # lock, targets and plan: before the first call may go
+    holdings_seconds: float = 0.0  # reading what we hold of the targets
     store_seconds: float = 0.0
     alert_seconds: float = 0.0
 
@@ -427,19 +430,24 @@ def receiving_sync(
     """
     now = now or timezone.now()
     result = ReceivingSyncResult()
+    started = time.perf_counter()
     with pass_lock(f"receiving-sync-{shop.pk}") as got:
         if not got:
             return ReceivingSyncResult(skipped=True)
         began = time.perf_counter()
+        result.lock_seconds = began - started
         targets = receiving_targets(shop, oldest=now - HISTORY)
+        result.targets_seconds = time.perf_counter() - began
         result.targets = len(targets)
         wanted = {t.po_number: t.order_id for t in targets}
         calls, throttled = client.stats.calls, client.stats.throttled
         try:
             plan = receiving_plan(shop, targets)
-            result.plan_seconds = time.perf_counter() - began
+            result.plan_seconds = time.perf_counter() - started
             pages = _pages_read_ahead(client, plan)  # reading starts now
+            began = time.perf_counter()
             holdings = holdings_read([t.order_id for t in targets])  # meanwhile
+            result.holdings_seconds = time.perf_counter() - began
             for page in pages:
                 found = [(wanted[s.number], s) for s in page if s.number in wanted]
                 if found:
