@@ -12,11 +12,12 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -216,33 +217,65 @@ class Holdings:
 
 
 HOLDINGS_CHUNK = 5000
+HOLDINGS_FETCH = 2000  # rows converted at a time, holding the GIL (see `holdings_read`)
 
 
 def holdings_read(order_ids: list[int]) -> Holdings:
-    """`Holdings` of `order_ids`, in two queries per 5,000 orders."""
+    """`Holdings` of `order_ids`, in two queries (per 5,000 orders elsewhere than PostgreSQL).
+
+    It runs while the reading thread goes through Amazon's burst, so it must neither take
+    long nor hold the GIL for long: on PostgreSQL the ids go as one array parameter (as
+    thousands of `IN` parameters, adapting them cost more than the reads) and the rows are
+    converted a few thousand at a time (bench/README.md, `receiving.py`).
+    """
     found = Holdings({}, {}, {}, {})
+    if connection.vendor == "postgresql":
+        rows = connection.ops.quote_name(OrderRow._meta.db_table)
+        receipts = connection.ops.quote_name(LineReceipt._meta.db_table)
+        receivings = connection.ops.quote_name(OrderReceiving._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT r.id, r.order_id, r.position, x.receive_status, x.received_quantity,"
+                f" x.last_receive_date FROM {rows} r LEFT JOIN {receipts} x ON x.row_id = r.id"
+                " WHERE r.order_id = ANY(%s)",
+                [order_ids],
+            )
+            while chunk := cursor.fetchmany(HOLDINGS_FETCH):
+                _holdings_add(found, chunk)
+            cursor.execute(
+                f"SELECT order_id, fully_received FROM {receivings} WHERE order_id = ANY(%s)",
+                [order_ids],
+            )
+            found.held.update(cursor.fetchall())
+        return found
     for start in range(0, len(order_ids), HOLDINGS_CHUNK):
         chunk = order_ids[start : start + HOLDINGS_CHUNK]
-        for row_id, order_id, position, *state in OrderRow.objects.filter(
-            order_id__in=chunk
-        ).values_list(
-            "pk",
-            "order_id",
-            "position",
-            "receipt__receive_status",
-            "receipt__received_quantity",
-            "receipt__last_receive_date",
-        ):
-            found.rows[(order_id, position)] = row_id
-            found.order_rows.setdefault(order_id, []).append(row_id)
-            if state[0] is not None:
-                found.current[row_id] = state
+        _holdings_add(
+            found,
+            OrderRow.objects.filter(order_id__in=chunk).values_list(
+                "pk",
+                "order_id",
+                "position",
+                "receipt__receive_status",
+                "receipt__received_quantity",
+                "receipt__last_receive_date",
+            ),
+        )
         found.held.update(
             OrderReceiving.objects.filter(order_id__in=chunk).values_list(
                 "order_id", "fully_received"
             )
         )
     return found
+
+
+def _holdings_add(found: Holdings, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of (row id, order id, position, receive status, quantity, date) into `found`."""
+    for row_id, order_id, position, *state in rows:
+        found.rows[(order_id, position)] = row_id
+        found.order_rows.setdefault(order_id, []).append(row_id)
+        if state[0] is not None:
+            found.current[row_id] = state
 
 
 def receipts_store(
