@@ -44,7 +44,11 @@ WINDOW = timedelta(days=7)  # Amazon: a created window may not exceed 7 days
 # asked for is never refused at the edge.
 HISTORY = HISTORY_LIMIT - timedelta(days=3)
 PAGE_SIZE = 100  # getPurchaseOrdersStatus: limit 1–100
-READ_AHEAD = 4  # pages read but not stored yet, at most
+# Pages read but not stored yet, at most. More than Amazon's burst: while this thread plans
+# and reads what we hold, the reader goes through the burst (9 pages at once, then 10 a
+# second), and a full queue would stop it and lose calls from the rate's schedule. A page
+# read for receiving alone is a few hundred kB at most.
+READ_AHEAD = 16
 AROUND = timedelta(hours=1)  # a single PO's created window (without one Amazon looks 7 days)
 
 
@@ -62,7 +66,7 @@ class ReceivingSyncResult:
     # where the time went (the benchmark reports them)
     lock_seconds: float = 0.0  # taking the shop's lock
     targets_seconds: float = 0.0  # choosing the targets
-    plan_seconds: float = 0.0  # lock, targets and plan: before the first call may go
+    plan_seconds: float = 0.0  # lock, targets, first window: before the first call may go
     holdings_seconds: float = 0.0  # reading what we hold of the targets
     store_seconds: float = 0.0
     alert_seconds: float = 0.0
@@ -78,7 +82,13 @@ class StatusQuery:
 
 
 def receiving_plan(shop: Shop, targets: list[Target]) -> list[StatusQuery]:
-    """The cheapest reads covering `targets` (sorted by creation).
+    """The cheapest reads covering `targets` (sorted by creation): see `receiving_plan_windows`."""
+    return list(receiving_plan_windows(shop, targets))
+
+
+def receiving_plan_windows(shop: Shop, targets: list[Target]) -> Iterator[StatusQuery]:
+    """The cheapest reads covering `targets` (sorted by creation), each yielded as soon as it
+    is decided, so that reading can start on the first window while the next are planned.
 
     Targets are grouped into created windows of at most 7 days, each starting just before
     its first target. Listing a window costs one call per 100 of the shop's POs created in
@@ -88,8 +98,9 @@ def receiving_plan(shop: Shop, targets: list[Target]) -> list[StatusQuery]:
     A window that more targets follow ends on a whole page (its last full hundred of POs):
     the part page's POs start the next window instead, so listing N POs in several windows
     costs ⌈N/100⌉ calls, not one more per window. The last window ends at its last target.
+    Each target is covered by exactly one query; a window starts where the one listed
+    before it ended (Amazon's windows are (after, before]), so no PO is listed twice.
     """
-    queries: list[StatusQuery] = []
     listed_to: datetime | None = None  # the end of the window listed just before
     i = 0
     while i < len(targets):
@@ -115,15 +126,13 @@ def receiving_plan(shop: Shop, targets: list[Target]) -> list[StatusQuery]:
             count = pos_created_between(shop, start, end)
         list_calls = max(1, math.ceil(count / PAGE_SIZE))
         if list_calls < len(members):
-            queries.append(StatusQuery(start, end))
+            yield StatusQuery(start, end)
             listed_to = end
         else:
-            queries += [
-                StatusQuery(t.created - AROUND, t.created + AROUND, t.po_number) for t in members
-            ]
+            for t in members:
+                yield StatusQuery(t.created - AROUND, t.created + AROUND, t.po_number)
             listed_to = None
         i = j
-    return queries
 
 
 def _second_ceiling(moment: datetime) -> datetime:
@@ -134,55 +143,68 @@ def _second_ceiling(moment: datetime) -> datetime:
 _DONE = object()
 
 
-def _pages_read_ahead(
-    client: VendorClient, queries: list[StatusQuery]
-) -> Iterator[tuple[PurchaseOrderStatus, ...]]:
-    """The statuses of every query, a page at a time, read by a second thread while this one
-    stores the page before: Amazon's rate limit, not our database, sets the pace. The reader
-    touches no database; its error is raised here, after the pages read before it."""
-    pages: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
-    stop = threading.Event()
+class _StatusReader:
+    """Reads the statuses of the queries handed to it, a page at a time, in a second thread
+    while this one plans the next windows, reads what we hold and stores the pages before:
+    Amazon's rate limit, not our database, sets the pace. The first query starts the thread,
+    so the first call goes out as soon as the first window is planned. The reader touches no
+    database; its error is raised by `pages`, after the pages read before it."""
 
-    def read() -> None:
+    def __init__(self, client: VendorClient) -> None:
+        self._client = client
+        self._queries: queue.Queue = queue.Queue()
+        self._pages: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, query: StatusQuery) -> None:
+        self._queries.put(query)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._read, name="receiving-reader", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        """No more queries: `pages` ends after the last page of the last one."""
+        self._queries.put(_DONE)
+
+    def _read(self) -> None:
         try:
-            for query in queries:
-                for page in client.list_purchase_order_statuses(
+            while (query := self._queries.get()) is not _DONE:
+                for page in self._client.list_purchase_order_statuses(
                     created_after=query.start,
                     created_before=query.end,
                     purchase_order_number=query.po_number,
                     limit=PAGE_SIZE,
                     receiving_only=True,
                 ):
-                    if stop.is_set():
+                    if self._stop.is_set():
                         return
-                    pages.put(page.statuses)
-            pages.put(_DONE)
+                    self._pages.put(page.statuses)
+            self._pages.put(_DONE)
         except BaseException as exc:  # handed to the storing thread
-            pages.put(exc)
+            self._pages.put(exc)
 
-    reader = threading.Thread(target=read, name="receiving-reader", daemon=True)
-    reader.start()
-    return _drain(pages, reader, stop)
-
-
-def _drain(
-    pages: queue.Queue, reader: threading.Thread, stop: threading.Event
-) -> Iterator[tuple[PurchaseOrderStatus, ...]]:
-    try:
+    def pages(self) -> Iterator[tuple[PurchaseOrderStatus, ...]]:
+        """Every page of every query, in order (after `close`)."""
+        if self._thread is None:
+            return
         while True:
-            item = pages.get()
+            item = self._pages.get()
             if item is _DONE:
                 return
             if isinstance(item, BaseException):
                 raise item
             yield item
-    finally:
-        stop.set()
-        while reader.is_alive():  # unblock a reader waiting on a full queue
-            try:
-                pages.get_nowait()
+
+    def stop(self) -> None:
+        """End the reader (done, or this thread failed): it reads no further page."""
+        self._stop.set()
+        self._queries.put(_DONE)  # a reader waiting for a query
+        while self._thread is not None and self._thread.is_alive():
+            try:  # a reader waiting on a full queue
+                self._pages.get_nowait()
             except queue.Empty:
-                reader.join(0.05)
+                self._thread.join(0.05)
 
 
 def _eaches(quantity: Quantity | None) -> int:
@@ -474,14 +496,17 @@ def receiving_sync(
         result.targets = len(targets)
         wanted = {t.po_number: t.order_id for t in targets}
         calls, throttled = client.stats.calls, client.stats.throttled
+        reader = _StatusReader(client)
         try:
-            plan = receiving_plan(shop, targets)
-            result.plan_seconds = time.perf_counter() - started
-            pages = _pages_read_ahead(client, plan)  # reading starts now
+            for n, query in enumerate(receiving_plan_windows(shop, targets)):
+                reader.add(query)  # the first starts the reading
+                if n == 0:
+                    result.plan_seconds = time.perf_counter() - started
+            reader.close()
             began = time.perf_counter()
             holdings = holdings_read([t.order_id for t in targets])  # meanwhile
             result.holdings_seconds = time.perf_counter() - began
-            for page in pages:
+            for page in reader.pages():
                 found = [(wanted[s.number], s) for s in page if s.number in wanted]
                 if found:
                     began = time.perf_counter()
@@ -491,6 +516,7 @@ def receiving_sync(
                     )
                     result.store_seconds += time.perf_counter() - began
         finally:
+            reader.stop()
             result.calls = client.stats.calls - calls
             result.throttled = client.stats.throttled - throttled
         grace = (
