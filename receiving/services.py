@@ -440,12 +440,18 @@ def shortage_alerts_raise(*, shop: Shop, now: datetime, grace_days: int) -> int:
     """One alert per PO with a line received short of its ASN, `grace_days` after Amazon's
     last receipt of that PO. Idempotency key: `OrderReceiving.shortage_alerted_at`
     (compare-and-set, in the alert's transaction). Returns how many alerts were raised."""
+    # The receipts first (one pass over the shop's), then their orders: it runs after the
+    # last page is stored, so its time adds to the sync's; joining from the orders probed
+    # every order's receipts.
+    past_grace = LineReceipt.objects.filter(
+        shop=shop, last_receive_date__lte=now - timedelta(days=grace_days)
+    )
     candidates = list(
         Order.objects.filter(
             shop=shop,
+            pk__in=past_grace.values("order_id"),
             receiving__shortage_alerted_at__isnull=True,
-            line_receipts__last_receive_date__lte=now - timedelta(days=grace_days),
-        ).distinct()
+        )
     )
     raised = 0
     for recon in reconcile(candidates):
