@@ -104,7 +104,10 @@ def receiving_plan_windows(shop: Shop, targets: list[Target]) -> Iterator[Status
     listed_to: datetime | None = None  # the end of the window listed just before
     i = 0
     while i < len(targets):
-        start = targets[i].created - timedelta(seconds=1)  # Amazon's window is (after, before]
+        # Amazon's window is (after, before], in whole seconds (`format_datetime`): bounds
+        # kept whole make what we count the POs Amazon lists, and a window start where the
+        # last one ended, with no PO left between the two.
+        start = targets[i].created.replace(microsecond=0) - timedelta(seconds=1)
         if listed_to is not None:
             start = max(start, listed_to)  # no PO listed twice
         end = start + WINDOW
@@ -250,26 +253,36 @@ def holdings_read(order_ids: list[int]) -> Holdings:
     thousands of `IN` parameters, adapting them cost more than the reads) and the rows are
     converted a few thousand at a time (bench/README.md, `receiving.py`).
     """
-    found = Holdings({}, {}, {}, {})
     if connection.vendor == "postgresql":
-        rows = connection.ops.quote_name(OrderRow._meta.db_table)
-        receipts = connection.ops.quote_name(LineReceipt._meta.db_table)
-        receivings = connection.ops.quote_name(OrderReceiving._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT r.id, r.order_id, r.position, x.receive_status, x.received_quantity,"
-                f" x.last_receive_date FROM {rows} r LEFT JOIN {receipts} x ON x.row_id = r.id"
-                " WHERE r.order_id = ANY(%s)",
-                [order_ids],
-            )
-            while chunk := cursor.fetchmany(HOLDINGS_FETCH):
-                _holdings_add(found, chunk)
-            cursor.execute(
-                f"SELECT order_id, fully_received FROM {receivings} WHERE order_id = ANY(%s)",
-                [order_ids],
-            )
-            found.held.update(cursor.fetchall())
-        return found
+        return _holdings_by_array(order_ids)
+    return _holdings_by_chunks(order_ids)
+
+
+def _holdings_by_array(order_ids: list[int]) -> Holdings:
+    found = Holdings({}, {}, {}, {})
+    rows = connection.ops.quote_name(OrderRow._meta.db_table)
+    receipts = connection.ops.quote_name(LineReceipt._meta.db_table)
+    receivings = connection.ops.quote_name(OrderReceiving._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.id, r.order_id, r.position, x.receive_status, x.received_quantity,"
+            f" x.last_receive_date FROM {rows} r LEFT JOIN {receipts} x ON x.row_id = r.id"
+            " WHERE r.order_id = ANY(%s)",
+            [order_ids],
+        )
+        while chunk := cursor.fetchmany(HOLDINGS_FETCH):
+            _holdings_add(found, chunk)
+        cursor.execute(
+            f"SELECT order_id, fully_received FROM {receivings} WHERE order_id = ANY(%s)",
+            [order_ids],
+        )
+        found.held.update(cursor.fetchall())
+    return found
+
+
+def _holdings_by_chunks(order_ids: list[int]) -> Holdings:
+    """The same through the ORM, for other databases (the demo's SQLite)."""
+    found = Holdings({}, {}, {}, {})
     for start in range(0, len(order_ids), HOLDINGS_CHUNK):
         chunk = order_ids[start : start + HOLDINGS_CHUNK]
         _holdings_add(
