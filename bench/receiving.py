@@ -154,13 +154,26 @@ def timed_client(base_url: str, clock: CallClock):
 
 
 def call_timing(began: float, seconds: float, calls: list[float]) -> dict:
-    """When the calls went out, in seconds from the start of the sync."""
+    """When the calls went out, in seconds from the start of the sync, and the pace lost.
+
+    The limiter's bucket (10/s, 9 of the burst) is replayed over the calls: whenever a call
+    went out after the bucket was full again, the time in between was the reader's, not
+    the rate's (it was not ready: parsing, waiting for the simulator or for a CPU). The
+    pacing is (calls − 9) / 10 plus that.
+    """
     if not calls:
         return {}
     first, last = calls[0] - began, calls[-1] - began
+    interval = 1 / RATE
+    tat, lost = calls[0] + interval, []
+    for at in calls[1:]:
+        lost.append(max(0.0, at - tat))
+        tat = max(tat, at) + interval
     return {
         "first_call_seconds": round(first, 3),
         "pacing_seconds": round(last - first, 3),  # at least (calls - 9) / 10
+        "pace_lost_seconds": round(sum(lost), 3),
+        "pace_lost_in_first_20_calls": round(sum(lost[:19]), 3),
         "tail_seconds": round(seconds - last, 3),  # last call to the end of the sync
     }
 
