@@ -7,12 +7,14 @@ the order status and the alert are compare-and-set, and one shop syncs at a time
 (a PostgreSQL advisory lock; an overlapping run skips).
 """
 
+import gc
 import logging
 import math
 import queue
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -222,6 +224,12 @@ def _status_of(item: ItemStatus) -> str:
     return status if status in _KNOWN_STATUSES else ReceiveStatus.NOT_RECEIVED
 
 
+# A line's receipt as stored: (receive status, received eaches, last receive date). Tuples,
+# not lists: the collector stops tracking a tuple of plain values, and a sync holds one per
+# line (see `_old_heap_frozen`).
+ReceiptState = tuple[str, int, datetime | None]
+
+
 @dataclass
 class Holdings:
     """What we hold of some orders: row ids by (order, position), each row's receipt state
@@ -229,14 +237,14 @@ class Holdings:
     query at all) and kept up to date by `receipts_store`."""
 
     rows: dict[tuple[int, int], int]
-    current: dict[int, list]
+    current: dict[int, ReceiptState]
     held: dict[int, bool]
     order_rows: dict[int, list[int]]
 
     def previous_outcome(self, order_id: int) -> str | None:
         if self.held.get(order_id):
             return AmazonStatus.RECEIVED
-        if any(self.current.get(r, [None, 0])[1] for r in self.order_rows.get(order_id, ())):
+        if any(self.current.get(r, ("", 0, None))[1] for r in self.order_rows.get(order_id, ())):
             return AmazonStatus.PARTIALLY_RECEIVED
         return None
 
@@ -306,11 +314,11 @@ def _holdings_by_chunks(order_ids: list[int]) -> Holdings:
 
 def _holdings_add(found: Holdings, rows: Iterable[Sequence[Any]]) -> None:
     """Rows of (row id, order id, position, receive status, quantity, date) into `found`."""
-    for row_id, order_id, position, *state in rows:
+    for row_id, order_id, position, status, quantity, date in rows:
         found.rows[(order_id, position)] = row_id
         found.order_rows.setdefault(order_id, []).append(row_id)
-        if state[0] is not None:
-            found.current[row_id] = state
+        if status is not None:
+            found.current[row_id] = (status, quantity, date)
 
 
 def receipts_store(
@@ -349,7 +357,7 @@ def receipts_store(
                     continue
                 receive_status = _status_of(item)
                 received = _eaches(item.received_quantity)
-                state = [receive_status, received, item.last_receive_date]
+                state = (receive_status, received, item.last_receive_date)
                 if current.get(row_id) == state:
                     continue
                 changed.append(
@@ -412,11 +420,11 @@ def receipts_store(
                 _order_status_follow(shop, ids_now, amazon_status)
     # What is stored now (after the commit): the next page and run compare with it.
     for receipt in changed:
-        current[receipt.row_id] = [
+        current[receipt.row_id] = (
             receipt.receive_status,
             receipt.received_quantity,
             receipt.last_receive_date,
-        ]
+        )
     for receiving in moved:
         held[receiving.order_id] = receiving.fully_received
     return len(changed)
@@ -496,6 +504,28 @@ def shortage_alerts_raise(*, shop: Shop, now: datetime, grace_days: int) -> int:
     return raised
 
 
+@contextmanager
+def _old_heap_frozen() -> Iterator[None]:
+    """Keep the garbage collector's full passes off the objects that exist already, for a
+    while (`gc.freeze`); what is made meanwhile is collected as usual.
+
+    The reader parses a page every 100 ms while this thread reads what we hold and stores
+    pages; what they make starts the collector's full passes, and each one walked the whole
+    heap of the process (Django, the apps) with the GIL held: 100–300 ms, a dozen times a
+    sync, each stopping the reader mid-page, and a call late in Amazon's schedule is late
+    for good (bench/README.md, `receiving.py`). Left alone when something else froze the
+    heap (a server's freeze before forking is not undone).
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def receiving_sync(
     *, shop: Shop, client: VendorClient, now: datetime | None = None
 ) -> ReceivingSyncResult:
@@ -520,28 +550,29 @@ def receiving_sync(
         wanted = {t.po_number: t.order_id for t in targets}
         calls, throttled = client.stats.calls, client.stats.throttled
         reader = _StatusReader(client)
-        try:
-            for n, query in enumerate(receiving_plan_windows(shop, targets)):
-                reader.add(query)  # the first starts the reading
-                if n == 0:
-                    result.plan_seconds = time.perf_counter() - started
-            reader.close()
-            began = time.perf_counter()
-            holdings = holdings_read([t.order_id for t in targets])  # meanwhile
-            result.holdings_seconds = time.perf_counter() - began
-            for page in reader.pages():
-                found = [(wanted[s.number], s) for s in page if s.number in wanted]
-                if found:
-                    began = time.perf_counter()
-                    result.statuses += len(found)
-                    result.lines_changed += receipts_store(
-                        shop=shop, statuses=found, now=now, holdings=holdings
-                    )
-                    result.store_seconds += time.perf_counter() - began
-        finally:
-            reader.stop()
-            result.calls = client.stats.calls - calls
-            result.throttled = client.stats.throttled - throttled
+        with _old_heap_frozen():  # while pages come in
+            try:
+                for n, query in enumerate(receiving_plan_windows(shop, targets)):
+                    reader.add(query)  # the first starts the reading
+                    if n == 0:
+                        result.plan_seconds = time.perf_counter() - started
+                reader.close()
+                began = time.perf_counter()
+                holdings = holdings_read([t.order_id for t in targets])  # meanwhile
+                result.holdings_seconds = time.perf_counter() - began
+                for page in reader.pages():
+                    found = [(wanted[s.number], s) for s in page if s.number in wanted]
+                    if found:
+                        began = time.perf_counter()
+                        result.statuses += len(found)
+                        result.lines_changed += receipts_store(
+                            shop=shop, statuses=found, now=now, holdings=holdings
+                        )
+                        result.store_seconds += time.perf_counter() - began
+            finally:
+                reader.stop()
+                result.calls = client.stats.calls - calls
+                result.throttled = client.stats.throttled - throttled
         grace = (
             AmazonConnection.objects.filter(shop=shop)
             .values_list("shortage_grace_days", flat=True)
