@@ -46,11 +46,12 @@ WINDOW = timedelta(days=7)  # Amazon: a created window may not exceed 7 days
 # asked for is never refused at the edge.
 HISTORY = HISTORY_LIMIT - timedelta(days=3)
 PAGE_SIZE = 100  # getPurchaseOrdersStatus: limit 1–100
-# Pages read but not stored yet, at most. More than Amazon's burst: while this thread plans
-# and reads what we hold, the reader goes through the burst (9 pages at once, then 10 a
-# second), and a full queue would stop it and lose calls from the rate's schedule. A page
-# read for receiving alone is a few hundred kB at most.
-READ_AHEAD = 16
+# Pages read but not stored yet, at most. Well beyond Amazon's burst: while this thread plans
+# and reads what we hold (a second or two on a busy machine), the reader goes through the
+# burst (9 pages at once, then 10 a second), and a full queue would stop it and make its
+# calls late in the rate's schedule for good. A page read for receiving alone takes about
+# 250 kB (bench/README.md, `receiving.py`).
+READ_AHEAD = 32
 AROUND = timedelta(hours=1)  # a single PO's created window (without one Amazon looks 7 days)
 
 
