@@ -540,7 +540,7 @@ def receiving_sync(
     now = now or timezone.now()
     result = ReceivingSyncResult()
     started = time.perf_counter()
-    with pass_lock(f"receiving-sync-{shop.pk}") as got:
+    with pass_lock(f"receiving-sync-{shop.pk}") as got, _old_heap_frozen():
         if not got:
             return ReceivingSyncResult(skipped=True)
         began = time.perf_counter()
@@ -551,29 +551,28 @@ def receiving_sync(
         wanted = {t.po_number: t.order_id for t in targets}
         calls, throttled = client.stats.calls, client.stats.throttled
         reader = _StatusReader(client)
-        with _old_heap_frozen():  # while pages come in
-            try:
-                for n, query in enumerate(receiving_plan_windows(shop, targets)):
-                    reader.add(query)  # the first starts the reading
-                    if n == 0:
-                        result.plan_seconds = time.perf_counter() - started
-                reader.close()
-                began = time.perf_counter()
-                holdings = holdings_read([t.order_id for t in targets])  # meanwhile
-                result.holdings_seconds = time.perf_counter() - began
-                for page in reader.pages():
-                    found = [(wanted[s.number], s) for s in page if s.number in wanted]
-                    if found:
-                        began = time.perf_counter()
-                        result.statuses += len(found)
-                        result.lines_changed += receipts_store(
-                            shop=shop, statuses=found, now=now, holdings=holdings
-                        )
-                        result.store_seconds += time.perf_counter() - began
-            finally:
-                reader.stop()
-                result.calls = client.stats.calls - calls
-                result.throttled = client.stats.throttled - throttled
+        try:
+            for n, query in enumerate(receiving_plan_windows(shop, targets)):
+                reader.add(query)  # the first starts the reading
+                if n == 0:
+                    result.plan_seconds = time.perf_counter() - started
+            reader.close()
+            began = time.perf_counter()
+            holdings = holdings_read([t.order_id for t in targets])  # meanwhile
+            result.holdings_seconds = time.perf_counter() - began
+            for page in reader.pages():
+                found = [(wanted[s.number], s) for s in page if s.number in wanted]
+                if found:
+                    began = time.perf_counter()
+                    result.statuses += len(found)
+                    result.lines_changed += receipts_store(
+                        shop=shop, statuses=found, now=now, holdings=holdings
+                    )
+                    result.store_seconds += time.perf_counter() - began
+        finally:
+            reader.stop()
+            result.calls = client.stats.calls - calls
+            result.throttled = client.stats.throttled - throttled
         grace = (
             AmazonConnection.objects.filter(shop=shop)
             .values_list("shortage_grace_days", flat=True)
