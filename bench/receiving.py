@@ -124,13 +124,67 @@ def ship_everything(shop) -> int:
     return len(order_ids)
 
 
+class CallClock:
+    """The in-process rate limiter, noting when each call is let out (for the time to the
+    first call, the pacing and the tail after the last call)."""
+
+    def __init__(self) -> None:
+        from amazon1p.spapi.ratelimit import LocalRateLimiter
+
+        self.limiter = LocalRateLimiter()
+        self.times: list[float] = []
+
+    def acquire(self, account: str, operation: str) -> float:
+        waited = self.limiter.acquire(account, operation)
+        self.times.append(time.perf_counter())
+        return waited
+
+
+def timed_client(base_url: str, clock: CallClock):
+    from amazon1p.spapi.client import ApiAccess, VendorClient
+    from amazon1p.spapi.endpoints import Endpoint
+    from amazon1p.spapi.types import Credentials
+
+    access = ApiAccess(
+        account_key="bench",
+        endpoint=Endpoint.custom(base_url),
+        credentials=Credentials("amzn1.application-oa2-client.bench", "bench", "Atzr|bench"),
+    )
+    return VendorClient(access, rate_limiter=clock)
+
+
+def call_timing(began: float, seconds: float, calls: list[float]) -> dict:
+    """When the calls went out, in seconds from the start of the sync, and the pace lost.
+
+    The limiter's bucket (10/s, 9 of the burst) is replayed over the calls: whenever a call
+    went out after the bucket was full again, the time in between was the reader's, not
+    the rate's (it was not ready: parsing, waiting for the simulator or for a CPU). The
+    pacing is (calls − 9) / 10 plus that.
+    """
+    if not calls:
+        return {}
+    first, last = calls[0] - began, calls[-1] - began
+    interval = 1 / RATE
+    tat, lost = calls[0] + interval, []
+    for at in calls[1:]:
+        lost.append(max(0.0, at - tat))
+        tat = max(tat, at) + interval
+    return {
+        "first_call_seconds": round(first, 3),
+        "pacing_seconds": round(last - first, 3),  # at least (calls - 9) / 10
+        "pace_lost_seconds": round(sum(lost), 3),
+        "pace_lost_in_first_20_calls": round(sum(lost[:19]), 3),
+        "tail_seconds": round(seconds - last, 3),  # last call to the end of the sync
+    }
+
+
 def warm_up(base_url: str, start: datetime, end: datetime) -> None:
     with client(base_url, True) as api:
         for _ in api.list_purchase_order_statuses(created_after=start, created_before=end):
             pass
 
 
-def describe(result, seconds: float, statuses: list[int]) -> dict:
+def describe(result, seconds: float, statuses: list[int], timing: dict) -> dict:
     """One run's figures (the first fill writes every line's first receipt and history)."""
     minimum = theoretical_seconds(result.targets)
     return {
@@ -145,6 +199,7 @@ def describe(result, seconds: float, statuses: list[int]) -> dict:
         "lines_changed": result.lines_changed,
         "store_seconds": round(result.store_seconds, 2),
         "cpu_seconds": round(result.cpu_seconds, 2),
+        **timing,
     }
 
 
@@ -170,16 +225,20 @@ def main() -> int:
         for _ in range(2):  # the first fill, then the beat job's steady state
             time.sleep(2)  # let Amazon's bucket fill up again
             sim.clear_log()
+            clock = CallClock()
             began, cpu = time.perf_counter(), time.process_time()
-            with client(sim.base_url, True) as api:
+            with timed_client(sim.base_url, clock) as api:  # timed, as it always was
+                built = time.perf_counter() - began
                 result = receiving_sync(shop=shop, client=api)
             seconds = time.perf_counter() - began
             result.cpu_seconds = time.process_time() - cpu  # this process, both threads
-            runs.append((result, seconds, sim.statuses()))
+            timing = {"client_seconds": round(built, 3)}
+            timing.update(call_timing(began, seconds, clock.times))
+            runs.append((result, seconds, sim.statuses(), timing))
     finally:
         sim.stop()
     first = describe(*runs[0])
-    result, seconds, statuses = runs[1]
+    result, seconds, statuses, timing = runs[1]
     minimum = theoretical_seconds(result.targets)
     report = {
         "first_fill": first,
@@ -198,9 +257,13 @@ def main() -> int:
         "receipts": LineReceipt.objects.filter(shop=shop).count(),
         "fully_received": OrderReceiving.objects.filter(shop=shop, fully_received=True).count(),
         "alerts": result.alerts,
-        "plan_seconds": round(result.plan_seconds, 2),
+        **timing,
+        "lock_seconds": round(result.lock_seconds, 3),
+        "targets_seconds": round(result.targets_seconds, 3),
+        "plan_seconds": round(result.plan_seconds, 3),
+        "holdings_seconds": round(result.holdings_seconds, 3),
         "store_seconds": round(result.store_seconds, 2),
-        "alert_seconds": round(result.alert_seconds, 2),
+        "alert_seconds": round(result.alert_seconds, 3),
         "cpu_seconds": round(result.cpu_seconds, 2),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpu_count": os.cpu_count(),

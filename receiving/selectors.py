@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import QuerySet, Sum, prefetch_related_objects
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Sum, prefetch_related_objects
+from django.db.models.functions import Coalesce
 
 from amazon1p.acknowledgements.models import AcknowledgementLine, AckStatus
 from amazon1p.importing.models import AmazonPurchaseOrder
@@ -38,8 +40,7 @@ def shipped_eaches(order_ids: list[int]) -> dict[int, int]:
     }
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A shipped PO whose receiving is not complete yet."""
 
     order_id: int
@@ -49,22 +50,27 @@ class Target:
 
 def receiving_targets(shop: Shop, *, oldest: datetime) -> list[Target]:
     """Shipped (ASN accepted) POs not fully received, created after `oldest` (Amazon's
-    status API holds six months), oldest first."""
-    orders = (
-        Shipment.objects.filter(group__in=shipped_groups(shop.pk))
-        .exclude(order__receiving__fully_received=True)
-        .values("order_id")
+    status API holds six months), oldest first.
+
+    One pass over the shop's POs with two index probes each (shipped? fully received?):
+    the receiving sync cannot call Amazon before it has them, so every millisecond here
+    adds to its time (bench/README.md, `receiving.py`).
+    """
+    shipped = Shipment.objects.filter(
+        order_id=OuterRef("order_id"), group__in=shipped_groups(shop.pk)
     )
+    received = OrderReceiving.objects.filter(order_id=OuterRef("order_id"), fully_received=True)
+    # Amazon's creation date; the order's date for a PO stored without one. COALESCE reads
+    # the order only for those.
+    ordered_at = Order.objects.filter(pk=OuterRef("order_id")).order_by().values("ordered_at")
     found = (
-        AmazonPurchaseOrder.objects.filter(shop=shop, order_id__in=orders)
-        .values_list("order_id", "po_number", "purchase_order_date", "order__ordered_at")
-        .order_by("purchase_order_date", "po_number")
+        AmazonPurchaseOrder.objects.filter(shop=shop, order__isnull=False)
+        .annotate(created=Coalesce("purchase_order_date", Subquery(ordered_at)))
+        .filter(Exists(shipped), ~Exists(received), created__gt=oldest)
+        .order_by("created", "po_number")
+        .values_list("order_id", "po_number", "created")
     )
-    targets = [
-        Target(order_id, number, created or ordered_at)
-        for order_id, number, created, ordered_at in found
-    ]
-    return sorted((t for t in targets if t.created > oldest), key=lambda t: t.created)
+    return [Target(*row) for row in found]
 
 
 def pos_created_between(shop: Shop, start: datetime, end: datetime) -> int:

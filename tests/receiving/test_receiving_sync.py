@@ -10,7 +10,12 @@ from django.utils import timezone
 from amazon1p.spapi.errors import AmazonTransientError
 from receiving.models import LineReceipt, LineReceiptChange, OrderReceiving, ReceiveStatus
 from receiving.selectors import order_reconciliation
-from receiving.services import receiving_sync, shortage_alerts_raise
+from receiving.services import (
+    _holdings_by_array,
+    _holdings_by_chunks,
+    receiving_sync,
+    shortage_alerts_raise,
+)
 from receiving.tasks import receiving_sync_task
 from shops.models import Alert
 from tests.support.invoicing import shipped_in_db
@@ -85,6 +90,27 @@ def test_a_shipment_received_short_raises_one_alert_after_the_grace_days(
     assert LineReceiptChange.objects.filter(receipt__order=shipped_order).count() == len(
         recon.lines
     )
+
+
+def test_a_sync_with_nothing_new_writes_nothing(shop, shipped_order, admin_user, api, sim):
+    """What we hold is compared with what Amazon says, line by line: a PO received short stays
+    a target, and the next sync finds every line as stored (the beat job's steady state)."""
+    sim.simulator.update_config({"shortage_rate": 1.0})
+    ship(shop, shipped_order, admin_user, api)
+    wait_for_receipt()
+    first = receiving_sync(shop=shop, client=api)
+    changes = LineReceiptChange.objects.filter(receipt__order=shipped_order).count()
+
+    again = receiving_sync(shop=shop, client=api)
+
+    assert first.lines_changed == shipped_order.rows.count() > 0
+    assert (again.targets, again.statuses, again.lines_changed) == (1, 1, 0)
+    assert LineReceiptChange.objects.filter(receipt__order=shipped_order).count() == changes
+    # PostgreSQL's path (one array parameter) reads what the ORM's reads elsewhere
+    held = _holdings_by_array([shipped_order.pk])
+    assert held == _holdings_by_chunks([shipped_order.pk])
+    assert len(held.current) == len(held.rows) == shipped_order.rows.count()
+    assert held.held == {shipped_order.pk: False}
 
 
 def test_grace_days_come_from_the_shops_settings(shop, shipped_order, admin_user, api, sim):
