@@ -6,7 +6,6 @@ from typing import cast
 from django import forms
 
 from bulkbuy.models import Offer
-from core.forms import FAST_WIDGETS
 from orders.forms import LoadedModelChoiceField
 
 MAX_UPLOAD_MB = 20
@@ -132,7 +131,6 @@ class OfferListFilterForm(forms.Form):
 class OrderLinkForm(forms.Form):
     """Link an order by hand to a delivery stage of one of the shop's completed offers."""
 
-    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     # Choices in one plain query (a ModelChoiceField reads them through a server-side cursor).
     offer: "forms.ModelChoiceField[Offer]" = LoadedModelChoiceField(
         queryset=None, empty_label="Choose an offer"

@@ -8,7 +8,6 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from core.forms import FAST_WIDGETS
 from orders.catalogue import BULK_MAX
 from orders.grid_filters import GRID_FILTERS
 from orders.models import Channel, Order, OrderRow, Product, PurchaseType
@@ -140,7 +139,6 @@ def _row_field(form: forms.Form, queryset, rows: list[OrderRow] | None) -> None:
 
 
 class CreditRowForm(forms.Form):
-    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     row = RowChoiceField(queryset=None, empty_label=None)
     quantity = forms.IntegerField(min_value=1)
     reason = LoadedModelChoiceField(queryset=CreditReason.objects.none())
@@ -157,7 +155,6 @@ class CreditRowForm(forms.Form):
 class RowPriceForm(forms.Form):
     """The price of a row the channel sent without one."""
 
-    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     row = RowChoiceField(queryset=None, empty_label=None)
     unit_price = forms.DecimalField(
         label="Unit price", min_value=Decimal("0.0001"), max_digits=12, decimal_places=4
@@ -170,7 +167,6 @@ class RowPriceForm(forms.Form):
 
 
 class OrderParameterForm(forms.Form):
-    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
     key = forms.CharField(max_length=64)
     value = forms.CharField(max_length=2000, required=False)
 

@@ -8,7 +8,6 @@ from django.db.models import prefetch_related_objects
 
 from amazon1p.acknowledgements.models import RejectionReason
 from amazon1p.acknowledgements.services import LineDecision
-from core.forms import FAST_WIDGETS
 from orders.catalogue import row_titles
 from orders.models import Order, OrderRow
 
@@ -19,8 +18,6 @@ class AcknowledgementLinesForm(forms.Form):
     """Per row: the quantity to confirm (a lower one than is open credits the rest), accept
     or backorder it (with dates); the reason for the credited part, which Amazon receives
     as Rejected."""
-
-    default_renderer = FAST_WIDGETS  # drawn in Python: core/forms.py
 
     def __init__(
         self, *args, order: Order, titles: Mapping[int, str] | None = None, **kwargs
